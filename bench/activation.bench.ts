@@ -1,0 +1,3 @@
+// Placeholder replaced below once the extension exists.
+import type { Bench } from './util';
+export const activationBench: Bench = { name: 'activation', async run(print) { print('pending'); } };

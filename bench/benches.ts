@@ -1,0 +1,5 @@
+// The list of benches `npm run bench` runs, in order. `npm run bench -- NAME` runs one.
+import { activationBench } from './activation.bench';
+import type { Bench } from './util';
+
+export const BENCHES: Bench[] = [activationBench];

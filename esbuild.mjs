@@ -1,0 +1,66 @@
+// Bundles each process's entry point separately (see docs/architecture.md):
+//   dist/extension.js  - VS Code extension host (no native module loaded at activation)
+//   dist/server.js     - pipeline language server (its own Node process)
+//   dist/cli.js        - the `sextant` command-line interface
+//   dist/bench.js      - `npm run bench`
+//   dist/webviews/*.js - one browser bundle per webview panel
+// Native modules stay external and are required lazily by src/engine/native/.
+import * as esbuild from 'esbuild';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const external = ['vscode', 'better-sqlite3', 'onnxruntime-node'];
+
+const nodeCommon = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  external,
+  define: { SEXTANT_VERSION: JSON.stringify(version) },
+  logLevel: 'warning',
+};
+
+const nodeEntries = [
+  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { entryPoints: ['src/lsp/server.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['bench/main.ts'], outfile: 'dist/bench.js' },
+].filter((e) => existsSync(e.entryPoints[0]));
+
+const webviewDir = 'src/webviews/app';
+const webviewEntries = existsSync(webviewDir)
+  ? readdirSync(webviewDir).filter((f) => f.endsWith('.ts')).map((f) => `${webviewDir}/${f}`)
+  : [];
+
+const configs = nodeEntries.map((e) => ({ ...nodeCommon, ...e }));
+if (webviewEntries.length > 0) {
+  configs.push({
+    entryPoints: webviewEntries,
+    outdir: 'dist/webviews',
+    bundle: true,
+    platform: 'browser',
+    target: 'es2022',
+    format: 'iife',
+    sourcemap: production ? false : 'linked',
+    minify: production,
+    logLevel: 'warning',
+  });
+}
+
+if (watch) {
+  for (const config of configs) {
+    const ctx = await esbuild.context(config);
+    await ctx.watch();
+  }
+  console.log('esbuild: watching');
+} else {
+  const started = Date.now();
+  await Promise.all(configs.map((config) => esbuild.build(config)));
+  console.log(`esbuild: ${configs.length} bundles in ${Date.now() - started} ms`);
+}

@@ -1,0 +1,121 @@
+// `sextant`: the command-line face of the engine. Exit codes: 0 ok, 1 failure, 2 bad usage.
+import { parseArgs, UsageError } from './args';
+import { EXIT_FAILURE, EXIT_USAGE, JSON_OPTION, type CliCommand, type CliIo } from './command';
+import { COMMANDS } from './commands';
+import { VERSION } from '../engine/version';
+
+const HELP_OPTION = { name: 'help', alias: 'h', type: 'boolean' as const, description: 'Show help for this command.' };
+
+function topHelp(): string {
+  const width = Math.max(...COMMANDS.map((c) => c.name.length));
+  return [
+    `sextant ${VERSION}: MLOps in your editor, and on the command line`,
+    '',
+    'Usage: sextant <command> [options]',
+    '',
+    'Commands:',
+    ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
+    '',
+    'Options:',
+    '  -h, --help     Show help (also `sextant <command> --help`)',
+    '  -v, --version  Print the version',
+    '',
+    'Commands that print data take --json. Exit codes: 0 ok, 1 failure, 2 bad usage.',
+  ].join('\n');
+}
+
+function commandHelp(command: CliCommand): string {
+  const options = command.json ? [...command.options, JSON_OPTION] : command.options;
+  const lines = [`Usage: ${command.usage}`, '', command.summary];
+  if (options.length > 0) {
+    lines.push('', 'Options:');
+    for (const o of options) {
+      const flag = `${o.alias ? `-${o.alias}, ` : '    '}--${o.name}${o.type === 'string' ? ' VALUE' : ''}`;
+      lines.push(`  ${flag.padEnd(24)} ${o.description}`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** Finds the longest command name that prefixes argv (`runs list` before `runs`). */
+function findCommand(argv: string[]): { command: CliCommand; rest: string[] } | undefined {
+  const candidates = COMMANDS.filter((c) => {
+    const words = c.name.split(' ');
+    return words.every((w, i) => argv[i] === w);
+  }).sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
+  const command = candidates[0];
+  return command ? { command, rest: argv.slice(command.name.split(' ').length) } : undefined;
+}
+
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
+    io.out(topHelp());
+    return argv.length === 0 ? EXIT_USAGE : 0;
+  }
+  if (argv[0] === '--version' || argv[0] === '-v') {
+    io.out(VERSION);
+    return 0;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    const group = COMMANDS.filter((c) => c.name.startsWith(`${argv[0]} `));
+    if (group.length > 0) {
+      io.err(`sextant ${argv[0]}: which one? ${group.map((c) => c.name).join(', ')}`);
+    } else {
+      io.err(`sextant: unknown command "${argv[0]}". Run \`sextant --help\` for the list.`);
+    }
+    return EXIT_USAGE;
+  }
+  const { command, rest } = found;
+  const specs = [...command.options, HELP_OPTION, ...(command.json ? [JSON_OPTION] : [])];
+  let args;
+  try {
+    args = parseArgs(rest, specs);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`sextant ${command.name}: ${err.message}\n\n${commandHelp(command)}`);
+      return EXIT_USAGE;
+    }
+    throw err;
+  }
+  if (args.flags.help) {
+    io.out(commandHelp(command));
+    return 0;
+  }
+  try {
+    return await command.run(args, io);
+  } catch (err) {
+    if (err instanceof UsageError) {
+      io.err(`sextant ${command.name}: ${err.message}`);
+      return EXIT_USAGE;
+    }
+    io.err(`sextant ${command.name}: ${(err as Error).stack ?? String(err)}`);
+    return EXIT_FAILURE;
+  }
+}
+
+export function processIo(): CliIo {
+  return {
+    out: (text) => process.stdout.write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    isTty: Boolean(process.stdout.isTTY),
+    cwd: process.cwd(),
+    env: process.env,
+  };
+}
+
+/** Runs the CLI on this process's arguments and sets its exit code. */
+export function runFromProcess(): void {
+  main(process.argv.slice(2), processIo()).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (err) => {
+      process.stderr.write(`sextant: ${(err as Error).stack ?? String(err)}\n`);
+      process.exitCode = EXIT_FAILURE;
+    },
+  );
+}
+
+if (require.main === module) runFromProcess();

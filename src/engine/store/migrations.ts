@@ -1,0 +1,38 @@
+// Versioned schema migrations, run in order on open, each in its own transaction.
+// Append new migrations; never edit one that has shipped.
+import type BetterSqlite3 from 'better-sqlite3';
+import { fail, ok, type Result } from '../result';
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: Migration[] = [
+  {
+    version: 1,
+    name: 'meta',
+    sql: `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  },
+];
+
+export function schemaVersion(db: BetterSqlite3.Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+export function migrate(db: BetterSqlite3.Database, file: string, migrations: Migration[] = MIGRATIONS): Result<number> {
+  const current = schemaVersion(db);
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    return fail({ code: 'store-too-new', file, message: `The store has schema version ${current}, newer than this Sextant understands (${latest}).`, fix: 'Update the Sextant extension / CLI.' });
+  }
+  for (const m of migrations) {
+    if (m.version <= current) continue;
+    db.transaction(() => {
+      db.exec(m.sql);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+  }
+  return ok(schemaVersion(db));
+}

@@ -1,0 +1,58 @@
+// Where things live in a user's workspace. Reading this never writes anything.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+
+export const STORE_DIR = '.sextant';
+export const STORE_FILE = 'sextant.db';
+export const PIPELINE_FILE = 'sextant.yaml';
+const PIPELINE_SUFFIX = '.sextant.yaml';
+const SKIP_DIRS = new Set(['node_modules', '.git', '.sextant', '.venv', 'venv', '__pycache__', 'dist', 'out', 'mlruns']);
+
+export interface WorkspaceLayout {
+  root: string;
+  storePath: string;
+  artifactsDir: string;
+}
+
+export function workspaceLayout(root: string, storePathSetting?: string): WorkspaceLayout {
+  const storePath = storePathSetting ? (storePathSetting.startsWith('/') ? storePathSetting : join(root, storePathSetting)) : join(root, STORE_DIR, STORE_FILE);
+  return { root, storePath, artifactsDir: join(root, STORE_DIR, 'artifacts') };
+}
+
+export function isPipelineFileName(name: string): boolean {
+  return name === PIPELINE_FILE || name.endsWith(PIPELINE_SUFFIX);
+}
+
+/** Pipeline files under root (relative paths, sorted), at most `maxDepth` folders deep. */
+export function findPipelineFiles(root: string, maxDepth = 4): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, depth: number): void => {
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const entry of entries) {
+      if (entry.isDirectory()) {
+        if (depth < maxDepth && !SKIP_DIRS.has(entry.name)) walk(join(dir, entry.name), depth + 1);
+      } else if (entry.isFile() && isPipelineFileName(entry.name)) {
+        found.push(relative(root, join(dir, entry.name)));
+      }
+    }
+  };
+  walk(root, 0);
+  return found.sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
+}
+
+export function fileSize(path: string): number | undefined {
+  try {
+    return statSync(path).size;
+  } catch {
+    return undefined;
+  }
+}
+
+export function exists(path: string): boolean {
+  return existsSync(path);
+}
