@@ -1,0 +1,111 @@
+// A fitted classifier: the standardisation, the dense layers and the classes, as one zod-typed value.
+// Logistic regression is one softmax layer; the MLP adds ReLU layers before it. The same shape is
+// exported to ONNX, so the TypeScript forward pass here and onnxruntime's must agree.
+import { z } from 'zod';
+
+export const MODEL_KINDS = ['logistic-regression', 'mlp'] as const;
+export const ModelKindSchema = z.enum(MODEL_KINDS);
+export type ModelKind = z.infer<typeof ModelKindSchema>;
+
+export const LayerSchema = z.object({
+  inputs: z.number().int().positive(),
+  outputs: z.number().int().positive(),
+  /** Row-major [inputs × outputs]. */
+  weights: z.array(z.number()),
+  bias: z.array(z.number()),
+  activation: z.enum(['relu', 'softmax']),
+});
+export type Layer = z.infer<typeof LayerSchema>;
+
+export const FittedModelSchema = z.object({
+  kind: ModelKindSchema,
+  features: z.array(z.string()).min(1),
+  label: z.string(),
+  classes: z.array(z.string()).min(2),
+  scaler: z.object({ mean: z.array(z.number()), scale: z.array(z.number()) }),
+  layers: z.array(LayerSchema).min(1),
+  /** How it was trained: seed, rows, held-out split, hyperparameters, final loss. */
+  training: z.object({
+    seed: z.number(),
+    rows: z.number().int(),
+    droppedRows: z.number().int(),
+    holdout: z.object({ fraction: z.number(), seed: z.number() }).nullable(),
+    epochs: z.number().int(),
+    lr: z.number(),
+    batchSize: z.number().int(),
+    l2: z.number(),
+    finalLoss: z.number(),
+    dataset: z.string().optional(),
+  }),
+});
+export type FittedModel = z.infer<typeof FittedModelSchema>;
+
+/** Row-major dense matrix. */
+export interface Matrix {
+  rows: number;
+  cols: number;
+  data: Float64Array;
+}
+
+/** Standardises a row-major matrix in place; missing values (NaN) become the mean (0 after scaling). */
+export function standardise(x: Matrix, mean: ArrayLike<number>, scale: ArrayLike<number>): void {
+  const { rows, cols, data } = x;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    for (let c = 0; c < cols; c++) {
+      const v = data[o + c]!;
+      data[o + c] = Number.isNaN(v) ? 0 : (v - mean[c]!) / scale[c]!;
+    }
+  }
+}
+
+/** One dense layer: out[r] = act(in[r] · W + b). */
+export function denseForward(input: Float64Array, rows: number, layer: { inputs: number; outputs: number; weights: ArrayLike<number>; bias: ArrayLike<number>; activation: 'relu' | 'softmax' }, out: Float64Array): void {
+  const { inputs, outputs, weights, bias } = layer;
+  for (let r = 0; r < rows; r++) {
+    const io = r * inputs;
+    const oo = r * outputs;
+    for (let j = 0; j < outputs; j++) out[oo + j] = bias[j]!;
+    for (let k = 0; k < inputs; k++) {
+      const a = input[io + k]!;
+      if (a === 0) continue;
+      const wo = k * outputs;
+      for (let j = 0; j < outputs; j++) out[oo + j] += a * weights[wo + j]!;
+    }
+    if (layer.activation === 'relu') {
+      for (let j = 0; j < outputs; j++) if (out[oo + j]! < 0) out[oo + j] = 0;
+    } else {
+      let max = -Infinity;
+      for (let j = 0; j < outputs; j++) if (out[oo + j]! > max) max = out[oo + j]!;
+      let sum = 0;
+      for (let j = 0; j < outputs; j++) {
+        const e = Math.exp(out[oo + j]! - max);
+        out[oo + j] = e;
+        sum += e;
+      }
+      for (let j = 0; j < outputs; j++) out[oo + j] /= sum;
+    }
+  }
+}
+
+/** Class probabilities [rows × classes] for raw (unscaled) features; NaN features are imputed. */
+export function predictProba(model: FittedModel, x: Matrix): Float64Array {
+  let h = Float64Array.from(x.data);
+  standardise({ rows: x.rows, cols: x.cols, data: h }, model.scaler.mean, model.scaler.scale);
+  for (const layer of model.layers) {
+    const out = new Float64Array(x.rows * layer.outputs);
+    denseForward(h, x.rows, layer, out);
+    h = out;
+  }
+  return h;
+}
+
+export function argmaxRows(p: Float64Array, rows: number, cols: number): Int32Array {
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let j = 1; j < cols; j++) if (p[r * cols + j]! > p[r * cols + best]!) best = j;
+    out[r] = best;
+  }
+  return out;
+}

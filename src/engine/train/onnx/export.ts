@@ -1,0 +1,100 @@
+// Writes a fitted model as an ONNX file (opset 13) that any ONNX runtime loads:
+//   input [N, F] float → IsNaN/Where (impute the training mean) → Sub mean → Div scale
+//   → (MatMul, Add, Relu)* → MatMul, Add → Softmax → "probabilities" [N, K]
+//   → ArgMax → "label_index" [N] int64 → Gather over the class names → "label" [N] string
+// The fitted model (features, classes, training facts) rides along in metadata_props under "sextant".
+import { ProtoWriter } from './protobuf';
+import type { FittedModel } from '../model';
+
+const FLOAT = 1;
+const INT64 = 7;
+const STRING = 8;
+const ATTR_INT = 2;
+export const OPSET = 13;
+export const IR_VERSION = 8;
+export const METADATA_KEY = 'sextant';
+
+function floatTensor(name: string, dims: number[], values: ArrayLike<number>): ProtoWriter {
+  const raw = new Uint8Array(values.length * 4);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
+  return new ProtoWriter().packedInts(1, dims).int(2, FLOAT).string(8, name).bytes(9, raw);
+}
+
+function stringTensor(name: string, values: string[]): ProtoWriter {
+  const t = new ProtoWriter().packedInts(1, [values.length]).int(2, STRING);
+  for (const v of values) t.string(6, v);
+  return t.string(8, name);
+}
+
+function node(op: string, inputs: string[], outputs: string[], name: string, attrs: ProtoWriter[] = []): ProtoWriter {
+  const n = new ProtoWriter();
+  for (const i of inputs) n.string(1, i);
+  for (const o of outputs) n.string(2, o);
+  n.string(3, name).string(4, op);
+  for (const a of attrs) n.message(5, a);
+  return n;
+}
+
+function intAttr(name: string, value: number): ProtoWriter {
+  return new ProtoWriter().string(1, name).int(3, value).int(20, ATTR_INT);
+}
+
+/** dims: a number is a fixed size, a string a symbolic one ("N"). */
+function valueInfo(name: string, elemType: number, dims: (number | string)[]): ProtoWriter {
+  const shape = new ProtoWriter();
+  for (const d of dims) shape.message(1, typeof d === 'number' ? new ProtoWriter().int(1, d) : new ProtoWriter().string(2, d));
+  const tensorType = new ProtoWriter().int(1, elemType).message(2, shape);
+  return new ProtoWriter().string(1, name).message(2, new ProtoWriter().message(1, tensorType));
+}
+
+export const ONNX_INPUT = 'input';
+export const ONNX_PROBABILITIES = 'probabilities';
+export const ONNX_LABEL_INDEX = 'label_index';
+export const ONNX_LABEL = 'label';
+
+/** The model as ONNX bytes. */
+export function exportOnnx(model: FittedModel, producerVersion = '0'): Uint8Array {
+  const F = model.features.length;
+  const K = model.classes.length;
+  const graph = new ProtoWriter();
+  const nodes: ProtoWriter[] = [];
+  const inits: ProtoWriter[] = [floatTensor('scaler_mean', [F], model.scaler.mean), floatTensor('scaler_scale', [F], model.scaler.scale), stringTensor('classes', model.classes)];
+  nodes.push(node('IsNaN', [ONNX_INPUT], ['input_isnan'], 'impute_isnan'));
+  nodes.push(node('Where', ['input_isnan', 'scaler_mean', ONNX_INPUT], ['imputed'], 'impute_mean'));
+  nodes.push(node('Sub', ['imputed', 'scaler_mean'], ['centered'], 'scaler_sub'));
+  nodes.push(node('Div', ['centered', 'scaler_scale'], ['h0'], 'scaler_div'));
+  let h = 'h0';
+  model.layers.forEach((layer, l) => {
+    inits.push(floatTensor(`W${l}`, [layer.inputs, layer.outputs], layer.weights), floatTensor(`b${l}`, [layer.outputs], layer.bias));
+    nodes.push(node('MatMul', [h, `W${l}`], [`mm${l}`], `dense${l}_matmul`));
+    nodes.push(node('Add', [`mm${l}`, `b${l}`], [`z${l}`], `dense${l}_add`));
+    if (layer.activation === 'relu') {
+      nodes.push(node('Relu', [`z${l}`], [`h${l + 1}`], `dense${l}_relu`));
+      h = `h${l + 1}`;
+    } else {
+      nodes.push(node('Softmax', [`z${l}`], [ONNX_PROBABILITIES], 'softmax', [intAttr('axis', 1)]));
+    }
+  });
+  nodes.push(node('ArgMax', [ONNX_PROBABILITIES], [ONNX_LABEL_INDEX], 'argmax', [intAttr('axis', 1), intAttr('keepdims', 0)]));
+  nodes.push(node('Gather', ['classes', ONNX_LABEL_INDEX], [ONNX_LABEL], 'class_names', [intAttr('axis', 0)]));
+  for (const n of nodes) graph.message(1, n);
+  graph.string(2, `sextant_${model.kind.replace(/-/g, '_')}`);
+  for (const t of inits) graph.message(5, t);
+  graph.string(10, `${model.kind} on ${F} features (${model.features.join(', ')}) predicting ${model.label} (${model.classes.join(', ')})`);
+  graph.message(11, valueInfo(ONNX_INPUT, FLOAT, ['N', F]));
+  graph.message(12, valueInfo(ONNX_PROBABILITIES, FLOAT, ['N', K]));
+  graph.message(12, valueInfo(ONNX_LABEL_INDEX, INT64, ['N']));
+  graph.message(12, valueInfo(ONNX_LABEL, STRING, ['N']));
+
+  const m = new ProtoWriter()
+    .int(1, IR_VERSION)
+    .string(2, 'sextant')
+    .string(3, producerVersion)
+    .int(5, 1)
+    .string(6, `Trained by Sextant's built-in trainer. Input "${ONNX_INPUT}": float [N, ${F}] in the order of the features listed in metadata "${METADATA_KEY}".`)
+    .message(7, graph)
+    .message(8, new ProtoWriter().string(1, '').int(2, OPSET))
+    .message(14, new ProtoWriter().string(1, METADATA_KEY).string(2, JSON.stringify(model)));
+  return m.finish();
+}
