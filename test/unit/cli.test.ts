@@ -85,3 +85,14 @@ describe('sextant CLI', () => {
     assert.equal(readFileSync(join(dir, '.sextant', moved), 'utf8'), 'this is not sqlite at all');
   });
 });
+
+describe('the demo workspace', () => {
+  it('ships a pipeline that parses against the schema', async () => {
+    const { readPipeline } = await import('../../src/engine/pipeline/read');
+    const { mediaPath } = await import('../../src/engine/paths');
+    const result = readPipeline(mediaPath('demo', 'sextant.yaml'));
+    assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
+    assert.deepEqual(Object.keys(result.value.stages), ['validate', 'train', 'evaluate', 'gate', 'register']);
+    assert.deepEqual(Object.keys(result.value.datasets ?? {}), ['penguins', 'live']);
+  });
+});

@@ -1,0 +1,28 @@
+// Sextant's front door: builds the context, the workspace state, the views and the command table.
+// Nothing here loads a native module; the store opens on first use (see src/ctx.ts).
+import * as vscode from 'vscode';
+import { coreCommands, registerCommands } from './commands';
+import { Ctx } from './ctx';
+import { nativeModulesLoaded } from './engine/native/load';
+import { VERSION } from './engine/version';
+import { registerDatasetsView } from './views/datasetsTree';
+import { WorkspaceState } from './views/workspaceState';
+
+let ctx: Ctx | undefined;
+
+export function activate(context: vscode.ExtensionContext): void {
+  const started = performance.now();
+  ctx = new Ctx(context);
+  const state = new WorkspaceState(ctx);
+  ctx.push(state);
+  const datasets = registerDatasetsView(ctx, state);
+  registerCommands(ctx, coreCommands({ ctx, state, refreshViews: () => datasets.refresh() }));
+  context.subscriptions.push(ctx);
+  void state.refresh();
+  const native = nativeModulesLoaded();
+  ctx.log.info(`Sextant ${VERSION} activated in ${(performance.now() - started).toFixed(1)} ms (native modules loaded: ${native.betterSqlite3 || native.onnxruntime ? 'some' : 'none'})`);
+}
+
+export function deactivate(): void {
+  ctx = undefined;
+}

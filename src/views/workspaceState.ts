@@ -1,0 +1,105 @@
+// What the sidebar shows depends on the workspace's state, published as context keys for the
+// manifest's `when` clauses (welcome content, menus):
+//   sextant.state       noWorkspace | noPipeline | ready | pipelineError
+//   sextant.storeState  missing | ok | error
+// Computed off the activation path and kept current by file watchers. Reading it never writes.
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { readPipeline } from '../engine/pipeline/read';
+import type { Pipeline } from '../engine/pipeline/schema';
+import type { EngineError } from '../engine/result';
+import { checkHeader } from '../engine/store/open';
+import { exists } from '../engine/workspace/layout';
+
+export const PIPELINE_GLOB = '**/{sextant.yaml,*.sextant.yaml}';
+
+export interface PipelineEntry {
+  uri: vscode.Uri;
+  pipeline?: Pipeline;
+  error?: EngineError;
+}
+
+export type StoreState = { kind: 'missing' } | { kind: 'ok' } | { kind: 'error'; error: EngineError };
+
+export class WorkspaceState implements vscode.Disposable {
+  private pipelines: PipelineEntry[] = [];
+  private storeState: StoreState = { kind: 'missing' };
+  private readonly changed = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.changed.event;
+  private readonly disposables: vscode.Disposable[] = [this.changed];
+  private refreshing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly ctx: Ctx) {
+    const pipelineWatcher = vscode.workspace.createFileSystemWatcher(PIPELINE_GLOB);
+    const storeWatcher = vscode.workspace.createFileSystemWatcher('**/.sextant/*.db');
+    for (const watcher of [pipelineWatcher, storeWatcher]) {
+      this.disposables.push(watcher, watcher.onDidCreate(() => this.schedule()), watcher.onDidDelete(() => this.schedule()), watcher.onDidChange(() => this.schedule()));
+    }
+    this.disposables.push(ctx.onStoreChanged(() => this.schedule()), vscode.workspace.onDidChangeWorkspaceFolders(() => this.schedule()));
+  }
+
+  get entries(): readonly PipelineEntry[] {
+    return this.pipelines;
+  }
+
+  get store(): StoreState {
+    return this.storeState;
+  }
+
+  /** The first pipeline file, the one commands act on by default. */
+  primaryPipeline(): PipelineEntry | undefined {
+    return this.pipelines[0];
+  }
+
+  /** Re-reads pipelines and the store's state soon, coalescing bursts of file events. */
+  schedule(delayMs = 150): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.refresh(), delayMs);
+  }
+
+  refresh(): Promise<void> {
+    this.refreshing ??= this.ctx.log
+      .timeAsync('workspace state', () => this.compute())
+      .finally(() => {
+        this.refreshing = undefined;
+      });
+    return this.refreshing;
+  }
+
+  private async compute(): Promise<void> {
+    const root = this.ctx.workspaceRoot();
+    if (!root) {
+      this.pipelines = [];
+      this.storeState = { kind: 'missing' };
+      await this.publish('noWorkspace');
+      return;
+    }
+    const uris = await vscode.workspace.findFiles(PIPELINE_GLOB, '**/{node_modules,.git,.sextant}/**', 50);
+    uris.sort((a, b) => a.path.split('/').length - b.path.split('/').length || a.path.localeCompare(b.path));
+    this.pipelines = uris.map((uri) => {
+      const read = readPipeline(uri.fsPath);
+      return read.ok ? { uri, pipeline: read.value } : { uri, error: read.error };
+    });
+    const layout = this.ctx.layout()!;
+    if (!exists(layout.storePath)) {
+      this.storeState = { kind: 'missing' };
+    } else {
+      const header = checkHeader(layout.storePath);
+      this.storeState = header.ok ? { kind: 'ok' } : { kind: 'error', error: header.error };
+    }
+    const state = this.pipelines.length === 0 ? 'noPipeline' : this.pipelines.every((p) => p.error) ? 'pipelineError' : 'ready';
+    await this.publish(state);
+  }
+
+  private async publish(state: string): Promise<void> {
+    await vscode.commands.executeCommand('setContext', 'sextant.state', state);
+    await vscode.commands.executeCommand('setContext', 'sextant.storeState', this.storeState.kind);
+    this.changed.fire();
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}

@@ -1,0 +1,85 @@
+// Starts the real VS Code workbench (code-server, from .tools/) with the packaged extension installed
+// from its VSIX into a fresh extensions folder, and stops it with every child it started.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(__dirname, '..', '..');
+export const OUTPUT = join(ROOT, 'test-output', 'e2e');
+const CODE_SERVER = join(ROOT, '.tools', 'code-server', 'node_modules', '.bin', 'code-server');
+
+function freePort(): Promise<number> {
+  return new Promise((res, rej) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (typeof address === 'object' && address ? res(address.port) : rej(new Error('no port'))));
+    });
+  });
+}
+
+export interface CodeServer {
+  url: string;
+  extensionsDir: string;
+  stop(): void;
+}
+
+/** Installs the VSIX into a new extensions dir (the same path a user's `--install-extension` takes). */
+export function installVsix(vsix: string, extensionsDir: string): void {
+  execFileSync(CODE_SERVER, ['--extensions-dir', extensionsDir, '--install-extension', vsix], { stdio: 'pipe', timeout: 120_000 });
+}
+
+export async function startCodeServer(extensionsDir: string): Promise<CodeServer> {
+  const port = await freePort();
+  const userDataDir = mkdtempSync(join(tmpdir(), 'sextant-e2e-user-'));
+  mkdirSync(join(userDataDir, 'User'), { recursive: true });
+  writeFileSync(
+    join(userDataDir, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'workbench.welcomePage.walkthroughs.openOnInstall': false,
+      'telemetry.telemetryLevel': 'off',
+      'extensions.ignoreRecommendations': true,
+      'security.workspace.trust.enabled': false,
+      'update.mode': 'none',
+      'window.commandCenter': false,
+    }),
+  );
+  const child: ChildProcess = spawn(
+    CODE_SERVER,
+    ['--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir],
+    { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, SEXTANT_E2E: '1' } },
+  );
+  let log = '';
+  await new Promise<void>((res, rej) => {
+    const timer = setTimeout(() => rej(new Error(`code-server did not start in 60 s:\n${log}`)), 60_000);
+    const onData = (data: Buffer): void => {
+      log += data.toString();
+      if (log.includes('HTTP server listening')) {
+        clearTimeout(timer);
+        res();
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      rej(new Error(`code-server exited (${code}):\n${log}`));
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${port}`,
+    extensionsDir,
+    stop() {
+      // code-server leaves a file watcher child: end the whole process group we started.
+      try {
+        process.kill(-child.pid!, 'SIGTERM');
+      } catch {
+        /* already gone */
+      }
+    },
+  };
+}
