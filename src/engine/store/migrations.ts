@@ -2,6 +2,7 @@
 // Append new migrations; never edit one that has shipped.
 import type BetterSqlite3 from 'better-sqlite3';
 import { fail, ok, type Result } from '../result';
+import { TRACKING_SCHEMA_SQL } from './schema';
 
 export interface Migration {
   version: number;
@@ -14,6 +15,11 @@ export const MIGRATIONS: Migration[] = [
     version: 1,
     name: 'meta',
     sql: `CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  },
+  {
+    version: 2,
+    name: 'tracking: experiments, runs, params, metrics, tags, artifacts, datasets, models, links',
+    sql: TRACKING_SCHEMA_SQL,
   },
 ];
 

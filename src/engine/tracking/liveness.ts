@@ -1,0 +1,43 @@
+// Runs whose process died without saying so (SIGKILL, a crash, a closed laptop): a run still marked
+// `running` on this host whose pid no longer exists (or is a zombie) is marked `killed`, ended at its
+// last logged point (or now). Views and the CLI call this when they list runs; it is cheap (a
+// partial index on active runs).
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import type { Database } from '../store/open';
+import { writeTx } from '../store/tx';
+
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  if (process.platform === 'linux') {
+    try {
+      // "pid (comm) S ...": a zombie (Z) or dead (X) process has exited and is only waiting to be reaped.
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+      if (state === 'Z' || state === 'X') return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** Marks dead runs of this host as killed; returns their public ids. */
+export function reapDeadRuns(db: Database, options: { host?: string; now?: number; alive?: (pid: number) => boolean } = {}): string[] {
+  const host = options.host ?? hostname();
+  const alive = options.alive ?? isProcessAlive;
+  const candidates = db.prepare("SELECT id, uid, pid FROM runs WHERE status = 'running' AND pid IS NOT NULL AND host = ?").all(host) as { id: number; uid: string; pid: number }[];
+  const dead = candidates.filter((r) => !alive(r.pid));
+  if (dead.length === 0) return [];
+  const now = options.now ?? Date.now();
+  writeTx(db, () => {
+    const lastTs = db.prepare('SELECT max(ts) FROM latest_metrics WHERE run_id = ?').pluck();
+    const mark = db.prepare("UPDATE runs SET status = 'killed', ended_at = ? WHERE id = ? AND status = 'running'");
+    for (const r of dead) mark.run((lastTs.get(r.id) as number | null) ?? now, r.id);
+  });
+  return dead.map((r) => r.uid);
+}

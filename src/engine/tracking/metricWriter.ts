@@ -1,0 +1,235 @@
+// The batching writer behind logMetric(s): points are buffered in flat arrays and written in one
+// BEGIN IMMEDIATE transaction per batch (multi-row INSERTs), with one latest_metrics upsert per
+// (run, key) per batch. A batch is written when it reaches `batchSize` points, when `flushMs` has
+// passed since the first buffered point, or on flush()/close(). A point is durable once its batch
+// has committed: a process killed with SIGKILL loses only what was still buffered.
+import type { Statement } from 'better-sqlite3';
+import type { Database } from '../store/open';
+import { writeTx } from '../store/tx';
+
+const ROWS_PER_INSERT = 100;
+const COLUMNS = 5;
+
+export interface MetricWriterOptions {
+  batchSize?: number;
+  flushMs?: number;
+  /** Most points held while the store cannot be written (disk full); later points are refused. */
+  maxBuffered?: number;
+  clock?: () => number;
+  onError?: (err: unknown) => void;
+}
+
+interface Summary {
+  runId: number;
+  key: string;
+  step: number;
+  ts: number;
+  value: number;
+  min: number | null;
+  max: number | null;
+  count: number;
+}
+
+export class MetricWriter {
+  private runIds: number[] = [];
+  private keys: string[] = [];
+  private steps: number[] = [];
+  private stamps: number[] = [];
+  private values: number[] = [];
+  private readonly keyIds = new Map<string, number>();
+  private readonly nextStep = new Map<string, number>();
+  private timer: NodeJS.Timeout | undefined;
+  private readonly batchSize: number;
+  private readonly flushMs: number;
+  private readonly maxBuffered: number;
+  private readonly clock: () => number;
+  private readonly onError: (err: unknown) => void;
+  private readonly insertMany: Statement;
+  private readonly insertOne: Statement;
+  private readonly upsertLatest: Statement;
+  private readonly insertKey: Statement;
+  private readonly selectKey: Statement;
+  private readonly selectLastStep: Statement;
+  private readonly args = new Array<number | null>(ROWS_PER_INSERT * COLUMNS);
+  /** The last flush's error, until a flush succeeds. */
+  lastError: unknown;
+
+  constructor(private readonly db: Database, options: MetricWriterOptions = {}) {
+    this.batchSize = options.batchSize ?? 20_000;
+    this.flushMs = options.flushMs ?? 200;
+    this.maxBuffered = options.maxBuffered ?? 2_000_000;
+    this.clock = options.clock ?? Date.now;
+    this.onError = options.onError ?? (() => undefined);
+    const row = '(?,?,?,?,?)';
+    this.insertMany = db.prepare(`INSERT OR REPLACE INTO metrics (run_id, key_id, step, ts, value) VALUES ${Array(ROWS_PER_INSERT).fill(row).join(',')}`);
+    this.insertOne = db.prepare(`INSERT OR REPLACE INTO metrics (run_id, key_id, step, ts, value) VALUES ${row}`);
+    this.upsertLatest = db.prepare(`
+      INSERT INTO latest_metrics (run_id, key_id, step, ts, value, min, max, count) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (run_id, key_id) DO UPDATE SET
+        value = CASE WHEN (excluded.step, excluded.ts) >= (latest_metrics.step, latest_metrics.ts) THEN excluded.value ELSE latest_metrics.value END,
+        ts = CASE WHEN (excluded.step, excluded.ts) >= (latest_metrics.step, latest_metrics.ts) THEN excluded.ts ELSE latest_metrics.ts END,
+        step = max(excluded.step, latest_metrics.step),
+        min = min(coalesce(excluded.min, latest_metrics.min), coalesce(latest_metrics.min, excluded.min)),
+        max = max(coalesce(excluded.max, latest_metrics.max), coalesce(latest_metrics.max, excluded.max)),
+        count = latest_metrics.count + excluded.count`);
+    this.insertKey = db.prepare('INSERT OR IGNORE INTO metric_keys (name) VALUES (?)');
+    this.selectKey = db.prepare('SELECT id FROM metric_keys WHERE name = ?').pluck();
+    this.selectLastStep = db.prepare('SELECT l.step FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = ? AND k.name = ?').pluck();
+  }
+
+  get buffered(): number {
+    return this.runIds.length;
+  }
+
+  /**
+   * Buffers one point (key already validated). Returns false when the buffer is full because the
+   * store cannot be written. A missing step is one more than the key's last step in this run.
+   */
+  add(runId: number, key: string, value: number, step?: number, ts?: number): boolean {
+    if (this.runIds.length >= this.maxBuffered) return false;
+    if (step === undefined) step = this.autoStep(runId, key);
+    else if (this.nextStep.size > 0) this.bumpStep(runId, key, step);
+    this.runIds.push(runId);
+    this.keys.push(key);
+    this.steps.push(step);
+    this.stamps.push(ts ?? this.clock());
+    this.values.push(value);
+    if (this.runIds.length >= this.batchSize) this.flushQuietly();
+    else if (!this.timer && this.flushMs >= 0) {
+      this.timer = setTimeout(() => this.flushQuietly(), this.flushMs);
+      this.timer.unref();
+    }
+    return true;
+  }
+
+  private autoStep(runId: number, key: string): number {
+    const id = `${runId}\u0000${key}`;
+    let next = this.nextStep.get(id);
+    if (next === undefined) {
+      const last = this.selectLastStep.get(runId, key) as number | undefined;
+      let bufferedLast = -1;
+      for (let i = 0; i < this.runIds.length; i++) if (this.runIds[i] === runId && this.keys[i] === key) bufferedLast = Math.max(bufferedLast, this.steps[i]!);
+      next = Math.max(last === undefined ? 0 : last + 1, bufferedLast + 1);
+    }
+    this.nextStep.set(id, next + 1);
+    return next;
+  }
+
+  private bumpStep(runId: number, key: string, step: number): void {
+    const id = `${runId}\u0000${key}`;
+    const next = this.nextStep.get(id);
+    if (next !== undefined && step >= next) this.nextStep.set(id, step + 1);
+  }
+
+  private flushQuietly(): void {
+    try {
+      this.flush();
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+
+  /** Writes everything buffered in one transaction; returns how many points were written. Throws on failure, keeping the points. */
+  flush(): number {
+    if (this.timer) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+    const n = this.runIds.length;
+    if (n === 0) return 0;
+    const { runIds, keys, steps, stamps, values } = this;
+    const summaries = summarize(runIds, keys, steps, stamps, values);
+    const added: string[] = [];
+    try {
+      writeTx(this.db, () => {
+        const ids = this.resolveKeys(summaries, added);
+        const args = this.args;
+        let i = 0;
+        for (; i + ROWS_PER_INSERT <= n; i += ROWS_PER_INSERT) {
+          for (let r = 0; r < ROWS_PER_INSERT; r++) {
+            const j = i + r;
+            const o = r * COLUMNS;
+            args[o] = runIds[j]!;
+            args[o + 1] = ids.get(keys[j]!)!;
+            args[o + 2] = steps[j]!;
+            args[o + 3] = stamps[j]!;
+            const v = values[j]!;
+            args[o + 4] = v === v ? v : null;
+          }
+          this.insertMany.run(args);
+        }
+        for (; i < n; i++) {
+          const v = values[i]!;
+          this.insertOne.run(runIds[i]!, ids.get(keys[i]!)!, steps[i]!, stamps[i]!, v === v ? v : null);
+        }
+        for (const s of summaries) {
+          this.upsertLatest.run(s.runId, ids.get(s.key)!, s.step, s.ts, s.value === s.value ? s.value : null, s.min, s.max, s.count);
+        }
+      });
+    } catch (err) {
+      // Key ids found inside a transaction that rolled back may not exist: forget them.
+      for (const key of added) this.keyIds.delete(key);
+      this.lastError = err;
+      throw err;
+    }
+    this.lastError = undefined;
+    this.runIds = [];
+    this.keys = [];
+    this.steps = [];
+    this.stamps = [];
+    this.values = [];
+    return n;
+  }
+
+  private resolveKeys(summaries: Summary[], added: string[]): Map<string, number> {
+    for (const s of summaries) {
+      if (this.keyIds.has(s.key)) continue;
+      added.push(s.key);
+      this.insertKey.run(s.key);
+      this.keyIds.set(s.key, this.selectKey.get(s.key) as number);
+    }
+    return this.keyIds;
+  }
+
+  /** Forgets cached key ids and step counters (after a rollback elsewhere, or the store was replaced). */
+  resetCaches(): void {
+    this.keyIds.clear();
+    this.nextStep.clear();
+  }
+
+  close(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+}
+
+function summarize(runIds: number[], keys: string[], steps: number[], stamps: number[], values: number[]): Summary[] {
+  const byPair = new Map<number, Map<string, Summary>>();
+  const out: Summary[] = [];
+  for (let i = 0; i < runIds.length; i++) {
+    const runId = runIds[i]!;
+    const key = keys[i]!;
+    let perRun = byPair.get(runId);
+    if (!perRun) byPair.set(runId, (perRun = new Map()));
+    const v = values[i]!;
+    const finite = v === v ? v : null;
+    let s = perRun.get(key);
+    if (!s) {
+      s = { runId, key, step: steps[i]!, ts: stamps[i]!, value: v, min: finite, max: finite, count: 1 };
+      perRun.set(key, s);
+      out.push(s);
+      continue;
+    }
+    s.count++;
+    if (steps[i]! > s.step || (steps[i] === s.step && stamps[i]! >= s.ts)) {
+      s.step = steps[i]!;
+      s.ts = stamps[i]!;
+      s.value = v;
+    }
+    if (finite !== null) {
+      if (s.min === null || finite < s.min) s.min = finite;
+      if (s.max === null || finite > s.max) s.max = finite;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,72 @@
+// Metric curves for charts, downsampled in SQLite (never shipping every point to JavaScript): a
+// series with more points than `maxPoints` is cut into equal step buckets, and each bucket gives its
+// mean (the line), min and max (the band), so spikes stay visible. Fewer points come back as they are.
+import type { Database } from '../store/open';
+import { fromSqlValue } from './queries';
+import type { Series } from './schemas';
+
+export interface SeriesRequest {
+  runIds: string[];
+  keys: string[];
+  /** Points per series at most (default 500: about one per pixel of a chart). */
+  maxPoints?: number;
+}
+
+export function readSeries(db: Database, request: SeriesRequest): Series[] {
+  const maxPoints = Math.max(2, request.maxPoints ?? 500);
+  const runs = new Map<string, number>();
+  const byUid = db.prepare('SELECT id FROM runs WHERE uid = ?').pluck();
+  for (const uid of request.runIds) {
+    const id = byUid.get(uid) as number | undefined;
+    if (id !== undefined) runs.set(uid, id);
+  }
+  const keyIds = new Map<string, number>();
+  const byName = db.prepare('SELECT id FROM metric_keys WHERE name = ?').pluck();
+  for (const key of request.keys) {
+    const id = byName.get(key) as number | undefined;
+    if (id !== undefined) keyIds.set(key, id);
+  }
+  const extent = db.prepare('SELECT min(step) AS lo FROM metrics WHERE run_id = ? AND key_id = ?').pluck();
+  const summary = db.prepare('SELECT step, count FROM latest_metrics WHERE run_id = ? AND key_id = ?');
+  const raw = db.prepare('SELECT step, value FROM metrics WHERE run_id = ? AND key_id = ? ORDER BY step, ts').raw();
+  // One index range scan per bucket, driven by a bucket counter inside SQLite: no sort of the points
+  // (a GROUP BY on step / width would sort them all), no row per point crossing into JavaScript.
+  const buckets = db
+    .prepare(
+      `WITH RECURSIVE b(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM b WHERE i + 1 < @buckets)
+       SELECT (SELECT json_array(avg(step), avg(value), min(value), max(value), count(*))
+               FROM metrics WHERE run_id = @run AND key_id = @key AND step >= @lo + b.i * @width AND step < @lo + (b.i + 1) * @width)
+       FROM b`,
+    )
+    .pluck();
+  const out: Series[] = [];
+  for (const [uid, runId] of runs) {
+    for (const [key, keyId] of keyIds) {
+      const s = summary.get(runId, keyId) as { step: number; count: number } | undefined;
+      if (!s) continue;
+      if (s.count <= maxPoints) {
+        const rows = raw.all(runId, keyId) as [number, number | null][];
+        out.push({ runId: uid, key, total: rows.length, downsampled: false, points: rows.map(([step, v]) => ({ step, value: fromSqlValue(v), min: fromSqlValue(v), max: fromSqlValue(v) })) });
+        continue;
+      }
+      const lo = extent.get(runId, keyId) as number;
+      const width = Math.max(1, Math.ceil((s.step - lo + 1) / maxPoints));
+      const rows = buckets.all({ run: runId, key: keyId, lo, width, buckets: Math.ceil((s.step - lo + 1) / width) }) as string[];
+      const points: Series['points'] = [];
+      for (const row of rows) {
+        // SQLite's JSON has no NaN: a bucket whose values are all NaN has a null mean.
+        const [step, mean, min, max, n] = JSON.parse(row) as [number | null, number | null, number | null, number | null, number];
+        if (n === 0 || step === null) continue;
+        points.push({ step, value: fromSqlValue(mean), min: fromSqlValue(min), max: fromSqlValue(max) });
+      }
+      out.push({
+        runId: uid,
+        key,
+        total: s.count,
+        downsampled: true,
+        points,
+      });
+    }
+  }
+  return out;
+}
