@@ -1,5 +1,6 @@
 // The list of benches `npm run bench` runs, in order. `npm run bench -- NAME` runs one.
 import { activationBench } from './activation.bench';
+import { storeBench } from './store.bench';
 import type { Bench } from './util';
 
-export const BENCHES: Bench[] = [activationBench];
+export const BENCHES: Bench[] = [activationBench, storeBench];
