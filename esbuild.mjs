@@ -26,8 +26,18 @@ const nodeCommon = {
   logLevel: 'warning',
 };
 
+// The extension host loads dist/extension.js at activation and dist/engine.js (zod, yaml, the engine)
+// on first use, so activation evaluates only the thin extension layer (src/engineLoader.ts).
+const engineAsSeparateFile = {
+  name: 'engine-as-separate-file',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/engine\/api$/ }, (args) => (args.importer.endsWith('engineLoader.ts') ? { path: './engine.js', external: true } : undefined));
+  },
+};
+
 const nodeEntries = [
-  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js' },
+  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [engineAsSeparateFile] },
+  { entryPoints: ['src/engine/api.ts'], outfile: 'dist/engine.js' },
   { entryPoints: ['src/lsp/server.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['bench/main.ts'], outfile: 'dist/bench.js' },

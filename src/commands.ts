@@ -2,10 +2,7 @@
 // their own tables, merged here; package.json declares every id with its title, icon and menus.
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
-import { createDemoWorkspace } from './engine/demo/createDemo';
-import { runDoctor } from './engine/doctor/checks';
-import { describeError } from './engine/result';
-import { moveStoreAside } from './engine/store/open';
+import { loadEngine } from './engineLoader';
 import type { WorkspaceState } from './views/workspaceState';
 
 export type CommandTable = Record<string, (...args: any[]) => unknown>;
@@ -36,6 +33,7 @@ async function initPipeline({ ctx, state }: Services): Promise<void> {
     void vscode.window.showErrorMessage('Open a folder first: the demo pipeline is written into it.');
     return;
   }
+  const { createDemoWorkspace, describeError } = await loadEngine();
   let result = createDemoWorkspace(root);
   if (!result.ok && result.error.code === 'init-would-overwrite') {
     const choice = await vscode.window.showWarningMessage(result.error.message, { modal: true }, 'Overwrite');
@@ -55,6 +53,7 @@ async function createDemoFolder({ ctx }: Services): Promise<void> {
   const picked = await vscode.window.showOpenDialog({ canSelectFiles: false, canSelectFolders: true, canSelectMany: false, openLabel: 'Create Demo Here', title: 'Choose an empty folder for the Sextant demo workspace' });
   const folder = picked?.[0];
   if (!folder) return;
+  const { createDemoWorkspace, describeError } = await loadEngine();
   const result = createDemoWorkspace(folder.fsPath);
   if (!result.ok) {
     void vscode.window.showErrorMessage(`Sextant: ${describeError(result.error)}`);
@@ -66,6 +65,8 @@ async function createDemoFolder({ ctx }: Services): Promise<void> {
 }
 
 async function doctor({ ctx }: Services): Promise<void> {
+  await loadEngine();
+  const { runDoctor } = await loadEngine();
   const report = await ctx.log.timeAsync('doctor', () => runDoctor(ctx.layout() ? { storePath: ctx.layout()!.storePath } : {}));
   const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
   ctx.log.info(`doctor:\n${report.checks.map((c) => `  ${mark[c.status]} ${c.name}: ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`).join('\n')}`);
@@ -77,10 +78,12 @@ async function doctor({ ctx }: Services): Promise<void> {
 }
 
 async function moveAside({ ctx, state }: Services): Promise<void> {
+  await loadEngine();
   const layout = ctx.layout();
   if (!layout) return;
   const choice = await vscode.window.showWarningMessage(`Move ${vscode.workspace.asRelativePath(layout.storePath)} aside? It is renamed, not deleted, and a new store is created on the next run.`, { modal: true }, 'Move Aside');
   if (choice !== 'Move Aside') return;
+  const { moveStoreAside, describeError } = await loadEngine();
   ctx.resetStore();
   const moved = moveStoreAside(layout.storePath);
   if (!moved.ok) {

@@ -2,10 +2,10 @@
 // lazily and read-only-safe (never created by the extension unless the user acts). Every view, command,
 // the task provider and the language client get this; nothing else holds global state.
 import * as vscode from 'vscode';
+import type { Result } from './engine/result';
 import type { Database } from './engine/store/open';
-import { openStore } from './engine/store/open';
-import { fail, type Result } from './engine/result';
-import { workspaceLayout, type WorkspaceLayout } from './engine/workspace/layout';
+import type { WorkspaceLayout } from './engine/workspace/layout';
+import { engine } from './engineLoader';
 
 export class Log {
   constructor(private readonly channel: vscode.LogOutputChannel) {}
@@ -67,15 +67,16 @@ export class Ctx implements vscode.Disposable {
     const root = this.workspaceRoot();
     if (!root) return undefined;
     const setting = vscode.workspace.getConfiguration('sextant').get<string>('storePath') || undefined;
-    return workspaceLayout(root, setting);
+    return engine().workspaceLayout(root, setting);
   }
 
-  /** The workspace store, opened on first use; an error result (missing, corrupt, native module) otherwise. */
+  /** The workspace store, opened on first use; an error result (missing, corrupt, native module) otherwise.
+   * Needs the engine loaded (await loadEngine() first). */
   store(): Result<Database> {
     if (this.db?.ok) return this.db;
     const layout = this.layout();
-    if (!layout) return fail({ code: 'no-workspace', message: 'Open a folder to use Sextant.' });
-    this.db = this.log.time(`open store ${layout.storePath}`, () => openStore(layout.storePath));
+    if (!layout) return engine().fail({ code: 'no-workspace', message: 'Open a folder to use Sextant.' });
+    this.db = this.log.time(`open store ${layout.storePath}`, () => engine().openStore(layout.storePath));
     if (!this.db.ok) this.log.warn(`store: ${this.db.error.message}`);
     return this.db;
   }
@@ -83,9 +84,9 @@ export class Ctx implements vscode.Disposable {
   /** The store, created if missing: only for actions the user asked for (run a pipeline, import). */
   storeForWriting(): Result<Database> {
     const layout = this.layout();
-    if (!layout) return fail({ code: 'no-workspace', message: 'Open a folder to use Sextant.' });
+    if (!layout) return engine().fail({ code: 'no-workspace', message: 'Open a folder to use Sextant.' });
     if (this.db?.ok) return this.db;
-    this.db = this.log.time(`open store ${layout.storePath} (create)`, () => openStore(layout.storePath, { create: true }));
+    this.db = this.log.time(`open store ${layout.storePath} (create)`, () => engine().openStore(layout.storePath, { create: true }));
     if (this.db.ok) this.storeChanged.fire();
     return this.db;
   }

@@ -3,7 +3,6 @@
 import * as vscode from 'vscode';
 import { coreCommands, registerCommands } from './commands';
 import { Ctx } from './ctx';
-import { nativeModulesLoaded } from './engine/native/load';
 import { VERSION } from './engine/version';
 import { registerDatasetsView } from './views/datasetsTree';
 import { WorkspaceState } from './views/workspaceState';
@@ -19,8 +18,8 @@ export function activate(context: vscode.ExtensionContext): void {
   registerCommands(ctx, coreCommands({ ctx, state, refreshViews: () => datasets.refresh() }));
   context.subscriptions.push(ctx);
   void state.refresh();
-  const native = nativeModulesLoaded();
-  ctx.log.info(`Sextant ${VERSION} activated in ${(performance.now() - started).toFixed(1)} ms (native modules loaded: ${native.betterSqlite3 || native.onnxruntime ? 'some' : 'none'})`);
+  const native = Object.keys(require.cache).filter((path) => /better-sqlite3|onnxruntime/.test(path));
+  ctx.log.info(`Sextant ${VERSION} activated in ${(performance.now() - started).toFixed(1)} ms (native modules loaded: ${native.length > 0 ? native.join(', ') : 'none'})`);
 }
 
 export function deactivate(): void {

@@ -3,7 +3,7 @@
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import { formatBytes, inspectDatasetFile } from '../engine/data/inspect';
+import { loadEngine } from '../engineLoader';
 import type { Dataset, Pipeline } from '../engine/pipeline/schema';
 import type { PipelineEntry, WorkspaceState } from './workspaceState';
 
@@ -40,6 +40,7 @@ export class DatasetsTree implements vscode.TreeDataProvider<Node> {
     }
     if (node.kind === 'pipeline') return this.pipelineChildren(node.entry);
     if (node.kind === 'dataset') {
+      const { inspectDatasetFile } = await loadEngine();
       const info = await inspectDatasetFile(node.file);
       if (!info.ok) return [{ kind: 'problem', message: info.error.message }];
       return info.value.columns.map((name) => ({ kind: 'column', name, dataset: node.name, pipeline: node.pipeline, isLabel: name === node.dataset.label }));
@@ -84,6 +85,7 @@ export class DatasetsTree implements vscode.TreeDataProvider<Node> {
         return item;
       }
       case 'dataset': {
+        const { inspectDatasetFile, formatBytes } = await loadEngine();
         const info = await inspectDatasetFile(node.file);
         const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `dataset:${node.file}:${node.name}`;

@@ -5,11 +5,9 @@
 // Computed off the activation path and kept current by file watchers. Reading it never writes.
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
-import { readPipeline } from '../engine/pipeline/read';
 import type { Pipeline } from '../engine/pipeline/schema';
 import type { EngineError } from '../engine/result';
-import { checkHeader } from '../engine/store/open';
-import { exists } from '../engine/workspace/layout';
+import { loadEngine } from '../engineLoader';
 
 export const PIPELINE_GLOB = '**/{sextant.yaml,*.sextant.yaml}';
 
@@ -68,6 +66,7 @@ export class WorkspaceState implements vscode.Disposable {
   }
 
   private async compute(): Promise<void> {
+    const { readPipeline, checkHeader, exists } = await loadEngine();
     const root = this.ctx.workspaceRoot();
     if (!root) {
       this.pipelines = [];
