@@ -99,12 +99,12 @@ export function fitDense(x: Matrix, y: Int32Array, classes: number, options: Fit
         for (let r = 0; r < bs; r++) {
           const zo = r * outputs;
           const ao = r * inputs;
-          for (let j = 0; j < outputs; j++) gb[j] += dZ[zo + j]!;
+          for (let j = 0; j < outputs; j++) gb[j] = gb[j]! + dZ[zo + j]!;
           for (let k = 0; k < inputs; k++) {
             const a = aIn[ao + k]!;
             if (a === 0) continue;
             const wo = k * outputs;
-            for (let j = 0; j < outputs; j++) gw[wo + j] += a * dZ[zo + j]!;
+            for (let j = 0; j < outputs; j++) gw[wo + j] = gw[wo + j]! + a * dZ[zo + j]!;
           }
         }
         if (l > 0) {

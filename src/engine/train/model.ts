@@ -70,7 +70,7 @@ export function denseForward(input: Float64Array, rows: number, layer: { inputs:
       const a = input[io + k]!;
       if (a === 0) continue;
       const wo = k * outputs;
-      for (let j = 0; j < outputs; j++) out[oo + j] += a * weights[wo + j]!;
+      for (let j = 0; j < outputs; j++) out[oo + j] = out[oo + j]! + a * weights[wo + j]!;
     }
     if (layer.activation === 'relu') {
       for (let j = 0; j < outputs; j++) if (out[oo + j]! < 0) out[oo + j] = 0;
@@ -83,7 +83,7 @@ export function denseForward(input: Float64Array, rows: number, layer: { inputs:
         out[oo + j] = e;
         sum += e;
       }
-      for (let j = 0; j < outputs; j++) out[oo + j] /= sum;
+      for (let j = 0; j < outputs; j++) out[oo + j] = out[oo + j]! / sum;
     }
   }
 }

@@ -17,7 +17,7 @@ export interface TrainOptions {
   hidden?: number[];
   holdout?: { fraction: number; seed: number } | null;
   dataset?: string;
-  onEpoch?: (epoch: number, loss: number) => void;
+  onEpoch?: (epoch: number, loss: number) => boolean | void;
 }
 
 export const TRAIN_DEFAULTS = {

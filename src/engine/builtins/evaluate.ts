@@ -1,0 +1,76 @@
+// `sextant/evaluate`: runs an ONNX model with onnxruntime-node on the held-out rows of a dataset and
+// logs accuracy, macro precision/recall/F1, log loss, ROC AUC and the confusion matrix. A model trained
+// by `sextant/train` carries its features and classes in its metadata.
+import { resolve } from 'node:path';
+import { fail, ok } from '../result';
+import { loadOnnxRuntime } from '../native/load';
+import { labeledRows } from '../train/dataset';
+import { classificationMetrics } from '../train/metrics';
+import { readSextantModel } from '../train/onnx/metadata';
+import { ONNX_INPUT, ONNX_PROBABILITIES } from '../train/onnx/export';
+import { holdoutSplit } from '../train/split';
+import { datasetPaths, findDataset, parseWith, readDataset } from './common';
+import type { BuiltinImpl } from './types';
+
+const isRegistryRef = (model: string): boolean => /^[A-Za-z0-9][A-Za-z0-9_.-]*@[A-Za-z0-9_.-]+$/.test(model) && !model.endsWith('.onnx');
+
+export const evaluateBuiltin: BuiltinImpl = {
+  deps: (w, pipeline) => [...datasetPaths(pipeline, [w.dataset]), ...(typeof w.model === 'string' && !isRegistryRef(w.model) ? [w.model] : [])],
+  outs: () => [],
+  async run(ctx) {
+    const w = parseWith('sextant/evaluate', ctx.stage, ctx.with, ctx.pipelineFile);
+    if (!w.ok) return w;
+    if (isRegistryRef(w.value.model)) return fail({ code: 'evaluate-registry', file: ctx.pipelineFile, message: `Stage "${ctx.stage}": evaluating a registered model (${w.value.model}) is not implemented yet.`, fix: 'Give the path of the ONNX file.' });
+    const modelFile = resolve(ctx.root, w.value.model);
+    const loaded = readSextantModel(modelFile);
+    if (!loaded.ok) return loaded;
+    const { model, bytes } = loaded.value;
+    const dataset = findDataset(ctx.pipeline, w.value.dataset, ctx.stage, ctx.pipelineFile);
+    if (!dataset.ok) return dataset;
+    const label = dataset.value.label ?? model.label;
+    const table = readDataset(dataset.value, ctx.root);
+    if (!table.ok) return table;
+    const seed = w.value.seed ?? 0;
+    const rowsIndex = w.value.split !== undefined ? holdoutSplit(table.value.rowCount, w.value.split, seed).test : undefined;
+    const holdout = model.training.holdout;
+    if (w.value.dataset === model.training.dataset && (!holdout || rowsIndex === undefined || holdout.fraction !== w.value.split || holdout.seed !== seed)) {
+      ctx.log(`warning: the evaluation rows (${rowsIndex === undefined ? 'all rows' : `split ${w.value.split}, seed ${seed}`}) are not the rows the model held out (${holdout ? `${holdout.fraction}, seed ${holdout.seed}` : 'none'}): they include training rows, so these metrics are optimistic.`);
+    }
+    const rows = labeledRows(table.value, model.features, label, model.classes, rowsIndex);
+    if (!rows.ok) return rows;
+    const keep: number[] = [];
+    for (let i = 0; i < rows.value.x.rows; i++) if (rows.value.y[i]! >= 0) keep.push(i);
+    const skipped = rows.value.x.rows - keep.length;
+    if (keep.length === 0) return fail({ code: 'evaluate-no-rows', file: table.value.file, message: `No rows with a known "${label}" value to evaluate on.` });
+    const F = model.features.length;
+    const x = new Float32Array(keep.length * F);
+    const y = new Int32Array(keep.length);
+    keep.forEach((r, i) => {
+      for (let c = 0; c < F; c++) x[i * F + c] = rows.value.x.data[r * F + c]!;
+      y[i] = rows.value.y[r]!;
+    });
+    const ort = loadOnnxRuntime();
+    if (!ort.ok) return ort;
+    let proba: Float32Array;
+    const started = performance.now();
+    try {
+      const session = await ort.value.InferenceSession.create(bytes);
+      const out = await session.run({ [ONNX_INPUT]: new ort.value.Tensor('float32', x, [keep.length, F]) });
+      proba = out[ONNX_PROBABILITIES]!.data as Float32Array;
+    } catch (err) {
+      return fail({ code: 'evaluate-onnx', file: modelFile, message: `onnxruntime could not run the model: ${(err as Error).message}` });
+    }
+    const inferenceMs = performance.now() - started;
+    const m = classificationMetrics(y, proba, model.classes.length);
+    for (const key of ['accuracy', 'precision', 'recall', 'f1', 'log_loss', 'roc_auc'] as const) ctx.metric(key, m[key]);
+    ctx.metric('rows', m.rows);
+    ctx.log(`Evaluated ${w.value.model} on ${m.rows} rows of ${dataset.value.path}${skipped ? ` (${skipped} without a known label skipped)` : ''} with onnxruntime (CPU) in ${inferenceMs.toFixed(1)} ms`);
+    ctx.log(`accuracy ${m.accuracy.toFixed(4)}  precision ${m.precision.toFixed(4)}  recall ${m.recall.toFixed(4)}  f1 ${m.f1.toFixed(4)}  log_loss ${m.log_loss.toFixed(4)}  roc_auc ${m.roc_auc.toFixed(4)}`);
+    const width = Math.max(8, ...model.classes.map((c) => c.length));
+    ctx.log(`confusion matrix (rows: true ${label}, columns: predicted)`);
+    ctx.log(`${''.padEnd(width)} ${model.classes.map((c) => c.padStart(width)).join(' ')}`);
+    m.confusion.forEach((row, k) => ctx.log(`${model.classes[k]!.padEnd(width)} ${row.map((v) => String(v).padStart(width)).join(' ')}`));
+    m.confusion.forEach((row, k) => row.forEach((v, j) => ctx.metric(`confusion/${model.classes[k]}/${model.classes[j]}`, v)));
+    return ok(undefined);
+  },
+};

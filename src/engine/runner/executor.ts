@@ -1,0 +1,274 @@
+// Runs a pipeline: plans the selected stages, then starts each one when the stages it needs have
+// succeeded, at most `maxParallel` at a time and on free GPUs. A stage whose fingerprint and outputs
+// are unchanged is `cached` (deleted outputs are restored from the cache); a failure stops new stages
+// from starting (`skipped`), and the next run resumes from the failed stage because only successful
+// stages are remembered. Every stage is a child run of one pipeline run in the tracker.
+import { cpus } from 'node:os';
+import { relative } from 'node:path';
+import { describeError, fail, ok, type Result } from '../result';
+import { readPipeline } from '../pipeline/read';
+import { detectGpus, type Gpu } from '../gpu/nvidiaSmi';
+import { GpuAllocator } from '../gpu/allocator';
+import { buildDag, selectStages } from './dag';
+import { Hasher } from './hash';
+import { loadParams, pipelineRoot, planStage, RUN_ID_PLACEHOLDER, type StagePlan } from './plan';
+import { loadState, saveState, statePath, type StageState } from './state';
+import { OutputCache } from './cache';
+import { MemoryTracker, type RunTracker } from './tracker';
+import type { PipelineResult, RunnerEvent, StageResult } from './types';
+import { fingerprintStage } from './fingerprint';
+import { checkOutputs } from './outputs';
+import { runStage, type MetricLineParser } from './stageRun';
+import { alive, stopInterruptedRun } from './interrupted';
+
+export interface RunPipelineOptions {
+  /** The pipeline file. */
+  file: string;
+  /** Stages to run (with what they need); all when empty. */
+  stages?: string[];
+  /** Run selected stages even when cached. */
+  force?: boolean;
+  /** Most stages at once (default: the number of CPU cores). */
+  maxParallel?: number;
+  /** GPUs to schedule on: detected with nvidia-smi by default; `[]` or 'never' for CPU only. */
+  gpus?: Gpu[] | 'detect' | 'never';
+  signal?: AbortSignal;
+  tracker?: RunTracker;
+  onEvent?: (event: RunnerEvent) => void;
+  /** Environment the stages inherit (default: this process's). */
+  env?: NodeJS.ProcessEnv;
+  parseMetricLine?: MetricLineParser;
+  /** SIGTERM → SIGKILL grace on cancel and timeout (default 3 s). */
+  killGraceMs?: number;
+  /** nvidia-smi query used for GPU sampling (tests replace it). */
+  sampleGpus?: () => Promise<{ ok: boolean; value?: Gpu[] }>;
+}
+
+export async function runPipeline(options: RunPipelineOptions): Promise<Result<PipelineResult>> {
+  const started = performance.now();
+  const file = options.file;
+  const root = pipelineRoot(file);
+  const emit = (e: RunnerEvent): void => options.onEvent?.(e);
+  const warnings: string[] = [];
+  const warn = (message: string, stage?: string): void => {
+    warnings.push(message);
+    emit({ type: 'warning', ...(stage ? { stage } : {}), message });
+  };
+
+  const pipeline = readPipeline(file);
+  if (!pipeline.ok) return pipeline;
+  const dag = buildDag(pipeline.value, file);
+  if (!dag.ok) return dag;
+  const selected = selectStages(dag.value, options.stages ?? [], file);
+  if (!selected.ok) return selected;
+  const params = loadParams(pipeline.value, root, file);
+  if (!params.ok) return params;
+  const plans = new Map<string, StagePlan>();
+  for (const name of selected.value) {
+    const plan = planStage(name, pipeline.value.stages[name]!, pipeline.value, params.value, root, file, RUN_ID_PLACEHOLDER);
+    if (!plan.ok) return plan;
+    plans.set(name, plan.value);
+  }
+  const duplicate = findDuplicateOutput(plans, root);
+  if (duplicate) return fail({ code: 'pipeline-duplicate-output', file, message: duplicate });
+
+  const stateFile = statePath(root, file);
+  const loaded = loadState(stateFile);
+  if (loaded.warning) warn(loaded.warning);
+  const state = loaded.state;
+  if (state.running && state.running.pid !== process.pid && alive(state.running.pid)) {
+    return fail({ code: 'runner-busy', file, message: `This pipeline is already running (pid ${state.running.pid}, run ${state.running.runId}).`, fix: 'Wait for it to finish, or stop it.' });
+  }
+  if (state.running && state.running.pid !== process.pid) {
+    const stopped = stopInterruptedRun(state.running);
+    warn(stopped);
+    for (const name of Object.keys(state.running.stages)) delete state.stages[name];
+    state.running = undefined;
+  }
+
+  let gpus: Gpu[] = [];
+  const needsGpu = [...plans.values()].some((p) => p.gpu !== undefined && p.gpu !== 0);
+  if (options.gpus === 'never') gpus = [];
+  else if (Array.isArray(options.gpus)) gpus = options.gpus;
+  else if (needsGpu) {
+    const detected = await detectGpus();
+    if (detected.ok) gpus = detected.value;
+    else warn(`GPU detection failed: ${describeError(detected.error)}`);
+  }
+  const allocator = new GpuAllocator(gpus);
+
+  const tracker: RunTracker = options.tracker ?? new MemoryTracker();
+  const pipelineName = pipeline.value.name ?? relative(root, file);
+  const pipelineRunId = tracker.startPipeline({ name: pipelineName, file, params: params.value, stages: selected.value });
+  state.running = { runId: pipelineRunId, pid: process.pid, startedAt: Date.now(), stages: {} };
+  saveState(stateFile, state);
+  emit({ type: 'pipeline-start', file, run_id: pipelineRunId, stages: selected.value });
+
+  const hasher = new Hasher(state.files);
+  const cache = new OutputCache(root);
+  const maxParallel = Math.max(1, options.maxParallel ?? cpus().length);
+  const results = new Map<string, StageResult>();
+  const inflight = new Map<string, Promise<void>>();
+  let stopReason: string | undefined;
+  let gpuReleased: () => void = () => undefined;
+  let gpuWait = new Promise<void>((r) => (gpuReleased = r));
+
+  const finishStage = (result: StageResult): void => {
+    results.set(result.name, result);
+    emit({ type: 'stage-end', result });
+    if (result.status === 'failed' && !stopReason) stopReason = options.signal?.aborted ? 'the run was cancelled' : `stage "${result.name}" failed`;
+  };
+
+  const upstreamState = (name: string): Record<string, StageState | undefined> => Object.fromEntries((dag.value.needs.get(name) ?? []).map((n) => [n, state.stages[n]]));
+  const upstreamMetrics = (name: string): Record<string, number> => {
+    const out: Record<string, number> = {};
+    const visit = (n: string, seen: Set<string>): void => {
+      for (const need of dag.value.needs.get(n) ?? []) {
+        if (seen.has(need)) continue;
+        seen.add(need);
+        visit(need, seen);
+        Object.assign(out, state.stages[need]?.metrics ?? {});
+      }
+    };
+    visit(name, new Set());
+    // Nearest wins: direct needs last.
+    for (const need of dag.value.needs.get(name) ?? []) Object.assign(out, state.stages[need]?.metrics ?? {});
+    return out;
+  };
+
+  const execute = async (name: string, devices: number[] | null, fallbackWarning: string | undefined): Promise<void> => {
+    const plan = plans.get(name)!;
+    const stageStarted = performance.now();
+    const { fingerprint, missingDeps } = await fingerprintStage(plan, root, hasher, upstreamState(name));
+    const previous = state.stages[name];
+    if (!options.force && previous && previous.fingerprint === fingerprint && !plan.builtin?.alwaysRun) {
+      const outs = await checkOutputs(plan, previous, root, hasher, cache);
+      if (outs.intact) {
+        finishStage({ name, status: 'cached', duration_ms: performance.now() - stageStarted, run_id: previous.runId, ...(outs.restored.length ? { restored: outs.restored } : {}), metrics: previous.metrics });
+        return;
+      }
+    }
+    if (missingDeps.length > 0) {
+      finishStage({ name, status: 'failed', duration_ms: performance.now() - stageStarted, run_id: null, reason: `Missing input${missingDeps.length > 1 ? 's' : ''}: ${missingDeps.join(', ')} (listed in deps, or read by ${plan.uses ?? 'the stage'}).` });
+      return;
+    }
+    if (fallbackWarning) warn(fallbackWarning, name);
+    delete state.stages[name];
+    const outcome = await runStage({
+      plan,
+      root,
+      pipeline: pipeline.value,
+      pipelineFile: file,
+      pipelineRunId,
+      tracker,
+      devices,
+      baseEnv: options.env ?? process.env,
+      signal: options.signal,
+      emit,
+      upstreamMetrics: upstreamMetrics(name),
+      parseMetricLine: options.parseMetricLine,
+      killGraceMs: options.killGraceMs,
+      sampleGpus: options.sampleGpus,
+      cache,
+      hasher,
+      onProcessGroup: (runId, pgid) => {
+        if (state.running) {
+          state.running.stages[name] = { runId, pgid };
+          saveState(stateFile, state);
+        }
+      },
+    });
+    if (outcome.state) state.stages[name] = { ...outcome.state, fingerprint };
+    if (state.running) delete state.running.stages[name];
+    saveState(stateFile, state);
+    finishStage(outcome.result);
+  };
+
+  const order = selected.value;
+  for (;;) {
+    let launchedOrSettled = false;
+    let waitingForGpu = false;
+    for (const name of order) {
+      if (results.has(name) || inflight.has(name)) continue;
+      const needs = dag.value.needs.get(name) ?? [];
+      const blocked = needs.find((n) => results.get(n)?.status === 'failed' || results.get(n)?.status === 'skipped');
+      if (blocked) {
+        finishStage({ name, status: 'skipped', duration_ms: 0, run_id: null, reason: `Not run: it needs "${blocked}", which ${results.get(blocked)!.status === 'failed' ? 'failed' : 'did not run'}.` });
+        launchedOrSettled = true;
+        continue;
+      }
+      if (stopReason || options.signal?.aborted) {
+        finishStage({ name, status: 'skipped', duration_ms: 0, run_id: null, reason: `Not run: ${options.signal?.aborted ? 'the run was cancelled' : stopReason}.` });
+        launchedOrSettled = true;
+        continue;
+      }
+      if (!needs.every((n) => results.has(n))) continue;
+      if (inflight.size >= maxParallel) break;
+      const plan = plans.get(name)!;
+      const decision = allocator.acquire(name, plan.gpu);
+      if (decision.kind === 'wait') {
+        waitingForGpu = true;
+        continue;
+      }
+      if (decision.kind === 'unavailable') {
+        finishStage({ name, status: 'failed', duration_ms: 0, run_id: null, reason: decision.error });
+        launchedOrSettled = true;
+        continue;
+      }
+      const devices = decision.kind === 'gpus' ? decision.devices : decision.kind === 'cpu-fallback' ? [] : null;
+      const p = execute(name, devices, decision.kind === 'cpu-fallback' ? decision.warning : undefined)
+        .catch((err: unknown) => {
+          finishStage({ name, status: 'failed', duration_ms: 0, run_id: null, reason: `Internal error: ${(err as Error).stack ?? String(err)}` });
+        })
+        .finally(() => {
+          if (devices && devices.length > 0) {
+            allocator.release(devices);
+            gpuReleased();
+          }
+        });
+      inflight.set(
+        name,
+        p.then(() => {
+          inflight.delete(name);
+        }),
+      );
+      launchedOrSettled = true;
+    }
+    if (results.size === order.length) break;
+    if (inflight.size === 0) {
+      if (launchedOrSettled) continue;
+      // Nothing runs and nothing can start: only possible when GPUs never free up (a bug).
+      for (const name of order) if (!results.has(name)) finishStage({ name, status: 'skipped', duration_ms: 0, run_id: null, reason: 'Not run: no GPU became free.' });
+      break;
+    }
+    if (waitingForGpu) {
+      await Promise.race([...inflight.values(), gpuWait]);
+      gpuWait = new Promise<void>((r) => (gpuReleased = r));
+    } else {
+      await Promise.race(inflight.values());
+    }
+  }
+
+  const stages = order.map((n) => results.get(n)!);
+  const failed = stages.some((s) => s.status === 'failed');
+  const status: PipelineResult['status'] = options.signal?.aborted ? 'cancelled' : failed ? 'failed' : 'succeeded';
+  tracker.finish(pipelineRunId, { status: status === 'succeeded' ? 'finished' : status === 'cancelled' ? 'killed' : 'failed', durationMs: performance.now() - started });
+  tracker.flush?.();
+  state.running = undefined;
+  saveState(stateFile, state);
+  const result: PipelineResult = { file, status, run_id: pipelineRunId, duration_ms: performance.now() - started, stages, warnings };
+  emit({ type: 'pipeline-end', result });
+  return ok(result);
+}
+
+function findDuplicateOutput(plans: Map<string, StagePlan>, root: string): string | undefined {
+  const owner = new Map<string, string>();
+  for (const plan of plans.values()) {
+    for (const out of plan.outs) {
+      const other = owner.get(out);
+      if (other && other !== plan.name) return `Stages "${other}" and "${plan.name}" both write ${relative(root, out)}.`;
+      owner.set(out, plan.name);
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,110 @@
+// Turns the pipeline's stages into what the executor runs: expressions resolved (`${{ params.x }}`),
+// paths made absolute, the built-in looked up and its implicit inputs and outputs added, the timeout
+// parsed. A problem is an error naming the pipeline file and the stage.
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { fail, ok, type Result } from '../result';
+import type { Pipeline, Stage } from '../pipeline/schema';
+import { ExpressionError, resolveValue, type ExpressionScope } from '../pipeline/expressions';
+import { isBuiltinName } from '../pipeline/builtins';
+import { BUILTIN_IMPLS } from '../builtins/registry';
+import type { BuiltinImpl } from '../builtins/types';
+import { parseDuration } from './process';
+
+export interface StagePlan {
+  name: string;
+  kind: 'run' | 'uses';
+  /** The resolved shell command, or `uses: <name>`. */
+  command: string;
+  uses?: string;
+  builtin?: BuiltinImpl;
+  with: Record<string, unknown>;
+  env: Record<string, string>;
+  cwd: string;
+  /** Absolute paths. */
+  deps: string[];
+  outs: string[];
+  /** Values of the params the stage declares (its command's values are in `command` already). */
+  params: Record<string, unknown>;
+  timeoutMs?: number;
+  gpu?: number | 'required';
+}
+
+/** The run id placeholder used while fingerprinting, so `${{ run.id }}` does not defeat caching. */
+export const RUN_ID_PLACEHOLDER = '${{ run.id }}';
+
+export function loadParams(pipeline: Pipeline, root: string, file: string): Result<Record<string, unknown>> {
+  if (pipeline.params === undefined) return ok({});
+  if (typeof pipeline.params !== 'string') return ok(pipeline.params);
+  const path = isAbsolute(pipeline.params) ? pipeline.params : join(root, pipeline.params);
+  try {
+    const value = parseYaml(readFileSync(path, 'utf8')) as unknown;
+    if (value === null || value === undefined) return ok({});
+    if (typeof value !== 'object' || Array.isArray(value)) return fail({ code: 'params-file', file: path, message: 'The params file must hold a mapping of names to values.' });
+    return ok(value as Record<string, unknown>);
+  } catch (err) {
+    return fail({ code: 'params-file', file: path, message: `Cannot read the params file named in ${file}: ${(err as Error).message.split('\n')[0]}` });
+  }
+}
+
+export function planStage(name: string, stage: Stage, pipeline: Pipeline, params: Record<string, unknown>, root: string, file: string, runId: string): Result<StagePlan> {
+  const where = { code: 'stage-plan', file };
+  if (stage.run && stage.uses) return fail({ ...where, message: `Stage "${name}" has both \`run\` and \`uses\`; give one.` });
+  if (!stage.run && !stage.uses) return fail({ ...where, message: `Stage "${name}" has neither \`run\` nor \`uses\`.` });
+  const datasets = Object.fromEntries(Object.entries(pipeline.datasets ?? {}).map(([k, d]) => [k, { path: d.path, ...(d.label ? { label: d.label } : {}) }]));
+  const scope: ExpressionScope = { params, env: process.env, datasets, run: { id: runId, dir: join(root, '.sextant', 'runs', runId) } };
+  const resolveIn = (value: unknown, what: string): Result<unknown> => {
+    try {
+      return ok(resolveValue(value, scope));
+    } catch (err) {
+      if (err instanceof ExpressionError) return fail({ ...where, message: `Stage "${name}", ${what}: ${err.message}` });
+      throw err;
+    }
+  };
+  const env = resolveIn(stage.env ?? {}, 'env');
+  if (!env.ok) return env;
+  const envStrings = Object.fromEntries(Object.entries(env.value as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+  const cwd = stage.cwd ? resolve(root, stage.cwd) : root;
+  const timeoutMs = stage.resources?.timeout ? parseDuration(stage.resources.timeout) : undefined;
+  const declaredParams: Record<string, unknown> = {};
+  for (const p of stage.params ?? []) {
+    if (!(p in params)) return fail({ ...where, message: `Stage "${name}" lists param "${p}", which is not defined (params: ${Object.keys(params).join(', ') || 'none'}).` });
+    declaredParams[p] = params[p];
+  }
+  const base = {
+    name,
+    env: envStrings,
+    cwd,
+    params: declaredParams,
+    deps: (stage.deps ?? []).map((d) => resolve(root, d)),
+    outs: (stage.outs ?? []).map((o) => resolve(root, o)),
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    ...(stage.resources?.gpu !== undefined ? { gpu: stage.resources.gpu } : {}),
+  };
+  if (stage.run) {
+    const command = resolveIn(stage.run, 'run');
+    if (!command.ok) return command;
+    return ok({ ...base, kind: 'run', command: String(command.value), with: {} });
+  }
+  const uses = stage.uses!;
+  if (!isBuiltinName(uses)) return fail({ ...where, message: `Stage "${name}" uses "${uses}", which is not a built-in stage.`, fix: `Built-ins: ${Object.keys(BUILTIN_IMPLS).join(', ')}.` });
+  const resolvedWith = resolveIn(stage.with ?? {}, 'with');
+  if (!resolvedWith.ok) return resolvedWith;
+  const w = resolvedWith.value as Record<string, unknown>;
+  const builtin = BUILTIN_IMPLS[uses];
+  const merge = (a: string[], b: string[]): string[] => [...new Set([...a, ...b])];
+  let implicitDeps: string[] = [];
+  let implicitOuts: string[] = [];
+  try {
+    implicitDeps = builtin.deps(w, pipeline).map((d) => resolve(root, d));
+    implicitOuts = builtin.outs(w).map((o) => resolve(root, o));
+  } catch {
+    /* a malformed `with` is reported when the stage runs */
+  }
+  return ok({ ...base, kind: 'uses', uses, builtin, command: `uses: ${uses}`, with: w, deps: merge(base.deps, implicitDeps), outs: merge(base.outs, implicitOuts) });
+}
+
+export function pipelineRoot(file: string): string {
+  return dirname(resolve(file));
+}

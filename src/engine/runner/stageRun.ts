@@ -1,0 +1,163 @@
+// Runs one stage that must run: a child run in the tracker, the log file, the process or the built-in,
+// metrics from its output lines, GPU peaks, and the outputs checked, hashed and cached on success.
+import { createWriteStream, mkdirSync, rmSync, existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { describeError } from '../result';
+import type { Pipeline } from '../pipeline/schema';
+import type { Gpu } from '../gpu/nvidiaSmi';
+import { GpuSampler } from '../gpu/sampler';
+import { STORE_DIR } from '../workspace/layout';
+import type { OutputCache } from './cache';
+import type { Hasher } from './hash';
+import { recordOutputs } from './outputs';
+import type { StagePlan } from './plan';
+import { RUN_ID_PLACEHOLDER } from './plan';
+import { runProcess } from './process';
+import type { OutputRecord, StageState } from './state';
+import type { RunTracker } from './tracker';
+import type { RunnerEvent, StageResult } from './types';
+
+/** Turns a line of a stage's stdout into metric points, or undefined when it is not a metric line. */
+export type MetricLineParser = (line: string) => { key: string; value: number; step?: number }[] | undefined;
+
+export interface RunStageInput {
+  plan: StagePlan;
+  root: string;
+  pipeline: Pipeline;
+  pipelineFile: string;
+  pipelineRunId: string;
+  tracker: RunTracker;
+  /** GPUs given to the stage; [] when it fell back to CPU; null when it asked for none. */
+  devices: number[] | null;
+  baseEnv: NodeJS.ProcessEnv;
+  signal?: AbortSignal;
+  emit(e: RunnerEvent): void;
+  upstreamMetrics: Record<string, number>;
+  parseMetricLine?: MetricLineParser;
+  killGraceMs?: number;
+  sampleGpus?: () => Promise<{ ok: boolean; value?: Gpu[] }>;
+  cache: OutputCache;
+  hasher: Hasher;
+  onProcessGroup(runId: string, pgid: number): void;
+}
+
+export async function runStage(input: RunStageInput): Promise<{ result: StageResult; state?: Omit<StageState, 'fingerprint'> }> {
+  const { plan, root, tracker, devices } = input;
+  const started = performance.now();
+  const logsDir = join(root, STORE_DIR, 'logs', input.pipelineRunId);
+  const logPath = join(logsDir, `${plan.name}.log`);
+  const gpuLabel = devices === null ? undefined : devices.length === 0 ? 'cpu (fallback)' : devices.join(',');
+  const runId = tracker.startStage(input.pipelineRunId, { name: plan.name, command: plan.command.split(RUN_ID_PLACEHOLDER).join('<run id>'), cwd: plan.cwd, logPath, ...(gpuLabel ? { gpu: gpuLabel } : {}), params: plan.kind === 'uses' ? plan.with : plan.params });
+  const withRunId = (text: string): string => text.split(RUN_ID_PLACEHOLDER).join(runId);
+  mkdirSync(logsDir, { recursive: true });
+  const log = createWriteStream(logPath);
+  const metrics: Record<string, number> = {};
+  const metric = (key: string, value: number, step?: number): void => {
+    metrics[key] = value;
+    tracker.logMetric(runId, key, value, step);
+  };
+  const line = (stream: 'stdout' | 'stderr' | 'sextant', text: string): void => {
+    log.write(stream === 'stdout' ? `${text}\n` : `[${stream}] ${text}\n`);
+    input.emit({ type: 'stage-log', stage: plan.name, stream, line: text });
+    if (stream === 'stdout' && input.parseMetricLine) {
+      const points = input.parseMetricLine(text);
+      if (points) for (const p of points) metric(p.key, p.value, p.step);
+    }
+  };
+  input.emit({ type: 'stage-start', stage: plan.name, run_id: runId, ...(devices && devices.length ? { devices } : {}) });
+
+  // Outputs are removed first so that one the stage does not write is noticed. Whatever was there is
+  // kept in the cache first, so nothing is lost when the stage then fails.
+  for (const out of plan.outs) {
+    if (!existsSync(out)) continue;
+    const h = await input.hasher.path(out);
+    if (h.sha256 && h.kind !== 'missing') input.cache.put(out, { sha256: h.sha256, kind: h.kind, size: h.size, ...(h.files ? { files: h.files } : {}) } as OutputRecord);
+    rmSync(out, { recursive: true, force: true });
+  }
+  for (const out of plan.outs) mkdirSync(dirname(out), { recursive: true });
+
+  const sampler = devices && devices.length > 0 ? new GpuSampler(devices, input.sampleGpus) : undefined;
+  sampler?.start();
+  let exitCode: number | null = null;
+  let signal: string | null = null;
+  let error: string | undefined;
+  const controller = new AbortController();
+  const onAbort = (): void => controller.abort();
+  input.signal?.addEventListener('abort', onAbort, { once: true });
+  if (input.signal?.aborted) controller.abort();
+
+  if (plan.kind === 'run') {
+    const env: NodeJS.ProcessEnv = {
+      ...input.baseEnv,
+      ...Object.fromEntries(Object.entries(plan.env).map(([k, v]) => [k, withRunId(v)])),
+      SEXTANT_RUN_ID: runId,
+      SEXTANT_PARENT_RUN_ID: input.pipelineRunId,
+      SEXTANT_STAGE: plan.name,
+      ...(tracker.storePath ? { SEXTANT_STORE: tracker.storePath } : {}),
+      ...(devices !== null ? { CUDA_VISIBLE_DEVICES: devices.join(',') } : {}),
+    };
+    line('sextant', `$ ${withRunId(plan.command)}`);
+    const outcome = await runProcess({
+      command: withRunId(plan.command),
+      cwd: plan.cwd,
+      env,
+      ...(plan.timeoutMs ? { timeoutMs: plan.timeoutMs } : {}),
+      signal: controller.signal,
+      onLine: (stream, text) => line(stream, text),
+      onStart: (pgid) => input.onProcessGroup(runId, pgid),
+      ...(input.killGraceMs !== undefined ? { killGraceMs: input.killGraceMs } : {}),
+    });
+    exitCode = outcome.exitCode;
+    signal = outcome.signal;
+    error = outcome.error;
+  } else {
+    const builtin = plan.builtin!;
+    try {
+      const r = await builtin.run({
+        stage: plan.name,
+        with: plan.with,
+        pipeline: input.pipeline,
+        pipelineFile: input.pipelineFile,
+        root,
+        runId,
+        signal: controller.signal,
+        log: (text) => line('stdout', text),
+        metric,
+        upstreamMetrics: input.upstreamMetrics,
+        ...(tracker.storePath ? { storePath: tracker.storePath } : {}),
+      });
+      if (!r.ok) error = describeError(r.error);
+      else if (controller.signal.aborted) error = 'Cancelled.';
+    } catch (err) {
+      error = `${plan.uses} crashed: ${(err as Error).stack ?? String(err)}`;
+    }
+  }
+  input.signal?.removeEventListener('abort', onAbort);
+  const peaks = sampler ? await sampler.stop() : undefined;
+
+  let outs: Record<string, OutputRecord> = {};
+  if (!error) {
+    const recorded = await recordOutputs(plan, root, input.hasher, input.cache);
+    outs = recorded.outs;
+    if (recorded.missing.length > 0) error = `The stage did not write ${recorded.missing.join(', ')} (declared in outs).`;
+  }
+  if (error) line('sextant', error);
+  const duration = performance.now() - started;
+  await new Promise<void>((r) => log.end(r));
+  tracker.logArtifact?.(runId, logPath, `${plan.name}.log`);
+  const status = error ? (input.signal?.aborted ? 'killed' : 'failed') : 'finished';
+  tracker.finish(runId, { status, exitCode, durationMs: duration, tags: { stage: plan.name, ...(gpuLabel ? { gpu: gpuLabel } : {}) } });
+  const gpu = devices !== null ? { gpu: { devices, peakUtilizationPercent: peaks?.peakUtilizationPercent ?? null, peakMemoryMiB: peaks?.peakMemoryMiB ?? null } } : {};
+  const result: StageResult = {
+    name: plan.name,
+    status: error ? 'failed' : 'ran',
+    duration_ms: duration,
+    run_id: runId,
+    ...(plan.kind === 'run' ? { exit_code: exitCode, signal } : {}),
+    ...(error ? { reason: error } : {}),
+    metrics,
+    ...gpu,
+    log: relative(root, logPath),
+  };
+  return error ? { result } : { result, state: { outs, metrics, runId, finishedAt: Date.now() } };
+}

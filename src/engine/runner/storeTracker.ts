@@ -1,0 +1,57 @@
+// The RunTracker on the workspace store (issue 3's Tracker): the pipeline run is a run in the
+// experiment named after the pipeline, each stage a child run with its command, log path, GPU, exit
+// code and metrics, and its log kept as an artifact. Store errors become warnings: a pipeline does not
+// fail because its bookkeeping did.
+import { hostname } from 'node:os';
+import { describeError, type Result } from '../result';
+import type { Tracker } from '../tracking/tracking';
+import { newRunId, type RunTracker, type StageRunInfo } from './tracker';
+
+export class StoreTracker implements RunTracker {
+  readonly storePath: string;
+  private experiment = 'Default';
+  constructor(
+    private readonly tracker: Tracker,
+    private readonly onWarning: (message: string) => void = () => undefined,
+  ) {
+    this.storePath = tracker.file;
+  }
+
+  private check<T>(r: Result<T>, what: string): T | undefined {
+    if (r.ok) return r.value;
+    this.onWarning(`store: could not ${what}: ${describeError(r.error)}`);
+    return undefined;
+  }
+
+  startPipeline(info: { name: string; file: string; params: Record<string, unknown>; stages: string[] }): string {
+    this.experiment = info.name;
+    this.check(this.tracker.reapDeadRuns(), 'mark interrupted runs');
+    const r = this.check(this.tracker.startRun({ experiment: info.name, name: `pipeline ${new Date().toISOString().slice(0, 19).replace('T', ' ')}`, command: `sextant run ${info.stages.join(' ')}`.trim(), cwd: process.cwd(), pid: process.pid, host: hostname(), nodeVersion: process.versions.node, params: info.params, tags: { 'sextant.kind': 'pipeline', 'sextant.pipeline': info.file } }), 'start the pipeline run');
+    return r?.id ?? newRunId();
+  }
+
+  startStage(pipelineRunId: string, info: StageRunInfo): string {
+    const r = this.check(
+      this.tracker.startRun({ experiment: this.experiment, name: info.name, parentId: pipelineRunId, command: info.command, cwd: info.cwd, pid: process.pid, host: hostname(), logPath: info.logPath, nodeVersion: process.versions.node, ...(info.gpu ? { gpu: info.gpu } : {}), ...(info.params ? { params: info.params } : {}), tags: { 'sextant.kind': 'stage', 'sextant.stage': info.name } }),
+      `start the run of stage ${info.name}`,
+    );
+    return r?.id ?? newRunId();
+  }
+
+  logMetric(runId: string, key: string, value: number, step?: number): void {
+    this.check(this.tracker.logMetric(runId, key, value, step), `log metric ${key}`);
+  }
+
+  logArtifact(runId: string, file: string, name: string): void {
+    this.check(this.tracker.logArtifact(runId, file, { path: `logs/${name}`, mediaType: 'text/plain' }), `keep the log ${name}`);
+  }
+
+  finish(runId: string, outcome: { status: 'finished' | 'failed' | 'killed'; exitCode?: number | null; tags?: Record<string, string> }): void {
+    if (outcome.tags) this.check(this.tracker.setTags(runId, outcome.tags), 'tag the run');
+    this.check(this.tracker.finishRun(runId, outcome.status, outcome.exitCode ?? null), 'finish the run');
+  }
+
+  flush(): void {
+    this.check(this.tracker.flush(), 'write metrics');
+  }
+}
