@@ -26,7 +26,7 @@ export interface RunPipelineOptions {
   file: string;
   /** Stages to run (with what they need); all when empty. */
   stages?: string[];
-  /** Run selected stages even when cached. */
+  /** Run the named stages (all stages when none are named) even when cached; the stages they need may still be cached. */
   force?: boolean;
   /** Most stages at once (default: the number of CPU cores). */
   maxParallel?: number;
@@ -141,7 +141,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Result<P
     const stageStarted = performance.now();
     const { fingerprint, missingDeps } = await fingerprintStage(plan, root, hasher, upstreamState(name));
     const previous = state.stages[name];
-    if (!options.force && previous && previous.fingerprint === fingerprint && !plan.builtin?.alwaysRun) {
+    const forced = options.force === true && (!options.stages?.length || options.stages.includes(name));
+    if (!forced && previous && previous.fingerprint === fingerprint && !plan.builtin?.alwaysRun) {
       const outs = await checkOutputs(plan, previous, root, hasher, cache);
       if (outs.intact) {
         finishStage({ name, status: 'cached', duration_ms: performance.now() - stageStarted, run_id: previous.runId, ...(outs.restored.length ? { restored: outs.restored } : {}), metrics: previous.metrics });

@@ -1,0 +1,180 @@
+// `sextant run [STAGE...]`: runs the pipeline (or the stages named and what they need), skipping
+// stages whose inputs are unchanged. Live progress on a terminal, plain lines otherwise, `--json` for
+// the per-stage results, `--events` for the NDJSON event stream the VS Code task reads.
+import { existsSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
+import { describeError } from '../../engine/result';
+import { runPipeline } from '../../engine/runner/executor';
+import { MemoryTracker, type RunTracker } from '../../engine/runner/tracker';
+import { StoreTracker } from '../../engine/runner/storeTracker';
+import type { RunnerEvent, StageResult } from '../../engine/runner/types';
+import { formatMs } from '../../engine/runner/process';
+import { Tracker } from '../../engine/tracking/tracking';
+import { PIPELINE_FILE, findPipelineFiles, workspaceLayout } from '../../engine/workspace/layout';
+import { UsageError, value } from '../args';
+import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../command';
+
+const MARK: Record<StageResult['status'], string> = { ran: '✓', cached: '=', failed: '✗', skipped: '-' };
+
+export function findPipelineFile(cwd: string, given: string | undefined): string {
+  if (given) {
+    const file = resolve(cwd, given);
+    if (!existsSync(file)) throw new UsageError(`no pipeline file ${given}`);
+    return file;
+  }
+  const direct = resolve(cwd, PIPELINE_FILE);
+  if (existsSync(direct)) return direct;
+  const found = findPipelineFiles(cwd, 2);
+  if (found.length === 1) return resolve(cwd, found[0]!);
+  if (found.length > 1) throw new UsageError(`several pipeline files here (${found.join(', ')}); choose one with -f`);
+  throw new UsageError(`no ${PIPELINE_FILE} here; give one with -f, or create the demo with \`sextant init\``);
+}
+
+function openTracker(root: string, noStore: boolean, warn: (m: string) => void): { tracker: RunTracker; close(): void } {
+  if (noStore) return { tracker: new MemoryTracker(), close: () => undefined };
+  const opened = Tracker.open(workspaceLayout(root), { create: true });
+  if (!opened.ok) {
+    warn(`runs are not recorded: ${describeError(opened.error)}`);
+    return { tracker: new MemoryTracker(), close: () => undefined };
+  }
+  return { tracker: new StoreTracker(opened.value, warn), close: () => void opened.value.close(true) };
+}
+
+/** Renders events for a person: plain lines, or on a TTY a progress line kept at the bottom. */
+function humanPrinter(io: CliIo, total: number, tty: boolean, toStderr: boolean): { event(e: RunnerEvent): void; done(): void } {
+  const write = toStderr ? io.err : io.out;
+  const running = new Map<string, number>();
+  let finished = 0;
+  let statusShown = false;
+  const color = (code: number, text: string): string => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
+  const clearStatus = (): void => {
+    if (tty && statusShown) process.stdout.write('\r\x1b[2K');
+    statusShown = false;
+  };
+  const showStatus = (): void => {
+    if (!tty || running.size === 0) return;
+    const now = performance.now();
+    const names = [...running.entries()].map(([n, t]) => `${n} ${formatMs(now - t)}`).join(', ');
+    process.stdout.write(`\r\x1b[2K${color(36, `▶ [${finished}/${total}]`)} ${names}`);
+    statusShown = true;
+  };
+  const timer = tty ? setInterval(() => { clearStatus(); showStatus(); }, 250) : undefined;
+  timer?.unref();
+  return {
+    event(e) {
+      clearStatus();
+      switch (e.type) {
+        case 'stage-start':
+          running.set(e.stage, performance.now());
+          write(color(36, `▶ ${e.stage}${e.devices?.length ? ` (GPU ${e.devices.join(',')})` : ''}`));
+          break;
+        case 'stage-log':
+          write(`${color(2, `[${e.stage}]`)} ${e.stream === 'stderr' ? color(33, e.line) : e.line}`);
+          break;
+        case 'warning':
+          write(color(33, `! ${e.message}`));
+          break;
+        case 'stage-end': {
+          running.delete(e.result.name);
+          finished++;
+          const r = e.result;
+          const tone = r.status === 'failed' ? 31 : r.status === 'skipped' ? 33 : 32;
+          const extra = r.status === 'cached' && r.restored?.length ? ` (restored ${r.restored.join(', ')})` : '';
+          write(`${color(tone, `${MARK[r.status]} ${r.name}`)} ${r.status} ${formatMs(r.duration_ms)}${extra}${r.reason ? `\n    ${r.reason.split('\n').join('\n    ')}` : ''}`);
+          break;
+        }
+        default:
+          break;
+      }
+      showStatus();
+    },
+    done() {
+      if (timer) clearInterval(timer);
+      clearStatus();
+    },
+  };
+}
+
+export const runCommand: CliCommand = {
+  name: 'run',
+  summary: 'Run the pipeline, or the stages named and what they need; unchanged stages are skipped (cached).',
+  usage: 'sextant run [STAGE...] [-f FILE] [--force] [--json]',
+  json: true,
+  options: [
+    { name: 'file', alias: 'f', type: 'string', description: 'Pipeline file (default: sextant.yaml here).' },
+    { name: 'force', type: 'boolean', description: 'Run the selected stages even when their inputs are unchanged.' },
+    { name: 'jobs', alias: 'j', type: 'string', description: 'Most stages at once (default: one per CPU core).' },
+    { name: 'cpu', type: 'boolean', description: 'Do not use GPUs (stages with `gpu: required` fail).' },
+    { name: 'no-store', type: 'boolean', description: 'Do not record runs in the workspace store.' },
+    { name: 'events', type: 'boolean', description: 'Print the run as NDJSON events, one per line (for editors).' },
+  ],
+  async run(args, io) {
+    const file = findPipelineFile(io.cwd, value(args, 'file'));
+    const root = dirname(file);
+    const jobsText = value(args, 'jobs');
+    const jobs = jobsText === undefined ? undefined : Number(jobsText);
+    if (jobs !== undefined && !(Number.isInteger(jobs) && jobs > 0)) throw new UsageError('--jobs needs a positive whole number');
+    const json = Boolean(args.flags.json);
+    const events = Boolean(args.flags.events);
+    const warnEarly = (m: string): void => io.err(`! ${m}`);
+    const { tracker, close } = openTracker(root, Boolean(args.flags['no-store']), warnEarly);
+    const printer = events ? undefined : humanPrinter(io, 0, io.isTty && !json, json);
+    const controller = new AbortController();
+    const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    const onSignal = (sig: NodeJS.Signals): void => {
+      if (controller.signal.aborted && sig === 'SIGINT') process.exit(130);
+      io.err(`\n${sig}: cancelling (stopping the running stages)…`);
+      controller.abort();
+    };
+    const attachSignals = io.env.SEXTANT_NO_SIGNAL_HANDLERS !== '1' && process.listenerCount('SIGINT') === 0;
+    if (attachSignals) for (const s of signals) process.on(s, onSignal);
+    let total = 0;
+    let p = printer;
+    try {
+      const result = await runPipeline({
+        file,
+        stages: args.positionals,
+        force: Boolean(args.flags.force),
+        ...(jobs ? { maxParallel: jobs } : {}),
+        ...(args.flags.cpu ? { gpus: 'never' as const } : {}),
+        tracker,
+        signal: controller.signal,
+        env: io.env,
+        onEvent: (e) => {
+          if (events) {
+            io.out(JSON.stringify(e));
+            return;
+          }
+          if (e.type === 'pipeline-start') {
+            total = e.stages.length;
+            p?.done();
+            p = humanPrinter(io, total, io.isTty && !json, json);
+            if (!json) io.out(`Running ${relative(io.cwd, file) || file}: ${e.stages.join(' → ')}${e.run_id ? ` (run ${e.run_id.slice(0, 8)})` : ''}`);
+            return;
+          }
+          p?.event(e);
+        },
+      });
+      p?.done();
+      if (!result.ok) {
+        if (json) io.json({ status: 'error', error: result.error });
+        else if (events) io.out(JSON.stringify({ type: 'error', error: result.error }));
+        else io.err(`sextant run: ${describeError(result.error)}`);
+        return EXIT_FAILURE;
+      }
+      const r = result.value;
+      if (json) {
+        io.json({ status: r.status, run_id: r.run_id, file: r.file, duration_ms: Math.round(r.duration_ms), stages: r.stages.map((s) => ({ ...s, duration_ms: Math.round(s.duration_ms) })), warnings: r.warnings });
+      } else if (!events) {
+        const counts = (['ran', 'cached', 'failed', 'skipped'] as const).map((s) => [s, r.stages.filter((x) => x.status === s).length] as const).filter(([, n]) => n > 0);
+        io.out(`Pipeline ${r.status} in ${formatMs(r.duration_ms)}: ${counts.map(([s, n]) => `${n} ${s}`).join(', ')}`);
+        const failed = r.stages.find((s) => s.status === 'failed');
+        if (failed?.log) io.out(`Log of ${failed.name}: ${failed.log}`);
+      }
+      return r.status === 'succeeded' ? EXIT_OK : EXIT_FAILURE;
+    } finally {
+      if (attachSignals) for (const s of signals) process.off(s, onSignal);
+      close();
+    }
+  },
+};
