@@ -2,5 +2,6 @@
 import type { CliCommand } from '../command';
 import { doctorCommand } from './doctor';
 import { initCommand } from './init';
+import { runCommand } from './run';
 
-export const COMMANDS: CliCommand[] = [initCommand, doctorCommand];
+export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand];
