@@ -1,0 +1,485 @@
+// The pipeline checker: parse (incrementally), then YAML, structural and semantic checks, each finding
+// with an exact range. The language server, `sextant lint` and the tests all call `analyzePipeline`.
+import { isAbsolute, join, posix } from 'node:path';
+import { isMap, isSeq } from 'yaml';
+import { z } from 'zod';
+import { builtin } from './builtins';
+import { CODES, severityOf, type Finding, type PipelineDiagnostic } from './diagnostics';
+import { PipelineParser, type Entry, type ParsedPipeline, type Segment } from './document';
+import type { PipelineHost } from './host';
+import { nearest } from './nearest';
+import { keyOf, pairOf, pairs, scalarText, span } from './nodes';
+import { paramTable, paramValue, type ParamTable } from './params';
+import { PipelineSchema } from './schema';
+import { stageFacts, scanExpressions, type ExprRef, type Ref, type StageFacts } from './stageFacts';
+import { structuralFindings, type LocalFinding } from './structure';
+import { suppressions } from './suppress';
+import { segmentSyntax } from './syntax';
+
+/** Diagnostics sent for one file at most (the first ones by position). */
+export const MAX_DIAGNOSTICS = 1000;
+
+export interface StageInfo {
+  name: string;
+  entry: Entry;
+  seg: Segment;
+  facts: StageFacts;
+}
+
+export interface DatasetInfo {
+  name: string;
+  entry: Entry;
+  start: number;
+  end: number;
+  path?: string;
+  label?: string;
+}
+
+export type SymbolKind = 'stage' | 'param' | 'dataset';
+
+/** A use of a name, in document offsets. */
+export interface SymbolRef {
+  kind: SymbolKind;
+  name: string;
+  start: number;
+  end: number;
+}
+
+export interface PipelineModel {
+  /** First definition of each stage name, in file order. */
+  stages: Map<string, StageInfo>;
+  datasets: Map<string, DatasetInfo>;
+  params: ParamTable;
+  refs: SymbolRef[];
+  /** Every expression reference with document offsets (for hover and completion). */
+  exprRefs: ExprRef[];
+  /** Normalised output path → stage that writes it. */
+  outputs: Map<string, string>;
+}
+
+export interface Analysis {
+  parsed: ParsedPipeline;
+  model: PipelineModel;
+  findings: Finding[];
+  diagnostics: PipelineDiagnostic[];
+}
+
+const TopSchema = PipelineSchema.extend({ stages: z.record(z.string(), z.unknown()).describe(PipelineSchema.shape.stages.description ?? '') });
+
+const STAGE_CACHE = 'stage:';
+
+function abs(seg: Segment, f: LocalFinding): Finding {
+  return { ...f, start: seg.base + f.start, end: seg.base + f.end };
+}
+
+function shift(seg: Segment, r: Ref): Ref {
+  return { name: r.name, start: seg.base + r.start, end: seg.base + r.end };
+}
+
+const normPath = (p: string): string => posix.normalize(p.replace(/\\/g, '/')).replace(/^\.\//, '').replace(/\/$/, '');
+const isPattern = (p: string): boolean => /[*?[\]{}]|\$\{\{/.test(p);
+
+export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Analysis {
+  const findings: Finding[] = [];
+  const model: PipelineModel = { stages: new Map(), datasets: new Map(), params: { params: new Map(), known: true, inline: true, findings: [] }, refs: [], exprRefs: [], outputs: new Map() };
+  const text = parsed.text;
+  if (parsed.refused) {
+    findings.push({ start: 0, end: Math.min(text.length, Math.max(0, text.indexOf('\n')) || 1), code: parsed.refused.code as Finding['code'], message: parsed.refused.message });
+    return finish(parsed, model, findings);
+  }
+
+  // YAML
+  for (const seg of parsed.segments) for (const f of segmentSyntax(seg)) findings.push(abs(seg, f));
+
+  const root = parsed.segments[0];
+  if (text.trim() === '' || (parsed.segments.length === 1 && root && !root.map)) {
+    const hasContent = text.trim() !== '' && !/^(\s*#.*\n?)*\s*$/.test(text);
+    if (!hasContent) {
+      findings.push({ start: 0, end: 0, code: 'not-a-pipeline', message: 'The pipeline is empty. Start with `version: 1` and a `stages:` mapping (see docs/pipeline.md).' });
+    } else if (!root?.problems.some((p) => !p.warning)) {
+      const s = span(root?.doc.contents) ?? [0, Math.min(text.length, 1)];
+      findings.push({ start: s[0], end: Math.min(s[1], text.indexOf('\n') < 0 ? text.length : text.indexOf('\n')), code: 'not-a-pipeline', message: 'This is not a pipeline: a pipeline is a YAML mapping with `version: 1` and `stages:`.' });
+    }
+    return finish(parsed, model, findings);
+  }
+
+  // duplicate root keys and stage names across segments
+  const seenTop = new Map<string, Entry>();
+  for (const e of parsed.top) {
+    if (seenTop.has(e.key) && e.seg !== seenTop.get(e.key)!.seg) {
+      const s = span(e.keyNode)!;
+      findings.push({ start: e.seg.base + s[0], end: e.seg.base + s[1], code: 'duplicate-key', message: `"${e.key}" is written twice at the top of the file; only the last one would count. Merge them.` });
+    }
+    if (!seenTop.has(e.key)) seenTop.set(e.key, e);
+  }
+  const topByKey = (k: string): Entry | undefined => {
+    let last: Entry | undefined;
+    for (const e of parsed.top) if (e.key === k) last = e;
+    return last;
+  };
+
+  const stagesEntry = topByKey('stages');
+  // top-level structure, key by key (stages are checked one by one below)
+  const shape = TopSchema.shape as Record<string, z.ZodType>;
+  const firstLineEnd = text.indexOf('\n') < 0 ? text.length : text.indexOf('\n');
+  for (const e of parsed.top) {
+    const ks = span(e.keyNode) ?? [0, 0];
+    const field = shape[e.key];
+    if (!field) {
+      const suggestion = nearest(e.key, Object.keys(shape));
+      findings.push({
+        start: e.seg.base + ks[0],
+        end: e.seg.base + ks[1],
+        code: 'unknown-key',
+        message: `Unknown key "${e.key}" at the top of the pipeline.${suggestion ? ` Did you mean "${suggestion}"?` : ''} Allowed keys: ${Object.keys(shape).join(', ')}.`,
+        data: suggestion ? { replace: suggestion } : {},
+      });
+    } else if (e.key !== 'stages' || !(e.js === null || (typeof e.js === 'object' && !Array.isArray(e.js)))) {
+      for (const f of structuralFindings(field, e.js, e.value, ks, e.key)) findings.push(abs(e.seg, f));
+    }
+  }
+  for (const [key, field] of Object.entries(shape)) {
+    if ((field as unknown as { _zod: { optin?: string } })._zod.optin === 'optional' || seenTop.has(key)) continue;
+    findings.push({ start: 0, end: firstLineEnd, code: 'missing-key', message: `Add \`${key}:\` to the pipeline: ${field.description ?? ''}${key === 'version' ? ' Write `version: 1`.' : ''}`, data: { key } });
+  }
+
+  // params, datasets
+  model.params = paramTable(topByKey('params'), host);
+  findings.push(...model.params.findings);
+  const datasetsEntry = topByKey('datasets');
+  if (datasetsEntry && isMap(datasetsEntry.value)) {
+    const values = (datasetsEntry.js ?? {}) as Record<string, { path?: unknown; label?: unknown } | null>;
+    for (const p of pairs(datasetsEntry.value)) {
+      const name = keyOf(p);
+      const s = span(p.key);
+      if (name === undefined || !s || model.datasets.has(name)) continue;
+      const v = values[name];
+      model.datasets.set(name, {
+        name,
+        entry: datasetsEntry,
+        start: datasetsEntry.seg.base + s[0],
+        end: datasetsEntry.seg.base + s[1],
+        ...(typeof v?.path === 'string' ? { path: v.path } : {}),
+        ...(typeof v?.label === 'string' ? { label: v.label } : {}),
+      });
+    }
+  }
+
+  // stages: local facts (cached per segment), then names
+  if (stagesEntry === undefined) {
+    // reported by the schema as a missing key
+  } else if (parsed.stages.length === 0 && (stagesEntry.js === null || (typeof stagesEntry.js === 'object' && stagesEntry.js !== null && Object.keys(stagesEntry.js).length === 0))) {
+    const s = span(stagesEntry.keyNode)!;
+    findings.push({ start: stagesEntry.seg.base + s[0], end: stagesEntry.seg.base + s[1], code: 'no-stages', message: 'The pipeline has no stages yet: add one under `stages:`, e.g. `train: { run: python train.py }`.' });
+  }
+  const allStages: StageInfo[] = [];
+  for (const entry of parsed.stages) {
+    const seg = entry.seg;
+    const cacheKey = `${STAGE_CACHE}${entry.key}@${span(entry.keyNode)?.[0] ?? 0}`;
+    let facts = seg.cache.get(cacheKey) as StageFacts | undefined;
+    if (!facts) {
+      facts = stageFacts(entry, seg.text);
+      seg.cache.set(cacheKey, facts);
+    }
+    const info: StageInfo = { name: entry.key, entry, seg, facts };
+    allStages.push(info);
+    for (const f of facts.findings) findings.push(abs(seg, f));
+    if (model.stages.has(entry.key)) {
+      if (seg !== model.stages.get(entry.key)!.seg) {
+        findings.push({ start: seg.base + facts.key[0], end: seg.base + facts.key[1], code: 'duplicate-key', message: `Stage "${entry.key}" is defined twice; only the last one would count. Rename one of them.` });
+      }
+    } else model.stages.set(entry.key, info);
+  }
+
+  // expressions outside stages (monitor, datasets, …)
+  for (const e of parsed.top) {
+    if (e.key === 'stages' || e.key === 'params') continue;
+    const local: LocalFinding[] = [];
+    const refs: ExprRef[] = [];
+    scanExpressions(e.seg.text, e.value, local, refs);
+    for (const f of local) findings.push(abs(e.seg, f));
+    for (const r of refs) model.exprRefs.push(shiftExpr(e.seg, r));
+  }
+
+  const stageNames = [...model.stages.keys()];
+  const datasetNames = [...model.datasets.keys()];
+  const unknownDataset = (r: Ref): void => {
+    if (model.datasets.has(r.name)) return;
+    const suggestion = nearest(r.name, datasetNames);
+    findings.push({
+      start: r.start,
+      end: r.end,
+      code: 'unknown-dataset',
+      message: `Dataset "${r.name}" is not declared.${suggestion ? ` Did you mean "${suggestion}"?` : ''} ${datasetNames.length ? `Declared: ${datasetNames.join(', ')}.` : 'Declare it under `datasets:` with its `path`.'}`,
+      data: suggestion ? { replace: suggestion, name: r.name } : { name: r.name },
+    });
+  };
+
+  // outputs (first writer wins; later ones are duplicates)
+  for (const s of allStages) {
+    for (const o of s.facts.outs) {
+      if (isPattern(o.name)) continue;
+      const key = normPath(o.name);
+      const first = model.outputs.get(key);
+      const r = shift(s.seg, o);
+      if (first !== undefined && first !== s.name) {
+        findings.push({ start: r.start, end: r.end, code: 'duplicate-output', message: `"${o.name}" is also written by stage "${first}": each output has one writer. Write to another path, or merge the stages.`, data: { other: first } });
+      } else model.outputs.set(key, s.name);
+    }
+  }
+
+  const fileExists = (p: string): boolean | undefined => {
+    if (!host.dir || isPattern(p)) return undefined;
+    return host.exists(isAbsolute(p) ? p : join(host.dir, p));
+  };
+  const produced = (p: string): boolean => model.outputs.has(normPath(p)) || [...model.outputs.keys()].some((o) => normPath(p).startsWith(`${o}/`));
+
+  // per stage: needs, datasets, params, files, gpu
+  for (const s of allStages) {
+    const f = s.facts;
+    for (const n of f.needs) {
+      const r = shift(s.seg, n);
+      model.refs.push({ kind: 'stage', name: n.name, start: r.start, end: r.end });
+      if (!model.stages.has(n.name)) {
+        const suggestion = nearest(n.name, stageNames.filter((x) => x !== s.name));
+        findings.push({
+          start: r.start,
+          end: r.end,
+          code: 'unknown-stage',
+          message: `Stage "${n.name}" is not defined.${suggestion ? ` Did you mean "${suggestion}"?` : ''} ${stageNames.length > 1 ? `Stages: ${stageNames.slice(0, 12).join(', ')}${stageNames.length > 12 ? ', …' : ''}.` : ''}`.trim(),
+          data: suggestion ? { replace: suggestion, stage: s.name, need: n.name } : { stage: s.name, need: n.name },
+        });
+      }
+    }
+    for (const d of f.datasetRefs) {
+      const r = shift(s.seg, d);
+      model.refs.push({ kind: 'dataset', name: d.name, start: r.start, end: r.end });
+      unknownDataset(r);
+    }
+    for (const e of f.exprRefs) model.exprRefs.push(shiftExpr(s.seg, e));
+    if (f.gpu && f.builtin && !builtin(f.builtin)?.gpu) {
+      findings.push({ start: s.seg.base + f.gpu.start, end: s.seg.base + f.gpu.end, code: 'gpu-unused', message: `${f.builtin} runs on CPU only, so this GPU would sit idle. Remove \`resources.gpu\`, or use \`run:\` with your own GPU code.` });
+    }
+    for (const d of f.deps) {
+      if (fileExists(d.name) === false && !produced(d.name)) {
+        const r = shift(s.seg, d);
+        findings.push({ start: r.start, end: r.end, code: 'missing-dep', message: `"${d.name}" does not exist and no stage writes it. Create it, fix the path, or add the stage that writes it to \`outs\`.` });
+      }
+    }
+    for (const d of f.inputs) {
+      if (fileExists(d.name) === false && !produced(d.name)) {
+        const r = shift(s.seg, d);
+        findings.push({ start: r.start, end: r.end, code: 'missing-file', message: `"${d.name}" does not exist and no stage writes it. Fix the path, or add the stage that writes it (e.g. \`sextant/train\` with \`out: ${d.name}\`) to \`needs\`.` });
+      }
+    }
+  }
+
+  // expression references: params and datasets
+  for (const e of model.exprRefs) {
+    const first = e.path[0];
+    if (e.context === 'params') {
+      if (!first) continue;
+      model.refs.push({ kind: 'param', name: first.name, start: first.start, end: first.end });
+      if (!model.params.known) continue;
+      const names = e.path.map((p) => p.name);
+      if (!paramValue(model.params, names).found) {
+        const missing = model.params.params.has(first.name) ? e.path[e.path.length - 1]! : first;
+        const suggestion = nearest(missing.name, model.params.params.keys());
+        findings.push({
+          start: missing.start,
+          end: missing.end,
+          code: 'unknown-param',
+          message: `Param "${names.join('.')}" is not defined.${suggestion ? ` Did you mean "${suggestion}"?` : ''} Add it under \`params:\`${model.params.file ? ` in ${model.params.file}` : ''}, e.g. \`${first.name}: <value>\`.`,
+          data: { name: first.name, ...(suggestion ? { replace: suggestion } : {}), canAdd: model.params.inline && !model.params.params.has(first.name) },
+        });
+      }
+    } else if (e.context === 'datasets' && first) {
+      model.refs.push({ kind: 'dataset', name: first.name, start: first.start, end: first.end });
+      unknownDataset({ name: first.name, start: first.start, end: first.end });
+      const field = e.path[1];
+      if (field && !['path', 'label', 'format', 'description'].includes(field.name)) {
+        findings.push({ start: field.start, end: field.end, code: 'unknown-key', message: `Datasets have path, label, format and description, not "${field.name}".` });
+      }
+    }
+  }
+
+  // cycles
+  findings.push(...cycleFindings(allStages, model));
+
+  // gates: required metrics must come from a stage before the gate
+  for (const s of allStages) {
+    if (s.facts.builtin !== 'sextant/gate' || s.facts.requires.length === 0) continue;
+    const upstream = ancestors(s.name, model);
+    const known = new Set<string>();
+    let unknownProducers = false;
+    let runStages = 0;
+    for (const u of upstream) {
+      const facts = model.stages.get(u)?.facts;
+      if (!facts) continue;
+      const b = facts.builtin ? builtin(facts.builtin) : undefined;
+      b?.metrics.forEach((m) => known.add(m));
+      if (facts.run) runStages++;
+      for (const mf of facts.metricsFiles) {
+        const keys = host.dir ? metricKeys(host, join(host.dir, mf.name)) : undefined;
+        if (keys) keys.forEach((k) => known.add(k));
+        else unknownProducers = true;
+      }
+    }
+    if (unknownProducers) continue;
+    for (const r of s.facts.requires) {
+      if (known.has(r.name)) continue;
+      const suggestion = nearest(r.name, known);
+      const a = shift(s.seg, r);
+      findings.push({
+        start: a.start,
+        end: a.end,
+        code: 'unknown-metric',
+        severity: runStages > 0 ? 'warning' : 'error',
+        message:
+          upstream.size === 0
+            ? `No stage before this gate produces "${r.name}": add the stage that evaluates the model (e.g. a \`sextant/evaluate\` stage) to \`needs\`.`
+            : `No stage before this gate produces "${r.name}".${suggestion ? ` Did you mean "${suggestion}"?` : ''}${known.size ? ` Known metrics: ${[...known].join(', ')}.` : ''}${runStages ? ' (`run:` stages declare their metrics files under `metrics:`.)' : ''}`,
+        ...(suggestion ? { data: { replace: suggestion } } : {}),
+      });
+    }
+  }
+
+  // datasets: files, expectations, monitor
+  for (const d of model.datasets.values()) {
+    if (d.path && fileExists(d.path) === false && !produced(d.path)) {
+      const p = pairOf(pairOf(d.entry.value, d.name)?.value, 'path');
+      const sp = span(p?.value);
+      if (sp) findings.push({ start: d.entry.seg.base + sp[0], end: d.entry.seg.base + sp[1], code: 'missing-file', message: `Dataset file "${d.path}" does not exist and no stage writes it. Fix the path, or add the stage that writes it.` });
+    }
+  }
+  const expectations = topByKey('expectations');
+  for (const p of pairs(expectations?.value)) {
+    const name = keyOf(p);
+    const s = span(p.key);
+    if (name === undefined || !s) continue;
+    const r = { name, start: expectations!.seg.base + s[0], end: expectations!.seg.base + s[1] };
+    model.refs.push({ kind: 'dataset', ...r });
+    unknownDataset(r);
+  }
+  const monitor = topByKey('monitor');
+  if (monitor && isMap(monitor.value)) {
+    for (const k of ['reference', 'current']) {
+      const v = pairOf(monitor.value, k)?.value;
+      const name = scalarText(v);
+      const s = span(v);
+      if (name === undefined || !s) continue;
+      const r = { name, start: monitor.seg.base + s[0], end: monitor.seg.base + s[1] };
+      model.refs.push({ kind: 'dataset', ...r });
+      unknownDataset(r);
+    }
+    const run = pairOf(pairOf(monitor.value, 'on_drift')?.value, 'run')?.value;
+    const name = scalarText(run);
+    const s = span(run);
+    if (name !== undefined && s) {
+      const r = { start: monitor.seg.base + s[0], end: monitor.seg.base + s[1] };
+      model.refs.push({ kind: 'stage', name, ...r });
+      if (!model.stages.has(name)) {
+        const suggestion = nearest(name, stageNames);
+        findings.push({ ...r, code: 'unknown-stage', message: `Stage "${name}" is not defined.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`, data: suggestion ? { replace: suggestion } : {} });
+      }
+    }
+  }
+  return finish(parsed, model, findings);
+}
+
+function shiftExpr(seg: Segment, e: ExprRef): ExprRef {
+  return { context: e.context, start: seg.base + e.start, end: seg.base + e.end, path: e.path.map((p) => shift(seg, p)) };
+}
+
+/** Stages that `name` needs, directly or not. */
+export function ancestors(name: string, model: PipelineModel): Set<string> {
+  const seen = new Set<string>();
+  const stack = [...(model.stages.get(name)?.facts.needs.map((n) => n.name) ?? [])];
+  while (stack.length > 0) {
+    const n = stack.pop()!;
+    if (seen.has(n) || n === name) continue;
+    seen.add(n);
+    stack.push(...(model.stages.get(n)?.facts.needs.map((x) => x.name) ?? []));
+  }
+  return seen;
+}
+
+function metricKeys(host: PipelineHost, file: string): string[] | undefined {
+  const text = host.readText(file);
+  if (text === undefined) return undefined;
+  try {
+    const value: unknown = file.endsWith('.json') ? JSON.parse(text) : (require('yaml') as typeof import('yaml')).parse(text);
+    return value && typeof value === 'object' ? Object.keys(value) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function cycleFindings(stages: StageInfo[], model: PipelineModel): Finding[] {
+  const out: Finding[] = [];
+  const state = new Map<string, 1 | 2>(); // 1: on the stack, 2: done
+  const reported = new Set<string>();
+  for (const start of model.stages.keys()) {
+    if (state.has(start)) continue;
+    // iterative DFS: [stage, next need index]
+    const stack: [string, number][] = [[start, 0]];
+    const path: string[] = [start];
+    state.set(start, 1);
+    while (stack.length > 0) {
+      const top = stack[stack.length - 1]!;
+      const info = model.stages.get(top[0]);
+      const needs = info?.facts.needs ?? [];
+      if (top[1] >= needs.length) {
+        state.set(top[0], 2);
+        stack.pop();
+        path.pop();
+        continue;
+      }
+      const need = needs[top[1]++]!;
+      if (!model.stages.has(need.name)) continue;
+      const st = state.get(need.name);
+      if (st === 1) {
+        const cycle = [...path.slice(path.indexOf(need.name)), need.name];
+        const key = [...new Set(cycle)].sort().join('\u0000');
+        if (reported.has(key)) continue;
+        reported.add(key);
+        const at = info!.seg.base;
+        out.push({
+          start: at + need.start,
+          end: at + need.end,
+          code: 'cycle',
+          message: `These stages need each other in a cycle: ${cycle.join(' → ')}. Remove "${need.name}" from the needs of "${top[0]}" (or another edge of the cycle).`,
+          data: { stage: top[0], need: need.name, cycle },
+        });
+      } else if (st === undefined) {
+        state.set(need.name, 1);
+        stack.push([need.name, 0]);
+        path.push(need.name);
+      }
+    }
+  }
+  void stages;
+  return out;
+}
+
+function finish(parsed: ParsedPipeline, model: PipelineModel, findings: Finding[]): Analysis {
+  const supp = suppressions(parsed.text, parsed.lines);
+  findings.sort((a, b) => a.start - b.start || a.end - b.end);
+  const diagnostics: PipelineDiagnostic[] = [];
+  const kept: Finding[] = [];
+  for (const f of findings) {
+    const range = parsed.lines.range(f.start, f.end);
+    if (supp?.isSuppressed(range.start.line, f.code)) continue;
+    kept.push(f);
+    if (diagnostics.length >= MAX_DIAGNOSTICS) continue;
+    diagnostics.push({ range, severity: severityOf(f), code: f.code, message: f.message, ...(f.data ? { data: f.data } : {}) });
+  }
+  return { parsed, model, findings: kept, diagnostics };
+}
+
+/** Parses and analyses a text once (the CLI and tests; the server keeps a PipelineParser per document). */
+export function analyzeText(text: string, host: PipelineHost, parser = new PipelineParser()): Analysis {
+  return analyzePipeline(parser.parse(text), host);
+}
+
+export { CODES, isSeq };

@@ -1,0 +1,302 @@
+// Parsing sextant.yaml with exact positions, incrementally.
+//
+// A pipeline is a block mapping whose `stages:` can hold a thousand stages. Parsing 10k lines with the
+// `yaml` package takes ~100 ms, too slow to re-run on every keystroke, so the text is cut into segments
+// that YAML itself keeps independent: each top-level key (a line at column 0) and each stage (a line at
+// the stages' own indentation). A segment whose text is unchanged since the last parse is reused with
+// its parsed nodes and cached analysis; only edited segments are parsed again. Offsets inside a segment
+// are local: `seg.base + local` is the document offset. When the text cannot be cut safely (document
+// markers, directives, tab indentation, a root that is not a block mapping, an alias to an anchor in
+// another segment), the whole file is parsed as one segment, which gives the same results, slower.
+import { isMap, isNode, isPair, isScalar, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { LineIndex } from './lines';
+
+/** Largest pipeline file checked (characters); a larger one gets one diagnostic instead. */
+export const MAX_PIPELINE_CHARS = 2_000_000;
+/** Aliases a value may expand to before it is refused (billion laughs). */
+export const MAX_ALIAS_COUNT = 100;
+
+export interface SyntaxProblem {
+  start: number;
+  end: number;
+  message: string;
+  code: string;
+  warning: boolean;
+}
+
+export interface Segment {
+  text: string;
+  /** Document offset of the segment's first character; updated when the segment is reused. */
+  base: number;
+  /** Whether its root mapping holds top-level keys or stages. */
+  kind: 'root' | 'stages';
+  doc: Document.Parsed;
+  /** The segment's root mapping, when it is one. */
+  map: YAMLMap<unknown, unknown> | undefined;
+  /** Local offsets. */
+  problems: SyntaxProblem[];
+  /** Keys of its root mapping (for a 'stages' segment: stages). */
+  entries: Entry[];
+  /** For a root segment that holds `stages:` as a block: its stages. */
+  stageEntries: Entry[];
+  /** Results of analysis that depend on this segment's text only, by name. */
+  cache: Map<string, unknown>;
+}
+
+/** One key of the root mapping, or one stage. */
+export interface Entry {
+  key: string;
+  seg: Segment;
+  pair: Pair<unknown, unknown>;
+  keyNode: Scalar | undefined;
+  value: Node | null;
+  /** Plain value (aliases expanded up to MAX_ALIAS_COUNT; undefined when refused). */
+  js: unknown;
+}
+
+export interface ParsedPipeline {
+  text: string;
+  lines: LineIndex;
+  segments: Segment[];
+  /** Root keys in order (duplicates kept). */
+  top: Entry[];
+  /** Stages in order (duplicates kept), whether written in segments or inside one. */
+  stages: Entry[];
+  /** How it was parsed, for tests and the bench. */
+  mode: 'segmented' | 'whole' | 'refused';
+  /** Why the file was not parsed at all (too large, binary), when so. */
+  refused?: { code: string; message: string };
+  /** Segments parsed anew (not reused) in this parse. */
+  parsedSegments: number;
+}
+
+export function absStart(seg: Segment, node: { range?: [number, number, number] | null } | null | undefined): number {
+  return seg.base + (node?.range?.[0] ?? 0);
+}
+
+/** Document offsets [start, end) of a node's value (without trailing comments). */
+export function nodeSpan(seg: Segment, node: { range?: [number, number, number] | null } | null | undefined): [number, number] {
+  const r = node?.range;
+  if (!r) return [seg.base, seg.base];
+  return [seg.base + r[0], seg.base + r[1]];
+}
+
+function parseSegment(text: string, base: number, kind: Segment['kind']): Segment {
+  const doc = parseDocument(text, { keepSourceTokens: false, uniqueKeys: false, prettyErrors: false });
+  const problems: SyntaxProblem[] = [];
+  for (const e of doc.errors) problems.push({ start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1), message: firstLine(e.message), code: e.code, warning: false });
+  for (const w of doc.warnings) problems.push({ start: w.pos[0], end: Math.max(w.pos[1], w.pos[0] + 1), message: firstLine(w.message), code: w.code, warning: true });
+  const map = isMap(doc.contents) ? (doc.contents as YAMLMap<unknown, unknown>) : undefined;
+  const seg: Segment = { text, base, kind, doc, map, problems, entries: [], stageEntries: [], cache: new Map() };
+  if (map) {
+    seg.entries = entriesOf(seg, map);
+    if (kind === 'root') for (const e of seg.entries) if (e.key === 'stages' && isMap(e.value)) seg.stageEntries.push(...entriesOf(seg, e.value as YAMLMap<unknown, unknown>));
+  }
+  return seg;
+}
+
+/** The plain value of a node, aliases expanded up to MAX_ALIAS_COUNT; problems are recorded on the segment. */
+function plain(seg: Segment, node: unknown): unknown {
+  if (!isNode(node)) return node ?? null;
+  try {
+    return node.toJS(seg.doc, { maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const message = (err as Error).message;
+    const r = node.range ?? [0, 0, 0];
+    const lineEnd = seg.text.indexOf('\n', r[0]);
+    const end = Math.min(r[1], lineEnd < 0 ? seg.text.length : lineEnd);
+    const unresolved = /unresolved alias/i.test(message);
+    seg.problems.push({
+      start: r[0],
+      end: Math.max(end, r[0] + 1),
+      message: unresolved
+        ? `${firstLine(message)}: define the anchor before this alias`
+        : /alias/i.test(message)
+          ? `Aliases expand to too many values (more than ${MAX_ALIAS_COUNT}); write the values out instead of nesting aliases`
+          : `Cannot read this YAML: ${firstLine(message)}`,
+      code: unresolved ? 'UNRESOLVED_ALIAS' : 'ALIAS_LIMIT',
+      warning: false,
+    });
+    return undefined;
+  }
+}
+
+function firstLine(message: string): string {
+  return (message.split('\n')[0] ?? message).replace(/ at line \d+, column \d+:?$/, '').trim();
+}
+
+interface Cut {
+  start: number;
+  kind: Segment['kind'];
+}
+
+const UNSAFE_LINE = /^(---|\.\.\.)(\s|$)|^%/;
+
+/** Where to cut the text into segments, or undefined when it must be parsed whole. */
+function cutPoints(text: string): Cut[] | undefined {
+  const cuts: Cut[] = [];
+  let inStages = false; // after a `stages:` header with a block value
+  let childIndent = -1;
+  let sawContent = false;
+  for (let start = 0; start <= text.length; ) {
+    const nl = text.indexOf('\n', start);
+    const end = nl < 0 ? text.length : nl;
+    const lineStart = start;
+    start = end + 1;
+    const c = text[lineStart];
+    if (c === undefined || c === '\n' || c === '\r' || c === '#') continue;
+    if (c === '\t') return undefined;
+    if (c === ' ') {
+      // indented: content of the current top-level key
+      let i = lineStart;
+      while (text[i] === ' ') i++;
+      const d = text[i];
+      if (d === undefined || d === '\n' || d === '\r' || d === '#') continue;
+      if (d === '\t') return undefined;
+      if (!sawContent) return undefined; // the root is indented or not a mapping
+      if (inStages) {
+        const indent = i - lineStart;
+        if (childIndent < 0) {
+          if (d === '-' || d === '?' || d === '[' || d === '{') {
+            inStages = false; // not a block mapping of stages: keep it in one segment
+            continue;
+          }
+          childIndent = indent;
+        }
+        if (indent < childIndent) return undefined;
+        if (indent === childIndent) {
+          if (d === '-' || d === '?') return undefined;
+          cuts.push({ start: lineStart, kind: 'stages' });
+        }
+      }
+      continue;
+    }
+    // a line at column 0
+    const lineText = text.slice(lineStart, end > lineStart && text[end - 1] === '\r' ? end - 1 : end);
+    if (UNSAFE_LINE.test(lineText)) return undefined;
+    if (!/^[A-Za-z0-9_"'.$-]/.test(c) || lineText.startsWith('- ') || lineText === '-') return undefined;
+    sawContent = true;
+    cuts.push({ start: lineStart, kind: 'root' });
+    inStages = /^stages\s*:\s*(#.*)?$/.test(lineText);
+    childIndent = -1;
+  }
+  if (cuts.length === 0) return undefined;
+  cuts[0] = { start: 0, kind: 'root' }; // leading comments belong to the first segment
+  return cuts;
+}
+
+/** Lengths of the common prefix and suffix of two texts (not overlapping). */
+function commonEnds(a: string, b: string): [number, number] {
+  const max = Math.min(a.length, b.length);
+  let p = 0;
+  while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
+  let s = 0;
+  while (s < max - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
+  return [p, s];
+}
+
+/** Parses pipelines, reusing the segments of the previous parse that did not change. One per document. */
+export class PipelineParser {
+  private previous: { text: string; byStart: Map<number, Segment> } | undefined;
+
+  parse(text: string): ParsedPipeline {
+    let lineIndex: LineIndex | undefined;
+    const lazyLines = { get lines(): LineIndex { return (lineIndex ??= new LineIndex(text)); } };
+    const refused = refusal(text);
+    if (refused) {
+      this.previous = undefined;
+      return Object.assign(lazyLines, { text, segments: [], top: [], stages: [], mode: 'refused' as const, refused, parsedSegments: 0 });
+    }
+    const cuts = cutPoints(text);
+    const prev = this.previous;
+    const [prefix, suffix] = prev ? commonEnds(prev.text, text) : [0, 0];
+    const delta = text.length - (prev?.text.length ?? 0);
+    let parsedSegments = 0;
+    /** A segment from the previous parse when its text lies wholly in the unchanged prefix or suffix. */
+    const take = (start: number, end: number, kind: Segment['kind']): Segment => {
+      if (prev) {
+        let old: Segment | undefined;
+        if (end <= prefix) old = prev.byStart.get(start);
+        else if (start >= text.length - suffix) old = prev.byStart.get(start - delta);
+        if (old && old.kind === kind && old.text.length === end - start && !used.has(old)) {
+          used.add(old);
+          old.base = start;
+          return old;
+        }
+      }
+      parsedSegments++;
+      return parseSegment(text.slice(start, end), start, kind);
+    };
+    const used = new Set<Segment>();
+    let mode: ParsedPipeline['mode'] = 'segmented';
+    let segments: Segment[];
+    if (cuts && cuts.length > 1) {
+      segments = cuts.map((cut, i) => take(cut.start, cuts[i + 1]?.start ?? text.length, cut.kind));
+      if (segments.some((s) => s.problems.some((p) => p.code === 'UNRESOLVED_ALIAS'))) {
+        // an alias refers to an anchor in another segment: only the whole document resolves it
+        segments = [parseSegment(text, 0, 'root')];
+        parsedSegments = 1;
+        mode = 'whole';
+      }
+    } else {
+      segments = [take(0, text.length, 'root')];
+      mode = 'whole';
+    }
+    this.previous = { text, byStart: new Map(segments.map((s) => [s.base, s])) };
+    return Object.assign(lazyLines, { text, segments, ...entries(segments), mode, parsedSegments });
+  }
+}
+
+function refusal(text: string): ParsedPipeline['refused'] {
+  if (text.length > MAX_PIPELINE_CHARS) {
+    return {
+      code: 'file-too-large',
+      message: `This file has ${(text.length / 1e6).toFixed(1)} million characters; Sextant checks pipeline files up to ${MAX_PIPELINE_CHARS / 1e6} million. Split the pipeline or move data out of it.`,
+    };
+  }
+  const sample = text.slice(0, 8192);
+  let control = 0;
+  for (let i = 0; i < sample.length; i++) {
+    const c = sample.charCodeAt(i);
+    if (c === 0) return { code: 'not-text', message: 'This file is not text (it holds NUL bytes). A pipeline is a YAML text file.' };
+    if (c < 9 || (c > 13 && c < 32) || c === 0xfffd) control++;
+  }
+  if (sample.length > 0 && control / sample.length > 0.05) return { code: 'not-text', message: 'This file looks binary, not YAML text. A pipeline is a YAML text file.' };
+  return undefined;
+}
+
+function keyText(pair: Pair<unknown, unknown>): string | undefined {
+  const k = pair.key;
+  if (isScalar(k)) return k.value === null || k.value === undefined ? '' : String(k.value);
+  return undefined;
+}
+
+function entriesOf(seg: Segment, map: YAMLMap<unknown, unknown>): Entry[] {
+  const out: Entry[] = [];
+  for (const pair of map.items) {
+    if (!isPair(pair)) continue;
+    const key = keyText(pair);
+    if (key === undefined) continue;
+    const value = (pair.value as Node | null) ?? null;
+    out.push({ key, seg, pair, keyNode: isScalar(pair.key) ? (pair.key as Scalar) : undefined, value, js: plain(seg, value) });
+  }
+  return out;
+}
+
+function entries(segments: Segment[]): { top: Entry[]; stages: Entry[] } {
+  const top: Entry[] = [];
+  const stages: Entry[] = [];
+  for (const seg of segments) {
+    if (seg.kind === 'stages') stages.push(...seg.entries);
+    else {
+      top.push(...seg.entries);
+      stages.push(...seg.stageEntries);
+    }
+  }
+  return { top, stages };
+}
+
+/** Parses once, without reuse (the CLI, tests). */
+export function parsePipelineDocument(text: string): ParsedPipeline {
+  return new PipelineParser().parse(text);
+}

@@ -1,0 +1,84 @@
+// Small helpers over `yaml` nodes: finding a key's pair, walking a path, reading a scalar's text and the
+// span of its source (local offsets of a segment). Aliases are never followed (see MAX_ALIAS_COUNT).
+import { isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+
+export type AnyPair = Pair<unknown, unknown>;
+
+export function pairOf(map: unknown, key: string): AnyPair | undefined {
+  if (!isMap(map)) return undefined;
+  for (const p of (map as YAMLMap<unknown, unknown>).items) {
+    if (isPair(p) && isScalar(p.key) && String((p.key as Scalar).value) === key) return p as AnyPair;
+  }
+  return undefined;
+}
+
+export function pairs(map: unknown): AnyPair[] {
+  return isMap(map) ? ((map as YAMLMap<unknown, unknown>).items.filter(isPair) as AnyPair[]) : [];
+}
+
+export function items(seq: unknown): unknown[] {
+  return isSeq(seq) ? (seq as YAMLSeq<unknown>).items : [];
+}
+
+export function keyOf(p: AnyPair): string | undefined {
+  return isScalar(p.key) ? String((p.key as Scalar).value ?? '') : undefined;
+}
+
+/** [start, end) of a node's value in local offsets. */
+export function span(node: unknown): [number, number] | undefined {
+  const r = (node as { range?: [number, number, number] | null } | null | undefined)?.range;
+  return r ? [r[0], r[1]] : undefined;
+}
+
+/** The node at a path (map keys, seq indexes); with `key`, the key node of the last step instead. */
+export function nodeAt(root: unknown, path: readonly PropertyKey[]): { node: unknown; keyNode?: unknown; parent?: unknown; depth: number } {
+  let cur: unknown = root;
+  let keyNode: unknown;
+  let parent: unknown;
+  let depth = 0;
+  for (const step of path) {
+    if (isAlias(cur)) break;
+    if (typeof step === 'number' && isSeq(cur)) {
+      const next = (cur as YAMLSeq<unknown>).items[step];
+      if (next === undefined) break;
+      parent = cur;
+      keyNode = undefined;
+      cur = next;
+    } else if (isMap(cur)) {
+      const p = pairOf(cur, String(step));
+      if (!p) break;
+      parent = cur;
+      keyNode = p.key;
+      cur = p.value ?? p.key;
+    } else break;
+    depth++;
+  }
+  return { node: cur, keyNode, parent, depth };
+}
+
+export function scalarText(node: unknown): string | undefined {
+  if (!isScalar(node)) return undefined;
+  const v = (node as Scalar).value;
+  return v === null || v === undefined ? undefined : typeof v === 'object' ? undefined : String(v);
+}
+
+/** Every scalar under a node (not through aliases), with its path relative to the node. */
+export function* scalars(node: unknown, path: (string | number)[] = []): Generator<{ node: Scalar; path: (string | number)[] }> {
+  if (isScalar(node)) {
+    yield { node: node as Scalar, path };
+  } else if (isMap(node)) {
+    for (const p of (node as YAMLMap<unknown, unknown>).items) {
+      if (!isPair(p)) continue;
+      if (p.value) yield* scalars(p.value, [...path, keyOf(p as AnyPair) ?? '?']);
+    }
+  } else if (isSeq(node)) {
+    const list = (node as YAMLSeq<unknown>).items;
+    for (let i = 0; i < list.length; i++) yield* scalars(list[i], [...path, i]);
+  }
+}
+
+export function isFlow(node: unknown): boolean {
+  return Boolean((node as { flow?: boolean } | null)?.flow);
+}
+
+export type { Node };

@@ -1,0 +1,268 @@
+// What one stage says, read from its YAML alone: its structural problems, its references (needs,
+// datasets, params in expressions), its inputs and outputs. Everything here depends only on the stage's
+// own text, so it is cached with its segment and recomputed only when the stage is edited. Offsets are
+// local to the segment.
+import { isMap, isScalar, isSeq, type Scalar } from 'yaml';
+import { z } from 'zod';
+import { builtin, BUILTIN_NAMES, EXPRESSION_PATTERN, type BuiltinName } from './builtins';
+import type { Entry } from './document';
+import { collectRefs, CONTEXTS, findExpressions, FUNCTIONS, parseExpression } from './expressions';
+import { nearest } from './nearest';
+import { items, keyOf, pairOf, pairs, scalars, scalarText, span } from './nodes';
+import { NAME_PATTERN, StageSchema } from './schema';
+import { structuralFindings, type LocalFinding } from './structure';
+
+export interface Ref {
+  name: string;
+  start: number;
+  end: number;
+}
+
+export interface ExprRef {
+  context: string;
+  /** Names after the context: `params.a.b` → ['a', 'b']. */
+  path: Ref[];
+  start: number;
+  end: number;
+}
+
+export interface StageFacts {
+  name: string;
+  key: [number, number];
+  findings: LocalFinding[];
+  needs: Ref[];
+  /** Span of the `needs` value and whether it is a flow list (`[a, b]`). */
+  needsNode?: { start: number; end: number; flow: boolean };
+  uses?: Ref;
+  builtin?: BuiltinName;
+  run?: Ref;
+  with?: { start: number; end: number; keyStart: number; keyEnd: number; flow: boolean; keys: Ref[] };
+  missingWith: string[];
+  outs: Ref[];
+  deps: Ref[];
+  /** Model or files a built-in reads (`model`), as written. */
+  inputs: Ref[];
+  datasetRefs: Ref[];
+  exprRefs: ExprRef[];
+  gpu?: { value: number | 'required'; start: number; end: number };
+  metricsFiles: Ref[];
+  requires: Ref[];
+  compareTo?: Ref;
+  /** `model: name@alias` references to the registry. */
+  modelAliases: Ref[];
+}
+
+function ref(node: unknown): Ref | undefined {
+  const text = scalarText(node);
+  const s = span(node);
+  return text !== undefined && s ? { name: text, start: s[0], end: s[1] } : undefined;
+}
+
+function listRefs(node: unknown): Ref[] {
+  if (isSeq(node)) return items(node).map(ref).filter((r): r is Ref => r !== undefined);
+  const single = ref(node);
+  return single ? [single] : [];
+}
+
+/** Parses every `${{ }}` in the scalars under a node; reports syntax, contexts and functions. */
+export function scanExpressions(text: string, node: unknown, findings: LocalFinding[], refs: ExprRef[]): void {
+  for (const { node: scalar } of scalars(node)) {
+    const s = span(scalar);
+    if (!s) continue;
+    const source = text.slice(s[0], s[1]);
+    if (!source.includes('${{')) continue;
+    for (const f of findExpressions(source)) {
+      const base = s[0] + f.innerStart;
+      if (!f.terminated) {
+        findings.push({ start: s[0] + f.start, end: s[0] + f.end, code: 'expression-syntax', message: 'Close the expression with "}}", e.g. `${{ params.lr }}`.' });
+        continue;
+      }
+      const parsed = parseExpression(f.inner, base);
+      if (!parsed.expr) {
+        const e = parsed.error!;
+        findings.push({ start: e.start, end: Math.max(e.end, e.start + 1), code: 'expression-syntax', message: e.message });
+        continue;
+      }
+      const { refs: found, calls } = collectRefs(parsed.expr);
+      for (const r of found) {
+        if (!(r.context in CONTEXTS)) {
+          const suggestion = nearest(r.context, Object.keys(CONTEXTS));
+          findings.push({
+            start: r.contextStart,
+            end: r.contextStart + r.context.length,
+            code: 'unknown-context',
+            message: `Unknown context "${r.context}".${suggestion ? ` Did you mean "${suggestion}"?` : ''} Expressions can read ${Object.keys(CONTEXTS).join(', ')}.`,
+            data: suggestion ? { replace: suggestion } : {},
+          });
+          continue;
+        }
+        refs.push({ context: r.context, path: r.path, start: r.start, end: r.end });
+      }
+      for (const c of calls) {
+        const fn = FUNCTIONS[c.name];
+        if (!fn) {
+          const suggestion = nearest(c.name, Object.keys(FUNCTIONS));
+          findings.push({
+            start: c.start,
+            end: c.nameEnd,
+            code: 'unknown-function',
+            message: `Unknown function "${c.name}".${suggestion ? ` Did you mean "${suggestion}"?` : ''} Functions: ${Object.keys(FUNCTIONS).join(', ')}.`,
+            data: suggestion ? { replace: suggestion } : {},
+          });
+        } else if (c.args.length < fn.min || c.args.length > fn.max) {
+          findings.push({ start: c.start, end: c.end, code: 'unknown-function', message: `${c.name} takes ${fn.min === fn.max ? fn.min : `${fn.min} to ${fn.max}`} argument${fn.max === 1 ? '' : 's'}, not ${c.args.length}: ${fn.doc}` });
+        }
+      }
+    }
+  }
+}
+
+const isExpression = (v: unknown): boolean => typeof v === 'string' && EXPRESSION_PATTERN.test(v);
+
+function checkWith(facts: StageFacts, text: string, stageNode: unknown, js: Record<string, unknown>, usesName: BuiltinName, stage: string): void {
+  const b = builtin(usesName)!;
+  const shape = b.resolved.shape as Record<string, z.ZodType>;
+  const withPair = pairOf(stageNode, 'with');
+  const withNode = withPair?.value;
+  const withJs = js.with && typeof js.with === 'object' && !Array.isArray(js.with) ? (js.with as Record<string, unknown>) : undefined;
+  const present = new Set<string>();
+  if (isMap(withNode)) {
+    for (const p of pairs(withNode)) {
+      const key = keyOf(p);
+      const ks = span(p.key);
+      if (key === undefined || !ks) continue;
+      present.add(key);
+      const field = shape[key];
+      if (!field) {
+        const suggestion = nearest(key, Object.keys(shape).filter((k) => !present.has(k)));
+        facts.findings.push({
+          start: ks[0],
+          end: ks[1],
+          code: 'unknown-with-key',
+          message: `${b.name} does not take "${key}".${suggestion ? ` Did you mean "${suggestion}"?` : ''} It takes: ${Object.keys(shape).join(', ')}.`,
+          data: suggestion ? { replace: suggestion } : {},
+        });
+        continue;
+      }
+      const value = withJs?.[key];
+      if (isExpression(value)) continue;
+      const vs = span(p.value) ?? ks;
+      for (const f of structuralFindings(field, value, p.value, vs, `with.${key}`)) {
+        facts.findings.push({ ...f, code: f.code === 'unknown-key' ? 'unknown-with-key' : 'invalid-with-value', message: f.message.replace(/^"with\./, `"${stage}.with.`) });
+      }
+    }
+  }
+  for (const [key, field] of Object.entries(shape)) {
+    const optional = (field as unknown as { _zod: { optin?: string } })._zod.optin === 'optional';
+    if (!optional && !present.has(key)) facts.missingWith.push(key);
+  }
+  if (facts.missingWith.length > 0) {
+    const at = span(withPair?.key) ?? (facts.uses ? [facts.uses.start, facts.uses.end] : facts.key);
+    facts.findings.push({
+      start: at[0],
+      end: at[1],
+      code: 'missing-with-key',
+      message: `${b.name} needs ${facts.missingWith.map((k) => `"${k}"`).join(', ')} in \`with\`: ${facts.missingWith.map((k) => `${k}: ${shape[k]?.description ?? ''}`).join(' ')}`,
+      data: { keys: facts.missingWith, builtin: b.name },
+    });
+  }
+  // what the built-in reads and writes
+  if (!withJs || !isMap(withNode)) return;
+  for (const [key, role] of Object.entries(b.roles)) {
+    const p = pairOf(withNode, key);
+    if (!p) continue;
+    if (role === 'dataset') {
+      const r = ref(p.value);
+      if (r && !r.name.includes('${{')) facts.datasetRefs.push(r);
+    } else if (role === 'output-file') {
+      const r = ref(p.value);
+      if (r && !r.name.includes('${{')) facts.outs.push(r);
+    } else if (role === 'input-file' || role === 'model-ref') {
+      const r = ref(p.value);
+      if (!r || r.name.includes('${{')) continue;
+      if (role === 'model-ref' && /^[^/\\]+@[^/\\]+$/.test(r.name)) facts.modelAliases.push(r);
+      else facts.inputs.push(r);
+    } else if (role === 'metric-map' && isMap(p.value)) {
+      for (const mp of pairs(p.value)) {
+        const r = ref(mp.key);
+        if (r) facts.requires.push(r);
+      }
+    } else if (role === 'alias') {
+      const r = ref(p.value);
+      if (r) facts.compareTo = r;
+    }
+  }
+}
+
+/** Reads one stage. `text` is its segment's text. */
+export function stageFacts(entry: Entry, text: string): StageFacts {
+  const node = entry.value;
+  const key = span(entry.keyNode) ?? [0, 0];
+  const facts: StageFacts = { name: entry.key, key, findings: [], needs: [], missingWith: [], outs: [], deps: [], inputs: [], datasetRefs: [], exprRefs: [], metricsFiles: [], requires: [], modelAliases: [] };
+  if (!NAME_PATTERN.test(entry.key)) {
+    facts.findings.push({ start: key[0], end: key[1], code: 'invalid-name', message: `"${entry.key}" is not a valid stage name: use letters, digits, "_" and "-", starting with a letter or "_" (e.g. "${entry.key.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^[^A-Za-z_]+/, '') || 'stage'}").` });
+  }
+  const js = entry.js;
+  if (js === null || js === undefined) {
+    facts.findings.push({ start: key[0], end: key[1], code: 'no-action', message: `Stage "${entry.key}" is empty: give it \`run: <command>\` or \`uses: sextant/<built-in>\`.` });
+    return facts;
+  }
+  facts.findings.push(...structuralFindings(StageSchema, js, node, key, entry.key));
+  if (!isMap(node) || typeof js !== 'object' || Array.isArray(js)) return facts;
+  const obj = js as Record<string, unknown>;
+
+  const needsPair = pairOf(node, 'needs');
+  if (needsPair) {
+    facts.needs = listRefs(needsPair.value);
+    const s = span(needsPair.value);
+    if (s) facts.needsNode = { start: s[0], end: s[1], flow: Boolean((needsPair.value as { flow?: boolean }).flow) };
+  }
+  const runPair = pairOf(node, 'run');
+  facts.run = runPair ? ref(runPair.value) : undefined;
+  const usesPair = pairOf(node, 'uses');
+  facts.uses = usesPair ? ref(usesPair.value) : undefined;
+  facts.outs.push(...listRefs(pairOf(node, 'outs')?.value));
+  facts.deps.push(...listRefs(pairOf(node, 'deps')?.value));
+  facts.metricsFiles.push(...listRefs(pairOf(node, 'metrics')?.value));
+  const withPair = pairOf(node, 'with');
+  if (withPair) {
+    const ws = span(withPair.value) ?? span(withPair.key)!;
+    const ks = span(withPair.key) ?? ws;
+    facts.with = { start: ws[0], end: ws[1], keyStart: ks[0], keyEnd: ks[1], flow: Boolean((withPair.value as { flow?: boolean } | null)?.flow), keys: pairs(withPair.value).map((p) => ref(p.key)).filter((r): r is Ref => r !== undefined) };
+  }
+  const gpuPair = pairOf(pairOf(node, 'resources')?.value, 'gpu');
+  if (gpuPair && isScalar(gpuPair.value)) {
+    const v = (gpuPair.value as Scalar).value;
+    const s = span(gpuPair.value)!;
+    if (v === 'required' || (typeof v === 'number' && v > 0)) facts.gpu = { value: v as number | 'required', start: s[0], end: s[1] };
+  }
+
+  if (facts.run && facts.uses) {
+    facts.findings.push({ start: facts.uses.start, end: facts.uses.end, code: 'run-and-uses', message: `Stage "${entry.key}" has both \`run\` and \`uses\`: keep one (a command, or a built-in with \`with\`).` });
+  } else if (!runPair && !usesPair) {
+    facts.findings.push({ start: key[0], end: key[1], code: 'no-action', message: `Stage "${entry.key}" does nothing: add \`run: <command>\` or \`uses: sextant/<built-in>\` (${BUILTIN_NAMES.join(', ')}).` });
+  }
+  if (withPair && !usesPair) {
+    const ks = span(withPair.key)!;
+    facts.findings.push({ start: ks[0], end: ks[1], code: 'with-without-uses', message: `\`with\` configures a built-in, but stage "${entry.key}" has no \`uses\`: add \`uses: sextant/<built-in>\` or remove \`with\`.` });
+  }
+  if (facts.uses) {
+    const name = facts.uses.name;
+    const b = builtin(name);
+    if (!b) {
+      const suggestion = nearest(name, BUILTIN_NAMES) ?? nearest(name.replace(/^.*\//, 'sextant/'), BUILTIN_NAMES);
+      facts.findings.push({
+        start: facts.uses.start,
+        end: facts.uses.end,
+        code: 'unknown-builtin',
+        message: `"${name}" is not a built-in stage.${suggestion ? ` Did you mean "${suggestion}"?` : ''} Built-ins: ${BUILTIN_NAMES.join(', ')}; or use \`run:\` for a command.`,
+        data: suggestion ? { replace: suggestion } : {},
+      });
+    } else {
+      facts.builtin = b.name;
+      checkWith(facts, text, node, obj, b.name, entry.key);
+    }
+  }
+  scanExpressions(text, node, facts.findings, facts.exprRefs);
+  return facts;
+}

@@ -1,0 +1,40 @@
+// YAML-level findings of a segment: syntax errors and warnings from the parser, and keys written twice
+// in one mapping (the parser is told to allow them, so that the rest of the file is still read).
+import { isMap, isPair, isScalar, isSeq, visit, type Scalar, type YAMLMap } from 'yaml';
+import type { Segment } from './document';
+import type { LocalFinding } from './structure';
+
+const CACHE_KEY = 'syntax';
+
+export function segmentSyntax(seg: Segment): LocalFinding[] {
+  const cached = seg.cache.get(CACHE_KEY) as LocalFinding[] | undefined;
+  if (cached) return cached;
+  const out: LocalFinding[] = [];
+  for (const p of seg.problems) {
+    if (p.code === 'ALIAS_LIMIT') out.push({ start: p.start, end: p.end, code: 'alias-limit', message: `${p.message}.` });
+    else if (p.code === 'TAB_AS_INDENT' || /tab/i.test(p.message)) out.push({ start: p.start, end: p.end, code: 'yaml-syntax', message: `${p.message}. YAML indents with spaces: replace the tab with spaces.` });
+    else out.push({ start: p.start, end: p.end, code: p.warning ? 'yaml-warning' : 'yaml-syntax', message: p.message.endsWith('.') ? p.message : `${p.message}.` });
+  }
+  // keys written twice in one mapping (root maps of stage segments are checked across segments)
+  visit(seg.doc, {
+    Map(_, map) {
+      const seen = new Map<string, Scalar>();
+      for (const p of (map as YAMLMap<unknown, unknown>).items) {
+        if (!isPair(p) || !isScalar(p.key)) continue;
+        const k = String((p.key as Scalar).value);
+        const first = seen.get(k);
+        if (first && (p.key as Scalar).range) {
+          const r = (p.key as Scalar).range!;
+          out.push({ start: r[0], end: r[1], code: 'duplicate-key', message: `"${k}" is written twice in this mapping; only the last one would count. Remove or rename one.` });
+        } else seen.set(k, p.key as Scalar);
+      }
+    },
+    Alias() {
+      return visit.SKIP;
+    },
+  });
+  seg.cache.set(CACHE_KEY, out);
+  return out;
+}
+
+export const isCollection = (n: unknown): boolean => isMap(n) || isSeq(n);
