@@ -7,7 +7,13 @@ const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 const target = `${process.platform === 'win32' ? 'win32' : process.platform}-${process.arch}`;
 const out = process.argv[2] ?? `sextant-${version}-${target}.vsix`;
 
-execFileSync(process.execPath, ['esbuild.mjs', '--production'], { stdio: 'inherit' });
-execFileSync(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--target', target, '--allow-missing-repository', '--skip-license', '-o', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+try {
+  execFileSync(process.execPath, ['esbuild.mjs', '--production'], { stdio: 'inherit' });
+  // README links stay relative: there is no public repository URL to rewrite them against.
+  execFileSync(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--target', target, '--allow-missing-repository', '--no-rewrite-relative-links', '--skip-license', '-o', out], { stdio: ['ignore', 'inherit', 'inherit'] });
+} catch {
+  console.error('package: failed (see above)');
+  process.exit(1);
+}
 const size = statSync(out).size;
 console.log(`${out}: ${(size / 1024 / 1024).toFixed(1)} MiB`);

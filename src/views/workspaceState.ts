@@ -88,6 +88,8 @@ export class WorkspaceState implements vscode.Disposable {
       this.storeState = header.ok ? { kind: 'ok' } : { kind: 'error', error: header.error };
     }
     const state = this.pipelines.length === 0 ? 'noPipeline' : this.pipelines.every((p) => p.error) ? 'pipelineError' : 'ready';
+    const datasetCount = this.pipelines.reduce((n, p) => n + Object.keys(p.pipeline?.datasets ?? {}).length, 0);
+    await vscode.commands.executeCommand('setContext', 'sextant.datasetCount', datasetCount);
     await this.publish(state);
   }
 

@@ -1,9 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/command';
+import { usableExecutionProviders } from '../../src/engine/doctor/checks';
+import { mediaPath } from '../../src/engine/paths';
+import { readPipeline } from '../../src/engine/pipeline/read';
 
 function capture(cwd = process.cwd()): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -68,7 +71,6 @@ describe('sextant CLI', () => {
 
   it('doctor names a corrupt store and moves it aside on request, keeping its bytes', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'sextant-doctor-'));
-    const { mkdirSync, readdirSync } = await import('node:fs');
     mkdirSync(join(dir, '.sextant'));
     writeFileSync(join(dir, '.sextant', 'sextant.db'), 'this is not sqlite at all');
     const io = capture(dir);
@@ -87,12 +89,20 @@ describe('sextant CLI', () => {
 });
 
 describe('the demo workspace', () => {
-  it('ships a pipeline that parses against the schema', async () => {
-    const { readPipeline } = await import('../../src/engine/pipeline/read');
-    const { mediaPath } = await import('../../src/engine/paths');
+  it('ships a pipeline that parses against the schema', () => {
     const result = readPipeline(mediaPath('demo', 'sextant.yaml'));
     assert.ok(result.ok, JSON.stringify(!result.ok && result.error));
     assert.deepEqual(Object.keys(result.value.stages), ['validate', 'train', 'evaluate', 'gate', 'register']);
     assert.deepEqual(Object.keys(result.value.datasets ?? {}), ['penguins', 'live']);
+  });
+});
+
+describe('doctor', () => {
+  it('counts CUDA as usable only when its provider library is installed', () => {
+    const backends = [{ name: 'cpu', bundled: true }, { name: 'cuda', bundled: false }];
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-ort-'));
+    assert.deepEqual(usableExecutionProviders(backends, dir), ['cpu']);
+    writeFileSync(join(dir, 'libonnxruntime_providers_cuda.so'), '');
+    assert.deepEqual(usableExecutionProviders(backends, dir), ['cpu', 'cuda']);
   });
 });

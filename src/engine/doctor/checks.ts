@@ -1,5 +1,7 @@
 // `sextant doctor` and the extension's "Run Doctor" command: what this machine has, what is missing, and the fix.
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { detectGpus } from '../gpu/nvidiaSmi';
 import { loadBetterSqlite3, loadOnnxRuntime } from '../native/load';
@@ -42,16 +44,33 @@ function sqliteCheck(): Check {
   return { name: 'sqlite', status: 'ok', detail: `better-sqlite3 with SQLite ${version}` };
 }
 
+/** Execution providers that can actually run here: the bundled ones, plus CUDA/TensorRT only when their
+ * provider library was installed beside the binding (onnxruntime-node lists them either way). */
+export function usableExecutionProviders(backends: { name: string; bundled: boolean }[], bindingDir: string | undefined): string[] {
+  return backends
+    .filter((b) => b.bundled || (bindingDir !== undefined && existsSync(join(bindingDir, `libonnxruntime_providers_${b.name}.so`))))
+    .map((b) => b.name);
+}
+
+function onnxBindingDir(): string | undefined {
+  try {
+    const root = dirname(require.resolve('onnxruntime-node/package.json'));
+    return join(root, 'bin', 'napi-v6', process.platform, process.arch);
+  } catch {
+    return undefined;
+  }
+}
+
 function onnxCheck(): Check {
   const ort = loadOnnxRuntime();
   if (!ort.ok) return { name: 'onnxruntime', status: 'fail', detail: ort.error.message, ...(ort.error.fix ? { fix: ort.error.fix } : {}) };
-  const backends = ort.value.listSupportedBackends().map((b) => b.name);
-  const cuda = backends.includes('cuda');
+  const providers = usableExecutionProviders(ort.value.listSupportedBackends(), onnxBindingDir());
+  const cuda = providers.includes('cuda');
   return {
     name: 'onnxruntime',
     status: 'ok',
-    detail: `onnxruntime-node ${ort.value.env.versions.node ?? '?'}; execution providers: ${backends.join(', ')}`,
-    ...(cuda ? {} : { fix: 'CPU only. For the CUDA provider, install onnxruntime-node with its CUDA add-on (ONNXRUNTIME_NODE_INSTALL_CUDA=v12) on a machine with network access.' }),
+    detail: `onnxruntime-node ${ort.value.env.versions.node ?? '?'}; execution providers: ${providers.join(', ')}${cuda ? '' : ' (no CUDA: models run on CPU)'}`,
+    ...(cuda ? {} : { fix: 'For the CUDA provider: `npm rebuild onnxruntime-node --onnxruntime-node-install=cuda12` on a machine that can reach GitHub (it downloads the CUDA add-on).' }),
   };
 }
 
