@@ -35,14 +35,22 @@ function parseText(file: string, text: string): Result<unknown> {
     try {
       return ok(JSON.parse(text));
     } catch (err) {
+      // Python's json.dump writes bare NaN / Infinity / -Infinity: accept them as what they mean.
+      const pythonic = text.replace(/([:[,]\s*)(-?Infinity|NaN)(?=\s*[,\]}])/g, '$1"$2"');
+      if (pythonic !== text) {
+        try {
+          return ok(JSON.parse(pythonic));
+        } catch {
+          /* report the original error */
+        }
+      }
       const message = (err as Error).message;
       const pos = /position (\d+)/.exec(message);
       const line = pos ? text.slice(0, Number(pos[1])).split('\n').length : undefined;
       return fail({ code: 'metrics-file-invalid', file, ...(line !== undefined ? { line } : {}), message: `The metrics file is not valid JSON: ${message}`, fix: 'Write it with json.dump (NaN is allowed as the string "NaN").' });
     }
   }
-  // YAML (and JSON with Python's bare NaN/Infinity, which YAML reads as .nan/.inf only when spelled so).
-  const doc = parseDocument(text.replace(/\b-?Infinity\b|\bNaN\b/g, (m) => `"${m}"`));
+  const doc = parseDocument(text);
   if (doc.errors.length > 0) {
     const e = doc.errors[0]!;
     return fail({ code: 'metrics-file-invalid', file, line: e.linePos?.[0]?.line, message: `The metrics file is not valid ${ext === '.yaml' || ext === '.yml' ? 'YAML' : 'JSON or YAML'}: ${e.message.split('\n')[0]}` });

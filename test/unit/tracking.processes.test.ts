@@ -1,0 +1,199 @@
+// Real processes against one store: a writer killed with SIGKILL mid-batch, and several writers
+// (Node through the Tracker, Python through media/python/sextant_log.py) at once.
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Tracker } from '../../src/engine/tracking/tracking';
+
+const PYTHON = '/usr/bin/python3';
+const HELPER_DIR = resolve(__dirname, '../../media/python');
+const TRACKING = resolve(__dirname, '../../src/engine/tracking/tracking');
+const TSX = require.resolve('tsx/cjs');
+
+function must<T>(r: { ok: true; value: T } | { ok: false; error: { message: string } }): T {
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}
+
+function setup(): { dir: string; storePath: string; tracker: Tracker } {
+  const dir = mkdtempSync(join(tmpdir(), 'sextant-procs-'));
+  const storePath = join(dir, '.sextant', 'sextant.db');
+  const tracker = must(Tracker.open({ storePath, artifactsDir: join(dir, '.sextant', 'artifacts') }, { create: true }));
+  return { dir, storePath, tracker };
+}
+
+// A Node writer: logs `count` points (or forever when count is 0) for one run, flushing every
+// `batch` points and printing "committed <last step>" after each commit.
+const NODE_WRITER = `
+const { Tracker } = require(${JSON.stringify(TRACKING)});
+const [storePath, runId, key, count, batch] = process.argv.slice(2);
+const t = Tracker.open({ storePath, artifactsDir: storePath + '-artifacts' }, { flushMs: -1, batchSize: 1e9 });
+if (!t.ok) { console.error(JSON.stringify(t.error)); process.exit(3); }
+const n = Number(count), b = Number(batch);
+for (let s = 0; n === 0 || s < n; s++) {
+  const r = t.value.logMetric(runId, key, Math.sin(s), s);
+  if (!r.ok) { console.error(JSON.stringify(r.error)); process.exit(4); }
+  if ((s + 1) % b === 0) {
+    const f = t.value.flush();
+    if (!f.ok) { console.error(JSON.stringify(f.error)); process.exit(5); }
+    process.stdout.write('committed ' + s + '\\n');
+  }
+}
+const c = t.value.close(true);
+if (!c.ok) { console.error(JSON.stringify(c.error)); process.exit(6); }
+`;
+
+// A Python writer using the shipped helper: one log_metric call (one transaction) per step.
+const PY_WRITER = `
+import sys
+sys.path.insert(0, ${JSON.stringify(HELPER_DIR)})
+import sextant_log as sx
+key, count = sys.argv[1], int(sys.argv[2])
+s = 0
+while count == 0 or s < count:
+    sx.log_metric(key, s * 0.5, step=s)
+    sys.stdout.write("committed %d\\n" % s)
+    sys.stdout.flush()
+    s += 1
+`;
+
+interface Child {
+  proc: ChildProcess;
+  lastCommitted: () => number;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>;
+  waitCommitted: (n: number) => Promise<void>;
+}
+
+function watch(proc: ChildProcess): Child {
+  let last = -1;
+  let stderr = '';
+  let buffer = '';
+  const waiters: { n: number; resolve: () => void }[] = [];
+  proc.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    buffer += chunk;
+    const lines = buffer.split('\n');
+    buffer = lines.pop()!;
+    for (const l of lines) {
+      const m = /^committed (\d+)$/.exec(l);
+      if (m) last = Number(m[1]);
+    }
+    for (const w of waiters.splice(0)) (last >= w.n ? w.resolve() : waiters.push(w));
+  });
+  proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((res) => proc.on('exit', (code, signal) => res({ code, signal, stderr })));
+  return {
+    proc,
+    lastCommitted: () => last,
+    exited,
+    waitCommitted: (n) => new Promise<void>((res, rej) => {
+      if (last >= n) return res();
+      waiters.push({ n, resolve: res });
+      void exited.then((e) => rej(new Error(`writer exited (${e.code ?? e.signal}) before committing ${n}: ${e.stderr}`)));
+    }),
+  };
+}
+
+function nodeWriter(storePath: string, runId: string, key: string, count: number, batch: number): Child {
+  const script = join(mkdtempSync(join(tmpdir(), 'sextant-writer-')), 'writer.js');
+  writeFileSync(script, NODE_WRITER);
+  return watch(spawn(process.execPath, ['--require', TSX, script, storePath, runId, key, String(count), String(batch)], { stdio: ['ignore', 'pipe', 'pipe'] }));
+}
+
+function pythonWriter(storePath: string, runId: string, key: string, count: number): Child {
+  return watch(spawn(PYTHON, ['-c', PY_WRITER, key, String(count)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SEXTANT_STORE: storePath, SEXTANT_RUN_ID: runId } }));
+}
+
+function steps(tracker: Tracker, runId: string, key: string): number[] {
+  return (must(tracker.getRun(runId)).history[key] ?? []).map((p) => p.step);
+}
+
+describe('tracking with real processes', function () {
+  this.timeout(60_000);
+
+  it('kill -9 of a Node writer mid-batch loses no committed point and never half a batch', async () => {
+    const { storePath, tracker } = setup();
+    const { id } = must(tracker.startRun({ experiment: 'crash', name: 'node-writer' }));
+    const batch = 2000;
+    const child = nodeWriter(storePath, id, 'loss', 0, batch);
+    must(tracker.updateRun(id, { pid: child.proc.pid! }));
+    await child.waitCommitted(batch * 5 - 1);
+    // Let it get into the middle of more batches, then kill it without warning.
+    await new Promise((r) => setTimeout(r, 37));
+    child.proc.kill('SIGKILL');
+    const exit = await child.exited;
+    assert.equal(exit.signal, 'SIGKILL');
+    const reported = child.lastCommitted();
+    const got = steps(tracker, id, 'loss');
+    assert.ok(got.length >= reported + 1, `only ${got.length} points, but the writer reported step ${reported} committed`);
+    assert.equal(got.length % batch, 0, 'a torn batch: the store holds part of a transaction');
+    got.forEach((s, i) => assert.equal(s, i));
+    assert.equal(tracker.db.pragma('integrity_check', { simple: true }), 'ok');
+    assert.deepEqual(must(tracker.reapDeadRuns()), [id]);
+    const run = must(tracker.getRun(id));
+    assert.equal(run.status, 'killed');
+    assert.ok(run.endedAt !== null);
+  });
+
+  it('kill -9 of a Python script logging with sextant_log.py loses nothing it logged, and its run is marked killed', async () => {
+    const { storePath, tracker } = setup();
+    const { id } = must(tracker.startRun({ experiment: 'crash', name: 'python-writer' }));
+    const child = pythonWriter(storePath, id, 'loss', 0);
+    must(tracker.updateRun(id, { pid: child.proc.pid! }));
+    await child.waitCommitted(300);
+    child.proc.kill('SIGKILL');
+    await child.exited;
+    const reported = child.lastCommitted();
+    const got = steps(tracker, id, 'loss');
+    assert.ok(got.length >= reported + 1, `only ${got.length} points, but the script reported step ${reported} logged`);
+    got.forEach((s, i) => assert.equal(s, i));
+    assert.equal(must(tracker.getRun(id)).metrics.loss!.step, got.length - 1);
+    assert.equal(must(tracker.getRun(id)).status, 'running');
+    assert.deepEqual(must(tracker.reapDeadRuns()), [id]);
+    assert.equal(must(tracker.getRun(id)).status, 'killed');
+  });
+
+  it('two Node writers, a Python writer and this process write at once: no lost point, no SQLITE_BUSY', async () => {
+    const { storePath, tracker } = setup();
+    const a = must(tracker.startRun({ experiment: 'together', name: 'a' })).id;
+    const b = must(tracker.startRun({ experiment: 'together', name: 'b' })).id;
+    const c = must(tracker.startRun({ experiment: 'together', name: 'c' })).id;
+    const shared = must(tracker.startRun({ experiment: 'together', name: 'shared' })).id;
+    const N = 20_000;
+    const P = 1500;
+    const children = [
+      nodeWriter(storePath, a, 'loss', N, 250),
+      nodeWriter(storePath, b, 'loss', N, 100),
+      pythonWriter(storePath, c, 'loss', P),
+      // two processes writing different keys of the same run
+      nodeWriter(storePath, shared, 'train/loss', N, 500),
+      pythonWriter(storePath, shared, 'val/loss', P),
+    ];
+    // Meanwhile the extension (this process) tags runs and reads lists.
+    let tags = 0;
+    let reads = 0;
+    const ticker = setInterval(() => {
+      must(tracker.setTags(a, { [`t${tags}`]: tags }));
+      tags++;
+      must(tracker.listRuns({ experiment: 'together' }));
+      reads++;
+    }, 3);
+    const exits = await Promise.all(children.map((ch) => ch.exited));
+    clearInterval(ticker);
+    for (const e of exits) {
+      assert.equal(e.code, 0, e.stderr);
+      assert.doesNotMatch(e.stderr, /BUSY|locked/i);
+    }
+    assert.deepEqual(steps(tracker, a, 'loss'), Array.from({ length: N }, (_, i) => i));
+    assert.deepEqual(steps(tracker, b, 'loss'), Array.from({ length: N }, (_, i) => i));
+    assert.deepEqual(steps(tracker, c, 'loss'), Array.from({ length: P }, (_, i) => i));
+    assert.equal(steps(tracker, shared, 'train/loss').length, N);
+    assert.equal(steps(tracker, shared, 'val/loss').length, P);
+    const run = must(tracker.getRun(shared));
+    assert.equal(run.metrics['train/loss']!.count, N);
+    assert.equal(run.metrics['val/loss']!.count, P);
+    assert.equal(Object.keys(must(tracker.getRun(a)).tags).length, tags);
+    assert.ok(tags > 10 && reads > 10, `this process only wrote ${tags} times`);
+  });
+});
