@@ -5,6 +5,7 @@ import { coreCommands, registerCommands } from './commands';
 import { Ctx } from './ctx';
 import { VERSION } from './engine/version';
 import { registerDatasetsView } from './views/datasetsTree';
+import { registerModelsView } from './views/modelsTree';
 import { WorkspaceState } from './views/workspaceState';
 
 let ctx: Ctx | undefined;
@@ -15,7 +16,8 @@ export function activate(context: vscode.ExtensionContext): void {
   const state = new WorkspaceState(ctx);
   ctx.push(state);
   const datasets = registerDatasetsView(ctx, state);
-  registerCommands(ctx, coreCommands({ ctx, state, refreshViews: () => datasets.refresh() }));
+  const models = registerModelsView(ctx);
+  registerCommands(ctx, coreCommands({ ctx, state, refreshViews: () => [datasets, models].forEach((tree) => tree.refresh()) }));
   context.subscriptions.push(ctx);
   void state.refresh();
   const native = Object.keys(require.cache).filter((path) => /better-sqlite3|onnxruntime/.test(path));

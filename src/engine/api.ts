@@ -8,3 +8,4 @@ export { openStore, checkHeader, moveStoreAside } from './store/open';
 export { describeError, fail } from './result';
 export { workspaceLayout, exists } from './workspace/layout';
 export { nativeModulesLoaded } from './native/load';
+export { listModels } from './registry/list';

@@ -1,0 +1,82 @@
+// The Models view: registered models → versions (newest first) with their aliases and the metrics of
+// the pipeline run that produced them. Reads the store through the engine; refreshes when it changes.
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import type { ModelSummary, ModelVersionSummary } from '../engine/registry/list';
+import { loadEngine } from '../engineLoader';
+
+type Node = { kind: 'model'; model: ModelSummary } | { kind: 'version'; model: string; version: ModelVersionSummary } | { kind: 'problem'; message: string };
+
+function metricText(metrics: Record<string, number | null>, max = 3): string {
+  return Object.entries(metrics)
+    .filter(([, v]) => v !== null)
+    .slice(0, max)
+    .map(([k, v]) => `${k} ${Number(v).toFixed(3)}`)
+    .join(' · ');
+}
+
+export class ModelsTree implements vscode.TreeDataProvider<Node> {
+  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+  readonly onDidChangeTreeData = this.changed.event;
+
+  constructor(private readonly ctx: Ctx) {
+    ctx.push(this.changed, ctx.onStoreChanged(() => this.refresh()));
+  }
+
+  refresh(): void {
+    this.changed.fire(undefined);
+  }
+
+  async getChildren(node?: Node): Promise<Node[]> {
+    if (node?.kind === 'model') return node.model.versions.map((version) => ({ kind: 'version', model: node.model.name, version }));
+    if (node) return [];
+    const engine = await loadEngine();
+    const layout = this.ctx.layout();
+    if (!layout || !engine.exists(layout.storePath)) return [];
+    const store = this.ctx.store();
+    if (!store.ok) return [];
+    try {
+      const models = this.ctx.log.time('models: list', () => engine.listModels(store.value));
+      return models.map((model) => ({ kind: 'model', model }));
+    } catch (err) {
+      return [{ kind: 'problem', message: `Cannot read the registry: ${(err as Error).message}` }];
+    }
+  }
+
+  getTreeItem(node: Node): vscode.TreeItem {
+    if (node.kind === 'problem') {
+      const item = new vscode.TreeItem(node.message);
+      item.iconPath = new vscode.ThemeIcon('error');
+      return item;
+    }
+    if (node.kind === 'model') {
+      const latest = node.model.versions[0];
+      const item = new vscode.TreeItem(node.model.name, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = `model:${node.model.name}`;
+      item.iconPath = new vscode.ThemeIcon('package');
+      item.description = `${node.model.versions.length} version${node.model.versions.length === 1 ? '' : 's'}${latest ? ` · latest v${latest.version}` : ''}`;
+      item.contextValue = 'model';
+      return item;
+    }
+    const v = node.version;
+    const item = new vscode.TreeItem(`v${v.version}`, vscode.TreeItemCollapsibleState.None);
+    item.id = `model:${node.model}:v${v.version}`;
+    item.iconPath = new vscode.ThemeIcon(v.aliases.includes('production') ? 'star-full' : v.aliases.length > 0 ? 'tag' : 'circle-outline');
+    item.description = [v.aliases.map((a) => `@${a}`).join(' '), metricText(v.metrics)].filter(Boolean).join('  ');
+    const tooltip = new vscode.MarkdownString(undefined, true);
+    tooltip.appendMarkdown(`**${node.model}** v${v.version}${v.aliases.length ? ` — ${v.aliases.map((a) => `\`@${a}\``).join(' ')}` : ''}\n\n`);
+    tooltip.appendMarkdown(`Registered ${new Date(v.createdAt).toISOString()}${v.runName ? ` by run \`${v.runName}\` (\`${v.runUid}\`)` : ''}\n\n`);
+    if (v.artifactSha256) tooltip.appendMarkdown(`${v.format ?? 'model'} \`sha256:${v.artifactSha256.slice(0, 16)}…\`\n\n`);
+    const metrics = Object.entries(v.metrics);
+    if (metrics.length > 0) tooltip.appendMarkdown(`| metric | value |\n|---|---|\n${metrics.map(([k, val]) => `| ${k} | ${val === null ? 'NaN' : Number(val).toPrecision(4)} |`).join('\n')}`);
+    item.tooltip = tooltip;
+    item.contextValue = 'modelVersion';
+    return item;
+  }
+}
+
+export function registerModelsView(ctx: Ctx): ModelsTree {
+  const tree = new ModelsTree(ctx);
+  ctx.push(vscode.window.createTreeView('sextant.models', { treeDataProvider: tree, showCollapseAll: true }));
+  return tree;
+}
