@@ -24,6 +24,8 @@ export interface StagePlan {
   cwd: string;
   /** Absolute paths. */
   deps: string[];
+  /** Metrics files the stage writes (absolute; also in outs). */
+  metricsFiles: string[];
   outs: string[];
   /** Values of the params the stage declares (its command's values are in `command` already). */
   params: Record<string, unknown>;
@@ -78,7 +80,8 @@ export function planStage(name: string, stage: Stage, pipeline: Pipeline, params
     cwd,
     params: declaredParams,
     deps: (stage.deps ?? []).map((d) => resolve(root, d)),
-    outs: (stage.outs ?? []).map((o) => resolve(root, o)),
+    outs: [...new Set([...(stage.outs ?? []), ...(stage.metrics ?? [])].map((o) => resolve(root, o)))],
+    metricsFiles: (stage.metrics ?? []).map((m) => resolve(root, m)),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(stage.resources?.gpu !== undefined ? { gpu: stage.resources.gpu } : {}),
   };

@@ -1,7 +1,9 @@
 // Runs one stage that must run: a child run in the tracker, the log file, the process or the built-in,
 // metrics from its output lines, GPU peaks, and the outputs checked, hashed and cached on success.
 import { createWriteStream, mkdirSync, rmSync, existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { parseProtocolLine } from '../tracking/protocol';
+import { readMetricsFile } from '../tracking/metricsFile';
 import { describeError } from '../result';
 import type { Pipeline } from '../pipeline/schema';
 import type { Gpu } from '../gpu/nvidiaSmi';
@@ -19,6 +21,23 @@ import type { RunnerEvent, StageResult } from './types';
 
 /** Turns a line of a stage's stdout into metric points, or undefined when it is not a metric line. */
 export type MetricLineParser = (line: string) => { key: string; value: number; step?: number }[] | undefined;
+
+/** Applies a `::sextant ...` protocol line (docs/tracking.md); false for ordinary output. */
+function applyProtocolLine(text: string, runId: string, cwd: string, tracker: RunTracker, metric: (k: string, v: number, step?: number) => void, problem: (m: string) => void): boolean {
+  const parsed = parseProtocolLine(text);
+  if (parsed === undefined) return false;
+  if (!parsed.ok) {
+    problem(parsed.error.message);
+    return true;
+  }
+  const { event, rejected } = parsed.value;
+  for (const r of rejected) problem(`"${r.key}" skipped: ${r.reason}`);
+  if (event.kind === 'metric') for (const [k, v] of Object.entries(event.values)) metric(k, v, event.step);
+  else if (event.kind === 'param') tracker.logParams?.(runId, event.values);
+  else if (event.kind === 'tag') tracker.setTags?.(runId, event.values);
+  else tracker.logArtifact?.(runId, isAbsolute(event.path) ? event.path : join(cwd, event.path), event.path);
+  return true;
+}
 
 export interface RunStageInput {
   plan: StagePlan;
@@ -59,9 +78,12 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
   const line = (stream: 'stdout' | 'stderr' | 'sextant', text: string): void => {
     log.write(stream === 'stdout' ? `${text}\n` : `[${stream}] ${text}\n`);
     input.emit({ type: 'stage-log', stage: plan.name, stream, line: text });
-    if (stream === 'stdout' && input.parseMetricLine) {
+    if (stream !== 'stdout') return;
+    if (input.parseMetricLine) {
       const points = input.parseMetricLine(text);
       if (points) for (const p of points) metric(p.key, p.value, p.step);
+    } else if (plan.kind === 'run') {
+      applyProtocolLine(text, runId, plan.cwd, tracker, metric, (m) => line('sextant', `protocol: ${m}`));
     }
   };
   input.emit({ type: 'stage-start', stage: plan.name, run_id: runId, ...(devices && devices.length ? { devices } : {}) });
@@ -135,6 +157,19 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
   input.signal?.removeEventListener('abort', onAbort);
   const peaks = sampler ? await sampler.stop() : undefined;
 
+  if (!error && plan.kind === 'run') {
+    // Metrics the process wrote to the store itself (the Python helper), then its metrics files.
+    for (const [k, v] of Object.entries(tracker.latestMetrics?.(runId) ?? {})) metrics[k] ??= v;
+    for (const f of plan.metricsFiles) {
+      const read = readMetricsFile(f);
+      if (!read.ok) {
+        error = describeError(read.error);
+        break;
+      }
+      for (const r of read.value.rejected) line('sextant', `${relative(root, f)}: "${r.key}" skipped: ${r.reason}`);
+      for (const p of read.value.points) metric(p.key, p.value, p.step);
+    }
+  }
   let outs: Record<string, OutputRecord> = {};
   if (!error) {
     const recorded = await recordOutputs(plan, root, input.hasher, input.cache);

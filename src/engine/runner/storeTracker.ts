@@ -42,6 +42,20 @@ export class StoreTracker implements RunTracker {
     this.check(this.tracker.logMetric(runId, key, value, step), `log metric ${key}`);
   }
 
+  logParams(runId: string, params: Record<string, string>): void {
+    this.check(this.tracker.logParams(runId, params), 'log params');
+  }
+
+  setTags(runId: string, tags: Record<string, string>): void {
+    this.check(this.tracker.setTags(runId, tags), 'set tags');
+  }
+
+  latestMetrics(runId: string): Record<string, number> {
+    this.check(this.tracker.flush(), 'write metrics');
+    const run = this.check(this.tracker.getRun(runId), 'read the run');
+    return run ? Object.fromEntries(Object.values(run.metrics).map((m) => [m.key, m.last])) : {};
+  }
+
   logArtifact(runId: string, file: string, name: string): void {
     this.check(this.tracker.logArtifact(runId, file, { path: `logs/${name}`, mediaType: 'text/plain' }), `keep the log ${name}`);
   }

@@ -19,6 +19,10 @@ export interface RunTracker {
   logMetric(runId: string, key: string, value: number, step?: number): void;
   /** Records a finished stage or pipeline. */
   finish(runId: string, outcome: { status: 'finished' | 'failed' | 'killed'; exitCode?: number | null; durationMs?: number; tags?: Record<string, string> }): void;
+  logParams?(runId: string, params: Record<string, string>): void;
+  setTags?(runId: string, tags: Record<string, string>): void;
+  /** The last value of each metric of a run, including what its process wrote to the store itself. */
+  latestMetrics?(runId: string): Record<string, number>;
   /** Stores a file (the stage log, a model) as an artifact of the run; may be a no-op. */
   logArtifact?(runId: string, file: string, name: string): void;
   /** Flushes buffered writes (called at the end of a run). */
