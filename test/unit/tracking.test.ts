@@ -7,6 +7,7 @@ import { Tracker } from '../../src/engine/tracking/tracking';
 import { parseProtocolLine } from '../../src/engine/tracking/protocol';
 import { ProtocolIngestor } from '../../src/engine/tracking/protocolIngest';
 import { readMetricsFile } from '../../src/engine/tracking/metricsFile';
+import { MetricPointInputSchema } from '../../src/engine/tracking/schemas';
 
 function fresh(options: { clock?: () => number } = {}): { tracker: Tracker; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-tracking-'));
@@ -98,6 +99,11 @@ describe('tracking API', () => {
     assert.equal(run.history['損失/検証 🚀']![0]!.value, 0.25);
     assert.ok(run.history['Café']);
     assert.deepEqual(run.params, { small: 'ok', 'ключ': 'значение' });
+  });
+
+  it('the zod schemas at the edges accept NaN and ±Infinity as metric values', () => {
+    for (const value of [NaN, Infinity, -Infinity, 0.5]) assert.ok(MetricPointInputSchema.safeParse({ key: 'k', value }).success, String(value));
+    assert.equal(MetricPointInputSchema.safeParse({ key: 'k', value: '0.5' }).success, false);
   });
 
   it('numbers steps itself when the caller gives none, continuing after earlier points', () => {

@@ -11,13 +11,13 @@
 // stops the run.
 import { z } from 'zod';
 import { fail, ok, type Result } from '../result';
-import type { Rejection } from './schemas';
+import { MetricValueSchema, type Rejection } from './schemas';
 import { checkKey } from './validate';
 
 export const PROTOCOL_PREFIX = '::sextant';
 
 export const ProtocolEventSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('metric'), values: z.record(z.string(), z.number()), step: z.number().int().optional(), timestamp: z.number().int().nonnegative().optional() }),
+  z.object({ kind: z.literal('metric'), values: z.record(z.string(), MetricValueSchema), step: z.number().int().optional(), timestamp: z.number().int().nonnegative().optional() }),
   z.object({ kind: z.literal('param'), values: z.record(z.string(), z.string()) }),
   z.object({ kind: z.literal('tag'), values: z.record(z.string(), z.string()) }),
   z.object({ kind: z.literal('artifact'), path: z.string().min(1) }),

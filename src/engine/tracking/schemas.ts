@@ -7,6 +7,9 @@ export const RunStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 export const FINAL_STATUSES: readonly RunStatus[] = ['finished', 'failed', 'killed'];
 
+/** A metric value: any JavaScript number, NaN and ±Infinity included (zod's z.number() refuses those). */
+export const MetricValueSchema = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number (NaN and ±Infinity are allowed)' });
+
 /** Milliseconds since the Unix epoch. */
 export const EpochMsSchema = z.number().int().nonnegative();
 
@@ -68,7 +71,7 @@ export type UpdateRun = z.infer<typeof UpdateRunSchema>;
 /** One metric point as callers give it: NaN and ±Infinity are values; step and timestamp are optional. */
 export const MetricPointInputSchema = z.object({
   key: z.string(),
-  value: z.number(),
+  value: MetricValueSchema,
   /** Omitted: one more than this key's last step in this run (0 for the first). */
   step: z.number().int().optional(),
   /** Omitted: now. */
@@ -76,16 +79,16 @@ export const MetricPointInputSchema = z.object({
 });
 export type MetricPointInput = z.infer<typeof MetricPointInputSchema>;
 
-export const MetricPointSchema = z.object({ step: z.number().int(), timestamp: EpochMsSchema, value: z.number() });
+export const MetricPointSchema = z.object({ step: z.number().int(), timestamp: EpochMsSchema, value: MetricValueSchema });
 export type MetricPoint = z.infer<typeof MetricPointSchema>;
 
 export const MetricSummarySchema = z.object({
   key: z.string(),
-  last: z.number(),
+  last: MetricValueSchema,
   step: z.number().int(),
   timestamp: EpochMsSchema,
-  min: z.number().nullable(),
-  max: z.number().nullable(),
+  min: MetricValueSchema.nullable(),
+  max: MetricValueSchema.nullable(),
   count: z.number().int(),
 });
 export type MetricSummary = z.infer<typeof MetricSummarySchema>;
@@ -147,7 +150,7 @@ export const ListRunsFilterSchema = z.object({
 export type ListRunsFilter = z.infer<typeof ListRunsFilterSchema>;
 
 /** A downsampled series for charts: each point is a bucket's mean, with its min and max. */
-export const SeriesPointSchema = z.object({ step: z.number(), value: z.number(), min: z.number(), max: z.number() });
+export const SeriesPointSchema = z.object({ step: z.number(), value: MetricValueSchema, min: MetricValueSchema, max: MetricValueSchema });
 export const SeriesSchema = z.object({
   runId: z.string(),
   key: z.string(),

@@ -322,6 +322,12 @@ export class Tracker {
     return this.guard('check running runs', () => reapDeadRuns(this.db, { now: this.clock(), ...options }));
   }
 
+  /** Drops cached run ids (after another module rewrote runs, e.g. an import or a purge). */
+  forgetCachedRuns(): void {
+    this.refs.clear();
+    this.writer.resetCaches();
+  }
+
   /** Environment for a child process that logs to this run. */
   runEnv(id: string): Record<string, string> {
     return { [ENV_RUN_ID]: id, [ENV_STORE]: this.file, [ENV_ARTIFACTS]: this.artifactsDir };

@@ -1,0 +1,60 @@
+// What the importer reads from either MLflow store, in one shape. MLflow ids are strings; times
+// are milliseconds since the epoch; metric values keep NaN and ±Infinity.
+import { z } from 'zod';
+import { MetricValueSchema, type RunStatus } from '../tracking/schemas';
+
+export const MlflowMetricPointSchema = z.object({ key: z.string(), value: MetricValueSchema, timestamp: z.number().int(), step: z.number().int() });
+export type MlflowMetricPoint = z.infer<typeof MlflowMetricPointSchema>;
+
+export const MlflowRunSchema = z.object({
+  runId: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/),
+  experimentId: z.string(),
+  name: z.string().nullable(),
+  status: z.string(),
+  startTime: z.number().int().nullable(),
+  endTime: z.number().int().nullable(),
+  userId: z.string().nullable(),
+  artifactUri: z.string().nullable(),
+  params: z.record(z.string(), z.string()),
+  tags: z.record(z.string(), z.string()),
+  metrics: z.array(MlflowMetricPointSchema),
+});
+export type MlflowRun = z.infer<typeof MlflowRunSchema>;
+
+export const MlflowExperimentSchema = z.object({
+  experimentId: z.string(),
+  name: z.string().min(1),
+  creationTime: z.number().int().nullable(),
+  artifactLocation: z.string().nullable(),
+  tags: z.record(z.string(), z.string()),
+});
+export type MlflowExperiment = z.infer<typeof MlflowExperimentSchema>;
+
+/** A problem with one file or row: reported, skipped, and the import goes on. */
+export interface ImportProblem {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+/** A source of MLflow data: experiments first, then each run (read one at a time to bound memory). */
+export interface MlflowSource {
+  kind: 'file-store' | 'sqlite';
+  path: string;
+  experiments(): MlflowExperiment[];
+  runIds(experiment: MlflowExperiment): string[];
+  /** undefined when the run is deleted (lifecycle_stage = deleted) or unreadable (a problem is recorded). */
+  readRun(experiment: MlflowExperiment, runId: string): MlflowRun | undefined;
+  problems: ImportProblem[];
+  skippedDeleted: number;
+  close(): void;
+}
+
+/** MLflow's file store writes statuses as integers, its database as names. */
+const STATUS_BY_NUMBER: Record<string, string> = { '1': 'RUNNING', '2': 'SCHEDULED', '3': 'FINISHED', '4': 'FAILED', '5': 'KILLED' };
+const SEXTANT_STATUS: Record<string, RunStatus> = { RUNNING: 'running', SCHEDULED: 'queued', FINISHED: 'finished', FAILED: 'failed', KILLED: 'killed' };
+
+export function toSextantStatus(status: string | number): RunStatus | undefined {
+  const name = STATUS_BY_NUMBER[String(status)] ?? String(status).toUpperCase();
+  return SEXTANT_STATUS[name];
+}
