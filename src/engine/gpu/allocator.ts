@@ -24,7 +24,13 @@ export class GpuAllocator {
       if (required) return { kind: 'unavailable', error: `Stage "${stage}" requires a GPU, but ${have}.` };
       return { kind: 'cpu-fallback', warning: `Stage "${stage}" asks for ${count} GPU${count === 1 ? '' : 's'}, but ${have}: running it on CPU.` };
     }
-    const free = this.gpus.map((g) => g.index).filter((i) => !this.busy.has(i));
+    // Least loaded first (memory used by other processes, then utilisation), so a GPU another job
+    // fills is the last one handed out.
+    const load = (g: Gpu): [number, number] => [g.memoryUsedMiB ?? 0, g.utilizationPercent ?? 0];
+    const free = [...this.gpus]
+      .sort((a, b) => load(a)[0] - load(b)[0] || load(a)[1] - load(b)[1] || a.index - b.index)
+      .map((g) => g.index)
+      .filter((i) => !this.busy.has(i));
     if (free.length < count) return { kind: 'wait' };
     const devices = free.slice(0, count);
     for (const d of devices) this.busy.add(d);
