@@ -1,7 +1,10 @@
 // The table of `sextant` subcommands: add a command by adding its module here.
 import type { CliCommand } from '../command';
 import { doctorCommand } from './doctor';
+import { importMlflowCommand } from './importMlflow';
 import { initCommand } from './init';
+import { lintCommand } from './lint';
 import { runCommand } from './run';
+import { runsListCommand, runsShowCommand } from './runs';
 
-export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand];
+export const COMMANDS: CliCommand[] = [runsListCommand, runsShowCommand, importMlflowCommand, initCommand, doctorCommand, runCommand, lintCommand];

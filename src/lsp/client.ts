@@ -1,0 +1,32 @@
+// The VS Code side of the pipeline language server: starts dist/server.js over IPC for sextant.yaml and
+// *.sextant.yaml files, and stops it with the extension. Custom requests are typed in ./protocol.
+import * as vscode from 'vscode';
+import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import type { Ctx } from '../ctx';
+import { PipelineOutlineRequest, type PipelineOutlineParams, type PipelineOutlineResult } from './protocol';
+
+export async function startLanguageClient(ctx: Ctx): Promise<LanguageClient> {
+  const module = ctx.extension.asAbsolutePath('dist/server.js');
+  const serverOptions: ServerOptions = {
+    run: { module, transport: TransportKind.ipc },
+    debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+  };
+  const clientOptions: LanguageClientOptions = {
+    documentSelector: [{ language: 'sextant-pipeline' }, { pattern: '**/{sextant.yaml,*.sextant.yaml}' }],
+    synchronize: {
+      // data, models, params files and scripts that `deps` and datasets name: re-check when they change
+      fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,jsonl,parquet,onnx,py,yaml,yml,json,sh,r,R,ipynb}'),
+    },
+    outputChannelName: 'Sextant Pipeline Language Server',
+  };
+  const client = new LanguageClient('sextant.pipeline', 'Sextant Pipeline', serverOptions, clientOptions);
+  await ctx.log.timeAsync('start pipeline language server', () => client.start());
+  ctx.push({ dispose: () => void client.stop() });
+  return client;
+}
+
+/** The stages, datasets and params of an open pipeline, as the server sees them. */
+export function pipelineOutline(client: LanguageClient, uri: string): Promise<PipelineOutlineResult | null> {
+  const params: PipelineOutlineParams = { uri };
+  return client.sendRequest<PipelineOutlineResult | null>(PipelineOutlineRequest, params);
+}

@@ -1,0 +1,31 @@
+// Custom requests between the extension and the pipeline language server: the one place to read them.
+// Both sides import these names and types (the server with vscode-languageserver, the client with
+// vscode-languageclient).
+
+/** `sextant/pipelineOutline`: the stages of an open pipeline, for views and the runner's CodeLens. */
+export const PipelineOutlineRequest = 'sextant/pipelineOutline';
+
+export interface PipelineOutlineParams {
+  uri: string;
+}
+
+export interface PipelineOutlineStage {
+  name: string;
+  needs: string[];
+  uses?: string;
+  run?: string;
+  /** 0-based line of the stage's name. */
+  line: number;
+}
+
+export interface PipelineOutlineResult {
+  uri: string;
+  stages: PipelineOutlineStage[];
+  datasets: { name: string; path?: string; line: number }[];
+  params: { name: string; value: unknown }[];
+  errors: number;
+  warnings: number;
+}
+
+/** Command a "Run stage" CodeLens invokes with `[uri, stageName]` (registered by the extension). */
+export const RUN_STAGE_COMMAND = 'sextant.runStage';

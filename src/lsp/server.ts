@@ -1,0 +1,206 @@
+// The pipeline language server: its own Node process, started by the extension over IPC (or with
+// --stdio by any editor, and by the tests and the bench). No `vscode` import: it adapts the engine's
+// analysis (src/engine/pipeline) to LSP. Every handler is guarded: a failure is logged and answered
+// with an empty result, never a crash.
+import {
+  CodeActionKind,
+  createConnection,
+  DiagnosticSeverity,
+  InlayHintKind,
+  ProposedFeatures,
+  ResponseError,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Diagnostic,
+  type InitializeResult,
+  type InlayHint,
+  type InlayHintParams,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Analysis } from '../engine/pipeline/analyze';
+import type { PipelineDiagnostic } from '../engine/pipeline/diagnostics';
+import { paramValue } from '../engine/pipeline/params';
+import { codeActions } from './codeActions';
+import { complete } from './completion';
+import { PipelineDocuments } from './documents';
+import { hover } from './hover';
+import { PipelineOutlineRequest, type PipelineOutlineParams, type PipelineOutlineResult } from './protocol';
+import { definitionAt, documentSymbols, prepareRename, referencesAt, renameAt, RenameError } from './symbols';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const pipelines = new PipelineDocuments();
+
+const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, information: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint } as const;
+
+function toLsp(d: PipelineDiagnostic): Diagnostic {
+  return { range: d.range, severity: SEVERITY[d.severity], code: d.code, source: 'sextant', message: d.message, ...(d.data ? { data: d.data } : {}) };
+}
+
+function guard<P, R>(name: string, fallback: R, fn: (params: P) => R): (params: P) => R {
+  return (params: P) => {
+    try {
+      return fn(params);
+    } catch (err) {
+      if (err instanceof RenameError) throw new ResponseError(1, err.message);
+      connection.console.error(`sextant: ${name} failed: ${(err as Error).stack ?? String(err)}`);
+      return fallback;
+    }
+  };
+}
+
+function analysisOf(uri: string): { doc: TextDocument; analysis: Analysis } | undefined {
+  const doc = documents.get(uri);
+  return doc ? { doc, analysis: pipelines.analysis(doc) } : undefined;
+}
+
+// diagnostics: analyse the latest version as soon as the event queue is drained (no fixed delay), so a
+// burst of changes costs one analysis.
+const pending = new Set<string>();
+let scheduled = false;
+function schedule(uri: string): void {
+  pending.add(uri);
+  if (scheduled) return;
+  scheduled = true;
+  setImmediate(flush);
+}
+function flush(): void {
+  scheduled = false;
+  const uris = [...pending];
+  pending.clear();
+  for (const uri of uris) {
+    const doc = documents.get(uri);
+    if (!doc) continue;
+    try {
+      const analysis = pipelines.analysis(doc);
+      void connection.sendDiagnostics({ uri, version: doc.version, diagnostics: analysis.diagnostics.map(toLsp) });
+    } catch (err) {
+      connection.console.error(`sextant: checking ${uri} failed: ${(err as Error).stack ?? String(err)}`);
+      void connection.sendDiagnostics({ uri, version: doc.version, diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Error, source: 'sextant', code: 'internal', message: `Sextant could not check this file: ${(err as Error).message}` }] });
+    }
+  }
+}
+
+connection.onInitialize(
+  (): InitializeResult => ({
+    capabilities: {
+      textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+      completionProvider: { triggerCharacters: [':', ' ', '.', '[', ',', '/', '{', '-'], resolveProvider: false },
+      hoverProvider: true,
+      definitionProvider: true,
+      referencesProvider: true,
+      documentSymbolProvider: true,
+      renameProvider: { prepareProvider: true },
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      inlayHintProvider: true,
+    },
+    serverInfo: { name: 'sextant-pipeline', version: typeof SEXTANT_VERSION === 'string' ? SEXTANT_VERSION : 'dev' },
+  }),
+);
+
+documents.onDidChangeContent((e) => schedule(e.document.uri));
+documents.onDidClose((e) => {
+  pipelines.close(e.document.uri);
+  void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+});
+connection.onDidChangeWatchedFiles(() => {
+  pipelines.filesChanged();
+  for (const uri of documents.keys()) schedule(uri);
+});
+
+connection.onCompletion(
+  guard('completion', [], (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    if (!a || a.analysis.parsed.refused) return [];
+    const host = pipelines.host(p.textDocument.uri)!;
+    return complete(a.doc.getText(), a.doc.offsetAt(p.position), a.analysis, host);
+  }),
+);
+connection.onHover(
+  guard('hover', null, (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    if (!a || a.analysis.parsed.refused) return null;
+    return hover(a.doc.getText(), a.doc.offsetAt(p.position), a.analysis);
+  }),
+);
+connection.onDefinition(
+  guard('definition', null, (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    return a ? definitionAt(p.textDocument.uri, a.doc.offsetAt(p.position), a.analysis) : null;
+  }),
+);
+connection.onReferences(
+  guard('references', [], (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    return a ? referencesAt(p.textDocument.uri, a.doc.offsetAt(p.position), a.analysis, p.context.includeDeclaration) : [];
+  }),
+);
+connection.onPrepareRename(
+  guard('prepareRename', null, (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    return a ? prepareRename(a.doc.offsetAt(p.position), a.analysis) : null;
+  }),
+);
+connection.onRenameRequest(
+  guard('rename', null, (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    return a ? renameAt(p.textDocument.uri, a.doc.offsetAt(p.position), p.newName, a.analysis) : null;
+  }),
+);
+connection.onDocumentSymbol(
+  guard('documentSymbol', [], (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    return a && !a.analysis.parsed.refused ? documentSymbols(a.analysis) : [];
+  }),
+);
+connection.onCodeAction(
+  guard('codeAction', [], (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    return a ? codeActions(p.textDocument.uri, a.doc.getText(), p.context.diagnostics, a.analysis) : [];
+  }),
+);
+connection.languages.inlayHint.on(
+  guard('inlayHint', [] as InlayHint[], (p: InlayHintParams): InlayHint[] => {
+    const a = analysisOf(p.textDocument.uri);
+    if (!a) return [];
+    const from = a.doc.offsetAt(p.range.start);
+    const to = a.doc.offsetAt(p.range.end);
+    const hints: InlayHint[] = [];
+    for (const r of a.analysis.model.exprRefs) {
+      if (r.context !== 'params' || r.end < from || r.start > to || r.path.length === 0) continue;
+      const v = paramValue(a.analysis.model.params, r.path.map((x) => x.name));
+      if (!v.found) continue;
+      hints.push({ position: a.doc.positionAt(r.end), label: `= ${JSON.stringify(v.value)}`, kind: InlayHintKind.Type, paddingLeft: true });
+      if (hints.length > 500) break;
+    }
+    return hints;
+  }),
+);
+connection.onRequest(
+  PipelineOutlineRequest,
+  guard('pipelineOutline', null, (p: PipelineOutlineParams): PipelineOutlineResult | null => {
+    const a = analysisOf(p.uri);
+    if (!a) return null;
+    const { model, parsed, diagnostics } = a.analysis;
+    return {
+      uri: p.uri,
+      stages: [...model.stages.values()].map((s) => ({
+        name: s.name,
+        needs: s.facts.needs.map((n) => n.name),
+        ...(s.facts.uses ? { uses: s.facts.uses.name } : {}),
+        ...(s.facts.run ? { run: s.facts.run.name } : {}),
+        line: parsed.lines.position(s.seg.base + s.facts.key[0]).line,
+      })),
+      datasets: [...model.datasets.values()].map((d) => ({ name: d.name, ...(d.path ? { path: d.path } : {}), line: parsed.lines.position(d.start).line })),
+      params: [...model.params.params.values()].map((x) => ({ name: x.name, value: x.value })),
+      errors: diagnostics.filter((d) => d.severity === 'error').length,
+      warnings: diagnostics.filter((d) => d.severity === 'warning').length,
+    };
+  }),
+);
+
+process.on('uncaughtException', (err) => connection.console.error(`sextant: ${err.stack ?? String(err)}`));
+documents.listen(connection);
+connection.listen();
+
+declare const SEXTANT_VERSION: string | undefined;
