@@ -7,4 +7,4 @@ import { lintCommand } from './lint';
 import { runCommand } from './run';
 import { runsListCommand, runsShowCommand } from './runs';
 
-export const COMMANDS: CliCommand[] = [runsListCommand, runsShowCommand, importMlflowCommand, initCommand, doctorCommand, runCommand, lintCommand];
+export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand];

@@ -1,0 +1,44 @@
+// `sextant import mlflow DIR`: brings MLflow runs into the workspace store (idempotent).
+import { resolve } from 'node:path';
+import { importMlflow } from '../../engine/mlflow/importer';
+import { describeError } from '../../engine/result';
+import { Tracker } from '../../engine/tracking/tracking';
+import { workspaceLayout } from '../../engine/workspace/layout';
+import { UsageError, value } from '../args';
+import { EXIT_FAILURE, EXIT_OK, type CliCommand } from '../command';
+
+export const importMlflowCommand: CliCommand = {
+  name: 'import mlflow',
+  summary: 'Import experiments, runs, params, tags and metric histories from mlruns/ or mlflow.db (safe to repeat).',
+  usage: 'sextant import mlflow DIR [--workspace DIR] [--json]',
+  json: true,
+  options: [{ name: 'workspace', alias: 'w', type: 'string', description: 'Workspace whose store receives the runs (default: the current folder).' }],
+  async run(args, io) {
+    const source = args.positionals[0];
+    if (!source || args.positionals.length > 1) throw new UsageError('give the folder holding mlruns/ or mlflow.db (or the mlflow.db file)');
+    const layout = workspaceLayout(resolve(io.cwd, value(args, 'workspace') ?? '.'));
+    const opened = Tracker.open(layout, { create: true });
+    const report = opened.ok ? importMlflow(opened.value, resolve(io.cwd, source)) : opened;
+    if (opened.ok) opened.value.close(true);
+    if (!report.ok) {
+      if (args.flags.json) io.json({ ok: false, error: report.error });
+      else io.err(`sextant import mlflow: ${describeError(report.error)}`);
+      return EXIT_FAILURE;
+    }
+    const r = report.value;
+    if (args.flags.json) {
+      io.json({ ok: true, store: layout.storePath, ...r });
+      return EXIT_OK;
+    }
+    io.out(
+      [
+        `Imported from ${r.sources.map((s) => `${s.path} (${s.kind === 'sqlite' ? 'MLflow database' : 'MLflow file store'})`).join(' and ')}:`,
+        `  ${r.experiments} experiments, ${r.runsCreated} new runs, ${r.runsUpdated} updated, ${r.metricPoints} metric points, ${r.params} params, ${r.tags} tags`,
+        ...(r.skippedDeleted ? [`  skipped ${r.skippedDeleted} deleted runs/experiments`] : []),
+        `  into ${layout.storePath}`,
+      ].join('\n'),
+    );
+    for (const p of r.problems) io.err(`  ! ${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`);
+    return EXIT_OK;
+  },
+};

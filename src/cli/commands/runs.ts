@@ -1,0 +1,141 @@
+// `sextant runs list` and `sextant runs show ID`: the runs recorded in the workspace store.
+import { resolve } from 'node:path';
+import { describeError, type EngineError } from '../../engine/result';
+import { runDetailJson, runListJson } from '../../engine/tracking/jsonShapes';
+import { RUN_STATUSES, RunStatusSchema, type Run } from '../../engine/tracking/schemas';
+import { Tracker } from '../../engine/tracking/tracking';
+import { workspaceLayout } from '../../engine/workspace/layout';
+import { UsageError, value, type ParsedArgs } from '../args';
+import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../command';
+
+const WORKSPACE = { name: 'workspace', alias: 'w', type: 'string' as const, description: 'Workspace folder (default: the current folder).' };
+
+function openForReading(args: ParsedArgs, io: CliIo): { tracker?: Tracker; missing?: boolean; error?: EngineError } {
+  const layout = workspaceLayout(resolve(io.cwd, value(args, 'workspace') ?? '.'));
+  const opened = Tracker.open(layout);
+  if (opened.ok) {
+    // Runs whose process died without a word are marked killed before anyone reads them.
+    opened.value.reapDeadRuns();
+    return { tracker: opened.value };
+  }
+  return opened.error.code === 'store-missing' ? { missing: true } : { error: opened.error };
+}
+
+function fail(io: CliIo, args: ParsedArgs, command: string, error: EngineError): number {
+  if (args.flags.json) io.json({ ok: false, error });
+  else io.err(`sextant ${command}: ${describeError(error)}`);
+  return EXIT_FAILURE;
+}
+
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${ms} ms`;
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function formatValue(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  return Math.abs(v) >= 1e5 || (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : String(Number(v.toPrecision(4)));
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ')).join('\n');
+}
+
+function listLine(run: Run): string[] {
+  const started = run.startedAt === null ? '-' : new Date(run.startedAt).toISOString().slice(0, 16).replace('T', ' ');
+  const duration = run.startedAt === null ? '-' : formatDuration((run.endedAt ?? Date.now()) - run.startedAt);
+  const metrics = Object.values(run.metrics)
+    .slice(0, 3)
+    .map((m) => `${m.key}=${formatValue(m.last)}`)
+    .join(' ');
+  return [run.id.slice(0, 8), run.experiment, run.name, run.status, started, duration, metrics];
+}
+
+export const runsListCommand: CliCommand = {
+  name: 'runs list',
+  summary: 'List recorded runs, newest first, with their params and last metric values.',
+  usage: 'sextant runs list [--experiment NAME] [--status STATUS] [--limit N] [--workspace DIR] [--json]',
+  json: true,
+  options: [
+    { name: 'experiment', alias: 'e', type: 'string', description: 'Only runs of this experiment.' },
+    { name: 'status', alias: 's', type: 'string', multiple: true, description: `Only runs with this status (${RUN_STATUSES.join(', ')}); may be repeated.` },
+    { name: 'limit', alias: 'n', type: 'string', description: 'At most N runs.' },
+    WORKSPACE,
+  ],
+  async run(args, io) {
+    const statuses = (args.values.status ?? []).map((s) => {
+      const parsed = RunStatusSchema.safeParse(s);
+      if (!parsed.success) throw new UsageError(`--status must be one of ${RUN_STATUSES.join(', ')}, not "${s}"`);
+      return parsed.data;
+    });
+    const limitText = value(args, 'limit');
+    const limit = limitText === undefined ? undefined : Number(limitText);
+    if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) throw new UsageError('--limit must be a positive whole number');
+    const store = openForReading(args, io);
+    if (store.error) return fail(io, args, 'runs list', store.error);
+    if (!store.tracker) {
+      if (args.flags.json) io.json([]);
+      else io.err('No runs yet: this workspace has no store (.sextant/sextant.db). Run a pipeline or a script that logs to Sextant.');
+      return EXIT_OK;
+    }
+    const runs = store.tracker.listRuns({ experiment: value(args, 'experiment'), status: statuses.length ? statuses : undefined, limit });
+    store.tracker.close(true);
+    if (!runs.ok) return fail(io, args, 'runs list', runs.error);
+    if (args.flags.json) io.json(runs.value.map(runListJson));
+    else if (runs.value.length === 0) io.err('No runs match.');
+    else io.out(table([['ID', 'EXPERIMENT', 'NAME', 'STATUS', 'STARTED (UTC)', 'DURATION', 'METRICS'], ...runs.value.map(listLine)]));
+    return EXIT_OK;
+  },
+};
+
+export const runsShowCommand: CliCommand = {
+  name: 'runs show',
+  summary: 'Show one run: params, tags, environment, artifacts and every metric point.',
+  usage: 'sextant runs show ID [--workspace DIR] [--json]',
+  json: true,
+  options: [WORKSPACE],
+  async run(args, io) {
+    const id = args.positionals[0];
+    if (!id || args.positionals.length > 1) throw new UsageError('give one run id (or its first characters)');
+    const store = openForReading(args, io);
+    if (store.error) return fail(io, args, 'runs show', store.error);
+    if (!store.tracker) return fail(io, args, 'runs show', { code: 'store-missing', message: 'This workspace has no store yet, so no runs.', fix: 'Run a pipeline first.' });
+    const run = store.tracker.getRun(id);
+    store.tracker.close(true);
+    if (!run.ok) return fail(io, args, 'runs show', run.error);
+    if (args.flags.json) {
+      io.json(runDetailJson(run.value));
+      return EXIT_OK;
+    }
+    const r = run.value;
+    const lines = [
+      `run ${r.id}  ${r.name}  (${r.experiment})`,
+      `status    ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}`,
+      `started   ${r.startedAt === null ? '-' : new Date(r.startedAt).toISOString()}${r.startedAt !== null ? `  duration ${formatDuration((r.endedAt ?? Date.now()) - r.startedAt)}` : ''}`,
+    ];
+    if (r.parentId) lines.push(`parent    ${r.parentId}`);
+    if (r.children.length) lines.push(`stages    ${r.children.join(', ')}`);
+    if (r.gitCommit) lines.push(`commit    ${r.gitCommit}${r.gitDirty ? ' (uncommitted changes)' : ''}`);
+    if (r.command) lines.push(`command   ${r.command}`);
+    const env = [r.host && `host ${r.host}`, r.pid && `pid ${r.pid}`, r.pythonVersion && `Python ${r.pythonVersion}`, r.nodeVersion && `Node ${r.nodeVersion}`, r.gpu && `GPU ${r.gpu}`].filter(Boolean);
+    if (env.length) lines.push(`env       ${env.join(', ')}`);
+    const section = (title: string, entries: [string, string][]): void => {
+      if (entries.length === 0) return;
+      lines.push('', `${title}:`, ...entries.map(([k, v]) => `  ${k} = ${v.length > 100 ? `${v.slice(0, 100)}…` : v}`));
+    };
+    section('params', Object.entries(r.params));
+    section('tags', Object.entries(r.tags));
+    section(
+      'metrics (last, min…max, points)',
+      Object.values(r.metrics).map((m) => [m.key, `${formatValue(m.last)} @ step ${m.step}   ${m.min === null ? '-' : formatValue(m.min)}…${m.max === null ? '-' : formatValue(m.max)}   ${r.history[m.key]?.length ?? 0} points`]),
+    );
+    section('artifacts', r.artifacts.map((a) => [a.path, `${a.size} B  ${a.mediaType}  sha256:${a.sha256.slice(0, 12)}`]));
+    io.out(lines.join('\n'));
+    return EXIT_OK;
+  },
+};
