@@ -128,6 +128,16 @@ export const runCommand: CliCommand = {
     };
     const attachSignals = io.env.SEXTANT_NO_SIGNAL_HANDLERS !== '1' && process.listenerCount('SIGINT') === 0;
     if (attachSignals) for (const s of signals) process.on(s, onSignal);
+    // Started by an editor with a pipe on stdin: when the editor goes away (closed mid-run), the pipe
+    // closes and the run is cancelled, so no stage keeps running unattended.
+    const onParentGone = (): void => {
+      if (!controller.signal.aborted) controller.abort();
+    };
+    const watchStdin = io.env.SEXTANT_CANCEL_ON_STDIN_CLOSE === '1' && !process.stdin.isTTY;
+    if (watchStdin) {
+      process.stdin.on('end', onParentGone).on('close', onParentGone).on('error', onParentGone);
+      process.stdin.resume();
+    }
     let total = 0;
     let p = printer;
     try {
@@ -174,6 +184,10 @@ export const runCommand: CliCommand = {
       return r.status === 'succeeded' ? EXIT_OK : EXIT_FAILURE;
     } finally {
       if (attachSignals) for (const s of signals) process.off(s, onSignal);
+      if (watchStdin) {
+        process.stdin.off('end', onParentGone).off('close', onParentGone).off('error', onParentGone);
+        process.stdin.pause();
+      }
       close();
     }
   },

@@ -1,0 +1,67 @@
+// The runner in VS Code: the `sextant` task type, the "▶ Run stage" CodeLens, the run commands and the
+// status bar item. Runs go through tasks, so they appear in the terminal panel, can be re-run and
+// bound to keys like any task.
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { StageCodeLensProvider } from './codeLens';
+import { findStageLines } from './stageLines';
+import { RunnerStatusBar } from './statusBar';
+import { SextantTaskProvider, TASK_TYPE, type SextantTaskDefinition } from './taskProvider';
+
+export const RUNNER_COMMANDS = ['sextant.runPipeline', 'sextant.runStage', 'sextant.runPipelineForce'] as const;
+
+async function pickPipeline(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
+  if (uri instanceof vscode.Uri) return uri;
+  const active = vscode.window.activeTextEditor?.document.uri;
+  if (active && /(^|[/\\])(sextant\.yaml|[^/\\]+\.sextant\.yaml)$/.test(active.fsPath)) return active;
+  const files = await vscode.workspace.findFiles('**/{sextant.yaml,*.sextant.yaml}', '**/{node_modules,.git,.sextant}/**', 50);
+  if (files.length <= 1) return files[0];
+  const pick = await vscode.window.showQuickPick(
+    files.map((f) => ({ label: vscode.workspace.asRelativePath(f), uri: f })),
+    { placeHolder: 'Which pipeline?' },
+  );
+  return pick?.uri;
+}
+
+export function registerRunner(ctx: Ctx): void {
+  const statusBar = new RunnerStatusBar();
+  const provider = new SextantTaskProvider(ctx, statusBar);
+  const codeLens = new StageCodeLensProvider();
+  const selector: vscode.DocumentSelector = [{ language: 'sextant-pipeline' }, { pattern: '**/{sextant.yaml,*.sextant.yaml}' }];
+
+  const runTask = async (uri: vscode.Uri | undefined, stage?: string, force?: boolean): Promise<void> => {
+    const file = await pickPipeline(uri);
+    if (!file) {
+      const pick = await vscode.window.showInformationMessage('This workspace has no pipeline (sextant.yaml).', 'Create Demo Pipeline');
+      if (pick) await vscode.commands.executeCommand('sextant.initPipeline');
+      return;
+    }
+    const folder = vscode.workspace.getWorkspaceFolder(file) ?? vscode.workspace.workspaceFolders?.[0];
+    if (!folder) return;
+    const document = vscode.workspace.textDocuments.find((d) => d.uri.toString() === file.toString());
+    if (document?.isDirty) await document.save();
+    const definition: SextantTaskDefinition = { type: TASK_TYPE, file: vscode.workspace.asRelativePath(file, false), ...(stage ? { stage } : {}), ...(force ? { force: true } : {}) };
+    ctx.log.info(`runner: start task ${JSON.stringify(definition)}`);
+    await vscode.tasks.executeTask(provider.task(definition, folder));
+  };
+
+  ctx.push(
+    statusBar,
+    codeLens,
+    vscode.tasks.registerTaskProvider(TASK_TYPE, provider),
+    vscode.languages.registerCodeLensProvider(selector, codeLens),
+    vscode.commands.registerCommand('sextant.runPipeline', (uri?: vscode.Uri) => runTask(uri)),
+    vscode.commands.registerCommand('sextant.runPipelineForce', (uri?: vscode.Uri) => runTask(uri, undefined, true)),
+    vscode.commands.registerCommand('sextant.runStage', async (uri?: vscode.Uri, stage?: string) => {
+      if (!stage) {
+        const file = await pickPipeline(uri);
+        if (!file) return;
+        const text = Buffer.from(await vscode.workspace.fs.readFile(file)).toString('utf8');
+        stage = await vscode.window.showQuickPick(findStageLines(text).map((s) => s.name), { placeHolder: 'Which stage? (the stages it needs run first)' });
+        if (!stage) return;
+        uri = file;
+      }
+      await runTask(uri, stage);
+    }),
+  );
+}
