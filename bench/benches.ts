@@ -1,6 +1,7 @@
 // The list of benches `npm run bench` runs, in order. `npm run bench -- NAME` runs one.
 import { activationBench } from './activation.bench';
 import { storeBench } from './store.bench';
+import { runnerBench } from './runner.bench';
 import type { Bench } from './util';
 
-export const BENCHES: Bench[] = [activationBench, storeBench];
+export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench];
