@@ -1,4 +1,7 @@
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { parseCsv, readCsv, numericColumn } from '../../src/engine/train/csv';
@@ -148,6 +151,23 @@ describe('trainer: ONNX export', function () {
     for (let i = 0; i < ts.length; i++) assert.ok(Math.abs(ts[i]! - proba[i]!) < 1e-4);
     const meta = JSON.parse(readOnnxMetadata(exportOnnx(fit.value.model)).sextant!) as FittedModel;
     assert.deepEqual(meta, fit.value.model);
+  });
+});
+
+describe('trainer: ONNX file checked by the onnx package (when /usr/bin/python3 has it)', function () {
+  this.timeout(60_000);
+  it('passes onnx.checker.check_model with full shape inference', function () {
+    const probe = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { encoding: 'utf8' });
+    if (probe.error || probe.status !== 0) this.skip();
+    const { rows } = penguins();
+    const fit = trainClassifier(rows, { kind: 'mlp', label: 'species', seed: 1, epochs: 2 });
+    assert.ok(fit.ok);
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-onnx-'));
+    const file = join(dir, 'm.onnx');
+    writeFileSync(file, exportOnnx(fit.value.model));
+    const check = spawnSync('/usr/bin/python3', ['-c', 'import onnx,sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print(m.opset_import[0].version, [o.name for o in m.graph.output])', file], { encoding: 'utf8' });
+    assert.equal(check.status, 0, check.stderr);
+    assert.equal(check.stdout.trim(), "13 ['probabilities', 'label_index', 'label']");
   });
 });
 
