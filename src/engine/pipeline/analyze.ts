@@ -467,9 +467,13 @@ function finish(parsed: ParsedPipeline, model: PipelineModel, findings: Finding[
   findings.sort((a, b) => a.start - b.start || a.end - b.end);
   const diagnostics: PipelineDiagnostic[] = [];
   const kept: Finding[] = [];
+  // on a line with a YAML syntax error, other findings are about a misread value: leave them out
+  const brokenLines = new Set<number>();
+  for (const f of findings) if (f.code === 'yaml-syntax') brokenLines.add(parsed.lines.position(f.start).line);
   for (const f of findings) {
     const range = parsed.lines.range(f.start, f.end);
     if (supp?.isSuppressed(range.start.line, f.code)) continue;
+    if (brokenLines.size > 0 && f.code !== 'yaml-syntax' && brokenLines.has(range.start.line)) continue;
     kept.push(f);
     if (diagnostics.length >= MAX_DIAGNOSTICS) continue;
     diagnostics.push({ range, severity: severityOf(f), code: f.code, message: f.message, ...(f.data ? { data: f.data } : {}) });

@@ -10,7 +10,22 @@ export function segmentSyntax(seg: Segment): LocalFinding[] {
   const cached = seg.cache.get(CACHE_KEY) as LocalFinding[] | undefined;
   if (cached) return cached;
   const out: LocalFinding[] = [];
+  const flowExpressionLines = new Set<number>();
   for (const p of seg.problems) {
+    // `{ a: ${{ params.x }} }`: an unquoted expression in a flow collection breaks YAML; say so once
+    if (!p.warning && p.code !== 'ALIAS_LIMIT') {
+      const lineStart = seg.text.lastIndexOf('\n', p.start - 1) + 1;
+      if (flowExpressionLines.has(lineStart)) continue;
+      const lineEnd = seg.text.indexOf('\n', p.start);
+      const line = seg.text.slice(lineStart, lineEnd < 0 ? seg.text.length : lineEnd);
+      const m = /[{[,]\s*(?:[\w-]+\s*:\s*)?(\$\{\{[^}]*\}\})/.exec(line);
+      if (m) {
+        flowExpressionLines.add(lineStart);
+        const at = lineStart + m.index + m[0].length - m[1]!.length;
+        out.push({ start: at, end: at + m[1]!.length, code: 'yaml-syntax', message: `An unquoted \`\${{ }}\` inside \`{ }\` or \`[ ]\` is not valid YAML: quote it ("${m[1]}") or write this mapping in block style, one key per line.` });
+        continue;
+      }
+    }
     if (p.code === 'ALIAS_LIMIT') out.push({ start: p.start, end: p.end, code: 'alias-limit', message: `${p.message}.` });
     else if (p.code === 'TAB_AS_INDENT' || /tab/i.test(p.message)) out.push({ start: p.start, end: p.end, code: 'yaml-syntax', message: `${p.message}. YAML indents with spaces: replace the tab with spaces.` });
     else out.push({ start: p.start, end: p.end, code: p.warning ? 'yaml-warning' : 'yaml-syntax', message: p.message.endsWith('.') ? p.message : `${p.message}.` });
