@@ -7,7 +7,8 @@ import { Tracker } from '../../src/engine/tracking/tracking';
 import { parseProtocolLine } from '../../src/engine/tracking/protocol';
 import { ProtocolIngestor } from '../../src/engine/tracking/protocolIngest';
 import { readMetricsFile } from '../../src/engine/tracking/metricsFile';
-import { MetricPointInputSchema } from '../../src/engine/tracking/schemas';
+import { MetricPointInputSchema, type Run } from '../../src/engine/tracking/schemas';
+import { parseRunFilter, runMatches, sortRuns } from '../../src/engine/tracking/runFilter';
 
 function fresh(options: { clock?: () => number } = {}): { tracker: Tracker; dir: string } {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-tracking-'));
@@ -283,5 +284,46 @@ describe('metrics files', () => {
     const missing = readMetricsFile(join(dir, 'nope.json'));
     assert.equal(missing.ok, false);
     assert.ok(!existsSync(join(dir, 'nope.json')));
+  });
+});
+
+describe('run filter and sort', () => {
+  const base = { experimentId: 1, parentId: null, createdAt: 0, endedAt: null, gitCommit: null, gitDirty: null, command: null, cwd: null, host: null, pid: null, pythonVersion: null, nodeVersion: null, gpu: null, exitCode: null, logPath: null, deleted: false, tags: {} };
+  const metric = (key: string, last: number) => ({ key, last, step: 0, timestamp: 0, min: last, max: last, count: 1 });
+  const runs: Run[] = [
+    { ...base, id: 'aaaa1111', experiment: 'churn', name: 'fold-1', status: 'finished', startedAt: 3, params: { lr: '0.01', opt: 'adam' }, metrics: { loss: metric('loss', 0.2) } },
+    { ...base, id: 'bbbb2222', experiment: 'churn', name: 'fold-2', status: 'failed', startedAt: 1, params: { lr: '0.1', opt: 'sgd' }, metrics: { loss: metric('loss', 0.5) } },
+    { ...base, id: 'cccc3333', experiment: 'other', name: 'baseline', status: 'finished', startedAt: 2, params: { lr: '0.001' }, metrics: {}, tags: { stage: 'train' } },
+  ];
+  const ids = (rs: Run[]): string[] => rs.map((r) => r.id.slice(0, 4));
+  const filter = (text: string): string[] => {
+    const terms = parseRunFilter(text);
+    if (!terms.ok) throw new Error(terms.error.message);
+    return ids(runs.filter((r) => runMatches(r, terms.value)));
+  };
+
+  it('filters by metric, param, tag, status, name and id', () => {
+    assert.deepEqual(filter('loss<0.3'), ['aaaa']);
+    assert.deepEqual(filter('metrics.loss>=0.2, status=finished'), ['aaaa']);
+    assert.deepEqual(filter('lr=0.1'), ['bbbb']);
+    assert.deepEqual(filter('params.lr<0.05'), ['aaaa', 'cccc']);
+    assert.deepEqual(filter('opt!=adam'), ['bbbb', 'cccc']);
+    assert.deepEqual(filter('tags.stage=train'), ['cccc']);
+    assert.deepEqual(filter('fold'), ['aaaa', 'bbbb']);
+    assert.deepEqual(filter('cccc'), ['cccc']);
+    assert.deepEqual(filter('name~BASE experiment=other'), ['cccc']);
+    assert.deepEqual(filter(''), ['aaaa', 'bbbb', 'cccc']);
+    const bad = parseRunFilter('loss<');
+    assert.equal(bad.ok, false);
+    if (!bad.ok) assert.match(bad.error.message, /no value/);
+    assert.equal(parseRunFilter('status>3').ok, false);
+  });
+
+  it('sorts by metric or param (missing last), name or start time', () => {
+    assert.deepEqual(ids(sortRuns(runs, { by: 'metric', key: 'loss', direction: 'asc' })), ['aaaa', 'bbbb', 'cccc']);
+    assert.deepEqual(ids(sortRuns(runs, { by: 'metric', key: 'loss', direction: 'desc' })), ['bbbb', 'aaaa', 'cccc']);
+    assert.deepEqual(ids(sortRuns(runs, { by: 'param', key: 'lr', direction: 'asc' })), ['cccc', 'aaaa', 'bbbb']);
+    assert.deepEqual(ids(sortRuns(runs, { by: 'started', direction: 'desc' })), ['aaaa', 'cccc', 'bbbb']);
+    assert.deepEqual(ids(sortRuns(runs, { by: 'name', direction: 'asc' })), ['cccc', 'aaaa', 'bbbb']);
   });
 });
