@@ -1,0 +1,207 @@
+// The pipeline language server as a real process over stdio (JSON-RPC with Content-Length framing):
+// what an editor sees, not function calls.
+import { strict as assert } from 'node:assert';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { buildServer } from '../support/buildServer';
+import { LspClient } from '../support/lspClient';
+
+interface Pos {
+  line: number;
+  character: number;
+}
+interface Diag {
+  range: { start: Pos; end: Pos };
+  severity: number;
+  code: string;
+  message: string;
+  data?: Record<string, unknown>;
+  source: string;
+}
+interface PublishParams {
+  uri: string;
+  version?: number;
+  diagnostics: Diag[];
+}
+interface TextEdit {
+  range: { start: Pos; end: Pos };
+  newText: string;
+}
+
+const FIXTURE = readFileSync('test/fixtures/pipelines/broken.sextant.yaml', 'utf8');
+
+/** Applies LSP text edits to a text (for checking quick fixes and renames). */
+function applyEdits(text: string, edits: TextEdit[]): string {
+  const lines = text.split('\n');
+  const offset = (p: Pos): number => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
+  let out = text;
+  for (const e of sorted) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
+  return out;
+}
+
+describe('pipeline language server over stdio', function () {
+  this.timeout(60_000);
+  let server: string;
+  let client: LspClient;
+  let dir: string;
+  let version = 1;
+
+  before(async () => {
+    server = await buildServer();
+  });
+
+  beforeEach(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sextant-lsp-'));
+    cpSync('media/demo', dir, { recursive: true });
+    writeFileSync(join(dir, 'prepare.py'), '');
+    client = LspClient.spawn(process.execPath, [server, '--stdio']);
+    const init = (await client.initialize(pathToFileURL(dir).toString())) as { capabilities: Record<string, unknown> };
+    assert.equal((init.capabilities.textDocumentSync as { change: number }).change, 2, 'incremental sync');
+  });
+
+  afterEach(async () => {
+    await client.stop();
+  });
+
+  async function open(name: string, text: string): Promise<{ uri: string; diagnostics: Diag[] }> {
+    const uri = pathToFileURL(join(dir, name)).toString();
+    const published = client.waitFor<PublishParams>('textDocument/publishDiagnostics', (p) => p.uri === uri);
+    client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'sextant-pipeline', version: version++, text } });
+    return { uri, diagnostics: (await published).diagnostics };
+  }
+
+  it('publishes no diagnostics for the demo pipeline', async () => {
+    const { diagnostics } = await open('sextant.yaml', readFileSync('media/demo/sextant.yaml', 'utf8'));
+    assert.deepEqual(diagnostics, []);
+  });
+
+  it('publishes exact diagnostics on open, and new ones after an incremental change', async () => {
+    const { uri, diagnostics } = await open('broken.sextant.yaml', FIXTURE);
+    const byCode = (code: string) => diagnostics.find((d) => d.code === code)!;
+    assert.deepEqual(byCode('unknown-stage').range, { start: { line: 11, character: 12 }, end: { line: 11, character: 18 } });
+    assert.equal(byCode('unknown-stage').severity, 1);
+    assert.equal(byCode('unknown-stage').source, 'sextant');
+    assert.deepEqual(byCode('unknown-param').range, { start: { line: 8, character: 43 }, end: { line: 8, character: 48 } });
+    assert.match(byCode('cycle').message, /evaluate → gate → evaluate/);
+    assert.ok(byCode('missing-with-key'));
+    assert.ok(byCode('unknown-dataset'));
+
+    // fix the misspelt need with an incremental edit: "prepar" → "prepare"
+    const published = client.waitFor<PublishParams>('textDocument/publishDiagnostics', (p) => p.uri === uri && p.version === 100);
+    client.notify('textDocument/didChange', {
+      textDocument: { uri, version: 100 },
+      contentChanges: [{ range: { start: { line: 11, character: 18 }, end: { line: 11, character: 18 } }, text: 'e' }],
+    });
+    const after = (await published).diagnostics;
+    assert.ok(!after.some((d) => d.code === 'unknown-stage'));
+    assert.equal(after.length, diagnostics.length - 1);
+  });
+
+  it('completes stage names in needs, built-ins in uses, keys, and params in ${{ }}', async () => {
+    const { uri } = await open('broken.sextant.yaml', FIXTURE);
+    const labels = async (line: number, character: number) =>
+      ((await client.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri }, position: { line, character } })) ?? []).map((i) => i.label);
+    assert.deepEqual(await labels(11, 17), ['prepare', 'evaluate', 'gate']);
+    assert.deepEqual(await labels(12, 10), ['sextant/train', 'sextant/evaluate', 'sextant/gate', 'sextant/register', 'sextant/validate', 'sextant/drift']);
+    assert.ok((await labels(8, 43)).includes('lr'), 'params after "params."');
+    // a new key in the train stage: the schema's stage keys, minus those written
+    const keys = await labels(10, 4);
+    assert.ok(keys.includes('deps') && keys.includes('resources'));
+    assert.ok(!keys.includes('uses') && !keys.includes('needs'));
+    // enum values of sextant/train's model
+    const edited = FIXTURE.replace('model: mlp', 'model: ');
+    const { uri: uri2 } = await open('b2.sextant.yaml', edited);
+    const models = ((await client.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri: uri2 }, position: { line: 13, character: 38 } })) ?? []).map((i) => i.label);
+    assert.deepEqual(models, ['logistic-regression', 'mlp', 'gbt']);
+  });
+
+  it('hovers: key documentation, built-in docs, resolved params', async () => {
+    const { uri } = await open('broken.sextant.yaml', FIXTURE.replace('params.lrate', 'params.lr'));
+    const hover = async (line: number, character: number) =>
+      (await client.request<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri }, position: { line, character } }))?.contents.value ?? '';
+    assert.match(await hover(9, 5), /Files the stage writes/);
+    assert.match(await hover(12, 14), /sextant\/train.*Trains a model/s);
+    assert.match(await hover(8, 44), /params\.lr` = `0\.01`/);
+  });
+
+  it('goes to a stage definition, finds its references and renames it with its needs', async () => {
+    const { uri } = await open('broken.sextant.yaml', FIXTURE);
+    const def = await client.request<{ uri: string; range: { start: Pos } }>('textDocument/definition', { textDocument: { uri }, position: { line: 15, character: 13 } });
+    assert.equal(def.uri, uri);
+    assert.deepEqual(def.range.start, { line: 10, character: 2 });
+    const refs = await client.request<unknown[]>('textDocument/references', { textDocument: { uri }, position: { line: 10, character: 3 }, context: { includeDeclaration: true } });
+    assert.equal(refs.length, 2);
+    const edit = await client.request<{ changes: Record<string, TextEdit[]> }>('textDocument/rename', { textDocument: { uri }, position: { line: 10, character: 3 }, newName: 'fit' });
+    const renamed = applyEdits(FIXTURE, edit.changes[uri]!);
+    assert.match(renamed, /\n  fit:\n/);
+    assert.match(renamed, /needs: \[fit, gate\]/);
+    await assert.rejects(client.request('textDocument/rename', { textDocument: { uri }, position: { line: 10, character: 3 }, newName: 'gate' }), /already exists/);
+  });
+
+  it('offers quick fixes: nearest stage, add param, remove a cycle edge, add with keys', async () => {
+    const { uri, diagnostics } = await open('broken.sextant.yaml', FIXTURE);
+    const fixes = async (code: string) => {
+      const d = diagnostics.find((x) => x.code === code)!;
+      return client.request<{ title: string; edit: { changes: Record<string, TextEdit[]> } }[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    };
+    const apply = (a: { edit: { changes: Record<string, TextEdit[]> } }) => applyEdits(FIXTURE, a.edit.changes[uri]!);
+
+    const stage = await fixes('unknown-stage');
+    assert.equal(stage[0]!.title, 'Change to "prepare"');
+    assert.match(apply(stage[0]!), /needs: \[prepare\]/);
+
+    const param = (await fixes('unknown-param')).find((a) => a.title.startsWith('Add param'))!;
+    assert.match(apply(param), /params:\n  lr: 0.01\n  lrate: 0/);
+
+    const cycle = (await fixes('cycle'))[0]!;
+    assert.match(cycle.title, /Remove "evaluate" from the needs of "gate"/);
+    assert.match(apply(cycle), /gate:\n    needs: \[\]/);
+
+    const withKeys = (await fixes('missing-with-key'))[0]!;
+    assert.match(apply(withKeys), /with: \{ dataset: train, model: mlp, out: models\/train\.onnx \}/);
+
+    const suppress = (await fixes('unknown-dataset')).find((a) => a.title.startsWith('Ignore'))!;
+    const { diagnostics: after } = await open('suppressed.sextant.yaml', apply(suppress));
+    assert.ok(!after.some((d) => d.code === 'unknown-dataset'));
+  });
+
+  it('outlines the document: top-level keys with stages, datasets, params', async () => {
+    const { uri } = await open('broken.sextant.yaml', FIXTURE);
+    const symbols = await client.request<{ name: string; children?: { name: string }[] }[]>('textDocument/documentSymbol', { textDocument: { uri } });
+    const stages = symbols.find((s) => s.name === 'stages')!;
+    assert.deepEqual(stages.children!.map((c) => c.name), ['prepare', 'train', 'evaluate', 'gate']);
+    assert.deepEqual(symbols.find((s) => s.name === 'params')!.children!.map((c) => c.name), ['lr']);
+  });
+
+  describe('bad input: answers within bounds and stays up', () => {
+    const billion = `a: &a [x,x,x,x,x,x,x,x,x,x]\n${Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`).join('\n')}\n`;
+    const cases: Record<string, () => string> = {
+      empty: () => '',
+      '5 MB': () => `version: 1\nstages:\n${'  # padding padding padding padding padding padding padding padding\n'.repeat(80_000)}`,
+      'binary junk': () => Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7919) % 256)).toString('latin1'),
+      'billion laughs': () => billion,
+      tabs: () => 'version: 1\nstages:\n\ta:\n\t\trun: x\n',
+      'duplicate keys': () => 'version: 1\nstages:\n  a: { run: x }\n  a: { run: y }\n',
+      'not a pipeline': () => '{"name": "package.json", "version": "1.0.0"}\n',
+    };
+    for (const [name, make] of Object.entries(cases)) {
+      it(name, async () => {
+        const start = Date.now();
+        const { uri, diagnostics } = await open(`${name.replace(/\W/g, '-')}.sextant.yaml`, make());
+        assert.ok(Date.now() - start < 5000, `diagnostics in ${Date.now() - start} ms`);
+        assert.ok(diagnostics.length > 0);
+        assert.ok(diagnostics.every((d) => d.message.length > 10));
+        // every feature still answers
+        const position = { line: 0, character: 0 };
+        await client.request('textDocument/completion', { textDocument: { uri }, position });
+        await client.request('textDocument/hover', { textDocument: { uri }, position });
+        await client.request('textDocument/documentSymbol', { textDocument: { uri } });
+        await client.request('textDocument/codeAction', { textDocument: { uri }, range: { start: position, end: position }, context: { diagnostics } });
+        assert.equal(client.exited, undefined, 'server still running');
+      });
+    }
+  });
+});
