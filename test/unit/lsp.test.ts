@@ -108,7 +108,8 @@ describe('pipeline language server over stdio', function () {
     assert.deepEqual(await labels(12, 10), ['sextant/train', 'sextant/evaluate', 'sextant/gate', 'sextant/register', 'sextant/validate', 'sextant/drift']);
     assert.ok((await labels(8, 43)).includes('lr'), 'params after "params."');
     // a new key in the train stage: the schema's stage keys, minus those written
-    const keys = await labels(10, 4);
+    const { uri: uri3 } = await open('b3.sextant.yaml', FIXTURE.replace('    uses: sextant/train\n', '    uses: sextant/train\n    \n'));
+    const keys = ((await client.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri: uri3 }, position: { line: 13, character: 4 } })) ?? []).map((i) => i.label);
     assert.ok(keys.includes('deps') && keys.includes('resources'));
     assert.ok(!keys.includes('uses') && !keys.includes('needs'));
     // enum values of sextant/train's model
