@@ -9,3 +9,6 @@ export { describeError, fail } from './result';
 export { workspaceLayout, exists } from './workspace/layout';
 export { nativeModulesLoaded } from './native/load';
 export { listModels } from './registry/list';
+export { Tracker } from './tracking/tracking';
+export { importMlflow } from './mlflow/importer';
+export { parseRunFilter, runMatches, sortRuns, describeSort, DEFAULT_SORT, RunSortSchema } from './tracking/runFilter';

@@ -91,7 +91,7 @@ function attachKeyValues(db: Database, rows: RunRow[]): Run[] {
       runs.get(t.run_id)!.tags[t.key] = t.value;
     }
     const latest = db
-      .prepare(`SELECT l.run_id, k.name AS key, l.step, l.ts, l.value, l.min, l.max, l.count FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id IN (${marks}) ORDER BY l.run_id, k.name`)
+      .prepare(`SELECT l.run_id, k.name AS key, l.step, l.ts, l.value, l.min, l.max, l.count FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id IN (${marks}) ORDER BY l.run_id, k.id`)
       .all(...chunk) as { run_id: number; key: string; step: number; ts: number; value: number | null; min: number | null; max: number | null; count: number }[];
     for (const m of latest) {
       const summary: MetricSummary = { key: m.key, last: fromSqlValue(m.value), step: m.step, timestamp: m.ts, min: m.min, max: m.max, count: m.count };
