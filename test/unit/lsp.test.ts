@@ -115,7 +115,7 @@ describe('pipeline language server over stdio', function () {
     // enum values of sextant/train's model
     const edited = FIXTURE.replace('model: mlp', 'model: ');
     const { uri: uri2 } = await open('b2.sextant.yaml', edited);
-    const models = ((await client.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri: uri2 }, position: { line: 13, character: 38 } })) ?? []).map((i) => i.label);
+    const models = ((await client.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri: uri2 }, position: { line: 13, character: 35 } })) ?? []).map((i) => i.label);
     assert.deepEqual(models, ['logistic-regression', 'mlp', 'gbt']);
   });
 
