@@ -342,13 +342,13 @@ describe('runner: the demo pipeline end to end', function () {
     assert.equal(result.status, 'succeeded');
     assert.deepEqual(result.stages.map((s) => [s.name, s.status]), [['validate', 'ran'], ['train', 'ran'], ['evaluate', 'ran'], ['gate', 'ran'], ['register', 'ran']]);
     assert.ok(result.stages.every((s) => typeof s.duration_ms === 'number' && typeof s.run_id === 'string'));
-    const yaml = readFileSync(join(dir, 'sextant.yaml'), 'utf8').replace('">= 0.90"', '">= 0.999"');
+    const yaml = readFileSync(join(dir, 'sextant.yaml'), 'utf8').replace('">= 0.90"', '">= 1.5"');
     writeFileSync(join(dir, 'sextant.yaml'), yaml);
     out.length = 0;
     assert.equal(await main(['run', '--json'], io), 1);
     const failed = JSON.parse(out.at(-1)!) as { status: string; stages: { name: string; status: string; reason?: string }[] };
     assert.equal(failed.status, 'failed');
     assert.deepEqual(failed.stages.map((s) => s.status), ['cached', 'cached', 'cached', 'failed', 'skipped']);
-    assert.match(failed.stages[3]!.reason!, /Gate not passed: accuracy = .* is not >= 0\.999/);
+    assert.match(failed.stages[3]!.reason!, /Gate not passed: accuracy = .* is not >= 1\.5/);
   });
 });

@@ -123,6 +123,17 @@ describe('trainer: models', function () {
     assert.equal(new Set([...a.test, ...a.train]).size, 100);
     assert.notDeepEqual(holdoutSplit(100, 0.2, 8).test, a.test);
   });
+  it('stratifies the split by label: every class keeps its share in the held-out rows', () => {
+    const { table } = penguins();
+    const species = table.values[table.columns.indexOf('species')]!;
+    const split = holdoutSplit(table.rowCount, 0.2, 7, species);
+    const count = (rows: ArrayLike<number>, k: string): number => Array.from(rows).filter((r) => species[r] === k).length;
+    for (const k of ['adelie', 'chinstrap', 'gentoo']) {
+      const all = count(Array.from({ length: table.rowCount }, (_, i) => i), k);
+      assert.equal(count(split.test, k), Math.round(all * 0.2), k);
+    }
+    assert.equal(split.test.length + split.train.length, table.rowCount);
+  });
 });
 
 describe('trainer: ONNX export', function () {

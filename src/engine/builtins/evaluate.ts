@@ -31,7 +31,8 @@ export const evaluateBuiltin: BuiltinImpl = {
     const table = readDataset(dataset.value, ctx.root);
     if (!table.ok) return table;
     const seed = w.value.seed ?? 0;
-    const rowsIndex = w.value.split !== undefined ? holdoutSplit(table.value.rowCount, w.value.split, seed).test : undefined;
+    const labelColumn = table.value.values[table.value.columns.indexOf(label)];
+    const rowsIndex = w.value.split !== undefined ? holdoutSplit(table.value.rowCount, w.value.split, seed, labelColumn).test : undefined;
     const holdout = model.training.holdout;
     if (w.value.dataset === model.training.dataset && (!holdout || rowsIndex === undefined || holdout.fraction !== w.value.split || holdout.seed !== seed)) {
       ctx.log(`warning: the evaluation rows (${rowsIndex === undefined ? 'all rows' : `split ${w.value.split}, seed ${seed}`}) are not the rows the model held out (${holdout ? `${holdout.fraction}, seed ${holdout.seed}` : 'none'}): they include training rows, so these metrics are optimistic.`);

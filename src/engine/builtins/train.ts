@@ -1,6 +1,7 @@
 // `sextant/train`: trains logistic regression or an MLP on a declared dataset with the built-in
 // trainer, logs the loss per epoch, and writes an ONNX model. 20% of the rows (by the seed) are held
-// out so that `sextant/evaluate` with `split: 0.2` and the same seed measures unseen rows.
+// out (stratified by label) so that `sextant/evaluate` with `split: 0.2` and the same seed measures
+// unseen rows.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fail, ok } from '../result';
@@ -34,7 +35,8 @@ export const trainBuiltin: BuiltinImpl = {
     const classes = labelClasses(table.value, label);
     if (!classes.ok) return classes;
     const seed = w.value.seed ?? 0;
-    const split = holdoutSplit(table.value.rowCount, TRAIN_HOLDOUT, seed);
+    const labelColumn = table.value.values[table.value.columns.indexOf(label)];
+    const split = holdoutSplit(table.value.rowCount, TRAIN_HOLDOUT, seed, labelColumn);
     const rows = labeledRows(table.value, features, label, classes.value, split.train);
     if (!rows.ok) return rows;
     ctx.log(`Training ${w.value.model} on ${rows.value.x.rows} of ${table.value.rowCount} rows of ${dataset.value.path} (${TRAIN_HOLDOUT * 100}% held out, seed ${seed}); features: ${features.join(', ')}; classes: ${classes.value.join(', ')}`);

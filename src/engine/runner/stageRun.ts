@@ -14,7 +14,7 @@ import type { Hasher } from './hash';
 import { recordOutputs } from './outputs';
 import type { StagePlan } from './plan';
 import { RUN_ID_PLACEHOLDER } from './plan';
-import { runProcess } from './process';
+import { formatMs, runProcess } from './process';
 import type { OutputRecord, StageState } from './state';
 import type { RunTracker } from './tracker';
 import type { RunnerEvent, StageResult } from './types';
@@ -134,6 +134,11 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
     error = outcome.error;
   } else {
     const builtin = plan.builtin!;
+    let timedOut = false;
+    const timer = plan.timeoutMs ? setTimeout(() => {
+      timedOut = true;
+      controller.abort();
+    }, plan.timeoutMs) : undefined;
     try {
       const r = await builtin.run({
         stage: plan.name,
@@ -148,10 +153,13 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
         upstreamMetrics: input.upstreamMetrics,
         ...(tracker.storePath ? { storePath: tracker.storePath } : {}),
       });
-      if (!r.ok) error = describeError(r.error);
+      if (timedOut) error = `Timed out after ${formatMs(plan.timeoutMs ?? 0)}.`;
+      else if (!r.ok) error = describeError(r.error);
       else if (controller.signal.aborted) error = 'Cancelled.';
     } catch (err) {
       error = `${plan.uses} crashed: ${(err as Error).stack ?? String(err)}`;
+    } finally {
+      if (timer) clearTimeout(timer);
     }
   }
   input.signal?.removeEventListener('abort', onAbort);
