@@ -6,6 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Tracker } from '../../src/engine/tracking/tracking';
+import { ProtocolIngestor } from '../../src/engine/tracking/protocolIngest';
 
 const PYTHON = '/usr/bin/python3';
 const HELPER_DIR = resolve(__dirname, '../../media/python');
@@ -108,6 +109,84 @@ function pythonWriter(storePath: string, runId: string, key: string, count: numb
 function steps(tracker: Tracker, runId: string, key: string): number[] {
   return (must(tracker.getRun(runId)).history[key] ?? []).map((p) => p.step);
 }
+
+function runPython(code: string, env: Record<string, string>, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((res) => {
+    const p = spawn(PYTHON, ['-c', `import sys\nsys.path.insert(0, ${JSON.stringify(HELPER_DIR)})\n${code}`], { env: { PATH: process.env.PATH ?? '', ...env }, ...(cwd ? { cwd } : {}) });
+    let stdout = '';
+    let stderr = '';
+    p.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    p.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    p.on('exit', (code) => res({ code, stdout, stderr }));
+  });
+}
+
+describe('sextant_log.py (the Python helper)', function () {
+  this.timeout(30_000);
+  const SCRIPT = [
+    'import sextant_log as sx',
+    'sx.log_params({"lr": 0.01, "layers": [64, 32], "big": "x" * (10 * 1024 * 1024), "": 1})',
+    'sx.log_metric("loss", 0.5)',
+    'sx.log_metric("loss", 0.25)',
+    'sx.log_metrics({"acc": float("nan"), "gain": float("inf"), "val loss": 1.5, "損失": 2.0, "bad": "high"}, step=7)',
+    'sx.set_tag("stage", "two words")',
+    'open("model.bin", "wb").write(b"weights")',
+    'sx.log_artifact("model.bin")',
+  ].join('\n');
+
+  it('with only SEXTANT_STORE: creates its own run, logs everything it can, reports the rest, finishes the run', async () => {
+    const { dir, storePath, tracker } = setup();
+    const out = await runPython(SCRIPT, { SEXTANT_STORE: storePath, SEXTANT_EXPERIMENT: 'scripts', SEXTANT_RUN_NAME: 'by-hand' }, dir);
+    assert.equal(out.code, 0, out.stderr);
+    assert.match(out.stderr, /param 'big' skipped: the param value is 10\.0 MiB; params are limited to 64 KiB/);
+    assert.match(out.stderr, /param '' skipped: a key cannot be empty/);
+    assert.match(out.stderr, /metric 'bad' skipped/);
+    const runs = must(tracker.listRuns({ experiment: 'scripts' }));
+    assert.equal(runs.length, 1);
+    const run = must(tracker.getRun(runs[0]!.id));
+    assert.equal(run.name, 'by-hand');
+    assert.equal(run.status, 'finished');
+    assert.equal(run.exitCode, 0);
+    assert.ok(run.pythonVersion);
+    assert.deepEqual(run.params, { layers: '[64, 32]', lr: '0.01' });
+    assert.deepEqual(run.history.loss!.map((p) => [p.step, p.value]), [[0, 0.5], [1, 0.25]]);
+    assert.ok(Number.isNaN(run.history.acc![0]!.value));
+    assert.equal(run.history.gain![0]!.value, Infinity);
+    assert.equal(run.history['val loss']![0]!.step, 7);
+    assert.equal(run.history['損失']![0]!.value, 2);
+    assert.deepEqual(run.tags, { stage: 'two words' });
+    assert.equal(run.artifacts[0]!.path, 'model.bin');
+    assert.equal(run.artifacts[0]!.size, 7);
+  });
+
+  it('a script that raises marks its own run failed', async () => {
+    const { storePath, tracker } = setup();
+    const out = await runPython('import sextant_log as sx\nsx.log_metric("loss", 1.0)\nraise SystemError("boom")', { SEXTANT_STORE: storePath });
+    assert.equal(out.code, 1);
+    const run = must(tracker.listRuns())[0]!;
+    assert.equal(run.status, 'failed');
+  });
+
+  it('without a store: prints protocol lines that the engine parser reads back', async () => {
+    const { tracker } = setup();
+    const out = await runPython(SCRIPT, {}, mkdtempSync(join(tmpdir(), 'sextant-py-')));
+    assert.equal(out.code, 0, out.stderr);
+    const { id } = must(tracker.startRun({ experiment: 'e' }));
+    const ingest = new ProtocolIngestor(tracker, id, { cwd: '/' });
+    ingest.write(out.stdout);
+    ingest.end();
+    must(tracker.flush());
+    assert.deepEqual(ingest.problems, []);
+    const run = must(tracker.getRun(id));
+    assert.deepEqual(run.params, { layers: '[64, 32]', lr: '0.01' });
+    assert.deepEqual(run.history.loss!.map((p) => p.value), [0.5, 0.25]);
+    assert.ok(Number.isNaN(run.history.acc![0]!.value));
+    assert.equal(run.history['val loss']![0]!.step, 7);
+    assert.equal(run.history['損失']![0]!.value, 2);
+    assert.deepEqual(run.tags, { stage: 'two words' });
+    assert.equal(run.artifacts[0]!.size, 7);
+  });
+});
 
 describe('tracking with real processes', function () {
   this.timeout(60_000);
