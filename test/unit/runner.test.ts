@@ -126,6 +126,14 @@ describe('runner: caching', () => {
     assert.equal(readFileSync(join(dir, 'n.txt'), 'utf8'), '2\n');
   });
 
+  it('counts resources.cpu against the limit: a stage that takes every core runs alone', async () => {
+    const stages = Object.fromEntries(['p1', 'p2'].map((n) => [n, { run: `date +%s%N > ${n}.start; sleep 0.3; date +%s%N > ${n}.end`, outs: [`${n}.start`, `${n}.end`], resources: { cpu: 2 } }]));
+    const dir = workspace({ stages });
+    await run(dir, { maxParallel: 2 });
+    const t = (f: string): number => Number(readFileSync(join(dir, f), 'utf8')) / 1e6;
+    assert.ok(t('p2.start') >= t('p1.end') || t('p1.start') >= t('p2.end'), 'one after the other');
+  });
+
   it('runs independent stages in parallel up to the limit', async () => {
     const stages = Object.fromEntries(['p1', 'p2'].map((n) => [n, { run: `date +%s%N > ${n}.start; sleep 0.4; date +%s%N > ${n}.end`, outs: [`${n}.start`, `${n}.end`] }]));
     const dir = workspace({ stages });

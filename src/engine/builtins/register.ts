@@ -2,12 +2,11 @@
 // (models, model_versions, model_aliases), linked to this stage's run, the file copied into the
 // artifact store by content, and the alias (if any) moved to the new version.
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { fail, ok, type Result } from '../result';
 import { openStore } from '../store/open';
 import { writeTx } from '../store/tx';
 import { storeBlob } from '../tracking/artifacts';
-import { workspaceLayout } from '../workspace/layout';
 import { parseWith } from './common';
 import type { BuiltinImpl } from './types';
 
@@ -27,7 +26,7 @@ export const registerBuiltin: BuiltinImpl = {
     if (!ctx.storePath) return fail({ code: 'registry-unavailable', file: ctx.pipelineFile, message: `Stage "${ctx.stage}": the model registry is not available: this run is not recorded in a store.`, fix: 'Run the pipeline with the workspace store (the default for `sextant run` and the VS Code task).' });
     const modelFile = resolve(ctx.root, w.value.model);
     if (!existsSync(modelFile)) return fail({ code: 'register-missing-model', file: modelFile, message: 'The model file does not exist.' });
-    const registered = registerModelVersion(ctx.storePath, { name: w.value.name, file: modelFile, runId: ctx.runId, ...(w.value.alias ? { alias: w.value.alias } : {}) });
+    const registered = registerModelVersion(ctx.storePath, { name: w.value.name, file: modelFile, runId: ctx.runId, artifactsDir: ctx.artifactsDir ?? join(dirname(ctx.storePath), 'artifacts'), ...(w.value.alias ? { alias: w.value.alias } : {}) });
     if (!registered.ok) return registered;
     const v = registered.value;
     ctx.log(`Registered ${v.name} version ${v.version} (sha256 ${v.sha256.slice(0, 12)}…)${v.alias ? `, alias "${v.alias}" → v${v.version}` : ''}`);
@@ -36,7 +35,7 @@ export const registerBuiltin: BuiltinImpl = {
   },
 };
 
-export function registerModelVersion(storePath: string, input: { name: string; file: string; runId: string; alias?: string; format?: string }): Result<RegisteredVersion> {
+export function registerModelVersion(storePath: string, input: { name: string; file: string; runId: string; artifactsDir: string; alias?: string; format?: string }): Result<RegisteredVersion> {
   const db = openStore(storePath, { create: false });
   if (!db.ok) return db;
   try {
@@ -44,8 +43,7 @@ export function registerModelVersion(storePath: string, input: { name: string; f
     if (!tables.has('models') || !tables.has('model_versions') || !tables.has('model_aliases')) {
       return fail({ code: 'registry-unavailable', file: storePath, message: 'The model registry is not available yet: this store has no model tables.', fix: 'Update Sextant so the store is migrated.' });
     }
-    const artifactsDir = workspaceLayout(resolve(storePath, '..', '..')).artifactsDir;
-    const blob = storeBlob(artifactsDir, input.file);
+    const blob = storeBlob(input.artifactsDir, input.file);
     const now = Date.now();
     const version = writeTx(db.value, () => {
       const d = db.value;

@@ -20,6 +20,8 @@ export interface BuiltinContext {
   upstreamMetrics: Record<string, number>;
   /** The workspace store's file, when runs are stored. */
   storePath?: string;
+  /** Where the store keeps artifacts by content. */
+  artifactsDir?: string;
 }
 
 export interface BuiltinImpl {

@@ -109,6 +109,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Result<P
   const maxParallel = Math.max(1, options.maxParallel ?? cpus().length);
   const results = new Map<string, StageResult>();
   const inflight = new Map<string, Promise<void>>();
+  let usedSlots = 0;
   let stopReason: string | undefined;
   let gpuReleased: () => void = () => undefined;
   let gpuWait = new Promise<void>((r) => (gpuReleased = r));
@@ -204,7 +205,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Result<P
         continue;
       }
       if (!needs.every((n) => results.has(n))) continue;
-      if (inflight.size >= maxParallel) break;
+      // A stage takes `resources.cpu` slots (1 by default); one that wants more than there are runs alone.
+      const slots = Math.min(maxParallel, Math.max(1, Math.ceil(plans.get(name)!.cpu ?? 1)));
+      if (usedSlots + slots > maxParallel) break;
       const plan = plans.get(name)!;
       const decision = allocator.acquire(name, plan.gpu);
       if (decision.kind === 'wait') {
@@ -227,9 +230,11 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Result<P
             gpuReleased();
           }
         });
+      usedSlots += slots;
       inflight.set(
         name,
         p.then(() => {
+          usedSlots -= slots;
           inflight.delete(name);
         }),
       );

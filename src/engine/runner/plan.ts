@@ -31,6 +31,8 @@ export interface StagePlan {
   params: Record<string, unknown>;
   timeoutMs?: number;
   gpu?: number | 'required';
+  /** CPU cores it uses (`resources.cpu`), for scheduling. */
+  cpu?: number;
 }
 
 /** The run id placeholder used while fingerprinting, so `${{ run.id }}` does not defeat caching. */
@@ -84,6 +86,7 @@ export function planStage(name: string, stage: Stage, pipeline: Pipeline, params
     metricsFiles: (stage.metrics ?? []).map((m) => resolve(root, m)),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
     ...(stage.resources?.gpu !== undefined ? { gpu: stage.resources.gpu } : {}),
+    ...(stage.resources?.cpu !== undefined ? { cpu: stage.resources.cpu } : {}),
   };
   if (stage.run) {
     const command = resolveIn(stage.run, 'run');

@@ -116,6 +116,7 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
       SEXTANT_PARENT_RUN_ID: input.pipelineRunId,
       SEXTANT_STAGE: plan.name,
       ...(tracker.storePath ? { SEXTANT_STORE: tracker.storePath } : {}),
+      ...(tracker.runEnv?.(runId) ?? {}),
       ...(devices !== null ? { CUDA_VISIBLE_DEVICES: devices.join(',') } : {}),
     };
     line('sextant', `$ ${withRunId(plan.command)}`);
@@ -152,6 +153,7 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
         metric,
         upstreamMetrics: input.upstreamMetrics,
         ...(tracker.storePath ? { storePath: tracker.storePath } : {}),
+        ...(tracker.artifactsDir ? { artifactsDir: tracker.artifactsDir } : {}),
       });
       if (timedOut) error = `Timed out after ${formatMs(plan.timeoutMs ?? 0)}.`;
       else if (!r.ok) error = describeError(r.error);

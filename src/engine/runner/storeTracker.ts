@@ -9,12 +9,14 @@ import { newRunId, type RunTracker, type StageRunInfo } from './tracker';
 
 export class StoreTracker implements RunTracker {
   readonly storePath: string;
+  readonly artifactsDir: string;
   private experiment = 'Default';
   constructor(
     private readonly tracker: Tracker,
     private readonly onWarning: (message: string) => void = () => undefined,
   ) {
     this.storePath = tracker.file;
+    this.artifactsDir = tracker.artifactsDir;
   }
 
   private check<T>(r: Result<T>, what: string): T | undefined {
@@ -63,6 +65,10 @@ export class StoreTracker implements RunTracker {
   finish(runId: string, outcome: { status: 'finished' | 'failed' | 'killed'; exitCode?: number | null; tags?: Record<string, string> }): void {
     if (outcome.tags) this.check(this.tracker.setTags(runId, outcome.tags), 'tag the run');
     this.check(this.tracker.finishRun(runId, outcome.status, outcome.exitCode ?? null), 'finish the run');
+  }
+
+  runEnv(runId: string): Record<string, string> {
+    return this.tracker.runEnv(runId);
   }
 
   flush(): void {

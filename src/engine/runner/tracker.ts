@@ -29,6 +29,10 @@ export interface RunTracker {
   flush?(): void;
   /** The store's file, for SEXTANT_STORE (undefined when runs are not stored). */
   readonly storePath?: string;
+  /** Where the store keeps artifacts by content. */
+  readonly artifactsDir?: string;
+  /** Environment a stage's process gets to log to its run (SEXTANT_RUN_ID, SEXTANT_STORE, …). */
+  runEnv?(runId: string): Record<string, string>;
 }
 
 export function newRunId(): string {
