@@ -2,6 +2,7 @@
 import { activationBench } from './activation.bench';
 import { storeBench } from './store.bench';
 import { runnerBench } from './runner.bench';
+import { lspBench } from './lsp.bench';
 import type { Bench } from './util';
 
-export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench];
+export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench];

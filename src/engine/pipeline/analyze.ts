@@ -81,7 +81,10 @@ const isPattern = (p: string): boolean => /[*?[\]{}]|\$\{\{/.test(p);
 
 export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Analysis {
   const findings: Finding[] = [];
-  const model: PipelineModel = { stages: new Map(), datasets: new Map(), params: { params: new Map(), known: true, inline: true, findings: [] }, refs: [], exprRefs: [], outputs: new Map() };
+  const topRefs: SymbolRef[] = [];
+  const topExprRefs: ExprRef[] = [];
+  const allStages: StageInfo[] = [];
+  const model = lazyModel(allStages, topRefs, topExprRefs);
   const text = parsed.text;
   if (parsed.refused) {
     findings.push({ start: 0, end: Math.min(text.length, Math.max(0, text.indexOf('\n')) || 1), code: parsed.refused.code as Finding['code'], message: parsed.refused.message });
@@ -172,7 +175,6 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     const s = span(stagesEntry.keyNode)!;
     findings.push({ start: stagesEntry.seg.base + s[0], end: stagesEntry.seg.base + s[1], code: 'no-stages', message: 'The pipeline has no stages yet: add one under `stages:`, e.g. `train: { run: python train.py }`.' });
   }
-  const allStages: StageInfo[] = [];
   for (const entry of parsed.stages) {
     const seg = entry.seg;
     const cacheKey = `${STAGE_CACHE}${entry.key}@${span(entry.keyNode)?.[0] ?? 0}`;
@@ -198,7 +200,7 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     const refs: ExprRef[] = [];
     scanExpressions(e.seg.text, e.value, local, refs);
     for (const f of local) findings.push(abs(e.seg, f));
-    for (const r of refs) model.exprRefs.push(shiftExpr(e.seg, r));
+    for (const r of refs) topExprRefs.push(shiftExpr(e.seg, r));
   }
 
   const stageNames = [...model.stages.keys()];
@@ -219,7 +221,7 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
   for (const s of allStages) {
     for (const o of s.facts.outs) {
       if (isPattern(o.name)) continue;
-      const key = normPath(o.name);
+      const key = (o as Ref & { norm?: string }).norm ??= normPath(o.name);
       const first = model.outputs.get(key);
       const r = shift(s.seg, o);
       if (first !== undefined && first !== s.name) {
@@ -239,7 +241,6 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     const f = s.facts;
     for (const n of f.needs) {
       const r = shift(s.seg, n);
-      model.refs.push({ kind: 'stage', name: n.name, start: r.start, end: r.end });
       if (!model.stages.has(n.name)) {
         const suggestion = nearest(n.name, stageNames.filter((x) => x !== s.name));
         findings.push({
@@ -253,10 +254,8 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     }
     for (const d of f.datasetRefs) {
       const r = shift(s.seg, d);
-      model.refs.push({ kind: 'dataset', name: d.name, start: r.start, end: r.end });
       unknownDataset(r);
     }
-    for (const e of f.exprRefs) model.exprRefs.push(shiftExpr(s.seg, e));
     if (f.gpu && f.builtin && !builtin(f.builtin)?.gpu) {
       findings.push({ start: s.seg.base + f.gpu.start, end: s.seg.base + f.gpu.end, code: 'gpu-unused', message: `${f.builtin} runs on CPU only, so this GPU would sit idle. Remove \`resources.gpu\`, or use \`run:\` with your own GPU code.` });
     }
@@ -275,33 +274,34 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
   }
 
   // expression references: params and datasets
-  for (const e of model.exprRefs) {
+  const checkExpr = (e: ExprRef, base: number): void => {
     const first = e.path[0];
+    if (!first) return;
     if (e.context === 'params') {
-      if (!first) continue;
-      model.refs.push({ kind: 'param', name: first.name, start: first.start, end: first.end });
-      if (!model.params.known) continue;
+      if (!model.params.known) return;
+      const def = model.params.params.get(first.name);
+      if (def && e.path.length === 1) return; // the common case: a defined top-level param
       const names = e.path.map((p) => p.name);
-      if (!paramValue(model.params, names).found) {
-        const missing = model.params.params.has(first.name) ? e.path[e.path.length - 1]! : first;
-        const suggestion = nearest(missing.name, model.params.params.keys());
-        findings.push({
-          start: missing.start,
-          end: missing.end,
-          code: 'unknown-param',
-          message: `Param "${names.join('.')}" is not defined.${suggestion ? ` Did you mean "${suggestion}"?` : ''} Add it under \`params:\`${model.params.file ? ` in ${model.params.file}` : ''}, e.g. \`${first.name}: <value>\`.`,
-          data: { name: first.name, ...(suggestion ? { replace: suggestion } : {}), canAdd: model.params.inline && !model.params.params.has(first.name) },
-        });
-      }
-    } else if (e.context === 'datasets' && first) {
-      model.refs.push({ kind: 'dataset', name: first.name, start: first.start, end: first.end });
-      unknownDataset({ name: first.name, start: first.start, end: first.end });
+      if (paramValue(model.params, names).found) return;
+      const missing = def ? e.path[e.path.length - 1]! : first;
+      const suggestion = nearest(missing.name, model.params.params.keys());
+      findings.push({
+        start: base + missing.start,
+        end: base + missing.end,
+        code: 'unknown-param',
+        message: `Param "${names.join('.')}" is not defined.${suggestion ? ` Did you mean "${suggestion}"?` : ''} Add it under \`params:\`${model.params.file ? ` in ${model.params.file}` : ''}, e.g. \`${first.name}: <value>\`.`,
+        data: { name: first.name, ...(suggestion ? { replace: suggestion } : {}), canAdd: model.params.inline && !def },
+      });
+    } else if (e.context === 'datasets') {
+      unknownDataset({ name: first.name, start: base + first.start, end: base + first.end });
       const field = e.path[1];
       if (field && !['path', 'label', 'format', 'description'].includes(field.name)) {
-        findings.push({ start: field.start, end: field.end, code: 'unknown-key', message: `Datasets have path, label, format and description, not "${field.name}".` });
+        findings.push({ start: base + field.start, end: base + field.end, code: 'unknown-key', message: `Datasets have path, label, format and description, not "${field.name}".` });
       }
     }
-  }
+  };
+  for (const e of topExprRefs) checkExpr(e, 0);
+  for (const st of allStages) for (const e of st.facts.exprRefs) checkExpr(e, st.seg.base);
 
   // cycles
   findings.push(...cycleFindings(allStages, model));
@@ -358,7 +358,7 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     const s = span(p.key);
     if (name === undefined || !s) continue;
     const r = { name, start: expectations!.seg.base + s[0], end: expectations!.seg.base + s[1] };
-    model.refs.push({ kind: 'dataset', ...r });
+    topRefs.push({ kind: 'dataset', ...r });
     unknownDataset(r);
   }
   const monitor = topByKey('monitor');
@@ -369,7 +369,7 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
       const s = span(v);
       if (name === undefined || !s) continue;
       const r = { name, start: monitor.seg.base + s[0], end: monitor.seg.base + s[1] };
-      model.refs.push({ kind: 'dataset', ...r });
+      topRefs.push({ kind: 'dataset', ...r });
       unknownDataset(r);
     }
     const run = pairOf(pairOf(monitor.value, 'on_drift')?.value, 'run')?.value;
@@ -377,7 +377,7 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     const s = span(run);
     if (name !== undefined && s) {
       const r = { start: monitor.seg.base + s[0], end: monitor.seg.base + s[1] };
-      model.refs.push({ kind: 'stage', name, ...r });
+      topRefs.push({ kind: 'stage', name, ...r });
       if (!model.stages.has(name)) {
         const suggestion = nearest(name, stageNames);
         findings.push({ ...r, code: 'unknown-stage', message: `Stage "${name}" is not defined.${suggestion ? ` Did you mean "${suggestion}"?` : ''}`, data: suggestion ? { replace: suggestion } : {} });
@@ -385,6 +385,40 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     }
   }
   return finish(parsed, model, findings);
+}
+
+/** The model, with `refs` and `exprRefs` built on first use (the diagnostics path does not need them). */
+function lazyModel(allStages: StageInfo[], topRefs: SymbolRef[], topExprRefs: ExprRef[]): PipelineModel {
+  let refs: SymbolRef[] | undefined;
+  let exprRefs: ExprRef[] | undefined;
+  const model = {
+    stages: new Map<string, StageInfo>(),
+    datasets: new Map<string, DatasetInfo>(),
+    params: { params: new Map(), known: true, inline: true, findings: [] } as ParamTable,
+    outputs: new Map<string, string>(),
+    get exprRefs(): ExprRef[] {
+      exprRefs ??= [...topExprRefs, ...allStages.flatMap((s) => s.facts.exprRefs.map((e) => shiftExpr(s.seg, e)))];
+      return exprRefs;
+    },
+    get refs(): SymbolRef[] {
+      if (refs) return refs;
+      const out: SymbolRef[] = [];
+      for (const s of allStages) {
+        for (const n of s.facts.needs) out.push({ kind: 'stage', name: n.name, start: s.seg.base + n.start, end: s.seg.base + n.end });
+        for (const d of s.facts.datasetRefs) out.push({ kind: 'dataset', name: d.name, start: s.seg.base + d.start, end: s.seg.base + d.end });
+      }
+      for (const e of model.exprRefs) {
+        const first = e.path[0];
+        if (!first) continue;
+        if (e.context === 'params') out.push({ kind: 'param', name: first.name, start: first.start, end: first.end });
+        else if (e.context === 'datasets') out.push({ kind: 'dataset', name: first.name, start: first.start, end: first.end });
+      }
+      out.push(...topRefs);
+      refs = out.sort((a, b) => a.start - b.start);
+      return refs;
+    },
+  };
+  return model;
 }
 
 function shiftExpr(seg: Segment, e: ExprRef): ExprRef {

@@ -1,0 +1,111 @@
+// didChange → publishDiagnostics latency on a 1,000-stage pipeline (~10k lines), over stdio, for our
+// server (all checks, no debounce) and for yaml-language-server 1.25 validating the same file against
+// our generated JSON Schema (it waits a fixed 200 ms before validating: reported with and without).
+// SEXTANT_BENCH_STAGES and SEXTANT_BENCH_EDITS make it smaller while developing.
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { LspClient } from '../test/support/lspClient';
+import { fmt, percentile, type Bench } from './util';
+
+const YLS_DELAY_MS = 200;
+
+export function bigPipeline(stages: number): string {
+  const lines = [
+    'version: 1',
+    'name: big',
+    'params:',
+    '  lr: 0.1',
+    '  epochs: 10',
+    '  seed: 7',
+    'datasets:',
+    '  train:',
+    '    path: data/train.csv',
+    '    label: y',
+    'stages:',
+  ];
+  for (let i = 0; i < stages; i++) {
+    lines.push(`  s${i}:`);
+    const needs = i === 0 ? [] : i > 5 ? [`s${i - 1}`, `s${i - 5}`] : [`s${i - 1}`];
+    if (needs.length) lines.push(`    needs: [${needs.join(', ')}]`);
+    if (i % 10 === 3) {
+      lines.push('    uses: sextant/train', '    with:', '      dataset: train', '      model: logistic-regression', '      lr: ${{ params.lr }}', `      out: models/m${i}.onnx`);
+    } else if (i % 10 === 4) {
+      lines.push('    uses: sextant/evaluate', '    with:', `      model: models/m${i - 1}.onnx`, '      dataset: train', '      seed: ${{ params.seed }}', '      split: 0.2');
+    } else {
+      lines.push(`    run: python step.py --lr \${{ params.lr }} --epochs \${{ params.epochs }} --i ${i}`, '    deps:', '      - step.py', '    outs:', `      - out/s${i}.csv`, '    resources: { cpu: 1 }');
+    }
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+interface Published {
+  uri: string;
+  version?: number;
+  diagnostics: unknown[];
+}
+
+/** Opens the file, then times `edits` sequential one-character edits until diagnostics come back. */
+async function measure(client: LspClient, uri: string, text: string, languageId: string, edits: number): Promise<{ samples: number[]; first: number; count: number }> {
+  const lines = text.split('\n');
+  const t0 = performance.now();
+  const opened = client.waitFor<Published>('textDocument/publishDiagnostics', (p) => p.uri === uri, 60_000);
+  client.notify('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
+  let count = (await opened).diagnostics.length;
+  const first = performance.now() - t0;
+  const samples: number[] = [];
+  const stageLines = lines.map((l, i) => (/--i \d+$/.test(l) ? i : -1)).filter((i) => i >= 0);
+  for (let k = 0; k < edits; k++) {
+    const line = stageLines[(k * 37) % stageLines.length]!;
+    const character = lines[line]!.length;
+    const version = k + 2;
+    const published = client.waitFor<Published>('textDocument/publishDiagnostics', (p) => p.uri === uri && (p.version === undefined || p.version === version), 60_000);
+    const start = performance.now();
+    client.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ range: { start: { line, character }, end: { line, character } }, text: '0' }] });
+    count = (await published).diagnostics.length;
+    samples.push(performance.now() - start);
+    lines[line] += '0';
+  }
+  return { samples, first, count };
+}
+
+export const lspBench: Bench = {
+  name: 'lsp',
+  async run(print) {
+    const stages = Number(process.env.SEXTANT_BENCH_STAGES ?? 1000);
+    const edits = Number(process.env.SEXTANT_BENCH_EDITS ?? 50);
+    const root = process.cwd();
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-bench-lsp-'));
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'data', 'train.csv'), 'x,y\n1,0\n');
+    writeFileSync(join(dir, 'step.py'), '');
+    const text = bigPipeline(stages);
+    const file = join(dir, 'big.sextant.yaml');
+    writeFileSync(file, text);
+    const uri = pathToFileURL(file).toString();
+    print(`pipeline: ${stages} stages, ${text.split('\n').length - 1} lines, ${(text.length / 1024).toFixed(0)} KiB; ${edits} edits, each awaited`);
+
+    const ours = LspClient.spawn(process.execPath, [resolve(root, 'dist/server.js'), '--stdio']);
+    await ours.initialize(pathToFileURL(dir).toString());
+    const o = await measure(ours, uri, text, 'sextant-pipeline', edits);
+    await ours.stop();
+    const op50 = percentile(o.samples, 50);
+    const op95 = percentile(o.samples, 95);
+    print(`sextant server:      open ${fmt(o.first)}; didChange→diagnostics p50 ${fmt(op50)}, p95 ${fmt(op95)}, max ${fmt(Math.max(...o.samples))} (${o.count} diagnostics; no debounce)`);
+
+    const yls = LspClient.spawn(process.execPath, [resolve(root, 'node_modules/yaml-language-server/bin/yaml-language-server'), '--stdio']);
+    const schemaUri = pathToFileURL(resolve(root, 'schemas/sextant-pipeline.schema.json')).toString();
+    const settings = { yaml: { validate: true, hover: false, completion: false, format: { enable: false }, schemas: { [schemaUri]: ['*.sextant.yaml', 'sextant.yaml'] }, schemaStore: { enable: false } } };
+    yls.configuration = settings.yaml;
+    await yls.initialize(pathToFileURL(dir).toString(), { workspace: { configuration: true, didChangeConfiguration: { dynamicRegistration: true } }, textDocument: { publishDiagnostics: {} } });
+    yls.notify('workspace/didChangeConfiguration', { settings });
+    const t = await measure(yls, uri, text, 'yaml', edits);
+    await yls.stop();
+    const tp50 = percentile(t.samples, 50);
+    const tp95 = percentile(t.samples, 95);
+    print(`yaml-language-server: open ${fmt(t.first)}; didChange→diagnostics p50 ${fmt(tp50)}, p95 ${fmt(tp95)} (${t.count} diagnostics; includes its fixed ${YLS_DELAY_MS} ms delay)`);
+    print(`yaml-language-server without the delay: p50 ${fmt(tp50 - YLS_DELAY_MS)}, p95 ${fmt(tp95 - YLS_DELAY_MS)}`);
+    print(`ratio ours/theirs p95: ${(op95 / tp95).toFixed(3)} with their delay, ${(op95 / Math.max(0.001, tp95 - YLS_DELAY_MS)).toFixed(3)} without (target ≤ 0.5; ours p95 target < 30 ms)`);
+  },
+};
