@@ -1,4 +1,5 @@
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -251,6 +252,27 @@ describe('runner: processes and faults', () => {
     const r = await run(dir);
     assert.deepEqual(statuses(r), { a: 'ran' });
     assert.ok(r.warnings.some((w) => /previous run \(deadbeefdeadbeef\) was interrupted during "a"/.test(w)));
+  });
+
+  it('when the runner process itself is killed (SIGKILL) mid-stage, the next run stops the orphaned stage and runs it again', async function () {
+    this.timeout(60_000);
+    const dir = workspace({ stages: { long: { run: 'echo $$ > stage.pid; sleep 60' } } });
+    const cli = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+    // The runner in this very process (no tsx wrapper process in between), as `node dist/cli.js` runs.
+    const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), cli, 'run', '--no-store'], { cwd: dir, stdio: 'ignore' });
+    const pidFile = join(dir, 'stage.pid');
+    for (let i = 0; i < 300 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 200));
+    const stagePid = Number(readFileSync(pidFile, 'utf8'));
+    assert.ok(alive(stagePid), 'the stage runs');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    assert.ok(alive(stagePid), 'the stage outlived its runner');
+    writeFileSync(join(dir, 'sextant.yaml'), stringify({ version: 1, stages: { long: { run: 'true' } } }));
+    const r = await run(dir);
+    assert.ok(!alive(stagePid), 'the orphaned stage was stopped');
+    assert.ok(r.warnings.some((w) => /was interrupted during "long"; stopped the processes left by long/.test(w)), r.warnings.join('\n'));
+    assert.deepEqual(statuses(r), { long: 'ran' });
   });
 
   it('fails a stage whose dependency is missing, naming it', async () => {
