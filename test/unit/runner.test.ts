@@ -8,7 +8,7 @@ import { runPipeline, type RunPipelineOptions } from '../../src/engine/runner/ex
 import { buildDag, selectStages } from '../../src/engine/runner/dag';
 import { MemoryTracker } from '../../src/engine/runner/tracker';
 import { loadState, saveState, statePath } from '../../src/engine/runner/state';
-import type { PipelineResult, RunnerEvent } from '../../src/engine/runner/types';
+import { RunnerEventSchema, type PipelineResult, type RunnerEvent } from '../../src/engine/runner/types';
 import type { Pipeline } from '../../src/engine/pipeline/schema';
 import type { Gpu } from '../../src/engine/gpu/nvidiaSmi';
 import { Tracker } from '../../src/engine/tracking/tracking';
@@ -359,6 +359,16 @@ describe('runner: the demo pipeline end to end', function () {
     const again = await run(dir, { tracker });
     assert.deepEqual(Object.values(statuses(again)), ['cached', 'cached', 'cached', 'cached', 'cached']);
     opened.value.close(true);
+  });
+
+  it('sextant run --events prints one schema-valid NDJSON event per line', async () => {
+    const dir = workspace({ stages: { a: { run: 'echo hi' }, b: { run: 'exit 2', needs: ['a'] } } });
+    const out: string[] = [];
+    const io = { out: (t: string) => out.push(t), err: () => undefined, json: () => undefined, isTty: false, cwd: dir, env: { ...process.env, SEXTANT_NO_SIGNAL_HANDLERS: '1' } };
+    assert.equal(await main(['run', '--events', '--no-store'], io), 1);
+    const events = out.map((l) => RunnerEventSchema.parse(JSON.parse(l)));
+    assert.deepEqual(events.map((e) => e.type), ['pipeline-start', 'stage-start', 'stage-log', 'stage-log', 'stage-end', 'stage-start', 'stage-log', 'stage-log', 'stage-end', 'pipeline-end']);
+    assert.deepEqual(events.filter((e) => e.type === 'stage-log').map((e) => (e as { line: string }).line), ['$ echo hi', 'hi', '$ exit 2', 'Exited with code 2.']);
   });
 
   it('sextant run --json prints per-stage results and exits 0; a failing gate exits 1', async () => {

@@ -1,5 +1,6 @@
 // `sextant/evaluate`: runs an ONNX model with onnxruntime-node on the held-out rows of a dataset and
-// logs accuracy, macro precision/recall/F1, log loss, ROC AUC and the confusion matrix. A model trained
+// logs accuracy, macro precision/recall/F1, log loss, ROC AUC, the confusion matrix, single-row latency
+// percentiles and batch throughput. A model trained
 // by `sextant/train` carries its features and classes in its metadata.
 import { resolve } from 'node:path';
 import { fail, ok } from '../result';
@@ -53,19 +54,33 @@ export const evaluateBuiltin: BuiltinImpl = {
     const ort = loadOnnxRuntime();
     if (!ort.ok) return ort;
     let proba: Float32Array;
-    const started = performance.now();
+    let inferenceMs: number;
+    const latencies: number[] = [];
     try {
       const session = await ort.value.InferenceSession.create(bytes);
+      const started = performance.now();
       const out = await session.run({ [ONNX_INPUT]: new ort.value.Tensor('float32', x, [keep.length, F]) });
+      inferenceMs = performance.now() - started;
       proba = out[ONNX_PROBABILITIES]!.data as Float32Array;
+      // Single-row latency, as a served model sees it: up to 200 requests over the evaluation rows.
+      for (let i = 0; i < Math.min(200, keep.length); i++) {
+        const t = performance.now();
+        await session.run({ [ONNX_INPUT]: new ort.value.Tensor('float32', x.subarray(i * F, (i + 1) * F), [1, F]) });
+        latencies.push(performance.now() - t);
+      }
     } catch (err) {
       return fail({ code: 'evaluate-onnx', file: modelFile, message: `onnxruntime could not run the model: ${(err as Error).message}` });
     }
-    const inferenceMs = performance.now() - started;
     const m = classificationMetrics(y, proba, model.classes.length);
     for (const key of ['accuracy', 'precision', 'recall', 'f1', 'log_loss', 'roc_auc'] as const) ctx.metric(key, m[key]);
     ctx.metric('rows', m.rows);
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
+    ctx.metric('latency_p50_ms', pct(50));
+    ctx.metric('latency_p95_ms', pct(95));
+    ctx.metric('throughput_rps', m.rows / (inferenceMs / 1000));
     ctx.log(`Evaluated ${w.value.model} on ${m.rows} rows of ${dataset.value.path}${skipped ? ` (${skipped} without a known label skipped)` : ''} with onnxruntime (CPU) in ${inferenceMs.toFixed(1)} ms`);
+    ctx.log(`single-row latency p50 ${pct(50).toFixed(3)} ms, p95 ${pct(95).toFixed(3)} ms (${latencies.length} requests); batch throughput ${Math.round(m.rows / (inferenceMs / 1000))} rows/s`);
     ctx.log(`accuracy ${m.accuracy.toFixed(4)}  precision ${m.precision.toFixed(4)}  recall ${m.recall.toFixed(4)}  f1 ${m.f1.toFixed(4)}  log_loss ${m.log_loss.toFixed(4)}  roc_auc ${m.roc_auc.toFixed(4)}`);
     const width = Math.max(8, ...model.classes.map((c) => c.length));
     ctx.log(`confusion matrix (rows: true ${label}, columns: predicted)`);
