@@ -48,3 +48,14 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   await page.screenshot({ path });
   return path;
 }
+
+/** The lines of the visible Output channel that contain `text` (the panel's filter box narrows them). */
+export async function outputLines(page: Page, text: string): Promise<string> {
+  const filter = page.locator('.part.panel .viewpane-filter input').first();
+  await filter.fill(text);
+  const lines = page.locator('.part.panel .view-lines');
+  await lines.filter({ hasText: text }).first().waitFor({ timeout: 20_000 });
+  const content = await lines.first().innerText();
+  await filter.fill('');
+  return content;
+}
