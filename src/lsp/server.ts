@@ -17,7 +17,8 @@ import {
   type InlayHintParams,
 } from 'vscode-languageserver/node';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Analysis } from '../engine/pipeline/analyze';
+import { withFindings, type Analysis } from '../engine/pipeline/analyze';
+import { liveFindings } from '../engine/pipeline/liveChecks';
 import type { PipelineDiagnostic } from '../engine/pipeline/diagnostics';
 import { paramValue } from '../engine/pipeline/params';
 import { codeActions } from './codeActions';
@@ -74,10 +75,29 @@ function flush(): void {
     try {
       const analysis = pipelines.analysis(doc);
       void connection.sendDiagnostics({ uri, version: doc.version, diagnostics: analysis.diagnostics.map(toLsp) });
+      void checkLive(uri, doc.version, analysis);
     } catch (err) {
       connection.console.error(`sextant: checking ${uri} failed: ${(err as Error).stack ?? String(err)}`);
       void connection.sendDiagnostics({ uri, version: doc.version, diagnostics: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Error, source: 'sextant', code: 'internal', message: `Sextant could not check this file: ${(err as Error).message}` }] });
     }
+  }
+}
+
+/** Checks against models and the store (src/engine/pipeline/liveChecks.ts), published as a second pass. */
+const liveShown = new Map<string, number>();
+async function checkLive(uri: string, version: number, analysis: Analysis): Promise<void> {
+  const relevant = [...analysis.model.stages.values()].some((s) => s.facts.builtin === 'sextant/evaluate' || s.facts.modelAliases.length > 0);
+  if (!relevant && !liveShown.get(uri)) return;
+  const host = pipelines.host(uri);
+  if (!host) return;
+  try {
+    const live = relevant ? await liveFindings(analysis, host) : [];
+    if (documents.get(uri)?.version !== version) return;
+    if (live.length === 0 && !liveShown.get(uri)) return;
+    liveShown.set(uri, live.length);
+    void connection.sendDiagnostics({ uri, version, diagnostics: withFindings(analysis, live).map(toLsp) });
+  } catch (err) {
+    connection.console.error(`sextant: live checks of ${uri} failed: ${(err as Error).stack ?? String(err)}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { analyzeText } from '../../engine/pipeline/analyze';
+import { analyzeText, withFindings } from '../../engine/pipeline/analyze';
+import { liveFindings } from '../../engine/pipeline/liveChecks';
 import type { LintReport } from '../../engine/pipeline/diagnostics';
 import { FsHost } from '../../engine/pipeline/host';
 import { UsageError } from '../args';
@@ -27,8 +28,10 @@ export const lintCommand: CliCommand = {
       io.err(`sextant lint: cannot read ${shown}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (run `sextant init` to create a pipeline, or give its path)' : (err as Error).message}`);
       return EXIT_FAILURE;
     }
-    const analysis = analyzeText(text, new FsHost(dirname(file)));
-    const diagnostics = analysis.diagnostics.map(({ range, severity, code, message }) => ({ range, severity, code, message }));
+    const host = new FsHost(dirname(file));
+    const analysis = analyzeText(text, host);
+    const all = withFindings(analysis, await liveFindings(analysis, host));
+    const diagnostics = all.map(({ range, severity, code, message }) => ({ range, severity, code, message }));
     const errors = diagnostics.filter((d) => d.severity === 'error').length;
     if (args.flags.json) {
       const report: LintReport = { file: shown, diagnostics };

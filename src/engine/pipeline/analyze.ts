@@ -497,6 +497,16 @@ function cycleFindings(stages: StageInfo[], model: PipelineModel): Finding[] {
 }
 
 function finish(parsed: ParsedPipeline, model: PipelineModel, findings: Finding[]): Analysis {
+  const { kept, diagnostics } = toDiagnostics(parsed, findings);
+  return { parsed, model, findings: kept, diagnostics };
+}
+
+/** The diagnostics of an analysis plus later findings (live checks), suppressions applied. */
+export function withFindings(analysis: Analysis, extra: Finding[]): PipelineDiagnostic[] {
+  return extra.length === 0 ? analysis.diagnostics : toDiagnostics(analysis.parsed, [...analysis.findings, ...extra]).diagnostics;
+}
+
+function toDiagnostics(parsed: ParsedPipeline, findings: Finding[]): { kept: Finding[]; diagnostics: PipelineDiagnostic[] } {
   const supp = suppressions(parsed.text, parsed.lines);
   findings.sort((a, b) => a.start - b.start || a.end - b.end);
   const diagnostics: PipelineDiagnostic[] = [];
@@ -512,7 +522,7 @@ function finish(parsed: ParsedPipeline, model: PipelineModel, findings: Finding[
     if (diagnostics.length >= MAX_DIAGNOSTICS) continue;
     diagnostics.push({ range, severity: severityOf(f), code: f.code, message: f.message, ...(f.data ? { data: f.data } : {}) });
   }
-  return { parsed, model, findings: kept, diagnostics };
+  return { kept, diagnostics };
 }
 
 /** Parses and analyses a text once (the CLI and tests; the server keeps a PipelineParser per document). */

@@ -71,6 +71,7 @@ export const CODES = {
   'gpu-unused': { severity: 'warning', summary: 'A GPU is requested for a built-in that cannot use one.' },
   'onnx-signature': { severity: 'error', summary: "An ONNX model's inputs do not match the dataset's feature columns." },
   'onnx-unreadable': { severity: 'warning', summary: 'An ONNX model that onnxruntime cannot open.' },
+  'unknown-model-alias': { severity: 'error', summary: 'A registered model `name@alias` that the workspace store does not have.' },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 
 export type DiagnosticCode = keyof typeof CODES;
