@@ -76,13 +76,13 @@ describe('trainer: CSV reader', () => {
 
 describe('trainer: models', function () {
   this.timeout(60_000);
-  it('logistic regression and the MLP learn the penguins (held-out accuracy ≥ 0.9)', () => {
+  it('logistic regression, the MLP and gradient-boosted trees learn the penguins (held-out accuracy ≥ 0.9)', () => {
     const { table, classes } = penguins();
     const split = holdoutSplit(table.rowCount, 0.2, 7);
     const train = labeledRows(table, FEATURES, 'species', classes, split.train);
     const test = labeledRows(table, FEATURES, 'species', classes, split.test);
     assert.ok(train.ok && test.ok);
-    for (const kind of ['logistic-regression', 'mlp'] as const) {
+    for (const kind of ['logistic-regression', 'mlp', 'gbt'] as const) {
       const fit = trainClassifier(train.value, { kind, label: 'species', seed: 7 });
       assert.ok(fit.ok, kind);
       const keep = Array.from(test.value.y.keys()).filter((i) => test.value.y[i]! >= 0);
@@ -101,6 +101,10 @@ describe('trainer: models', function () {
     assert.ok(a.ok && b.ok && c.ok);
     assert.deepEqual(a.value.model, b.value.model);
     assert.notDeepEqual(a.value.model.layers, c.value.model.layers);
+    const g1 = trainClassifier(rows, { kind: 'gbt', label: 'species', seed: 1, epochs: 10 });
+    const g2 = trainClassifier(rows, { kind: 'gbt', label: 'species', seed: 1, epochs: 10 });
+    assert.ok(g1.ok && g2.ok);
+    assert.deepEqual(g1.value.model, g2.value.model);
     const l1 = trainClassifier(rows, { kind: 'logistic-regression', label: 'species', seed: 1, epochs: 10 });
     const l2 = trainClassifier(rows, { kind: 'logistic-regression', label: 'species', seed: 1, epochs: 10 });
     assert.ok(l1.ok && l2.ok);
@@ -138,7 +142,7 @@ describe('trainer: models', function () {
 
 describe('trainer: ONNX export', function () {
   this.timeout(60_000);
-  for (const kind of ['logistic-regression', 'mlp'] as const) {
+  for (const kind of ['logistic-regression', 'mlp', 'gbt'] as const) {
     it(`${kind}: onnxruntime-node loads it and its probabilities match the TypeScript model`, async () => {
       const { rows, classes } = penguins();
       const fit = trainClassifier(rows, { kind, label: 'species', seed: 7, ...(kind === 'mlp' ? { hidden: [8, 6] } : {}) });
@@ -152,9 +156,9 @@ describe('trainer: ONNX export', function () {
       assert.deepEqual(labels, Array.from(pred, (k) => classes[k]));
     });
   }
-  it('imputes missing features the same way, and carries the model in its metadata', async () => {
+  for (const kind of ['logistic-regression', 'gbt'] as const) it(`${kind}: imputes missing features the same way, and carries the model in its metadata`, async () => {
     const { rows } = penguins();
-    const fit = trainClassifier(rows, { kind: 'logistic-regression', label: 'species', seed: 7, epochs: 5 });
+    const fit = trainClassifier(rows, { kind, label: 'species', seed: 7, epochs: 5 });
     assert.ok(fit.ok);
     const x = new Float64Array([NaN, 17, NaN, 4000, 45, NaN, 210, NaN]);
     const ts = predictProba(fit.value.model, { rows: 2, cols: 4, data: x });
@@ -167,11 +171,11 @@ describe('trainer: ONNX export', function () {
 
 describe('trainer: ONNX file checked by the onnx package (when /usr/bin/python3 has it)', function () {
   this.timeout(60_000);
-  it('passes onnx.checker.check_model with full shape inference', function () {
+  for (const kind of ['mlp', 'gbt'] as const) it(`${kind}: passes onnx.checker.check_model with full shape inference`, function () {
     const probe = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { encoding: 'utf8' });
     if (probe.error || probe.status !== 0) this.skip();
     const { rows } = penguins();
-    const fit = trainClassifier(rows, { kind: 'mlp', label: 'species', seed: 1, epochs: 2 });
+    const fit = trainClassifier(rows, { kind, label: 'species', seed: 1, epochs: 2 });
     assert.ok(fit.ok);
     const dir = mkdtempSync(join(tmpdir(), 'sextant-onnx-'));
     const file = join(dir, 'm.onnx');

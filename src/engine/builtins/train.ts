@@ -1,4 +1,4 @@
-// `sextant/train`: trains logistic regression or an MLP on a declared dataset with the built-in
+// `sextant/train`: trains logistic regression, an MLP or gradient-boosted trees on a declared dataset with the built-in
 // trainer, logs the loss per epoch, and writes an ONNX model. 20% of the rows (by the seed) are held
 // out (stratified by label) so that `sextant/evaluate` with `split: 0.2` and the same seed measures
 // unseen rows.
@@ -23,7 +23,6 @@ export const trainBuiltin: BuiltinImpl = {
   async run(ctx) {
     const w = parseWith('sextant/train', ctx.stage, ctx.with, ctx.pipelineFile);
     if (!w.ok) return w;
-    if (w.value.model === 'gbt') return fail({ code: 'train-gbt', file: ctx.pipelineFile, message: `Stage "${ctx.stage}": model "gbt" (gradient-boosted trees) is not implemented yet.`, fix: 'Use `logistic-regression` or `mlp`.' });
     const dataset = findDataset(ctx.pipeline, w.value.dataset, ctx.stage, ctx.pipelineFile);
     if (!dataset.ok) return dataset;
     const label = dataset.value.label;

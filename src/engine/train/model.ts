@@ -1,9 +1,11 @@
 // A fitted classifier: the standardisation, the dense layers and the classes, as one zod-typed value.
-// Logistic regression is one softmax layer; the MLP adds ReLU layers before it. The same shape is
-// exported to ONNX, so the TypeScript forward pass here and onnxruntime's must agree.
+// Logistic regression is one softmax layer; the MLP adds ReLU layers before it; gradient-boosted trees
+// use only the scaler's means (to impute) and their ensemble. The same shape is exported to ONNX, so
+// the TypeScript forward pass here and onnxruntime's must agree.
 import { z } from 'zod';
+import { EnsembleSchema, ensembleScores } from './gbt';
 
-export const MODEL_KINDS = ['logistic-regression', 'mlp'] as const;
+export const MODEL_KINDS = ['logistic-regression', 'mlp', 'gbt'] as const;
 export const ModelKindSchema = z.enum(MODEL_KINDS);
 export type ModelKind = z.infer<typeof ModelKindSchema>;
 
@@ -23,7 +25,10 @@ export const FittedModelSchema = z.object({
   label: z.string(),
   classes: z.array(z.string()).min(2),
   scaler: z.object({ mean: z.array(z.number()), scale: z.array(z.number()) }),
-  layers: z.array(LayerSchema).min(1),
+  /** Dense layers (logistic regression, MLP); empty for trees. */
+  layers: z.array(LayerSchema),
+  /** Gradient-boosted trees on the raw (imputed, unscaled) features. */
+  ensemble: EnsembleSchema.optional(),
   /** How it was trained: seed, rows, held-out split, hyperparameters, final loss. */
   training: z.object({
     seed: z.number(),
@@ -90,6 +95,14 @@ export function denseForward(input: Float64Array, rows: number, layer: { inputs:
 
 /** Class probabilities [rows × classes] for raw (unscaled) features; NaN features are imputed. */
 export function predictProba(model: FittedModel, x: Matrix): Float64Array {
+  if (model.ensemble) {
+    const data = Float64Array.from(x.data);
+    for (let i = 0; i < data.length; i++) if (Number.isNaN(data[i]!)) data[i] = model.scaler.mean[i % x.cols]!;
+    const K = model.classes.length;
+    const scores = ensembleScores(model.ensemble, data, x.rows, x.cols, K);
+    softmaxRows(scores, x.rows, K);
+    return scores;
+  }
   let h = Float64Array.from(x.data);
   standardise({ rows: x.rows, cols: x.cols, data: h }, model.scaler.mean, model.scaler.scale);
   for (const layer of model.layers) {
@@ -98,6 +111,16 @@ export function predictProba(model: FittedModel, x: Matrix): Float64Array {
     h = out;
   }
   return h;
+}
+
+export function softmaxRows(z: Float64Array, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    let max = -Infinity;
+    for (let j = 0; j < cols; j++) max = Math.max(max, z[r * cols + j]!);
+    let sum = 0;
+    for (let j = 0; j < cols; j++) sum += z[r * cols + j] = Math.exp(z[r * cols + j]! - max);
+    for (let j = 0; j < cols; j++) z[r * cols + j] = z[r * cols + j]! / sum;
+  }
 }
 
 export function argmaxRows(p: Float64Array, rows: number, cols: number): Int32Array {

@@ -2,6 +2,7 @@
 import { fail, ok, type Result } from '../result';
 import { dropIncomplete, type LabeledRows } from './dataset';
 import { fitDense } from './fit';
+import { fitGbt } from './gbt';
 import { standardise, type FittedModel, type ModelKind } from './model';
 import { fitScaler } from './scaler';
 
@@ -15,6 +16,8 @@ export interface TrainOptions {
   l2?: number;
   /** Hidden layer sizes of the MLP (default [16]). */
   hidden?: number[];
+  /** Tree depth for `gbt` (default 3). */
+  maxDepth?: number;
   holdout?: { fraction: number; seed: number } | null;
   dataset?: string;
   onEpoch?: (epoch: number, loss: number) => boolean | void;
@@ -23,6 +26,8 @@ export interface TrainOptions {
 export const TRAIN_DEFAULTS = {
   'logistic-regression': { epochs: 100, lr: 0.05, batchSize: 64, l2: 1e-4, hidden: [] as number[] },
   mlp: { epochs: 100, lr: 0.01, batchSize: 32, l2: 1e-4, hidden: [16] },
+  /** epochs = boosting rounds, lr = shrinkage, l2 = λ on leaf values; depth 3, 64 bins. */
+  gbt: { epochs: 100, lr: 0.1, batchSize: 0, l2: 1, hidden: [] as number[] },
 } as const;
 
 export function trainClassifier(data: LabeledRows, options: TrainOptions): Result<{ model: FittedModel; losses: number[] }> {
@@ -36,10 +41,25 @@ export function trainClassifier(data: LabeledRows, options: TrainOptions): Resul
   const batchSize = options.batchSize ?? defaults.batchSize;
   const l2 = options.l2 ?? defaults.l2;
   const hidden = options.kind === 'mlp' ? (options.hidden ?? [...defaults.hidden]) : [];
-  for (const [name, v] of [['epochs', epochs], ['lr', lr], ['batch_size', batchSize]] as const) {
+  for (const [name, v] of [['epochs', epochs], ['lr', lr], ['batch_size', options.kind === 'gbt' ? 1 : batchSize]] as const) {
     if (!(Number.isFinite(v) && v > 0)) return fail({ code: 'train-options', message: `${name} must be a positive number, not ${v}.` });
   }
   const scaler = fitScaler(rows.x);
+  if (options.kind === 'gbt') {
+    const gbt = fitGbt(rows.x, rows.y, rows.classes.length, { rounds: Math.round(epochs), lr, maxDepth: options.maxDepth ?? 3, lambda: l2, minRows: 2, maxBins: 64, onRound: options.onEpoch });
+    const finalLoss = gbt.losses.at(-1) ?? NaN;
+    const model: FittedModel = {
+      kind: 'gbt',
+      features: rows.features,
+      label: options.label,
+      classes: rows.classes,
+      scaler,
+      layers: [],
+      ensemble: gbt.ensemble,
+      training: { seed: options.seed, rows: rows.x.rows, droppedRows: dropped, holdout: options.holdout ?? null, epochs: Math.round(epochs), lr, batchSize: rows.x.rows, l2, finalLoss, ...(options.dataset ? { dataset: options.dataset } : {}) },
+    };
+    return ok({ model, losses: gbt.losses });
+  }
   const x = { ...rows.x, data: Float64Array.from(rows.x.data) };
   standardise(x, scaler.mean, scaler.scale);
   const fit = fitDense(x, rows.y, rows.classes.length, { hidden, epochs: Math.round(epochs), lr, batchSize: Math.round(batchSize), l2, seed: options.seed, onEpoch: options.onEpoch });
