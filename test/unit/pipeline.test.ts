@@ -7,6 +7,7 @@ import { PipelineParser } from '../../src/engine/pipeline/document';
 import { resolveString, resolveValue } from '../../src/engine/pipeline/expressions';
 import { FsHost, memoryHost } from '../../src/engine/pipeline/host';
 import { pipelineJsonSchemaText } from '../../src/engine/pipeline/jsonSchema';
+import { withReference } from '../../src/engine/pipeline/reference';
 import { parsePipelineText } from '../../src/engine/pipeline/read';
 
 const DIR = '/ws';
@@ -212,5 +213,9 @@ describe('pipeline expressions and built-ins (runner contract)', () => {
 describe('JSON Schema', () => {
   it('schemas/sextant-pipeline.schema.json is up to date (npx tsx scripts/gen-schema.ts)', () => {
     assert.equal(readFileSync('schemas/sextant-pipeline.schema.json', 'utf8'), pipelineJsonSchemaText());
+  });
+  it('the reference in docs/pipeline.md is up to date (npx tsx scripts/gen-schema.ts)', () => {
+    const doc = readFileSync('docs/pipeline.md', 'utf8');
+    assert.equal(doc, withReference(doc));
   });
 });

@@ -61,7 +61,7 @@ export const MonitorSchema = z
   .object({
     reference: z.string().describe('Dataset the model was trained on.'),
     current: z.string().describe('Dataset of recent production data.'),
-    on_drift: z.object({ run: Name.describe('Stage to run when drift is detected.') }).strict().optional(),
+    on_drift: z.object({ run: Name.describe('Stage to run when drift is detected.') }).strict().optional().describe('What to do when drift is detected.'),
   })
   .strict()
   .describe('Drift monitoring between a reference and a current dataset.');

@@ -118,14 +118,19 @@ export function typeName(s: Any): string {
         return `one of ${enumValues(a).join(', ')}`;
       case 'array': {
         const el = arrayElement(a);
-        return `a list of ${el ? typeName(el).replace(/^an? /, '') : 'values'}`;
+        const plural: Record<string, string> = { text: 'text', 'a number': 'numbers', 'a whole number': 'whole numbers', 'true or false': 'true/false' };
+        const parts = el ? typeName(el).split(', or ').map((p) => plural[p] ?? p.replace(/^an? /, '')) : ['values'];
+        return `a list of ${parts.length > 1 ? `${parts.slice(0, -1).join(', ')} or ${parts[parts.length - 1]}` : parts[0]}`;
       }
       case 'tuple':
         return `a list of ${(def(a).items as Any[]).length} values`;
       case 'object':
         return 'a mapping';
-      case 'record':
-        return 'a mapping of names to values';
+      case 'record': {
+        const v = recordValue(a);
+        const inner = v ? typeName(v) : 'values';
+        return `a mapping of names to ${inner === 'a mapping' ? 'mappings' : inner.startsWith('a list') ? 'lists' : inner === 'text' ? 'text' : 'values'}`;
+      }
       default:
         return t;
     }
