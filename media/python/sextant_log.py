@@ -40,7 +40,8 @@ __all__ = [
 
 MAX_KEY_LENGTH = 250
 MAX_VALUE_BYTES = 64 * 1024
-SCHEMA_VERSION = 2  # the store's PRAGMA user_version this helper writes for (or newer)
+SCHEMA_VERSION = 3  # the store's PRAGMA user_version this helper writes for (or newer)
+BUCKET_WIDTH = 8  # steps per metric_buckets row (METRIC_BUCKET_SHIFT = 3 in src/engine/store/schema.ts)
 _CONTROL = set(chr(c) for c in range(0x20)) | {"\x7f"}
 _MEDIA_TYPES = {".onnx": "application/onnx", ".pkl": "application/x-pickle", ".pt": "application/x-pytorch",
                 ".parquet": "application/vnd.apache.parquet", ".yaml": "application/yaml", ".yml": "application/yaml",
@@ -204,6 +205,14 @@ class _Store(object):
                     " max = max(coalesce(excluded.max, latest_metrics.max), coalesce(latest_metrics.max, excluded.max)),"
                     " count = latest_metrics.count + 1",
                     (self.run, kid, step, ts, finite, finite, finite))
+                c.execute(
+                    "INSERT INTO metric_buckets (run_id, key_id, bucket, count, step_sum, n, sum, min, max) VALUES (?, ?, ?, 1, ?, ?, ?, ?, ?)"
+                    " ON CONFLICT (run_id, key_id, bucket) DO UPDATE SET"
+                    " count = metric_buckets.count + 1, step_sum = metric_buckets.step_sum + excluded.step_sum,"
+                    " n = metric_buckets.n + excluded.n, sum = coalesce(metric_buckets.sum, 0) + coalesce(excluded.sum, 0),"
+                    " min = min(coalesce(excluded.min, metric_buckets.min), coalesce(metric_buckets.min, excluded.min)),"
+                    " max = max(coalesce(excluded.max, metric_buckets.max), coalesce(metric_buckets.max, excluded.max))",
+                    (self.run, kid, step // BUCKET_WIDTH, step, 0 if finite is None else 1, finite, finite, finite))
 
         self.tx(write)
         # Only now (committed) are the key ids known to exist.

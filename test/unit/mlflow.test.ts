@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { loadBetterSqlite3 } from '../../src/engine/native/load';
 import { importMlflow } from '../../src/engine/mlflow/importer';
 import { Tracker } from '../../src/engine/tracking/tracking';
+import { assertRollupsMatchPoints } from './trackingHelpers';
 
 const FIXTURES = resolve(__dirname, '../fixtures/mlflow');
 
@@ -20,7 +21,7 @@ function fresh(): Tracker {
 
 function counts(t: Tracker): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const table of ['experiments', 'experiment_tags', 'runs', 'params', 'tags', 'metrics', 'latest_metrics', 'metric_keys']) out[table] = t.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+  for (const table of ['experiments', 'experiment_tags', 'runs', 'params', 'tags', 'metrics', 'latest_metrics', 'metric_keys', 'metric_buckets']) out[table] = t.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
   out.latestCount = t.db.prepare('SELECT coalesce(sum(count), 0) FROM latest_metrics').pluck().get() as number;
   return out;
 }
@@ -94,6 +95,7 @@ describe('MLflow import: file store (mlruns/)', () => {
     assert.equal(before.runs, 3);
     assert.equal(before.metrics, 4 + 2 + 1 + 3);
     assert.equal(before.latestCount, before.metrics);
+    assertRollupsMatchPoints(t);
   });
 
   it('picks up a run added in MLflow since the last import', () => {
@@ -109,6 +111,7 @@ describe('MLflow import: file store (mlruns/)', () => {
     assert.equal(run.history.loss!.length, 5);
     assert.equal(run.metrics.loss!.last, 0.2);
     assert.equal(run.metrics.loss!.count, 5);
+    assertRollupsMatchPoints(t);
   });
 });
 

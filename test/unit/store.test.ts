@@ -4,9 +4,10 @@ import { mkdtempSync, readFileSync, writeFileSync, openSync, writeSync, closeSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStore, type Database } from '../../src/engine/store/open';
-import { MIGRATIONS, schemaVersion } from '../../src/engine/store/migrations';
+import { MIGRATIONS, migrate, schemaVersion } from '../../src/engine/store/migrations';
 import { loadBetterSqlite3 } from '../../src/engine/native/load';
 import { Tracker } from '../../src/engine/tracking/tracking';
+import { assertRollupsMatchPoints } from './trackingHelpers';
 
 const tmp = (): string => mkdtempSync(join(tmpdir(), 'sextant-store-'));
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -47,9 +48,27 @@ describe('store schema and migrations', () => {
     raw.pragma('user_version = 1');
     raw.close();
     const db = mustOpen(path, false);
-    assert.equal(schemaVersion(db), 2);
+    assert.equal(schemaVersion(db), MIGRATIONS.at(-1)!.version);
     assert.equal(db.prepare("SELECT value FROM meta WHERE key = 'hello'").pluck().get(), 'world');
     db.close();
+  });
+
+  it('migration 3 backfills the metric rollups of a version-2 store from its points', () => {
+    const path = join(tmp(), 'sextant.db');
+    const Driver = loadBetterSqlite3();
+    assert.ok(Driver.ok);
+    const raw = new Driver.value(path);
+    assert.ok(migrate(raw, path, MIGRATIONS.filter((m) => m.version <= 2)).ok);
+    raw.exec("INSERT INTO experiments (name, created_at) VALUES ('e', 0); INSERT INTO runs (uid, experiment_id, name, status, created_at) VALUES ('abcd', 1, 'r', 'finished', 0); INSERT INTO metric_keys (name) VALUES ('loss');");
+    const insert = raw.prepare('INSERT INTO metrics (run_id, key_id, step, ts, value) VALUES (1, 1, ?, 0, ?)');
+    for (let s = -20; s < 1000; s++) insert.run(s, s % 13 === 0 ? null : s / 7);
+    raw.close();
+    const t = Tracker.open({ storePath: path, artifactsDir: join(tmp(), 'a') });
+    assert.ok(t.ok);
+    assert.equal(schemaVersion(t.value.db), 3);
+    assert.equal(t.value.db.prepare('SELECT count(*) FROM metric_buckets').pluck().get(), Math.ceil(1020 / 8));
+    assertRollupsMatchPoints(t.value, { latest: false });
+    t.value.close(true);
   });
 
   it('refuses a store newer than this Sextant, naming the file', () => {

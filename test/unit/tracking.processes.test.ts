@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { ProtocolIngestor } from '../../src/engine/tracking/protocolIngest';
+import { assertRollupsMatchPoints } from './trackingHelpers';
 
 const PYTHON = '/usr/bin/python3';
 const HELPER_DIR = resolve(__dirname, '../../media/python');
@@ -231,6 +232,7 @@ describe('tracking with real processes', function () {
     assert.equal(must(tracker.getRun(id)).status, 'running');
     assert.deepEqual(must(tracker.reapDeadRuns()), [id]);
     assert.equal(must(tracker.getRun(id)).status, 'killed');
+    assertRollupsMatchPoints(tracker);
   });
 
   it('two Node writers, a Python writer and this process write at once: no lost point, no SQLITE_BUSY', async () => {
@@ -274,5 +276,6 @@ describe('tracking with real processes', function () {
     assert.equal(run.metrics['val/loss']!.count, P);
     assert.equal(Object.keys(must(tracker.getRun(a)).tags).length, tags);
     assert.ok(tags > 10 && reads > 10, `this process only wrote ${tags} times`);
+    assertRollupsMatchPoints(tracker);
   });
 });

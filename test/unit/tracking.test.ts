@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Tracker } from '../../src/engine/tracking/tracking';
+import { assertRollupsMatchPoints } from './trackingHelpers';
 import { parseProtocolLine } from '../../src/engine/tracking/protocol';
 import { ProtocolIngestor } from '../../src/engine/tracking/protocolIngest';
 import { readMetricsFile } from '../../src/engine/tracking/metricsFile';
@@ -158,28 +159,57 @@ describe('tracking API', () => {
     if (!missing.ok) assert.equal(missing.error.file, join(dir, 'nope.bin'));
   });
 
-  it('downsamples long curves in SQLite: bucket mean, min and max; short ones come back whole', () => {
+  it('downsamples long curves: bucket mean, min and max (from rollups or points); short ones come back whole', () => {
     const { tracker } = fresh();
     const long = must(tracker.startRun({ experiment: 'e' })).id;
+    const medium = must(tracker.startRun({ experiment: 'e' })).id;
     const short = must(tracker.startRun({ experiment: 'e' })).id;
-    must(tracker.logMetrics(long, Array.from({ length: 10_000 }, (_, s) => ({ key: 'loss', value: s % 10 === 0 ? 100 : s / 10_000, step: s }))));
+    const value = (s: number): number => (s % 10 === 0 ? 100 : s / 10_000);
+    must(tracker.logMetrics(long, Array.from({ length: 10_000 }, (_, s) => ({ key: 'loss', value: value(s), step: s }))));
+    must(tracker.logMetrics(medium, Array.from({ length: 500 }, (_, s) => ({ key: 'loss', value: value(s), step: s }))));
     must(tracker.logMetrics(short, Array.from({ length: 50 }, (_, s) => ({ key: 'loss', value: s, step: s }))));
     must(tracker.flush());
-    const series = must(tracker.readSeries({ runIds: [long, short], keys: ['loss', 'absent'], maxPoints: 100 }));
-    assert.equal(series.length, 2);
+    const series = must(tracker.readSeries({ runIds: [long, medium, short], keys: ['loss', 'absent'], maxPoints: 100 }));
+    assert.equal(series.length, 3);
+    const check = (points: { step: number; value: number; min: number; max: number }[], index: number, from: number, to: number): void => {
+      const steps = Array.from({ length: to - from }, (_, i) => from + i);
+      const p = points[index]!;
+      assert.equal(p.step, (from + to - 1) / 2);
+      assert.ok(Math.abs(p.value - steps.map(value).reduce((a, b) => a + b) / steps.length) < 1e-9);
+      assert.equal(p.min, Math.min(...steps.map(value)));
+      assert.equal(p.max, Math.max(...steps.map(value)));
+    };
+    // 10,000 steps into ≤ 100 points: from the 8-step rollups, 13 rollups (104 steps) per point.
     const l = series.find((s) => s.runId === long)!;
     assert.equal(l.downsampled, true);
     assert.equal(l.total, 10_000);
-    assert.equal(l.points.length, 100);
-    // bucket 0 holds steps 0..99: the spikes (100 every 10 steps) survive as max
-    assert.equal(l.points[0]!.max, 100);
-    assert.equal(l.points[0]!.min, 1 / 10_000);
-    assert.equal(l.points[0]!.step, 49.5);
-    const expectedMean = Array.from({ length: 100 }, (_, s) => (s % 10 === 0 ? 100 : s / 10_000)).reduce((a, b) => a + b) / 100;
-    assert.ok(Math.abs(l.points[0]!.value - expectedMean) < 1e-9);
+    assert.equal(l.points.length, Math.ceil(1250 / 13));
+    check(l.points, 0, 0, 104);
+    check(l.points, 50, 5200, 5304);
+    check(l.points, l.points.length - 1, 9984, 10_000);
+    // 500 steps into ≤ 100 points: 5 steps per point (narrower than a rollup), from the points.
+    const m = series.find((s) => s.runId === medium)!;
+    assert.equal(m.points.length, 100);
+    check(m.points, 0, 0, 5);
+    check(m.points, 99, 495, 500);
+    assert.equal(m.points[6]!.max, 100); // the spike at step 30 survives
+    assert.equal(m.points[7]!.max, 39 / 10_000);
     const s = series.find((x) => x.runId === short)!;
     assert.equal(s.downsampled, false);
     assert.deepEqual(s.points.map((p) => p.value), Array.from({ length: 50 }, (_, i) => i));
+  });
+
+  it('keeps the rollups equal to the points, whatever order and batches they came in', () => {
+    const { tracker } = fresh();
+    const a = must(tracker.startRun({ experiment: 'e' })).id;
+    const b = must(tracker.startRun({ experiment: 'e' })).id;
+    // interleaved keys and runs, out-of-order steps, NaN, negative steps, batch boundaries mid-bucket
+    for (let s = 0; s < 3000; s++) {
+      must(tracker.logMetrics(s % 2 ? a : b, [{ key: 'loss', value: s % 97 === 0 ? NaN : Math.sin(s), step: (s * 7919) % 3001 - 50 }, { key: 'acc', value: s, step: s }]));
+      if (s % 777 === 0) must(tracker.flush());
+    }
+    must(tracker.flush());
+    assertRollupsMatchPoints(tracker);
   });
 
   it('marks a running run whose process is gone as killed, leaves live ones alone', () => {

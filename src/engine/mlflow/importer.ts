@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { fail, ok, type Result } from '../result';
 import { storeError, writeTx } from '../store/tx';
-import { recomputeLatest } from '../tracking/latest';
+import { recomputeBuckets, recomputeLatest } from '../tracking/latest';
 import { getOrCreateExperiment, upsertKeyValues } from '../tracking/runs';
 import type { Tracker } from '../tracking/tracking';
 import { checkKey } from '../tracking/validate';
@@ -147,6 +147,7 @@ function writeRun(db: Tracker['db'], experimentId: number, run: MlflowRun, sourc
       report.metricPoints++;
     }
     recomputeLatest(db, id);
+    recomputeBuckets(db, id);
   });
   report.problems.push(...problems);
 }

@@ -2,7 +2,7 @@
 // Append new migrations; never edit one that has shipped.
 import type BetterSqlite3 from 'better-sqlite3';
 import { fail, ok, type Result } from '../result';
-import { TRACKING_SCHEMA_SQL } from './schema';
+import { METRIC_BUCKETS_SQL, TRACKING_SCHEMA_SQL } from './schema';
 
 export interface Migration {
   version: number;
@@ -20,6 +20,11 @@ export const MIGRATIONS: Migration[] = [
     version: 2,
     name: 'tracking: experiments, runs, params, metrics, tags, artifacts, datasets, models, links',
     sql: TRACKING_SCHEMA_SQL,
+  },
+  {
+    version: 3,
+    name: 'metric rollups per 8 steps, for charts',
+    sql: METRIC_BUCKETS_SQL,
   },
 ];
 

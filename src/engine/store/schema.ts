@@ -166,3 +166,28 @@ CREATE TABLE run_model_versions (
 );
 CREATE INDEX run_model_versions_by_version ON run_model_versions (model_version_id);
 `;
+
+/** Points per rollup bucket, as a shift: bucket = step >> METRIC_BUCKET_SHIFT (8 steps). */
+export const METRIC_BUCKET_SHIFT = 3;
+
+// Migration 3: per-8-step rollups of every metric, kept by the writers in the same transaction as the
+// points, so charts of long runs read one row per 8 points instead of every point (see
+// tracking/series.ts). `count`/`step_sum` cover all points, `n`/`sum`/`min`/`max` the non-NaN ones.
+// Backfilled from existing points.
+export const METRIC_BUCKETS_SQL = `
+CREATE TABLE metric_buckets (
+  run_id INTEGER NOT NULL,
+  key_id INTEGER NOT NULL,
+  bucket INTEGER NOT NULL,
+  count INTEGER NOT NULL,
+  step_sum INTEGER NOT NULL,
+  n INTEGER NOT NULL,
+  sum REAL,
+  min REAL,
+  max REAL,
+  PRIMARY KEY (run_id, key_id, bucket)
+) WITHOUT ROWID;
+INSERT INTO metric_buckets (run_id, key_id, bucket, count, step_sum, n, sum, min, max)
+  SELECT run_id, key_id, step >> ${METRIC_BUCKET_SHIFT}, count(*), sum(step), count(value), sum(value), min(value), max(value)
+  FROM metrics GROUP BY run_id, key_id, step >> ${METRIC_BUCKET_SHIFT};
+`;

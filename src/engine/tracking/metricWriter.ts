@@ -1,10 +1,15 @@
 // The batching writer behind logMetric(s): points are buffered in flat arrays and written in one
 // BEGIN IMMEDIATE transaction per batch (multi-row INSERTs), with one latest_metrics upsert per
-// (run, key) per batch. A batch is written when it reaches `batchSize` points, when `flushMs` has
+// (run, key) per batch and one metric_buckets upsert per (run, key, 8-step bucket). A batch is written when it reaches `batchSize` points, when `flushMs` has
 // passed since the first buffered point, or on flush()/close(). A point is durable once its batch
 // has committed: a process killed with SIGKILL loses only what was still buffered.
 import type { Statement } from 'better-sqlite3';
 import type { Database } from '../store/open';
+import { METRIC_BUCKET_SHIFT } from '../store/schema';
+
+const BUCKET_WIDTH = 2 ** METRIC_BUCKET_SHIFT;
+/** The rollup bucket of a step: floor(step / 8), as SQLite's step >> 3 computes it (JS >> is 32-bit only). */
+export const bucketOf = (step: number): number => Math.floor(step / BUCKET_WIDTH);
 import { writeTx } from '../store/tx';
 
 const ROWS_PER_INSERT = 100;
@@ -19,6 +24,16 @@ export interface MetricWriterOptions {
   onError?: (err: unknown) => void;
 }
 
+interface Bucket {
+  bucket: number;
+  count: number;
+  stepSum: number;
+  n: number;
+  sum: number;
+  min: number | null;
+  max: number | null;
+}
+
 interface Summary {
   runId: number;
   key: string;
@@ -28,6 +43,8 @@ interface Summary {
   min: number | null;
   max: number | null;
   count: number;
+  buckets: Map<number, Bucket>;
+  last: Bucket;
 }
 
 export class MetricWriter {
@@ -47,6 +64,7 @@ export class MetricWriter {
   private readonly insertMany: Statement;
   private readonly insertOne: Statement;
   private readonly upsertLatest: Statement;
+  private readonly upsertBucket: Statement;
   private readonly insertKey: Statement;
   private readonly selectKey: Statement;
   private readonly selectLastStep: Statement;
@@ -72,6 +90,15 @@ export class MetricWriter {
         min = min(coalesce(excluded.min, latest_metrics.min), coalesce(latest_metrics.min, excluded.min)),
         max = max(coalesce(excluded.max, latest_metrics.max), coalesce(latest_metrics.max, excluded.max)),
         count = latest_metrics.count + excluded.count`);
+    this.upsertBucket = db.prepare(`
+      INSERT INTO metric_buckets (run_id, key_id, bucket, count, step_sum, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (run_id, key_id, bucket) DO UPDATE SET
+        count = metric_buckets.count + excluded.count,
+        step_sum = metric_buckets.step_sum + excluded.step_sum,
+        n = metric_buckets.n + excluded.n,
+        sum = coalesce(metric_buckets.sum, 0) + coalesce(excluded.sum, 0),
+        min = min(coalesce(excluded.min, metric_buckets.min), coalesce(metric_buckets.min, excluded.min)),
+        max = max(coalesce(excluded.max, metric_buckets.max), coalesce(metric_buckets.max, excluded.max))`);
     this.insertKey = db.prepare('INSERT OR IGNORE INTO metric_keys (name) VALUES (?)');
     this.selectKey = db.prepare('SELECT id FROM metric_keys WHERE name = ?').pluck();
     this.selectLastStep = db.prepare('SELECT l.step FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = ? AND k.name = ?').pluck();
@@ -163,7 +190,9 @@ export class MetricWriter {
           this.insertOne.run(runIds[i]!, ids.get(keys[i]!)!, steps[i]!, stamps[i]!, v === v ? v : null);
         }
         for (const s of summaries) {
-          this.upsertLatest.run(s.runId, ids.get(s.key)!, s.step, s.ts, s.value === s.value ? s.value : null, s.min, s.max, s.count);
+          const keyId = ids.get(s.key)!;
+          this.upsertLatest.run(s.runId, keyId, s.step, s.ts, s.value === s.value ? s.value : null, s.min, s.max, s.count);
+          for (const b of s.buckets.values()) this.upsertBucket.run(s.runId, keyId, b.bucket, b.count, b.stepSum, b.n, b.n > 0 ? b.sum : null, b.min, b.max);
         }
       });
     } catch (err) {
@@ -203,32 +232,54 @@ export class MetricWriter {
   }
 }
 
+function newBucket(bucket: number): Bucket {
+  return { bucket, count: 0, stepSum: 0, n: 0, sum: 0, min: null, max: null };
+}
+
+/** One pass over the batch: per (run, key) the last point, min, max and count, and per 8-step bucket its rollup. */
 function summarize(runIds: number[], keys: string[], steps: number[], stamps: number[], values: number[]): Summary[] {
   const byPair = new Map<number, Map<string, Summary>>();
   const out: Summary[] = [];
+  let s: Summary | undefined;
   for (let i = 0; i < runIds.length; i++) {
     const runId = runIds[i]!;
     const key = keys[i]!;
-    let perRun = byPair.get(runId);
-    if (!perRun) byPair.set(runId, (perRun = new Map()));
+    const step = steps[i]!;
     const v = values[i]!;
     const finite = v === v ? v : null;
-    let s = perRun.get(key);
-    if (!s) {
-      s = { runId, key, step: steps[i]!, ts: stamps[i]!, value: v, min: finite, max: finite, count: 1 };
-      perRun.set(key, s);
-      out.push(s);
-      continue;
+    if (!s || s.runId !== runId || s.key !== key) {
+      let perRun = byPair.get(runId);
+      if (!perRun) byPair.set(runId, (perRun = new Map()));
+      s = perRun.get(key);
+      if (!s) {
+        const first = newBucket(bucketOf(step));
+        s = { runId, key, step, ts: stamps[i]!, value: v, min: null, max: null, count: 0, buckets: new Map([[first.bucket, first]]), last: first };
+        perRun.set(key, s);
+        out.push(s);
+      }
     }
     s.count++;
-    if (steps[i]! > s.step || (steps[i] === s.step && stamps[i]! >= s.ts)) {
-      s.step = steps[i]!;
+    if (step > s.step || (step === s.step && stamps[i]! >= s.ts)) {
+      s.step = step;
       s.ts = stamps[i]!;
       s.value = v;
     }
+    const bucket = bucketOf(step);
+    let b = s.last;
+    if (b.bucket !== bucket) {
+      b = s.buckets.get(bucket) ?? newBucket(bucket);
+      s.buckets.set(bucket, b);
+      s.last = b;
+    }
+    b.count++;
+    b.stepSum += step;
     if (finite !== null) {
       if (s.min === null || finite < s.min) s.min = finite;
       if (s.max === null || finite > s.max) s.max = finite;
+      b.n++;
+      b.sum += finite;
+      if (b.min === null || finite < b.min) b.min = finite;
+      if (b.max === null || finite > b.max) b.max = finite;
     }
   }
   return out;

@@ -183,10 +183,12 @@ export function purgeDeletedRuns(db: Database, before: number): number {
 export function deleteRunsNow(db: Database, runIds: number[]): void {
   const children = db.prepare('SELECT id FROM runs WHERE parent_id = ?').pluck();
   const delMetrics = db.prepare('DELETE FROM metrics WHERE run_id = ?');
+  const delBuckets = db.prepare('DELETE FROM metric_buckets WHERE run_id = ?');
   const delRun = db.prepare('DELETE FROM runs WHERE id = ?');
   const visit = (id: number): void => {
     for (const child of children.all(id) as number[]) visit(child);
     delMetrics.run(id);
+    delBuckets.run(id);
     delRun.run(id);
   };
   for (const id of runIds) visit(id);

@@ -1,7 +1,11 @@
-// Metric curves for charts, downsampled in SQLite (never shipping every point to JavaScript): a
-// series with more points than `maxPoints` is cut into equal step buckets, and each bucket gives its
+// Metric curves for charts, downsampled on the store side (never shipping every point to JavaScript):
+// a series with more points than `maxPoints` is cut into equal step buckets, and each bucket gives its
 // mean (the line), min and max (the band), so spikes stay visible. Fewer points come back as they are.
+// Buckets of 8 steps or more are merged from the 8-step rollups the writers keep (metric_buckets: one
+// row per 8 points read); narrower ones are computed from the points in SQLite, one index range scan
+// per bucket.
 import type { Database } from '../store/open';
+import { METRIC_BUCKET_SHIFT } from '../store/schema';
 import { fromSqlValue } from './queries';
 import type { Series } from './schemas';
 
@@ -39,6 +43,8 @@ export function readSeries(db: Database, request: SeriesRequest): Series[] {
        FROM b`,
     )
     .pluck();
+  const rollups = db.prepare('SELECT bucket, count, step_sum, n, sum, min, max FROM metric_buckets WHERE run_id = ? AND key_id = ? ORDER BY bucket').raw();
+  const rollupWidth = 2 ** METRIC_BUCKET_SHIFT;
   const out: Series[] = [];
   for (const [uid, runId] of runs) {
     for (const [key, keyId] of keyIds) {
@@ -51,6 +57,10 @@ export function readSeries(db: Database, request: SeriesRequest): Series[] {
       }
       const lo = extent.get(runId, keyId) as number;
       const width = Math.max(1, Math.ceil((s.step - lo + 1) / maxPoints));
+      if (width >= rollupWidth) {
+        out.push({ runId: uid, key, total: s.count, downsampled: true, points: mergeRollups(rollups.all(runId, keyId) as RollupRow[], lo, s.step, rollupWidth, maxPoints) });
+        continue;
+      }
       const rows = buckets.all({ run: runId, key: keyId, lo, width, buckets: Math.ceil((s.step - lo + 1) / width) }) as string[];
       const points: Series['points'] = [];
       for (const row of rows) {
@@ -69,4 +79,44 @@ export function readSeries(db: Database, request: SeriesRequest): Series[] {
     }
   }
   return out;
+}
+
+type RollupRow = [bucket: number, count: number, stepSum: number, n: number, sum: number | null, min: number | null, max: number | null];
+
+/** Merges consecutive 8-step rollups into at most maxPoints buckets (aligned on rollup boundaries). */
+function mergeRollups(rows: RollupRow[], lo: number, hi: number, rollupWidth: number, maxPoints: number): Series['points'] {
+  const first = Math.floor(lo / rollupWidth);
+  const per = Math.max(1, Math.ceil((Math.floor(hi / rollupWidth) - first + 1) / maxPoints));
+  const points: Series['points'] = [];
+  let group = -1;
+  let count = 0;
+  let stepSum = 0;
+  let n = 0;
+  let sum = 0;
+  let min = Infinity;
+  let max = -Infinity;
+  const emit = (): void => {
+    if (count === 0) return;
+    points.push({ step: stepSum / count, value: n > 0 ? sum / n : NaN, min: n > 0 ? min : NaN, max: n > 0 ? max : NaN });
+  };
+  for (const [bucket, c, ss, bn, bsum, bmin, bmax] of rows) {
+    const g = Math.floor((bucket - first) / per);
+    if (g !== group) {
+      emit();
+      group = g;
+      count = stepSum = n = sum = 0;
+      min = Infinity;
+      max = -Infinity;
+    }
+    count += c;
+    stepSum += ss;
+    if (bn > 0) {
+      n += bn;
+      sum += bsum ?? NaN;
+      if (bmin !== null && bmin < min) min = bmin;
+      if (bmax !== null && bmax > max) max = bmax;
+    }
+  }
+  emit();
+  return points;
 }
