@@ -102,6 +102,16 @@ describe('runner: caching', () => {
     assert.equal(readFileSync(join(dir, 'out.txt'), 'utf8'), 'HELLO\nHELLO\n');
   });
 
+  it('caches and restores a folder output', async () => {
+    const dir = workspace({ stages: { many: { run: 'mkdir -p out/sub && echo 1 > out/a.txt && echo 2 > out/sub/b.txt', outs: ['out'] } } });
+    assert.deepEqual(statuses(await run(dir)), { many: 'ran' });
+    rmSync(join(dir, 'out'), { recursive: true });
+    const again = await run(dir);
+    assert.deepEqual(statuses(again), { many: 'cached' });
+    assert.deepEqual(stage(again, 'many').restored, ['out']);
+    assert.equal(readFileSync(join(dir, 'out', 'sub', 'b.txt'), 'utf8'), '2\n');
+  });
+
   it('re-runs a stage whose output was edited by hand, and honours --force', async () => {
     const dir = workspace(chain, { 'in.txt': 'hello\n' });
     await run(dir);
@@ -159,6 +169,8 @@ describe('runner: processes and faults', () => {
     assert.equal(readFileSync(join(dir, 'env.txt'), 'utf8').trim(), `${g.run_id} g [0]`);
     assert.deepEqual(g.gpu, { devices: [0], peakUtilizationPercent: 87, peakMemoryMiB: 512 });
     assert.equal(g.metrics?.acc, 0.75);
+    assert.equal(g.metrics?.gpu_utilization_peak_percent, 87);
+    assert.equal(g.metrics?.gpu_memory_peak_mib, 512);
     const child = tracker.runs.get(g.run_id!)!;
     assert.equal(child.parent, r.run_id);
     assert.equal(child.status, 'finished');

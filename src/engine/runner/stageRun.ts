@@ -166,6 +166,8 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
   }
   input.signal?.removeEventListener('abort', onAbort);
   const peaks = sampler ? await sampler.stop() : undefined;
+  if (peaks?.peakUtilizationPercent != null) metric('gpu_utilization_peak_percent', peaks.peakUtilizationPercent);
+  if (peaks?.peakMemoryMiB != null) metric('gpu_memory_peak_mib', peaks.peakMemoryMiB);
 
   if (!error && plan.kind === 'run') {
     // Metrics the process wrote to the store itself (the Python helper), then its metrics files.
