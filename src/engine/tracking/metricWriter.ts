@@ -13,6 +13,7 @@ export const bucketOf = (step: number): number => Math.floor(step / BUCKET_WIDTH
 import { writeTx } from '../store/tx';
 
 const ROWS_PER_INSERT = 100;
+const BUCKETS_PER_UPSERT = 50;
 const COLUMNS = 5;
 
 export interface MetricWriterOptions {
@@ -65,6 +66,8 @@ export class MetricWriter {
   private readonly insertOne: Statement;
   private readonly upsertLatest: Statement;
   private readonly upsertBucket: Statement;
+  private readonly upsertBuckets: Statement;
+  private readonly bucketArgs = new Array<number | null>(BUCKETS_PER_UPSERT * 9);
   private readonly insertKey: Statement;
   private readonly selectKey: Statement;
   private readonly selectLastStep: Statement;
@@ -90,15 +93,17 @@ export class MetricWriter {
         min = min(coalesce(excluded.min, latest_metrics.min), coalesce(latest_metrics.min, excluded.min)),
         max = max(coalesce(excluded.max, latest_metrics.max), coalesce(latest_metrics.max, excluded.max)),
         count = latest_metrics.count + excluded.count`);
-    this.upsertBucket = db.prepare(`
-      INSERT INTO metric_buckets (run_id, key_id, bucket, count, step_sum, n, sum, min, max) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+    const bucketUpsert = (rows: number): string => `
+      INSERT INTO metric_buckets (run_id, key_id, bucket, count, step_sum, n, sum, min, max) VALUES ${Array(rows).fill('(?,?,?,?,?,?,?,?,?)').join(',')}
       ON CONFLICT (run_id, key_id, bucket) DO UPDATE SET
         count = metric_buckets.count + excluded.count,
         step_sum = metric_buckets.step_sum + excluded.step_sum,
         n = metric_buckets.n + excluded.n,
         sum = coalesce(metric_buckets.sum, 0) + coalesce(excluded.sum, 0),
         min = min(coalesce(excluded.min, metric_buckets.min), coalesce(metric_buckets.min, excluded.min)),
-        max = max(coalesce(excluded.max, metric_buckets.max), coalesce(metric_buckets.max, excluded.max))`);
+        max = max(coalesce(excluded.max, metric_buckets.max), coalesce(metric_buckets.max, excluded.max))`;
+    this.upsertBucket = db.prepare(bucketUpsert(1));
+    this.upsertBuckets = db.prepare(bucketUpsert(BUCKETS_PER_UPSERT));
     this.insertKey = db.prepare('INSERT OR IGNORE INTO metric_keys (name) VALUES (?)');
     this.selectKey = db.prepare('SELECT id FROM metric_keys WHERE name = ?').pluck();
     this.selectLastStep = db.prepare('SELECT l.step FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = ? AND k.name = ?').pluck();
@@ -189,11 +194,29 @@ export class MetricWriter {
           const v = values[i]!;
           this.insertOne.run(runIds[i]!, ids.get(keys[i]!)!, steps[i]!, stamps[i]!, v === v ? v : null);
         }
+        const bargs = this.bucketArgs;
+        let filled = 0;
         for (const s of summaries) {
           const keyId = ids.get(s.key)!;
           this.upsertLatest.run(s.runId, keyId, s.step, s.ts, s.value === s.value ? s.value : null, s.min, s.max, s.count);
-          for (const b of s.buckets.values()) this.upsertBucket.run(s.runId, keyId, b.bucket, b.count, b.stepSum, b.n, b.n > 0 ? b.sum : null, b.min, b.max);
+          for (const b of s.buckets.values()) {
+            const o = filled * 9;
+            bargs[o] = s.runId;
+            bargs[o + 1] = keyId;
+            bargs[o + 2] = b.bucket;
+            bargs[o + 3] = b.count;
+            bargs[o + 4] = b.stepSum;
+            bargs[o + 5] = b.n;
+            bargs[o + 6] = b.n > 0 ? b.sum : null;
+            bargs[o + 7] = b.min;
+            bargs[o + 8] = b.max;
+            if (++filled === BUCKETS_PER_UPSERT) {
+              this.upsertBuckets.run(bargs);
+              filled = 0;
+            }
+          }
         }
+        for (let k = 0; k < filled; k++) this.upsertBucket.run(bargs.slice(k * 9, k * 9 + 9));
       });
     } catch (err) {
       // Key ids found inside a transaction that rolled back may not exist: forget them.
