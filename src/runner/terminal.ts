@@ -3,16 +3,13 @@
 import * as vscode from 'vscode';
 import { join } from 'node:path';
 import type { Ctx } from '../ctx';
-import type { PipelineResult, RunnerEvent, StageResult } from '../engine/runner/types';
+import type { PipelineResult, RunnerEvent } from '../engine/runner/types';
+import { ANSI, formatDuration, renderEvent, renderProgress } from './render';
 import { startCliRun, type CliRun } from './cliProcess';
 import type { RunnerStatusBar } from './statusBar';
 
-const C = { reset: '\x1b[0m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m', bold: '\x1b[1m' };
-const MARK: Record<StageResult['status'], string> = { ran: `${C.green}✓`, cached: `${C.green}=`, failed: `${C.red}✗`, skipped: `${C.yellow}-` };
-
-function ms(n: number): string {
-  return n < 1000 ? `${Math.round(n)} ms` : n < 60_000 ? `${(n / 1000).toFixed(1)} s` : `${Math.floor(n / 60_000)} min ${Math.round((n % 60_000) / 1000)} s`;
-}
+const C = ANSI;
+const ms = formatDuration;
 
 export interface RunRequest {
   root: string;
@@ -32,7 +29,6 @@ export class RunnerTerminal implements vscode.Pseudoterminal {
   private readonly running = new Map<string, { started: number; devices?: number[] }>();
   private progressShown = false;
   private timer: NodeJS.Timeout | undefined;
-  private result: PipelineResult | undefined;
 
   constructor(
     private readonly ctx: Ctx,
@@ -57,9 +53,7 @@ export class RunnerTerminal implements vscode.Pseudoterminal {
 
   private drawProgress(): void {
     if (this.running.size === 0) return;
-    const now = performance.now();
-    const names = [...this.running.entries()].map(([n, r]) => `${n}${r.devices?.length ? ` (GPU ${r.devices.join(',')})` : ''} ${ms(now - r.started)}`).join(', ');
-    this.write(`\r\x1b[2K${C.cyan}▶ [${this.finished}/${this.total}]${C.reset} ${names}`);
+    this.write(`\r\x1b[2K${renderProgress(this.finished, this.total, this.running, performance.now())}`);
     this.progressShown = true;
   }
 
@@ -102,42 +96,22 @@ export class RunnerTerminal implements vscode.Pseudoterminal {
   }
 
   private onEvent(e: RunnerEvent): void {
-    switch (e.type) {
-      case 'pipeline-start':
-        this.total = e.stages.length;
-        this.line(`${C.dim}stages: ${e.stages.join(' → ')}${e.run_id ? ` (run ${e.run_id.slice(0, 8)})` : ''}`);
-        break;
-      case 'stage-start':
-        this.running.set(e.stage, { started: performance.now(), ...(e.devices ? { devices: e.devices } : {}) });
-        this.statusBar.running(e.stage, e.devices);
-        this.line(`${C.cyan}▶ ${e.stage}${e.devices?.length ? ` on GPU ${e.devices.join(',')}` : ''}`);
-        break;
-      case 'stage-log':
-        this.line(`${C.dim}${e.stage.padEnd(10)}│${C.reset} ${e.stream === 'stderr' ? C.yellow : e.stream === 'sextant' ? C.cyan : ''}${e.line}`);
-        break;
-      case 'warning':
-        this.line(`${C.yellow}! ${e.message}`);
-        break;
-      case 'stage-end': {
-        this.running.delete(e.result.name);
-        this.finished++;
-        const r = e.result;
-        const next = [...this.running.keys()][0];
-        if (next) this.statusBar.running(next, this.running.get(next)?.devices);
-        this.line(`${MARK[r.status]} ${r.name}${C.reset} ${r.status} ${C.dim}${ms(r.duration_ms)}${r.restored?.length ? ` (restored ${r.restored.join(', ')})` : ''}${C.reset}${r.reason ? `\n    ${C.red}${r.reason}` : ''}`);
-        break;
-      }
-      case 'pipeline-end':
-        this.result = e.result;
-        this.finishMessage(e.result);
-        break;
+    if (e.type === 'pipeline-start') this.total = e.stages.length;
+    if (e.type === 'stage-start') {
+      this.running.set(e.stage, { started: performance.now(), ...(e.devices ? { devices: e.devices } : {}) });
+      this.statusBar.running(e.stage, e.devices);
     }
+    if (e.type === 'stage-end') {
+      this.running.delete(e.result.name);
+      this.finished++;
+      const next = [...this.running.keys()][0];
+      if (next) this.statusBar.running(next, this.running.get(next)?.devices);
+    }
+    for (const line of renderEvent(e)) this.line(line);
+    if (e.type === 'pipeline-end') this.notify(e.result);
   }
 
-  private finishMessage(r: PipelineResult): void {
-    const counts = (['ran', 'cached', 'failed', 'skipped'] as const).map((s) => [s, r.stages.filter((x) => x.status === s).length] as const).filter(([, n]) => n > 0);
-    const tone = r.status === 'succeeded' ? C.green : r.status === 'cancelled' ? C.yellow : C.red;
-    this.line(`${tone}${C.bold}Pipeline ${r.status}${C.reset} in ${ms(r.duration_ms)}: ${counts.map(([s, n]) => `${n} ${s}`).join(', ')}`);
+  private notify(r: PipelineResult): void {
     const failed = r.stages.find((s) => s.status === 'failed');
     if (r.status === 'failed' && failed) {
       const log = failed.log ? join(this.request.root, failed.log) : undefined;
