@@ -373,6 +373,21 @@ describe('runner: the demo pipeline end to end', function () {
     opened.value.close(true);
   });
 
+  it('evaluate given a GPU tries the CUDA execution provider and says so when it falls back to CPU', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-demo-gpu-'));
+    cpSync(join(__dirname, '..', '..', 'media', 'demo'), dir, { recursive: true });
+    const yaml = readFileSync(join(dir, 'sextant.yaml'), 'utf8').replace('    uses: sextant/evaluate\n', '    uses: sextant/evaluate\n    resources: { gpu: 1 }\n');
+    writeFileSync(join(dir, 'sextant.yaml'), yaml);
+    const gpus: Gpu[] = [{ index: 0, uuid: 'g0', name: 'Test GPU', memoryTotalMiB: 1, memoryUsedMiB: 0, utilizationPercent: 0, driverVersion: '1' }];
+    const r = await run(dir, { gpus, stages: ['evaluate'], sampleGpus: async () => ({ ok: false }) });
+    const evaluate = stage(r, 'evaluate');
+    assert.equal(evaluate.status, 'ran', evaluate.reason);
+    assert.deepEqual(evaluate.gpu?.devices, [0]);
+    const log = readFileSync(join(dir, evaluate.log!), 'utf8');
+    assert.match(log, /with onnxruntime \((CPU|CUDA, GPU 0)\)/);
+    if (/\(CPU\)/.test(log)) assert.match(log, /CUDA execution provider is not available/);
+  });
+
   it('sextant run --events prints one schema-valid NDJSON event per line', async () => {
     const dir = workspace({ stages: { a: { run: 'echo hi' }, b: { run: 'exit 2', needs: ['a'] } } });
     const out: string[] = [];

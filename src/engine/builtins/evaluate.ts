@@ -56,8 +56,19 @@ export const evaluateBuiltin: BuiltinImpl = {
     let proba: Float32Array;
     let inferenceMs: number;
     const latencies: number[] = [];
+    let provider = 'CPU';
     try {
-      const session = await ort.value.InferenceSession.create(bytes);
+      let session: Awaited<ReturnType<typeof ort.value.InferenceSession.create>> | undefined;
+      if (ctx.devices?.length) {
+        // The CUDA execution provider when the stage was given a GPU and onnxruntime has it; else CPU.
+        try {
+          session = await ort.value.InferenceSession.create(bytes, { executionProviders: [{ name: 'cuda', deviceId: ctx.devices[0]! }] });
+          provider = `CUDA, GPU ${ctx.devices[0]}`;
+        } catch (err) {
+          ctx.log(`warning: the CUDA execution provider is not available (${(err as Error).message.split('\n')[0]}): evaluating on CPU.`);
+        }
+      }
+      session ??= await ort.value.InferenceSession.create(bytes);
       const started = performance.now();
       const out = await session.run({ [ONNX_INPUT]: new ort.value.Tensor('float32', x, [keep.length, F]) });
       inferenceMs = performance.now() - started;
@@ -79,7 +90,7 @@ export const evaluateBuiltin: BuiltinImpl = {
     ctx.metric('latency_p50_ms', pct(50));
     ctx.metric('latency_p95_ms', pct(95));
     ctx.metric('throughput_rps', m.rows / (inferenceMs / 1000));
-    ctx.log(`Evaluated ${w.value.model} on ${m.rows} rows of ${dataset.value.path}${skipped ? ` (${skipped} without a known label skipped)` : ''} with onnxruntime (CPU) in ${inferenceMs.toFixed(1)} ms`);
+    ctx.log(`Evaluated ${w.value.model} on ${m.rows} rows of ${dataset.value.path}${skipped ? ` (${skipped} without a known label skipped)` : ''} with onnxruntime (${provider}) in ${inferenceMs.toFixed(1)} ms`);
     ctx.log(`single-row latency p50 ${pct(50).toFixed(3)} ms, p95 ${pct(95).toFixed(3)} ms (${latencies.length} requests); batch throughput ${Math.round(m.rows / (inferenceMs / 1000))} rows/s`);
     ctx.log(`accuracy ${m.accuracy.toFixed(4)}  precision ${m.precision.toFixed(4)}  recall ${m.recall.toFixed(4)}  f1 ${m.f1.toFixed(4)}  log_loss ${m.log_loss.toFixed(4)}  roc_auc ${m.roc_auc.toFixed(4)}`);
     const width = Math.max(8, ...model.classes.map((c) => c.length));

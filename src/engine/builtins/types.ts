@@ -22,6 +22,8 @@ export interface BuiltinContext {
   storePath?: string;
   /** Where the store keeps artifacts by content. */
   artifactsDir?: string;
+  /** GPUs the runner gave this stage (`resources.gpu`); empty or absent: CPU. */
+  devices?: number[];
 }
 
 export interface BuiltinImpl {

@@ -154,6 +154,7 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
         upstreamMetrics: input.upstreamMetrics,
         ...(tracker.storePath ? { storePath: tracker.storePath } : {}),
         ...(tracker.artifactsDir ? { artifactsDir: tracker.artifactsDir } : {}),
+        ...(devices && devices.length > 0 ? { devices } : {}),
       });
       if (timedOut) error = `Timed out after ${formatMs(plan.timeoutMs ?? 0)}.`;
       else if (!r.ok) error = describeError(r.error);
@@ -193,7 +194,8 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
   await new Promise<void>((r) => log.end(r));
   tracker.logArtifact?.(runId, logPath, `${plan.name}.log`);
   const status = error ? (input.signal?.aborted ? 'killed' : 'failed') : 'finished';
-  tracker.finish(runId, { status, exitCode, durationMs: duration, tags: { stage: plan.name, ...(gpuLabel ? { gpu: gpuLabel } : {}) } });
+  const resources = Object.fromEntries(Object.entries({ 'resources.gpu': plan.gpu, 'resources.cpu': plan.cpu, 'resources.timeout_ms': plan.timeoutMs }).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  tracker.finish(runId, { status, exitCode, durationMs: duration, tags: { stage: plan.name, ...(gpuLabel ? { gpu: gpuLabel } : {}), ...resources } });
   const gpu = devices !== null ? { gpu: { devices, peakUtilizationPercent: peaks?.peakUtilizationPercent ?? null, peakMemoryMiB: peaks?.peakMemoryMiB ?? null } } : {};
   const result: StageResult = {
     name: plan.name,
