@@ -66,7 +66,6 @@ export interface Analysis {
 
 const TopSchema = PipelineSchema.extend({ stages: z.record(z.string(), z.unknown()).describe(PipelineSchema.shape.stages.description ?? '') });
 
-const STAGE_CACHE = 'stage:';
 
 function abs(seg: Segment, f: LocalFinding): Finding {
   return { ...f, start: seg.base + f.start, end: seg.base + f.end };
@@ -138,7 +137,9 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
         data: suggestion ? { replace: suggestion } : {},
       });
     } else if (e.key !== 'stages' || !(e.js === null || (typeof e.js === 'object' && !Array.isArray(e.js)))) {
-      for (const f of structuralFindings(field, e.js, e.value, ks, e.key)) findings.push(abs(e.seg, f));
+      const cached = e as Entry & { structure?: LocalFinding[] };
+      cached.structure ??= structuralFindings(field, e.js, e.value, ks, e.key);
+      for (const f of cached.structure) findings.push(abs(e.seg, f));
     }
   }
   for (const [key, field] of Object.entries(shape)) {
@@ -177,13 +178,14 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
   }
   for (const entry of parsed.stages) {
     const seg = entry.seg;
-    const cacheKey = `${STAGE_CACHE}${entry.key}@${span(entry.keyNode)?.[0] ?? 0}`;
-    let facts = seg.cache.get(cacheKey) as StageFacts | undefined;
-    if (!facts) {
-      facts = stageFacts(entry, seg.text);
-      seg.cache.set(cacheKey, facts);
+    // entries live as long as their segment, so the stage's facts and info are kept on them
+    const cached = entry as Entry & { info?: StageInfo };
+    let info = cached.info;
+    if (!info) {
+      info = { name: entry.key, entry, seg, facts: stageFacts(entry, seg.text) };
+      cached.info = info;
     }
-    const info: StageInfo = { name: entry.key, entry, seg, facts };
+    const facts = info.facts;
     allStages.push(info);
     for (const f of facts.findings) findings.push(abs(seg, f));
     if (model.stages.has(entry.key)) {
@@ -196,9 +198,12 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
   // expressions outside stages (monitor, datasets, …)
   for (const e of parsed.top) {
     if (e.key === 'stages' || e.key === 'params') continue;
-    const local: LocalFinding[] = [];
-    const refs: ExprRef[] = [];
-    scanExpressions(e.seg.text, e.value, local, refs);
+    const cached = e as Entry & { expressions?: { local: LocalFinding[]; refs: ExprRef[] } };
+    if (!cached.expressions) {
+      cached.expressions = { local: [], refs: [] };
+      scanExpressions(e.seg.text, e.value, cached.expressions.local, cached.expressions.refs);
+    }
+    const { local, refs } = cached.expressions;
     for (const f of local) findings.push(abs(e.seg, f));
     for (const r of refs) topExprRefs.push(shiftExpr(e.seg, r));
   }
@@ -230,9 +235,15 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     }
   }
 
+  const resolved = new Map<string, string>();
   const fileExists = (p: string): boolean | undefined => {
     if (!host.dir || isPattern(p)) return undefined;
-    return host.exists(isAbsolute(p) ? p : join(host.dir, p));
+    let path = resolved.get(p);
+    if (path === undefined) {
+      path = isAbsolute(p) ? p : join(host.dir, p);
+      resolved.set(p, path);
+    }
+    return host.exists(path);
   };
   const produced = (p: string): boolean => model.outputs.has(normPath(p)) || [...model.outputs.keys()].some((o) => normPath(p).startsWith(`${o}/`));
 
