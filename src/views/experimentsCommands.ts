@@ -63,6 +63,13 @@ export function experimentsCommands(ctx: Ctx): Record<string, Handler> {
       await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: true });
     },
 
+    'sextant.experiments.compare': async (node?: ExperimentNode, nodes?: ExperimentNode[]) => {
+      const runs = selectedRuns(state, node, nodes);
+      if (runs.length < 2) return void vscode.window.showInformationMessage('Select two or more runs (Ctrl/Cmd-click) to compare them.');
+      const uri = vscode.Uri.from({ scheme: RUN_SCHEME, path: `/compare/${runs.slice(0, 20).map((r) => r.id).join(',')}.md` });
+      await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, async () => vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true }));
+    },
+
     'sextant.experiments.renameRun': async (node?: ExperimentNode, nodes?: ExperimentNode[]) => {
       const run = selectedRuns(state, node, nodes)[0];
       if (!run) return none();

@@ -217,11 +217,24 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
 
 /** Read-only documents `sextant-run:/<id>.md` with a run's details (the view's click target). */
 class RunDocuments implements vscode.TextDocumentContentProvider {
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
   constructor(private readonly state: ExperimentsState) {}
+
+  /** Re-renders the open run documents (their runs may have logged more). */
+  refreshOpen(): void {
+    for (const doc of vscode.workspace.textDocuments) if (doc.uri.scheme === RUN_SCHEME) this.changed.fire(doc.uri);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const id = basename(uri.path).replace(/\.md$/, '');
     const got = await this.state.tracker();
     if (got.kind !== 'ok') return `# Run ${id}\n\nThe store is not available.`;
+    if (uri.path.startsWith('/compare/')) return compareDocument(got.tracker.listRuns({ ids: id.split(',') }), id.split(','));
     const run = got.tracker.getRun(id);
     if (!run.ok) return `# Run ${id}\n\n${run.error.message}`;
     const r = run.value;
@@ -241,6 +254,42 @@ class RunDocuments implements vscode.TextDocumentContentProvider {
     table('Artifacts', '| path | size | type | sha256 |', r.artifacts.map((a) => [a.path, String(a.size), a.mediaType, `\`${a.sha256.slice(0, 12)}\``]));
     return `${lines.join('\n')}\n`;
   }
+}
+
+const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 120);
+
+/** A side-by-side table of runs: params that differ first (in bold), then last metric values (best in bold). */
+function compareDocument(result: ReturnType<import('../engine/tracking/tracking').Tracker['listRuns']>, order: string[]): string {
+  if (!result.ok) return `# Compare runs\n\n${result.error.message}`;
+  const runs = order.map((id) => result.value.find((r) => r.id === id)).filter((r): r is Run => Boolean(r));
+  if (runs.length === 0) return '# Compare runs\n\nNone of these runs is in the store any more.';
+  const head = `| | ${runs.map((r) => `${cell(r.name)} \`${r.id.slice(0, 8)}\``).join(' | ')} |`;
+  const rule = `|---|${runs.map(() => '---').join('|')}|`;
+  const lines = ['# Compare runs', '', head, rule, `| status | ${runs.map((r) => r.status).join(' | ')} |`, `| experiment | ${runs.map((r) => cell(r.experiment)).join(' | ')} |`];
+  lines.push(`| duration | ${runs.map((r) => (r.startedAt !== null ? formatDuration((r.endedAt ?? Date.now()) - r.startedAt) : '')).join(' | ')} |`);
+  lines.push(`| commit | ${runs.map((r) => (r.gitCommit ? `\`${r.gitCommit.slice(0, 8)}\`${r.gitDirty ? ' (dirty)' : ''}` : '')).join(' | ')} |`);
+  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
+  const differs = (k: string): boolean => new Set(runs.map((r) => r.params[k] ?? '∅')).size > 1;
+  const ordered = [...paramKeys.filter(differs), ...paramKeys.filter((k) => !differs(k))];
+  if (ordered.length) {
+    lines.push('', '## Params', '', `Params that differ come first, in bold.`, '', head, rule);
+    for (const k of ordered) {
+      const d = differs(k);
+      lines.push(`| ${d ? `**${cell(k)}**` : cell(k)} | ${runs.map((r) => (r.params[k] === undefined ? '–' : d ? `**${cell(r.params[k]!)}**` : cell(r.params[k]!))).join(' | ')} |`);
+    }
+  }
+  const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))];
+  if (metricKeys.length) {
+    lines.push('', '## Metrics (last value; lowest and highest in bold)', '', head, rule);
+    for (const k of metricKeys) {
+      const values = runs.map((r) => r.metrics[k]?.last);
+      const finite = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
+      const lo = Math.min(...finite);
+      const hi = Math.max(...finite);
+      lines.push(`| ${cell(k)} | ${values.map((v) => (v === undefined ? '–' : finite.length > 1 && (v === lo || v === hi) ? `**${formatValue(v)}**` : formatValue(v))).join(' | ')} |`);
+    }
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 /** Calls fn at most once per `ms`, trailing, and only while `active()`; otherwise once it becomes active. */
@@ -272,9 +321,17 @@ export function registerExperimentsView(ctx: Ctx): void {
   const tree = new ExperimentsTree(ctx, state);
   const view = vscode.window.createTreeView(EXPERIMENTS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   state.view = view;
-  const refresh = throttle(() => tree.refresh(), REFRESH_MS, () => view.visible);
-  ctx.push(view, refresh, state.onDidChange(() => tree.refresh()), ctx.onStoreChanged(() => refresh.fire()), view.onDidChangeVisibility(() => refresh.flushIfPending()));
-  ctx.push(vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, new RunDocuments(state)));
+  const documents = new RunDocuments(state);
+  const refresh = throttle(
+    () => {
+      tree.refresh();
+      documents.refreshOpen();
+    },
+    REFRESH_MS,
+    () => view.visible,
+  );
+  ctx.push(view, refresh, documents, state.onDidChange(() => tree.refresh()), ctx.onStoreChanged(() => refresh.fire()), view.onDidChangeVisibility(() => refresh.flushIfPending()));
+  ctx.push(vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, documents));
   void vscode.commands.executeCommand('setContext', 'sextant.experiments.filtered', Boolean(state.filterText));
 
   // Watch the store and its write-ahead log: every commit by any process touches the -wal file.
