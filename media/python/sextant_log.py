@@ -108,6 +108,9 @@ class _Store(object):
         self.conn = sqlite3.connect(path, timeout=30.0, isolation_level=None, check_same_thread=False)
         self.conn.execute("PRAGMA busy_timeout = 30000")
         self.conn.execute("PRAGMA foreign_keys = ON")
+        # WAL with synchronous=NORMAL (as the Node side): a commit survives the process being killed
+        # without an fsync per call; only a power cut can lose the last commits.
+        self.conn.execute("PRAGMA synchronous = NORMAL")
         version = self.conn.execute("PRAGMA user_version").fetchone()[0]
         if version < SCHEMA_VERSION:
             raise RuntimeError("%s has schema version %d; open it once with Sextant (or `sextant runs list`) to upgrade it"
