@@ -29,3 +29,6 @@ export interface PipelineOutlineResult {
 
 /** Command a "Run stage" CodeLens invokes with `[uri, stageName]` (registered by the extension). */
 export const RUN_STAGE_COMMAND = 'sextant.runStage';
+
+/** Command a param CodeLens invokes with `[uri, paramName, value]`: run the pipeline with that value (registered by the extension). */
+export const RUN_WITH_PARAM_COMMAND = 'sextant.runWithParam';

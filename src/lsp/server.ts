@@ -22,8 +22,9 @@ import { liveFindings } from '../engine/pipeline/liveChecks';
 import type { PipelineDiagnostic } from '../engine/pipeline/diagnostics';
 import { paramValue } from '../engine/pipeline/params';
 import { codeActions } from './codeActions';
+import { paramLenses } from './codeLens';
 import { complete } from './completion';
-import { PipelineDocuments } from './documents';
+import { dirOf, PipelineDocuments } from './documents';
 import { hover } from './hover';
 import { PipelineOutlineRequest, type PipelineOutlineParams, type PipelineOutlineResult } from './protocol';
 import { definitionAt, documentSymbols, prepareRename, referencesAt, renameAt, RenameError } from './symbols';
@@ -113,6 +114,7 @@ connection.onInitialize(
       renameProvider: { prepareProvider: true },
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       inlayHintProvider: true,
+      codeLensProvider: { resolveProvider: false },
     },
     serverInfo: { name: 'sextant-pipeline', version: typeof SEXTANT_VERSION === 'string' ? SEXTANT_VERSION : 'dev' },
   }),
@@ -194,6 +196,12 @@ connection.languages.inlayHint.on(
       if (hints.length > 500) break;
     }
     return hints;
+  }),
+);
+connection.onCodeLens(
+  guard('codeLens', [], (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    return a && !a.analysis.parsed.refused ? paramLenses(p.textDocument.uri, a.analysis, dirOf(p.textDocument.uri)) : [];
   }),
 );
 connection.onRequest(

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildServer } from '../support/buildServer';
 import { LspClient } from '../support/lspClient';
+import { openStore } from '../../src/engine/store/open';
 
 interface Pos {
   line: number;
@@ -175,6 +176,28 @@ describe('pipeline language server over stdio', function () {
     const stages = symbols.find((s) => s.name === 'stages')!;
     assert.deepEqual(stages.children!.map((c) => c.name), ['prepare', 'train', 'evaluate', 'gate']);
     assert.deepEqual(symbols.find((s) => s.name === 'params')!.children!.map((c) => c.name), ['lr']);
+  });
+
+  it('shows the best and last metric per param value from the store, with "run with"', async () => {
+    const db = openStore(join(dir, '.sextant', 'sextant.db'), { create: true });
+    assert.ok(db.ok);
+    const sql = db.value;
+    sql.prepare("INSERT INTO experiments (id, name, created_at) VALUES (1, 'penguins', 0)").run();
+    sql.prepare("INSERT INTO metric_keys (id, name) VALUES (1, 'accuracy')").run();
+    const runs: [number, string, number][] = [[1, '0.1', 0.91], [2, '0.1', 0.93], [3, '0.05', 0.97]];
+    for (const [id, lr, acc] of runs) {
+      sql.prepare("INSERT INTO runs (id, uid, experiment_id, name, status, created_at) VALUES (?, ?, 1, 'r', 'finished', ?)").run(id, `u${id}`, id);
+      sql.prepare("INSERT INTO params (run_id, key, value) VALUES (?, 'lr', ?)").run(id, lr);
+      sql.prepare('INSERT INTO latest_metrics (run_id, key_id, step, ts, value, min, max, count) VALUES (?, 1, 0, ?, ?, ?, ?, 1)').run(id, id, acc, acc, acc);
+    }
+    sql.close();
+    const { uri } = await open('sextant.yaml', readFileSync('media/demo/sextant.yaml', 'utf8'));
+    const lenses = await client.request<{ range: { start: Pos }; command: { title: string; command: string; arguments?: unknown[] } }[]>('textDocument/codeLens', { textDocument: { uri } });
+    assert.equal(lenses.length, 2);
+    assert.deepEqual(lenses[0]!.range.start, { line: 6, character: 2 });
+    assert.equal(lenses[0]!.command.title, 'accuracy at this value: last 0.930, best 0.930 (2 runs) · best 0.970 at lr = 0.05');
+    assert.equal(lenses[1]!.command.title, 'Run with lr = 0.05');
+    assert.deepEqual(lenses[1]!.command.arguments, [uri, 'lr', 0.05]);
   });
 
   describe('bad input: answers within bounds and stays up', () => {

@@ -99,7 +99,7 @@ export async function liveFindings(analysis: Analysis, host: PipelineHost, optio
     const datasetRef = f.datasetRefs[0];
     if (!modelRef || !datasetRef) continue;
     const dataset = model.datasets.get(datasetRef.name);
-    if (!dataset?.path || !existsSync(abs(dataset.path)) || !existsSync(abs(modelRef.name))) continue;
+    if (!dataset?.path || !host.exists(abs(dataset.path)) || !host.exists(abs(modelRef.name))) continue;
     const sig = await onnxSignature(abs(modelRef.name));
     const start = s.seg.base + modelRef.start;
     const end = s.seg.base + modelRef.end;
