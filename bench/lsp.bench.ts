@@ -34,7 +34,7 @@ export function bigPipeline(stages: number): string {
     } else if (i % 10 === 4) {
       lines.push('    uses: sextant/evaluate', '    with:', `      model: models/m${i - 1}.onnx`, '      dataset: train', '      seed: ${{ params.seed }}', '      split: 0.2');
     } else {
-      lines.push(`    run: python step.py --lr \${{ params.lr }} --epochs \${{ params.epochs }} --i ${i}`, '    deps:', '      - step.py', '    outs:', `      - out/s${i}.csv`, '    resources: { cpu: 1 }');
+      lines.push(`    run: python step.py --lr \${{ params.lr }} --epochs \${{ params.epochs }} --i ${i}`, '    deps:', '      - step.py', '    outs:', `      - out/s${i}.csv`, '    env:', `      STAGE: s${i}`, '    resources: { cpu: 1 }');
     }
   }
   return `${lines.join('\n')}\n`;

@@ -8,7 +8,7 @@ import { ancestors } from '../engine/pipeline/analyze';
 import { BUILTINS, builtin, type Builtin } from '../engine/pipeline/builtins';
 import { CONTEXTS, FUNCTIONS } from '../engine/pipeline/expressions';
 import type { PipelineHost } from '../engine/pipeline/host';
-import { describe, docOf, enumValues, isOptional, kindOf, objectShape, recordValue, schemaAt, unwrap } from '../engine/pipeline/schemaInfo';
+import { alternatives, describe, docOf, enumValues, isOptional, kindOf, objectShape, recordValue, schemaAt, unwrap } from '../engine/pipeline/schemaInfo';
 import { locate, type Located } from './locate';
 import { schemaAtPath } from './schemaNav';
 import type { z } from 'zod';
@@ -27,7 +27,8 @@ function rangeOf(analysis: Analysis, start: number, end: number): Range {
 function keySnippet(key: string, schema: z.ZodType, indent: string, datasets: string[]): string {
   const inner = unwrap(schema);
   const values = enumValues(schema).filter((v) => typeof v === 'string');
-  if (values.length > 0) return `${key}: \${1|${values.join(',')}|}`;
+  const onlyValues = alternatives(schema).every((a) => ['enum', 'literal'].includes(kindOf(a)));
+  if (values.length > 0 && onlyValues) return `${key}: \${1|${values.join(',')}|}`;
   if (key === 'dataset' || key === 'reference' || key === 'current') return datasets.length ? `${key}: \${1|${datasets.join(',')}|}` : `${key}: \${1:name}`;
   const k = kindOf(inner);
   if (k === 'array' || k === 'tuple') return `${key}: [$1]`;
