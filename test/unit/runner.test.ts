@@ -388,6 +388,30 @@ describe('runner: the demo pipeline end to end', function () {
     if (/\(CPU\)/.test(log)) assert.match(log, /CUDA execution provider is not available/);
   });
 
+  it('gate compare_to: the candidate must not be worse than the version the alias points at', async function () {
+    this.timeout(60_000);
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-demo-compare-'));
+    cpSync(join(__dirname, '..', '..', 'media', 'demo'), dir, { recursive: true });
+    const base = readFileSync(join(dir, 'sextant.yaml'), 'utf8')
+      .replace(/with: \{ require: \{ accuracy: ">= 0.90" \} \}/, 'with: { require: { log_loss: "<= 5" }, compare_to: production }')
+      .replace('alias: staging', 'alias: production');
+    assert.match(base, /compare_to: production/);
+    writeFileSync(join(dir, 'sextant.yaml'), base);
+    const opened = Tracker.open(workspaceLayout(dir), { create: true });
+    assert.ok(opened.ok);
+    const tracker = new StoreTracker(opened.value);
+    const first = await run(dir, { tracker });
+    assert.equal(first.status, 'succeeded', JSON.stringify(first.stages));
+    assert.match(readFileSync(join(dir, stage(first, 'gate').log!), 'utf8'), /no version is production yet/);
+    // A much weaker candidate (one epoch at a tiny learning rate) passes the bound but not the comparison.
+    writeFileSync(join(dir, 'sextant.yaml'), base.replace('lr: 0.1', 'lr: 0.0001').replace('epochs: 200', 'epochs: 1'));
+    const second = await run(dir, { tracker });
+    assert.equal(stage(second, 'gate').status, 'failed');
+    assert.match(stage(second, 'gate').reason!, /log_loss = [\d.]+ is worse than penguin-species v1 \(production\) \(0\.\d+\)/);
+    assert.equal(stage(second, 'register').status, 'skipped');
+    opened.value.close(true);
+  });
+
   it('sextant run --events prints one schema-valid NDJSON event per line', async () => {
     const dir = workspace({ stages: { a: { run: 'echo hi' }, b: { run: 'exit 2', needs: ['a'] } } });
     const out: string[] = [];
