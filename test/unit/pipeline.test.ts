@@ -169,6 +169,7 @@ describe('pipeline analysis', () => {
       'duplicate keys': 'version: 1\nstages:\n  a: { run: x }\n  a: { run: y }\nversion: 1\n',
       'billion laughs': `a: &a [x,x,x,x,x,x,x,x,x,x]\n${Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`).join('\n')}\n`,
       'deep nesting': `version: 1\nstages:\n  a: ${'['.repeat(500)}${']'.repeat(500)}\n`,
+      'very deep nesting': `version: 1\nstages:\n  a: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`,
     };
     for (const [name, text] of Object.entries(cases)) {
       it(name, () => {

@@ -26,7 +26,8 @@ export function segmentSyntax(seg: Segment): LocalFinding[] {
         continue;
       }
     }
-    if (p.code === 'ALIAS_LIMIT') out.push({ start: p.start, end: p.end, code: 'alias-limit', message: `${p.message}.` });
+    if (/call stack/i.test(p.message)) out.push({ start: p.start, end: p.end, code: 'yaml-syntax', message: 'The YAML nests too deeply to read (thousands of levels); a pipeline is a few levels deep: flatten it.' });
+    else if (p.code === 'ALIAS_LIMIT') out.push({ start: p.start, end: p.end, code: 'alias-limit', message: `${p.message}.` });
     else if (p.code === 'TAB_AS_INDENT' || /tab/i.test(p.message)) out.push({ start: p.start, end: p.end, code: 'yaml-syntax', message: `${p.message}. YAML indents with spaces: replace the tab with spaces.` });
     else out.push({ start: p.start, end: p.end, code: p.warning ? 'yaml-warning' : 'yaml-syntax', message: p.message.endsWith('.') ? p.message : `${p.message}.` });
   }
