@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, cpSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, cpSync, utimesSync } from 'node:fs';
+import { Hasher } from '../../src/engine/runner/hash';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -67,6 +68,26 @@ describe('runner: DAG', () => {
     assert.deepEqual(sel.value, ['a', 'b']);
     const bad = selectStages(dag.value, ['zz']);
     assert.ok(!bad.ok);
+  });
+});
+
+describe('runner: hashing', () => {
+  it('streams sha256 like sha256sum, and reads a file again only when its size, mtime or inode changed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-hash-'));
+    const file = join(dir, 'f.bin');
+    writeFileSync(file, Buffer.alloc(9 << 20, 7));
+    const expected = execFileSync('sha256sum', [file]).toString().split(' ')[0];
+    const hasher = new Hasher();
+    assert.equal((await hasher.path(file)).sha256, expected);
+    await hasher.path(file);
+    assert.equal(hasher.hashedFiles, 1, 'the second look used the stat cache');
+    const later = new Date(Date.now() + 5000);
+    utimesSync(file, later, later);
+    await hasher.path(file);
+    assert.equal(hasher.hashedFiles, 2, 'a new mtime means reading it again');
+    const folder = await hasher.path(dir);
+    assert.equal(folder.kind, 'dir');
+    assert.deepEqual(Object.keys(folder.files!), ['f.bin']);
   });
 });
 

@@ -261,6 +261,8 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Result<P
   tracker.finish(pipelineRunId, { status: status === 'succeeded' ? 'finished' : status === 'cancelled' ? 'killed' : 'failed', durationMs: performance.now() - started });
   tracker.flush?.();
   state.running = undefined;
+  // After a whole-pipeline run, forget the stamps of files no stage looks at any more.
+  if (!options.stages?.length) state.files = Object.fromEntries(Object.entries(hasher.cache).filter(([path]) => hasher.used.has(path)));
   saveState(stateFile, state);
   const result: PipelineResult = { file, status, run_id: pipelineRunId, duration_ms: performance.now() - started, stages, warnings };
   emit({ type: 'pipeline-end', result });

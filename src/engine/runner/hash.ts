@@ -50,10 +50,13 @@ export interface PathHash {
 export class Hasher {
   /** How many files were actually read (not answered from the stat cache). */
   hashedFiles = 0;
+  /** Paths looked at in this run (to prune the stat cache). */
+  readonly used = new Set<string>();
   constructor(readonly cache: StatCache = {}) {}
 
   async file(path: string, st?: Stats): Promise<FileStamp> {
     const stats = st ?? (await fsp.stat(path));
+    this.used.add(path);
     const known = this.cache[path];
     if (sameStamp(known, stats)) return known;
     const sha256 = await sha256File(path);
