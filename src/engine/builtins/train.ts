@@ -35,10 +35,13 @@ export const trainBuiltin: BuiltinImpl = {
     if (!classes.ok) return classes;
     const seed = w.value.seed ?? 0;
     const labelColumn = table.value.values[table.value.columns.indexOf(label)];
-    const split = holdoutSplit(table.value.rowCount, TRAIN_HOLDOUT, seed, labelColumn);
+    // Keys the registry's schema may add later (holdout, batch_size, l2, max_depth) are read when present.
+    const extra = w.value as { holdout?: number; batch_size?: number; l2?: number; max_depth?: number };
+    const holdout = extra.holdout ?? TRAIN_HOLDOUT;
+    const split = holdoutSplit(table.value.rowCount, holdout, seed, labelColumn);
     const rows = labeledRows(table.value, features, label, classes.value, split.train);
     if (!rows.ok) return rows;
-    ctx.log(`Training ${w.value.model} on ${rows.value.x.rows} of ${table.value.rowCount} rows of ${dataset.value.path} (${TRAIN_HOLDOUT * 100}% held out, seed ${seed}); features: ${features.join(', ')}; classes: ${classes.value.join(', ')}`);
+    ctx.log(`Training ${w.value.model} on ${rows.value.x.rows} of ${table.value.rowCount} rows of ${dataset.value.path} (${Math.round(holdout * 100)}% held out, stratified, seed ${seed}); features: ${features.join(', ')}; classes: ${classes.value.join(', ')}`);
     await yieldToEventLoop();
     let cancelled = false;
     const fit = trainClassifier(rows.value, {
@@ -48,7 +51,10 @@ export const trainBuiltin: BuiltinImpl = {
       ...(w.value.epochs !== undefined ? { epochs: w.value.epochs } : {}),
       ...(w.value.lr !== undefined ? { lr: w.value.lr } : {}),
       ...(w.value.hidden !== undefined ? { hidden: w.value.hidden } : {}),
-      holdout: { fraction: TRAIN_HOLDOUT, seed },
+      ...(extra.batch_size !== undefined ? { batchSize: extra.batch_size } : {}),
+      ...(extra.l2 !== undefined ? { l2: extra.l2 } : {}),
+      ...(extra.max_depth !== undefined ? { maxDepth: extra.max_depth } : {}),
+      holdout: holdout > 0 ? { fraction: holdout, seed } : null,
       dataset: w.value.dataset,
       onEpoch: (epoch, loss) => {
         ctx.metric('train_loss', loss, epoch);
