@@ -1,7 +1,8 @@
 // didChange → publishDiagnostics latency on a 1,000-stage pipeline (~10k lines), over stdio, for our
 // server (all checks, no debounce) and for yaml-language-server 1.25 validating the same file against
 // our generated JSON Schema (it waits a fixed 200 ms before validating: reported with and without).
-// SEXTANT_BENCH_STAGES and SEXTANT_BENCH_EDITS make it smaller while developing.
+// SEXTANT_BENCH_STAGES and SEXTANT_BENCH_EDITS make it smaller while developing; SEXTANT_BENCH_ONLY_OURS=1
+// skips yaml-language-server.
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -94,6 +95,7 @@ export const lspBench: Bench = {
     const op95 = percentile(o.samples, 95);
     print(`sextant server:      open ${fmt(o.first)}; didChange→diagnostics p50 ${fmt(op50)}, p95 ${fmt(op95)}, max ${fmt(Math.max(...o.samples))} (${o.count} diagnostics; no debounce)`);
 
+    if (process.env.SEXTANT_BENCH_ONLY_OURS) return;
     const yls = LspClient.spawn(process.execPath, [resolve(root, 'node_modules/yaml-language-server/bin/yaml-language-server'), '--stdio']);
     const schemaUri = pathToFileURL(resolve(root, 'schemas/sextant-pipeline.schema.json')).toString();
     const settings = { yaml: { validate: true, hover: false, completion: false, format: { enable: false }, schemas: { [schemaUri]: ['*.sextant.yaml', 'sextant.yaml'] }, schemaStore: { enable: false } } };

@@ -32,6 +32,8 @@ import { definitionAt, documentSymbols, prepareRename, referencesAt, renameAt, R
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
 const pipelines = new PipelineDocuments();
+/** SEXTANT_LSP_TIMING=1 writes each analysis's duration to stderr (the bench reads it). */
+const TIMING = process.env.SEXTANT_LSP_TIMING === '1';
 
 const SEVERITY = { error: DiagnosticSeverity.Error, warning: DiagnosticSeverity.Warning, information: DiagnosticSeverity.Information, hint: DiagnosticSeverity.Hint } as const;
 
@@ -74,7 +76,9 @@ function flush(): void {
     const doc = documents.get(uri);
     if (!doc) continue;
     try {
+      const started = performance.now();
       const analysis = pipelines.analysis(doc);
+      if (TIMING) process.stderr.write(`sextant-timing ${uri} v${doc.version} ${(performance.now() - started).toFixed(2)} ms (${analysis.parsed.parsedSegments} segments parsed)\n`);
       void connection.sendDiagnostics({ uri, version: doc.version, diagnostics: analysis.diagnostics.map(toLsp) });
       void checkLive(uri, doc.version, analysis);
     } catch (err) {

@@ -88,7 +88,7 @@ describe('pipeline analysis', () => {
   });
 
   it('warns about missing deps unless a stage writes them, and checks dataset files', () => {
-    const text = `${HEAD}  a:\n    run: x\n    deps: [a.py, gone.py, out/x.csv]\n  b:\n    run: y\n    outs: [out/x.csv]\n`;
+    const text = `${HEAD}  a:\n    run: x\n    deps: [a.py, gone.py, out/x.csv, folder/deep/y.csv]\n  b:\n    run: y\n    outs: [out/x.csv, ./folder/]\n`;
     const ds = lint(text, { 'a.py': '' });
     assert.deepEqual(ds.map((d) => `${d.code}:${d.severity}`), ['missing-dep:warning']);
     assert.match(ds[0]!.message, /"gone\.py" does not exist/);

@@ -245,7 +245,16 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     }
     return host.exists(path);
   };
-  const produced = (p: string): boolean => model.outputs.has(normPath(p)) || [...model.outputs.keys()].some((o) => normPath(p).startsWith(`${o}/`));
+  /** Whether a stage writes this path, or a folder that holds it (checked by its ancestors: no scan). */
+  const produced = (p: string): boolean => {
+    let cur = normPath(p);
+    for (;;) {
+      if (model.outputs.has(cur)) return true;
+      const slash = cur.lastIndexOf('/');
+      if (slash <= 0) return false;
+      cur = cur.slice(0, slash);
+    }
+  };
 
   // per stage: needs, datasets, params, files, gpu
   for (const s of allStages) {
