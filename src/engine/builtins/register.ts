@@ -35,7 +35,7 @@ export const registerBuiltin: BuiltinImpl = {
   },
 };
 
-export function registerModelVersion(storePath: string, input: { name: string; file: string; runId: string; artifactsDir: string; alias?: string; format?: string }): Result<RegisteredVersion> {
+export function registerModelVersion(storePath: string, input: { name: string; file: string; runId: string; artifactsDir?: string; alias?: string; format?: string }): Result<RegisteredVersion> {
   const db = openStore(storePath, { create: false });
   if (!db.ok) return db;
   try {
@@ -43,7 +43,8 @@ export function registerModelVersion(storePath: string, input: { name: string; f
     if (!tables.has('models') || !tables.has('model_versions') || !tables.has('model_aliases')) {
       return fail({ code: 'registry-unavailable', file: storePath, message: 'The model registry is not available yet: this store has no model tables.', fix: 'Update Sextant so the store is migrated.' });
     }
-    const blob = storeBlob(input.artifactsDir, input.file);
+    // The Tracker's artifact folder; by default beside the store (.sextant/artifacts).
+    const blob = storeBlob(input.artifactsDir ?? join(dirname(storePath), 'artifacts'), input.file);
     const now = Date.now();
     const version = writeTx(db.value, () => {
       const d = db.value;
