@@ -66,7 +66,8 @@ export class Tracker {
   readonly file: string;
   readonly artifactsDir: string;
   private readonly clock: () => number;
-  private readonly writer: MetricWriter;
+  private writerInstance: MetricWriter | undefined;
+  private readonly writerOptions: ConstructorParameters<typeof MetricWriter>[1];
   private readonly refs = new Map<string, runs.RunRef>();
 
   constructor(
@@ -76,12 +77,17 @@ export class Tracker {
     this.file = options.file ?? db.name;
     this.artifactsDir = options.artifactsDir ?? `${this.file.replace(/[^/]*$/, '')}artifacts`;
     this.clock = options.clock ?? Date.now;
-    this.writer = new MetricWriter(db, {
+    this.writerOptions = {
       batchSize: options.batchSize,
       flushMs: options.flushMs,
       clock: this.clock,
-      onError: (err) => options.onFlushError?.(storeError(err, this.file, 'write metrics')),
-    });
+      onError: (err: unknown) => options.onFlushError?.(storeError(err, this.file, 'write metrics')),
+    };
+  }
+
+  /** The batching writer, created on first use (its statements need the tracking tables; readers never need it). */
+  private get writer(): MetricWriter {
+    return (this.writerInstance ??= new MetricWriter(this.db, this.writerOptions));
   }
 
   /** Opens (and with `create`, creates) the workspace store and wraps it. */
@@ -196,6 +202,9 @@ export class Tracker {
   logMetrics(id: string, points: readonly MetricPointInput[]): Result<{ rejected: Rejection[] }> {
     const ref = this.ref(id);
     if (!('uid' in ref)) return fail(ref);
+    const prepared = this.guard('prepare the metric writer', () => this.writer);
+    if (!prepared.ok) return prepared;
+    const writer = prepared.value;
     const rejected: Rejection[] = [];
     let lastKey = '';
     let lastChecked = '';
@@ -223,19 +232,19 @@ export class Tracker {
         rejected.push({ key, reason: `the timestamp must be whole milliseconds since 1970, not ${String(p.timestamp)}` });
         continue;
       }
-      if (!this.writer.add(ref.id, key, p.value, p.step, p.timestamp)) {
-        const cause = this.writer.lastError ? storeError(this.writer.lastError, this.file, 'write metrics') : undefined;
+      if (!writer.add(ref.id, key, p.value, p.step, p.timestamp)) {
+        const cause = writer.lastError ? storeError(writer.lastError, this.file, 'write metrics') : undefined;
         return fail(cause ?? { code: 'store-backlog', file: this.file, message: 'Too many metric points are waiting to be written.' });
       }
     }
-    const err = this.writer.lastError;
+    const err = writer.lastError;
     if (err !== undefined) return fail(storeError(err, this.file, 'write metrics'));
     return ok({ rejected });
   }
 
   /** Writes every buffered metric point now; returns how many. */
   flush(): Result<number> {
-    return this.guard('write metrics', () => this.writer.flush());
+    return this.guard('write metrics', () => this.writerInstance?.flush() ?? 0);
   }
 
   /** Copies a file into the content-addressed artifacts folder and records it on the run. */
@@ -325,7 +334,7 @@ export class Tracker {
   /** Drops cached run ids (after another module rewrote runs, e.g. an import or a purge). */
   forgetCachedRuns(): void {
     this.refs.clear();
-    this.writer.resetCaches();
+    this.writerInstance?.resetCaches();
   }
 
   /** Environment for a child process that logs to this run. */
@@ -336,7 +345,7 @@ export class Tracker {
   /** Flushes and stops the writer's timer; closes the database when `closeDb`. */
   close(closeDb = false): Result<void> {
     const flushed = this.flush();
-    this.writer.close();
+    this.writerInstance?.close();
     if (closeDb && this.db.open) this.db.close();
     return flushed.ok ? ok(undefined) : flushed;
   }
