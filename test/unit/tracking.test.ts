@@ -252,6 +252,8 @@ describe('line protocol', () => {
       ['::sextant metric loss', /without "="/],
       ['::sextant metric', /at least one key=value/],
       ['::sextant metric loss=1 step=1.5', /step must be a whole number/],
+      ['::sextant metric loss=1 step=', /step must be a whole number/],
+      ['::sextant metric loss=1 timestamp=-5', /timestamp must be a whole number/],
       ['::sextant param "open=1', /unterminated quote/],
       ['::sextant metric a=1x=2', /unexpected/],
       ['::sextant artifact', /needs a path/],

@@ -103,7 +103,7 @@ export function parseProtocolLine(line: string): Result<{ event: ProtocolEvent; 
     let timestamp: number | undefined;
     for (const [rawKey, rawValue] of tokens.pairs) {
       if (rawKey === 'step' || rawKey === 'timestamp') {
-        const n = Number(rawValue);
+        const n = /^[+-]?\d+$/.test(rawValue) ? Number(rawValue) : NaN;
         if (!Number.isSafeInteger(n) || (rawKey === 'timestamp' && n < 0)) return bad(`${rawKey} must be a whole number, not "${rawValue}"`);
         if (rawKey === 'step') step = n;
         else timestamp = n;
