@@ -1,10 +1,10 @@
 // The pipeline checker: parse (incrementally), then YAML, structural and semantic checks, each finding
 // with an exact range. The language server, `sextant lint` and the tests all call `analyzePipeline`.
 import { isAbsolute, join, posix } from 'node:path';
-import { isMap, isSeq } from 'yaml';
+import { isMap } from 'yaml';
 import { z } from 'zod';
 import { builtin } from './builtins';
-import { CODES, severityOf, type Finding, type PipelineDiagnostic } from './diagnostics';
+import { severityOf, type Finding, type PipelineDiagnostic } from './diagnostics';
 import { PipelineParser, type Entry, type ParsedPipeline, type Segment } from './document';
 import type { PipelineHost } from './host';
 import { nearest } from './nearest';
@@ -324,7 +324,7 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
   for (const st of allStages) for (const e of st.facts.exprRefs) checkExpr(e, st.seg.base);
 
   // cycles
-  findings.push(...cycleFindings(allStages, model));
+  findings.push(...cycleFindings(model));
 
   // gates: required metrics must come from a stage before the gate
   for (const s of allStages) {
@@ -469,7 +469,7 @@ function metricKeys(host: PipelineHost, file: string): string[] | undefined {
   }
 }
 
-function cycleFindings(stages: StageInfo[], model: PipelineModel): Finding[] {
+function cycleFindings(model: PipelineModel): Finding[] {
   const out: Finding[] = [];
   const state = new Map<string, 1 | 2>(); // 1: on the stack, 2: done
   const reported = new Set<string>();
@@ -512,7 +512,6 @@ function cycleFindings(stages: StageInfo[], model: PipelineModel): Finding[] {
       }
     }
   }
-  void stages;
   return out;
 }
 
@@ -550,4 +549,3 @@ export function analyzeText(text: string, host: PipelineHost, parser = new Pipel
   return analyzePipeline(parser.parse(text), host);
 }
 
-export { CODES, isSeq };

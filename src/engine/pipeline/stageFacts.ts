@@ -119,7 +119,7 @@ export function scanExpressions(text: string, node: unknown, findings: LocalFind
 
 const isExpression = (v: unknown): boolean => typeof v === 'string' && EXPRESSION_PATTERN.test(v);
 
-function checkWith(facts: StageFacts, text: string, stageNode: unknown, js: Record<string, unknown>, usesName: BuiltinName, stage: string): void {
+function checkWith(facts: StageFacts, stageNode: unknown, js: Record<string, unknown>, usesName: BuiltinName, stage: string): void {
   const b = builtin(usesName)!;
   const shape = b.resolved.shape as Record<string, z.ZodType>;
   const withPair = pairOf(stageNode, 'with');
@@ -260,7 +260,7 @@ export function stageFacts(entry: Entry, text: string): StageFacts {
       });
     } else {
       facts.builtin = b.name;
-      checkWith(facts, text, node, obj, b.name, entry.key);
+      checkWith(facts, node, obj, b.name, entry.key);
     }
   }
   scanExpressions(text, node, facts.findings, facts.exprRefs);

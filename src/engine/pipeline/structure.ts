@@ -1,9 +1,9 @@
 // Structural checks: zod validates the plain value, and each issue's path is walked back to the YAML
 // node it is about, giving an exact range and a message that says what to write instead.
-import { isMap, isScalar, isSeq } from 'yaml';
+import { isMap, isSeq } from 'yaml';
 import type { z } from 'zod';
 import type { DiagnosticCode } from './diagnostics';
-import { didYouMean, nearest } from './nearest';
+import { nearest } from './nearest';
 import { nodeAt, span } from './nodes';
 import { describe, enumValues, objectShape, schemaAt, typeName } from './schemaInfo';
 
@@ -121,7 +121,7 @@ export function structuralFindings(schema: z.ZodType, value: unknown, node: unkn
         out.push({
           start: nodeSpan[0],
           end: nodeSpan[1],
-          code: isScalar(at.node) || actual === undefined || actual === null || typeof actual !== 'object' ? 'wrong-type' : 'wrong-type',
+          code: 'wrong-type',
           message: `"${name}" must be ${expected ? typeName(expected) : 'another kind of value'}, not ${actualType(actual)}.${suggestion ? ` Did you mean "${suggestion}"?` : ''}${expected && describe(expected) ? ` ${describe(expected)}` : ''}`,
           ...(suggestion ? { data: { replace: suggestion } } : {}),
         });
@@ -150,4 +150,3 @@ export function structuralFindings(schema: z.ZodType, value: unknown, node: unkn
   return out;
 }
 
-export { didYouMean };
