@@ -7,6 +7,7 @@ import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/command';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { workspaceLayout } from '../../src/engine/workspace/layout';
+import { RunDetailJsonSchema, RunListJsonSchema } from '../../src/engine/tracking/jsonShapes';
 
 const FIXTURES = resolve(__dirname, '../fixtures/mlflow');
 
@@ -44,6 +45,7 @@ describe('sextant runs / import mlflow', () => {
     assert.equal(await main(['runs', 'list', '--json', '--experiment', 'churn'], io), 0);
     const runs = JSON.parse(io.stdout[0]!) as Record<string, unknown>[];
     assert.equal(runs.length, 1);
+    for (const r of runs) RunListJsonSchema.parse(r);
     const run = runs[0]!;
     for (const key of ['id', 'experiment', 'name', 'status', 'params', 'metrics', 'started_at', 'ended_at']) assert.ok(key in run, key);
     assert.equal(run.id, a);
@@ -67,6 +69,7 @@ describe('sextant runs / import mlflow', () => {
     const io = capture(dir);
     assert.equal(await main(['runs', 'show', a.slice(0, 6), '--json'], io), 0);
     const run = JSON.parse(io.stdout[0]!) as { id: string; history: Record<string, { step: number; value: unknown }[]>; exit_code: number };
+    RunDetailJsonSchema.parse(run);
     assert.equal(run.id, a);
     assert.deepEqual(run.history.loss!.map((p) => [p.step, p.value]), [[0, 0.5], [1, 0.25]]);
     assert.equal(run.exit_code, 0);

@@ -1,8 +1,48 @@
 // The JSON the CLI prints for runs (documented in docs/cli.md): snake_case, ISO 8601 times, and
 // metric values that JSON cannot hold (NaN, ±Infinity) written as the strings "NaN", "Infinity", "-Infinity".
-import type { Run, RunDetail } from './schemas';
+import { z } from 'zod';
+import { RunStatusSchema, type Run, type RunDetail } from './schemas';
 
-export type JsonNumber = number | 'NaN' | 'Infinity' | '-Infinity';
+export const JsonNumberSchema = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
+export type JsonNumber = z.infer<typeof JsonNumberSchema>;
+const IsoTime = z.string().datetime().nullable();
+
+/** One element of `sextant runs list --json`. */
+export const RunListJsonSchema = z.object({
+  id: z.string(),
+  experiment: z.string(),
+  name: z.string(),
+  status: RunStatusSchema,
+  params: z.record(z.string(), z.string()),
+  metrics: z.record(z.string(), JsonNumberSchema),
+  started_at: IsoTime,
+  ended_at: IsoTime,
+  parent_id: z.string().nullable(),
+  tags: z.record(z.string(), z.string()),
+  git_commit: z.string().nullable(),
+  exit_code: z.number().int().nullable(),
+});
+export type RunListJson = z.infer<typeof RunListJsonSchema>;
+
+/** `sextant runs show ID --json`. */
+export const RunDetailJsonSchema = RunListJsonSchema.extend({
+  created_at: IsoTime,
+  duration_ms: z.number().nullable(),
+  children: z.array(z.string()),
+  git_dirty: z.boolean().nullable(),
+  command: z.string().nullable(),
+  cwd: z.string().nullable(),
+  host: z.string().nullable(),
+  pid: z.number().int().nullable(),
+  python_version: z.string().nullable(),
+  node_version: z.string().nullable(),
+  gpu: z.string().nullable(),
+  log_path: z.string().nullable(),
+  metric_summary: z.record(z.string(), z.object({ last: JsonNumberSchema, step: z.number().int(), min: JsonNumberSchema.nullable(), max: JsonNumberSchema.nullable(), count: z.number().int() })),
+  history: z.record(z.string(), z.array(z.object({ step: z.number().int(), timestamp: z.number().int(), value: JsonNumberSchema }))),
+  artifacts: z.array(z.object({ path: z.string(), sha256: z.string(), size: z.number().int(), media_type: z.string(), file: z.string() })),
+});
+export type RunDetailJson = z.infer<typeof RunDetailJsonSchema>;
 
 export function jsonNumber(v: number): JsonNumber {
   if (Number.isNaN(v)) return 'NaN';
@@ -13,7 +53,7 @@ export function jsonNumber(v: number): JsonNumber {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
-export function runListJson(run: Run): Record<string, unknown> {
+export function runListJson(run: Run): RunListJson {
   return {
     id: run.id,
     experiment: run.experiment,
@@ -30,7 +70,7 @@ export function runListJson(run: Run): Record<string, unknown> {
   };
 }
 
-export function runDetailJson(run: RunDetail): Record<string, unknown> {
+export function runDetailJson(run: RunDetail): RunDetailJson {
   return {
     ...runListJson(run),
     created_at: iso(run.createdAt),
