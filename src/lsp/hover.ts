@@ -49,7 +49,7 @@ export function hover(text: string, offset: number, analysis: Analysis): Hover |
       if (f.run) lines.push(`runs \`${f.run.name.length > 120 ? `${f.run.name.slice(0, 120)}…` : f.run.name}\``);
       if (f.needs.length) lines.push(`needs ${f.needs.map((n) => `\`${n.name}\``).join(', ')}`);
       if (f.outs.length) lines.push(`writes ${f.outs.map((o) => `\`${o.name}\``).join(', ')}`);
-      if (sym.isDefinition === false || offset < sym.start || offset > sym.end) return result(lines.join('\n\n'), sym.start, sym.end);
+      return result(lines.join('\n\n'), sym.start, sym.end);
     }
   }
   if (sym && sym.kind === 'dataset' && !sym.isDefinition) {
