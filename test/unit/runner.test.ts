@@ -433,6 +433,28 @@ describe('runner: the demo pipeline end to end', function () {
     opened.value.close(true);
   });
 
+  it('evaluate reads a registered version by alias, and evaluates it on every run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-demo-alias-'));
+    cpSync(join(__dirname, '..', '..', 'media', 'demo'), dir, { recursive: true });
+    const yaml = readFileSync(join(dir, 'sextant.yaml'), 'utf8').replace(/\nmonitor:/, '\n  eval-staging:\n    needs: [register]\n    uses: sextant/evaluate\n    with: { model: penguin-species@staging, dataset: penguins, split: 0.2, seed: 7 }\nmonitor:');
+    writeFileSync(join(dir, 'sextant.yaml'), yaml);
+    const opened = Tracker.open(workspaceLayout(dir), { create: true });
+    assert.ok(opened.ok);
+    const tracker = new StoreTracker(opened.value);
+    const first = await run(dir, { tracker });
+    assert.equal(first.status, 'succeeded', JSON.stringify(first.stages.filter((x) => x.status === 'failed')));
+    assert.equal(stage(first, 'eval-staging').metrics?.accuracy, stage(first, 'evaluate').metrics?.accuracy);
+    assert.match(readFileSync(join(dir, stage(first, 'eval-staging').log!), 'utf8'), /penguin-species@staging is penguin-species version 1/);
+    const again = await run(dir, { tracker });
+    assert.equal(stage(again, 'register').status, 'cached');
+    assert.equal(stage(again, 'eval-staging').status, 'ran');
+    const missing = readFileSync(join(dir, 'sextant.yaml'), 'utf8').replace('penguin-species@staging', 'penguin-species@production');
+    writeFileSync(join(dir, 'sextant.yaml'), missing);
+    const third = await run(dir, { tracker });
+    assert.match(stage(third, 'eval-staging').reason!, /no registered model version penguin-species@production/);
+    opened.value.close(true);
+  });
+
   it('sextant run --events prints one schema-valid NDJSON event per line', async () => {
     const dir = workspace({ stages: { a: { run: 'echo hi' }, b: { run: 'exit 2', needs: ['a'] } } });
     const out: string[] = [];

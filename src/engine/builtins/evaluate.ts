@@ -11,18 +11,30 @@ import { readSextantModel } from '../train/onnx/metadata';
 import { ONNX_INPUT, ONNX_PROBABILITIES } from '../train/onnx/export';
 import { holdoutSplit } from '../train/split';
 import { datasetPaths, findDataset, parseWith, readDataset } from './common';
-import type { BuiltinImpl } from './types';
+import type { BuiltinContext, BuiltinImpl } from './types';
+import { openStore } from '../store/open';
+import { blobPath } from '../tracking/artifacts';
+import type { Result } from '../result';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 const isRegistryRef = (model: string): boolean => /^[A-Za-z0-9][A-Za-z0-9_.-]*@[A-Za-z0-9_.-]+$/.test(model) && !model.endsWith('.onnx');
 
 export const evaluateBuiltin: BuiltinImpl = {
   deps: (w, pipeline) => [...datasetPaths(pipeline, [w.dataset]), ...(typeof w.model === 'string' && !isRegistryRef(w.model) ? [w.model] : [])],
   outs: () => [],
+  // An alias can move between runs without any file changing: evaluate it every time.
+  alwaysRun: (w) => typeof w.model === 'string' && isRegistryRef(w.model),
   async run(ctx) {
     const w = parseWith('sextant/evaluate', ctx.stage, ctx.with, ctx.pipelineFile);
     if (!w.ok) return w;
-    if (isRegistryRef(w.value.model)) return fail({ code: 'evaluate-registry', file: ctx.pipelineFile, message: `Stage "${ctx.stage}": evaluating a registered model (${w.value.model}) is not implemented yet.`, fix: 'Give the path of the ONNX file.' });
-    const modelFile = resolve(ctx.root, w.value.model);
+    let modelFile = resolve(ctx.root, w.value.model);
+    if (isRegistryRef(w.value.model)) {
+      const found = resolveRegisteredModel(ctx, w.value.model);
+      if (!found.ok) return found;
+      modelFile = found.value.file;
+      ctx.log(`${w.value.model} is ${found.value.label}`);
+    }
     const loaded = readSextantModel(modelFile);
     if (!loaded.ok) return loaded;
     const { model, bytes } = loaded.value;
@@ -101,3 +113,25 @@ export const evaluateBuiltin: BuiltinImpl = {
     return ok(undefined);
   },
 };
+
+/** `name@alias` or `name@3` (a version number): the registered version's file in the artifact store. */
+function resolveRegisteredModel(ctx: BuiltinContext, ref: string): Result<{ file: string; label: string }> {
+  const [name, which] = ref.split('@') as [string, string];
+  if (!ctx.storePath) return fail({ code: 'registry-unavailable', file: ctx.pipelineFile, message: `Stage "${ctx.stage}": ${ref} names a registered model, but this run is not recorded in a store.` });
+  const db = openStore(ctx.storePath, { readonly: true });
+  if (!db.ok) return db;
+  try {
+    const row = (/^\d+$/.test(which)
+      ? db.value.prepare('SELECT v.version, v.artifact_sha256 AS sha FROM model_versions v JOIN models m ON m.id = v.model_id WHERE m.name = ? AND v.version = ?').get(name, Number(which))
+      : db.value.prepare('SELECT v.version, v.artifact_sha256 AS sha FROM model_aliases a JOIN models m ON m.id = a.model_id JOIN model_versions v ON v.id = a.model_version_id WHERE m.name = ? AND a.alias = ?').get(name, which)) as { version: number; sha: string | null } | undefined;
+    if (!row) return fail({ code: 'evaluate-model-not-found', file: ctx.pipelineFile, message: `Stage "${ctx.stage}": no registered model version ${ref}.`, fix: 'See the Models view, or register one with sextant/register.' });
+    if (!row.sha) return fail({ code: 'evaluate-model-no-file', file: ctx.storePath, message: `${ref} (version ${row.version}) has no stored file.` });
+    const file = blobPath(ctx.artifactsDir ?? join(dirname(ctx.storePath), 'artifacts'), row.sha);
+    if (!existsSync(file)) return fail({ code: 'evaluate-model-missing', file, message: `The stored file of ${ref} (version ${row.version}) is missing from the artifact store.` });
+    return ok({ file, label: `${name} version ${row.version}` });
+  } catch (err) {
+    return fail({ code: 'registry-unavailable', file: ctx.storePath, message: `Cannot read the model registry: ${(err as Error).message}` });
+  } finally {
+    db.value.close();
+  }
+}

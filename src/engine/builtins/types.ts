@@ -33,7 +33,7 @@ export interface BuiltinImpl {
   outs(w: Record<string, unknown>): string[];
   /** Whether its result depends on the upstream stages' metrics (gate). */
   readsUpstreamMetrics?: boolean;
-  /** Never cached (a side effect on the store each time it runs). */
-  alwaysRun?: boolean;
+  /** Never cached for this `with` (it reads something the runner cannot hash, e.g. a registry alias). */
+  alwaysRun?(w: Record<string, unknown>): boolean;
   run(ctx: BuiltinContext): Promise<Result<void>>;
 }

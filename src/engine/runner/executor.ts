@@ -143,7 +143,7 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Result<P
     const { fingerprint, missingDeps } = await fingerprintStage(plan, root, hasher, upstreamState(name));
     const previous = state.stages[name];
     const forced = options.force === true && (!options.stages?.length || options.stages.includes(name));
-    if (!forced && previous && previous.fingerprint === fingerprint && !plan.builtin?.alwaysRun) {
+    if (!forced && previous && previous.fingerprint === fingerprint && !plan.builtin?.alwaysRun?.(plan.with)) {
       const outs = await checkOutputs(plan, previous, root, hasher, cache);
       if (outs.intact) {
         finishStage({ name, status: 'cached', duration_ms: performance.now() - stageStarted, run_id: previous.runId, ...(outs.restored.length ? { restored: outs.restored } : {}), metrics: previous.metrics });
