@@ -2,8 +2,8 @@
 // run runs), the primary metric beside each run, a rich tooltip, multi-select and context values for
 // menus (`experiment`, `run`, `run-running`). It re-reads the store when it changes: the context's
 // onStoreChanged and a file watcher on the store and its -wal file, throttled so a training loop
-// committing every few milliseconds refreshes the view a few times a second at most, and not at all
-// while the view is hidden.
+// committing every few milliseconds refreshes the view at most every 400 ms (longer when reading the
+// store takes long: reads stay under ~10% of the time), and not at all while the view is hidden.
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
@@ -110,11 +110,13 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
       if (reaped.ok && reaped.value.length) this.ctx.log.info(`experiments: marked ${reaped.value.length} run(s) killed (their process is gone): ${reaped.value.join(', ')}`);
     }
     const engine = await loadEngine();
+    const started = performance.now();
     const read = this.ctx.log.time('experiments: list runs', () => {
       const experiments = tracker.listExperiments();
       const runs = tracker.listRuns();
       return experiments.ok && runs.ok ? { experiments: experiments.value, runs: runs.value } : { error: !experiments.ok ? experiments.error : !runs.ok ? runs.error : undefined };
     });
+    this.lastReadMs = performance.now() - started;
     if ('error' in read) return [{ kind: 'error', message: read.error?.message ?? 'Cannot read runs', ...(read.error?.file ? { file: read.error.file } : {}), ...(read.error?.fix ? { fix: read.error.fix } : {}) }];
     const filter = engine.parseRunFilter(this.state.filterText);
     if (!filter.ok) return [{ kind: 'note', message: `Filter: ${filter.error.message}`, command: { command: 'sextant.experiments.filter', title: 'Edit Filter' } }];
@@ -145,6 +147,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
 
   private runChildren = new Map<string, Run[]>();
   private running = false;
+  /** How long the last read of the store took (the refresh throttle keeps reads under ~10% of the time). */
+  lastReadMs = 0;
 
   /** Whether the last read found a running run (its elapsed time needs ticking). */
   hasRunning(): boolean {
@@ -292,8 +296,8 @@ function compareDocument(result: ReturnType<import('../engine/tracking/tracking'
   return `${lines.join('\n')}\n`;
 }
 
-/** Calls fn at most once per `ms`, trailing, and only while `active()`; otherwise once it becomes active. */
-function throttle(fn: () => void, ms: number, active: () => boolean): { fire(): void; flushIfPending(): void; dispose(): void } {
+/** Calls fn at most once per `ms()`, trailing, and only while `active()`; otherwise once it becomes active. */
+function throttle(fn: () => void, ms: () => number, active: () => boolean): { fire(): void; flushIfPending(): void; dispose(): void } {
   let timer: NodeJS.Timeout | undefined;
   let pending = false;
   return {
@@ -305,7 +309,7 @@ function throttle(fn: () => void, ms: number, active: () => boolean): { fire(): 
         if (!active()) return;
         pending = false;
         fn();
-      }, ms);
+      }, ms());
     },
     flushIfPending() {
       if (pending) this.fire();
@@ -327,7 +331,7 @@ export function registerExperimentsView(ctx: Ctx): void {
       tree.refresh();
       documents.refreshOpen();
     },
-    REFRESH_MS,
+    () => Math.max(REFRESH_MS, 10 * tree.lastReadMs),
     () => view.visible,
   );
   ctx.push(view, refresh, documents, state.onDidChange(() => tree.refresh()), ctx.onStoreChanged(() => refresh.fire()), view.onDidChangeVisibility(() => refresh.flushIfPending()));
