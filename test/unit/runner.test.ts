@@ -341,6 +341,13 @@ describe('runner: built-in stages', () => {
     assert.equal(v.metrics?.violations, 5);
   });
 
+  it('validate does not pass a pii: forbid it cannot check', async () => {
+    const dir = workspace({ datasets: { d: { path: 'd.csv' } }, expectations: { d: [{ column: 'email', pii: 'forbid' }, { column: 'id', pii: 'mask' }] }, stages: { v: { uses: 'sextant/validate', with: { dataset: 'd' } } } }, { 'd.csv': 'id,email\n1,a@b.c\n' });
+    const r = await run(dir);
+    assert.equal(stage(r, 'v').status, 'failed');
+    assert.match(stage(r, 'v').reason!, /email pii: forbid \(personal-data detection is not implemented yet/);
+  });
+
   it('gate fails with the unmet requirement, and names a metric no stage logged', async () => {
     const dir = workspace({ stages: { m: { run: 'echo "::sextant metric accuracy=0.8"' }, g: { uses: 'sextant/gate', needs: ['m'], with: { require: { accuracy: '>= 0.9' } } }, g2: { uses: 'sextant/gate', needs: ['m'], with: { require: { f1: '>= 0.5' } } } } });
     const r = await run(dir, { maxParallel: 1 });

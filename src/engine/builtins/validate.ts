@@ -75,7 +75,12 @@ export function checkExpectations(table: Table, expectations: Expectation[]): { 
       }
       check(`regex ${e.regex}`, (v) => v !== null && !re.test(v));
     }
-    if (e.pii) notes.push(`${e.column}: pii: ${e.pii} is not checked by sextant/validate yet (personal-data detection is not implemented).`);
+    if (e.pii === 'forbid') {
+      // A check that cannot be made must not pass silently.
+      violations.push({ column: e.column, check: 'pii: forbid', count: 1, lines: [], examples: ['personal-data detection is not implemented yet, so this cannot be checked'] });
+    } else if (e.pii) {
+      notes.push(`${e.column}: pii: ${e.pii} is not applied by sextant/validate yet (personal-data detection is not implemented).`);
+    }
   }
   return { violations, notes };
 }
@@ -106,7 +111,7 @@ export const validateBuiltin: BuiltinImpl = {
         code: 'validate-failed',
         file: table.value.file,
         ...(first.lines[0] !== undefined ? { line: first.lines[0] } : {}),
-        message: `${violations.length} expectation${violations.length === 1 ? '' : 's'} not met: ${violations.map((v) => `${v.column} ${v.check} (${v.count} rows, first at line ${v.lines[0] ?? '?'})`).join('; ')}.`,
+        message: `${violations.length} expectation${violations.length === 1 ? '' : 's'} not met: ${violations.map((v) => (v.lines.length ? `${v.column} ${v.check} (${v.count} rows, first at line ${v.lines[0]})` : `${v.column} ${v.check} (${v.examples[0]})`)).join('; ')}.`,
       });
     }
     ctx.log('All expectations met.');
