@@ -15,6 +15,8 @@ const STEPS = 10_000;
 const POINTS = RUNS * STEPS;
 const REPEATS = QUICK ? 3 : 5;
 const T0 = 1_780_000_000_000;
+/** Collects the previous phase's garbage before a timed section (`npm run bench` runs node --expose-gc). */
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
 
 function freshStore(): { dir: string; tracker: Tracker; runIds: string[] } {
   const dir = mkdtempSync(join(tmpdir(), 'sextant-bench-store-'));
@@ -42,6 +44,7 @@ function bareInsert(db: Database): number {
   const runIds = db.prepare('SELECT id FROM runs ORDER BY id').pluck().all() as number[];
   const insert = db.prepare('INSERT INTO metrics (run_id, key_id, step, ts, value) VALUES (?, ?, ?, ?, ?)');
   const curves = runIds.map((_, r) => curve(r));
+  gc();
   return timeMs(() => {
     db.transaction(() => {
       runIds.forEach((runId, r) => {
@@ -64,6 +67,7 @@ export const storeBench: Bench = {
       // Tracker: each run's points through logMetrics (validation, key ids, batching), then flush.
       const t = freshStore();
       const curves = t.runIds.map((_, r) => curve(r));
+      gc();
       trackerMs.push(
         timeMs(() => {
           t.runIds.forEach((id, r) => {
@@ -80,6 +84,7 @@ export const storeBench: Bench = {
       t.tracker.close(true);
       const reopened = Tracker.open({ storePath: join(t.dir, 'sextant.db'), artifactsDir: join(t.dir, 'artifacts') });
       if (!reopened.ok) throw new Error(reopened.error.message);
+      gc();
       for (let k = 0; k < 3; k++) {
         let points = 0;
         const ms = timeMs(() => {
