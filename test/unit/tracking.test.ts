@@ -217,7 +217,9 @@ describe('tracking API', () => {
     const dead = must(tracker.startRun({ experiment: 'e', pid: 999_999_99 })).id;
     const alive = must(tracker.startRun({ experiment: 'e', pid: process.pid })).id;
     const elsewhere = must(tracker.startRun({ experiment: 'e', pid: 999_999_98, host: 'another-machine' })).id;
-    assert.deepEqual(must(tracker.reapDeadRuns()), [dead]);
+    const waiting = must(tracker.startRun({ experiment: 'e', pid: 999_999_97, status: 'queued' })).id;
+    assert.deepEqual(must(tracker.reapDeadRuns()).sort(), [dead, waiting].sort());
+    assert.equal(must(tracker.getRun(waiting)).status, 'killed');
     assert.equal(must(tracker.getRun(dead)).status, 'killed');
     assert.equal(must(tracker.getRun(alive)).status, 'running');
     assert.equal(must(tracker.getRun(elsewhere)).status, 'running');

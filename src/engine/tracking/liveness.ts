@@ -1,6 +1,6 @@
 // Runs whose process died without saying so (SIGKILL, a crash, a closed laptop): a run still marked
-// `running` on this host whose pid no longer exists (or is a zombie) is marked `killed`, ended at its
-// last logged point (or now). Views and the CLI call this when they list runs; it is cheap (a
+// `running` (or `queued`, waiting in a runner that died) on this host whose pid no longer exists (or is
+// a zombie) is marked `killed`, ended at its last logged point (or now). Views and the CLI call this when they list runs; it is cheap (a
 // partial index on active runs).
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
@@ -30,13 +30,13 @@ export function isProcessAlive(pid: number): boolean {
 export function reapDeadRuns(db: Database, options: { host?: string; now?: number; alive?: (pid: number) => boolean } = {}): string[] {
   const host = options.host ?? hostname();
   const alive = options.alive ?? isProcessAlive;
-  const candidates = db.prepare("SELECT id, uid, pid FROM runs WHERE status = 'running' AND pid IS NOT NULL AND host = ?").all(host) as { id: number; uid: string; pid: number }[];
+  const candidates = db.prepare("SELECT id, uid, pid FROM runs WHERE status IN ('running', 'queued') AND pid IS NOT NULL AND host = ?").all(host) as { id: number; uid: string; pid: number }[];
   const dead = candidates.filter((r) => !alive(r.pid));
   if (dead.length === 0) return [];
   const now = options.now ?? Date.now();
   writeTx(db, () => {
     const lastTs = db.prepare('SELECT max(ts) FROM latest_metrics WHERE run_id = ?').pluck();
-    const mark = db.prepare("UPDATE runs SET status = 'killed', ended_at = ? WHERE id = ? AND status = 'running'");
+    const mark = db.prepare("UPDATE runs SET status = 'killed', ended_at = ? WHERE id = ? AND status IN ('running', 'queued')");
     for (const r of dead) mark.run((lastTs.get(r.id) as number | null) ?? now, r.id);
   });
   return dead.map((r) => r.uid);
