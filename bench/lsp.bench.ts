@@ -87,13 +87,20 @@ export const lspBench: Bench = {
     const uri = pathToFileURL(file).toString();
     print(`pipeline: ${stages} stages, ${text.split('\n').length - 1} lines, ${(text.length / 1024).toFixed(0)} KiB; ${edits} edits, each awaited`);
 
-    const ours = LspClient.spawn(process.execPath, [resolve(root, 'dist/server.js'), '--stdio']);
+    const ours = LspClient.spawn(process.execPath, [resolve(root, 'dist/server.js'), '--stdio'], undefined, { ...process.env, SEXTANT_LSP_TIMING: '1' });
     await ours.initialize(pathToFileURL(dir).toString());
     const o = await measure(ours, uri, text, 'sextant-pipeline', edits);
     await ours.stop();
     const op50 = percentile(o.samples, 50);
     const op95 = percentile(o.samples, 95);
     print(`sextant server:      open ${fmt(o.first)}; didChange→diagnostics p50 ${fmt(op50)}, p95 ${fmt(op95)}, max ${fmt(Math.max(...o.samples))} (${o.count} diagnostics; no debounce)`);
+    const inServer = ours.stderr
+      .join('')
+      .split('\n')
+      .map((l) => /^sextant-timing .* v(\d+) ([\d.]+) ms/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) > 1)
+      .map((m) => Number(m[2]));
+    if (inServer.length > 0) print(`  of which parse + checks inside the server: p50 ${fmt(percentile(inServer, 50))}, p95 ${fmt(percentile(inServer, 95))} (the rest is JSON-RPC and process scheduling)`);
 
     if (process.env.SEXTANT_BENCH_ONLY_OURS) return;
     const yls = LspClient.spawn(process.execPath, [resolve(root, 'node_modules/yaml-language-server/bin/yaml-language-server'), '--stdio']);

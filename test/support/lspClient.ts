@@ -30,8 +30,8 @@ export class LspClient {
     });
   }
 
-  static spawn(command: string, args: string[], cwd?: string): LspClient {
-    return new LspClient(spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) }));
+  static spawn(command: string, args: string[], cwd?: string, env?: NodeJS.ProcessEnv): LspClient {
+    return new LspClient(spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}), ...(env ? { env } : {}) }));
   }
 
   private onData(chunk: Buffer): void {

@@ -159,6 +159,34 @@ describe('pipeline analysis', () => {
     assert.equal(second.stages.length, 50);
   });
 
+  it('incremental analysis (kept segments and results) equals a fresh one after every edit', () => {
+    let text = readFileSync('test/fixtures/pipelines/broken.sextant.yaml', 'utf8') + `  extra:\n    needs: [gate]\n    run: echo \${{ params.lr }} \${{ datasets.train.path }}\n    outs: [out/e.csv]\n`;
+    const parser = new PipelineParser();
+    const h = host();
+    // a pseudo-random but fixed sequence of edits: typing, renames, new references, deletions
+    const edits: ((t: string) => string)[] = [
+      (t) => t.replace('echo', 'echo 1'),
+      (t) => t.replace('needs: [prepar]', 'needs: [prepare]'),
+      (t) => t.replace('  gate:\n', '  gates:\n'),
+      (t) => t.replace('needs: [gate]', 'needs: [gates]'),
+      (t) => t.replace('params.lr }}', 'params.lx }}'),
+      (t) => t.replace('lr: 0.01', 'lx: 0.01'),
+      (t) => t.replace('out/e.csv', 'data/train.csv'),
+      (t) => t.replace('datasets.train.path', 'datasets.trn.path'),
+      (t) => t.replace('  train: { path', '  trn: { path'),
+      (t) => `${t}  late:\n    run: x\n`,
+      (t) => t.replace('  late:\n    run: x\n', ''),
+      (t) => t.replace('version: 1', 'version: 1\n'),
+      (t) => t.replace('    uses: sextant/evaluate\n', ''),
+    ];
+    for (let i = 0; i < edits.length; i++) {
+      text = edits[i]!(text);
+      const incremental = analyzeText(text, h, parser).diagnostics;
+      const fresh = analyzeText(text, h).diagnostics;
+      assert.deepEqual(incremental, fresh, `after edit ${i}`);
+    }
+  });
+
   describe('bad input never throws and says what is wrong', () => {
     const cases: Record<string, string> = {
       empty: '',

@@ -9,9 +9,10 @@ import { PipelineParser, type Entry, type ParsedPipeline, type Segment } from '.
 import type { PipelineHost } from './host';
 import { nearest } from './nearest';
 import { keyOf, pairOf, pairs, scalarText, span } from './nodes';
-import { paramTable, paramValue, type ParamTable } from './params';
+import { paramTable, type ParamTable } from './params';
 import { PipelineSchema } from './schema';
 import { stageFacts, scanExpressions, type ExprRef, type Ref, type StageFacts } from './stageFacts';
+import { exprFindings, materialize, stageGlobal, unknownDatasetFinding } from './stageGlobal';
 import { structuralFindings, type LocalFinding } from './structure';
 import { suppressions } from './suppress';
 import { segmentSyntax } from './syntax';
@@ -185,14 +186,8 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
       info = { name: entry.key, entry, seg, facts: stageFacts(entry, seg.text) };
       cached.info = info;
     }
-    const facts = info.facts;
     allStages.push(info);
-    for (const f of facts.findings) findings.push(abs(seg, f));
-    if (model.stages.has(entry.key)) {
-      if (seg !== model.stages.get(entry.key)!.seg) {
-        findings.push({ start: seg.base + facts.key[0], end: seg.base + facts.key[1], code: 'duplicate-key', message: `Stage "${entry.key}" is defined twice; only the last one would count. Rename one of them.` });
-      }
-    } else model.stages.set(entry.key, info);
+    for (const f of info.facts.findings) findings.push(abs(seg, f));
   }
 
   // expressions outside stages (monitor, datasets, …)
@@ -208,42 +203,27 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     for (const r of refs) topExprRefs.push(shiftExpr(e.seg, r));
   }
 
-  const stageNames = [...model.stages.keys()];
   const datasetNames = [...model.datasets.keys()];
   const unknownDataset = (r: Ref): void => {
-    if (model.datasets.has(r.name)) return;
-    const suggestion = nearest(r.name, datasetNames);
-    findings.push({
-      start: r.start,
-      end: r.end,
-      code: 'unknown-dataset',
-      message: `Dataset "${r.name}" is not declared.${suggestion ? ` Did you mean "${suggestion}"?` : ''} ${datasetNames.length ? `Declared: ${datasetNames.join(', ')}.` : 'Declare it under `datasets:` with its `path`.'}`,
-      data: suggestion ? { replace: suggestion, name: r.name } : { name: r.name },
-    });
+    const f = unknownDatasetFinding(r, model.datasets, datasetNames);
+    if (f) findings.push(f);
   };
 
-  // outputs (first writer wins; later ones are duplicates)
-  for (const s of allStages) {
-    for (const o of s.facts.outs) {
-      if (isPattern(o.name)) continue;
-      const key = (o as Ref & { norm?: string }).norm ??= normPath(o.name);
-      const first = model.outputs.get(key);
-      const r = shift(s.seg, o);
-      if (first !== undefined && first !== s.name) {
-        findings.push({ start: r.start, end: r.end, code: 'duplicate-output', message: `"${o.name}" is also written by stage "${first}": each output has one writer. Write to another path, or merge the stages.`, data: { other: first } });
-      } else model.outputs.set(key, s.name);
-    }
-  }
+  // names, outputs, needs, cycles and expression references: kept from the last analysis while no
+  // stage's names and references changed (typing in a command or a value), recomputed otherwise
+  const global = stageGlobal(parsed.memo, allStages, model);
+  model.stages = global.stagesMap;
+  model.outputs = global.outputs;
+  for (const o of global.owned) findings.push(materialize(o, allStages));
+  const stageNames = [...model.stages.keys()];
 
-  const resolved = new Map<string, string>();
-  const fileExists = (p: string): boolean | undefined => {
-    if (!host.dir || isPattern(p)) return undefined;
-    let path = resolved.get(p);
-    if (path === undefined) {
-      path = isAbsolute(p) ? p : join(host.dir, p);
-      resolved.set(p, path);
-    }
-    return host.exists(path);
+  const dir = host.dir;
+  /** Whether a file exists (undefined: not checked); its absolute path is kept on the reference. */
+  const fileExists = (r: { name: string }): boolean | undefined => {
+    if (!dir || isPattern(r.name)) return undefined;
+    const cached = r as { name: string; abs?: [string, string] };
+    if (!cached.abs || cached.abs[0] !== dir) cached.abs = [dir, isAbsolute(r.name) ? r.name : join(dir, r.name)];
+    return host.exists(cached.abs[1]);
   };
   /** Whether a stage writes this path, or a folder that holds it (checked by its ancestors: no scan). */
   const produced = (p: string): boolean => {
@@ -256,75 +236,25 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     }
   };
 
-  // per stage: needs, datasets, params, files, gpu
+  // per stage: files (the host's answers change without the text changing: never kept)
   for (const s of allStages) {
     const f = s.facts;
-    for (const n of f.needs) {
-      const r = shift(s.seg, n);
-      if (!model.stages.has(n.name)) {
-        const suggestion = nearest(n.name, stageNames.filter((x) => x !== s.name));
-        findings.push({
-          start: r.start,
-          end: r.end,
-          code: 'unknown-stage',
-          message: `Stage "${n.name}" is not defined.${suggestion ? ` Did you mean "${suggestion}"?` : ''} ${stageNames.length > 1 ? `Stages: ${stageNames.slice(0, 12).join(', ')}${stageNames.length > 12 ? ', …' : ''}.` : ''}`.trim(),
-          data: suggestion ? { replace: suggestion, stage: s.name, need: n.name } : { stage: s.name, need: n.name },
-        });
-      }
-    }
-    for (const d of f.datasetRefs) {
-      const r = shift(s.seg, d);
-      unknownDataset(r);
-    }
-    if (f.gpu && f.builtin && !builtin(f.builtin)?.gpu) {
-      findings.push({ start: s.seg.base + f.gpu.start, end: s.seg.base + f.gpu.end, code: 'gpu-unused', message: `${f.builtin} runs on CPU only, so this GPU would sit idle. Remove \`resources.gpu\`, or use \`run:\` with your own GPU code.` });
-    }
     for (const d of f.deps) {
-      if (fileExists(d.name) === false && !produced(d.name)) {
+      if (fileExists(d) === false && !produced(d.name)) {
         const r = shift(s.seg, d);
         findings.push({ start: r.start, end: r.end, code: 'missing-dep', message: `"${d.name}" does not exist and no stage writes it. Create it, fix the path, or add the stage that writes it to \`outs\`.` });
       }
     }
     for (const d of f.inputs) {
-      if (fileExists(d.name) === false && !produced(d.name)) {
+      if (fileExists(d) === false && !produced(d.name)) {
         const r = shift(s.seg, d);
         findings.push({ start: r.start, end: r.end, code: 'missing-file', message: `"${d.name}" does not exist and no stage writes it. Fix the path, or add the stage that writes it (e.g. \`sextant/train\` with \`out: ${d.name}\`) to \`needs\`.` });
       }
     }
   }
 
-  // expression references: params and datasets
-  const checkExpr = (e: ExprRef, base: number): void => {
-    const first = e.path[0];
-    if (!first) return;
-    if (e.context === 'params') {
-      if (!model.params.known) return;
-      const def = model.params.params.get(first.name);
-      if (def && e.path.length === 1) return; // the common case: a defined top-level param
-      const names = e.path.map((p) => p.name);
-      if (paramValue(model.params, names).found) return;
-      const missing = def ? e.path[e.path.length - 1]! : first;
-      const suggestion = nearest(missing.name, model.params.params.keys());
-      findings.push({
-        start: base + missing.start,
-        end: base + missing.end,
-        code: 'unknown-param',
-        message: `Param "${names.join('.')}" is not defined.${suggestion ? ` Did you mean "${suggestion}"?` : ''} Add it under \`params:\`${model.params.file ? ` in ${model.params.file}` : ''}, e.g. \`${first.name}: <value>\`.`,
-        data: { name: first.name, ...(suggestion ? { replace: suggestion } : {}), canAdd: model.params.inline && !def },
-      });
-    } else if (e.context === 'datasets') {
-      unknownDataset({ name: first.name, start: base + first.start, end: base + first.end });
-      const field = e.path[1];
-      if (field && !['path', 'label', 'format', 'description'].includes(field.name)) {
-        findings.push({ start: base + field.start, end: base + field.end, code: 'unknown-key', message: `Datasets have path, label, format and description, not "${field.name}".` });
-      }
-    }
-  };
-  for (const e of topExprRefs) checkExpr(e, 0);
-  for (const st of allStages) for (const e of st.facts.exprRefs) checkExpr(e, st.seg.base);
-
-  // cycles
-  findings.push(...cycleFindings(model));
+  // expression references outside stages
+  for (const e of topExprRefs) for (const f of exprFindings(e, 0, model.params, model.datasets, datasetNames)) findings.push(f);
 
   // gates: required metrics must come from a stage before the gate
   for (const s of allStages) {
@@ -366,7 +296,7 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
 
   // datasets: files, expectations, monitor
   for (const d of model.datasets.values()) {
-    if (d.path && fileExists(d.path) === false && !produced(d.path)) {
+    if (d.path && fileExists({ name: d.path }) === false && !produced(d.path)) {
       const p = pairOf(pairOf(d.entry.value, d.name)?.value, 'path');
       const sp = span(p?.value);
       if (sp) findings.push({ start: d.entry.seg.base + sp[0], end: d.entry.seg.base + sp[1], code: 'missing-file', message: `Dataset file "${d.path}" does not exist and no stage writes it. Fix the path, or add the stage that writes it.` });
@@ -467,52 +397,6 @@ function metricKeys(host: PipelineHost, file: string): string[] | undefined {
   } catch {
     return undefined;
   }
-}
-
-function cycleFindings(model: PipelineModel): Finding[] {
-  const out: Finding[] = [];
-  const state = new Map<string, 1 | 2>(); // 1: on the stack, 2: done
-  const reported = new Set<string>();
-  for (const start of model.stages.keys()) {
-    if (state.has(start)) continue;
-    // iterative DFS: [stage, next need index]
-    const stack: [string, number][] = [[start, 0]];
-    const path: string[] = [start];
-    state.set(start, 1);
-    while (stack.length > 0) {
-      const top = stack[stack.length - 1]!;
-      const info = model.stages.get(top[0]);
-      const needs = info?.facts.needs ?? [];
-      if (top[1] >= needs.length) {
-        state.set(top[0], 2);
-        stack.pop();
-        path.pop();
-        continue;
-      }
-      const need = needs[top[1]++]!;
-      if (!model.stages.has(need.name)) continue;
-      const st = state.get(need.name);
-      if (st === 1) {
-        const cycle = [...path.slice(path.indexOf(need.name)), need.name];
-        const key = [...new Set(cycle)].sort().join('\u0000');
-        if (reported.has(key)) continue;
-        reported.add(key);
-        const at = info!.seg.base;
-        out.push({
-          start: at + need.start,
-          end: at + need.end,
-          code: 'cycle',
-          message: `These stages need each other in a cycle: ${cycle.join(' → ')}. Remove "${need.name}" from the needs of "${top[0]}" (or another edge of the cycle).`,
-          data: { stage: top[0], need: need.name, cycle },
-        });
-      } else if (st === undefined) {
-        state.set(need.name, 1);
-        stack.push([need.name, 0]);
-        path.push(need.name);
-      }
-    }
-  }
-  return out;
 }
 
 function finish(parsed: ParsedPipeline, model: PipelineModel, findings: Finding[]): Analysis {

@@ -68,6 +68,8 @@ export interface ParsedPipeline {
   refused?: { code: string; message: string };
   /** Segments parsed anew (not reused) in this parse. */
   parsedSegments: number;
+  /** Results the analysis keeps from one parse to the next of the same document (see analyze.ts). */
+  memo: Map<string, unknown>;
 }
 
 export function absStart(seg: Segment, node: { range?: [number, number, number] | null } | null | undefined): number {
@@ -198,6 +200,7 @@ function commonEnds(a: string, b: string): [number, number] {
 /** Parses pipelines, reusing the segments of the previous parse that did not change. One per document. */
 export class PipelineParser {
   private previous: { text: string; byStart: Map<number, Segment> } | undefined;
+  private readonly memo = new Map<string, unknown>();
 
   parse(text: string): ParsedPipeline {
     let lineIndex: LineIndex | undefined;
@@ -205,7 +208,7 @@ export class PipelineParser {
     const refused = refusal(text);
     if (refused) {
       this.previous = undefined;
-      return Object.assign(lazyLines, { text, segments: [], top: [], stages: [], mode: 'refused' as const, refused, parsedSegments: 0 });
+      return Object.assign(lazyLines, { text, segments: [], top: [], stages: [], mode: 'refused' as const, refused, parsedSegments: 0, memo: this.memo });
     }
     const cuts = cutPoints(text);
     const prev = this.previous;
@@ -243,7 +246,7 @@ export class PipelineParser {
       mode = 'whole';
     }
     this.previous = { text, byStart: new Map(segments.map((s) => [s.base, s])) };
-    return Object.assign(lazyLines, { text, segments, ...entries(segments), mode, parsedSegments });
+    return Object.assign(lazyLines, { text, segments, ...entries(segments), mode, parsedSegments, memo: this.memo });
   }
 }
 

@@ -261,6 +261,9 @@ export function stageFacts(entry: Entry, text: string): StageFacts {
     } else {
       facts.builtin = b.name;
       checkWith(facts, node, obj, b.name, entry.key);
+      if (facts.gpu && !b.gpu) {
+        facts.findings.push({ start: facts.gpu.start, end: facts.gpu.end, code: 'gpu-unused', message: `${b.name} runs on CPU only, so this GPU would sit idle. Remove \`resources.gpu\`, or use \`run:\` with your own GPU code.` });
+      }
     }
   }
   scanExpressions(text, node, facts.findings, facts.exprRefs);
