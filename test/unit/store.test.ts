@@ -2,7 +2,8 @@ import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { spawn } from 'node:child_process';
 import { openStore, type Database } from '../../src/engine/store/open';
 import { MIGRATIONS, migrate, schemaVersion } from '../../src/engine/store/migrations';
 import { loadBetterSqlite3 } from '../../src/engine/native/load';
@@ -69,6 +70,27 @@ describe('store schema and migrations', () => {
     assert.equal(t.value.db.prepare('SELECT count(*) FROM metric_buckets').pluck().get(), Math.ceil(1020 / 8));
     assertRollupsMatchPoints(t.value, { latest: false });
     t.value.close(true);
+  });
+
+  it('several processes creating the same fresh store at once all succeed (migrations do not race)', async function () {
+    this.timeout(60_000);
+    const script = join(tmp(), 'open.js');
+    writeFileSync(script, `const { openStore } = require(${JSON.stringify(resolve(__dirname, '../../src/engine/store/open'))}); const r = openStore(process.argv[2], { create: true }); if (!r.ok) { console.error(JSON.stringify(r.error)); process.exit(1); }`);
+    for (let round = 0; round < 3; round++) {
+      const path = join(tmp(), 'sextant.db');
+      const results = await Promise.all(
+        Array.from({ length: 5 }, () => new Promise<{ code: number | null; stderr: string }>((done) => {
+          let stderr = '';
+          const p = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), script, path]);
+          p.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+          p.on('exit', (code) => done({ code, stderr }));
+        })),
+      );
+      for (const r of results) assert.equal(r.code, 0, r.stderr);
+      const db = mustOpen(path, false);
+      assert.equal(schemaVersion(db), MIGRATIONS.at(-1)!.version);
+      db.close();
+    }
   });
 
   it('refuses a store newer than this Sextant, naming the file', () => {

@@ -3,6 +3,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { fail, ok, type Result } from '../result';
 import { METRIC_BUCKETS_SQL, TRACKING_SCHEMA_SQL } from './schema';
+import { writeTx } from './tx';
 
 export interface Migration {
   version: number;
@@ -40,10 +41,13 @@ export function migrate(db: BetterSqlite3.Database, file: string, migrations: Mi
   }
   for (const m of migrations) {
     if (m.version <= current) continue;
-    db.transaction(() => {
+    // Another process may be migrating the same store right now (two commands starting on a fresh
+    // workspace): the version is read again under the write lock, and a step it already did is skipped.
+    writeTx(db, () => {
+      if (schemaVersion(db) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    }).immediate();
+    });
   }
   return ok(schemaVersion(db));
 }
