@@ -362,6 +362,17 @@ describe('runner: built-in stages', () => {
     assert.match(stage(r, 'g2').reason!, /no stage it needs logged "f1" \(logged: accuracy\)/);
   });
 
+  it('a built-in training stage honours its timeout mid-training (it trains in slices)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'sextant-train-timeout-'));
+    cpSync(join(__dirname, '..', '..', 'media', 'demo'), dir, { recursive: true });
+    writeFileSync(join(dir, 'sextant.yaml'), readFileSync(join(dir, 'sextant.yaml'), 'utf8').replace('epochs: 200', 'epochs: 1000000').replace('    uses: sextant/train\n', '    uses: sextant/train\n    resources: { timeout: 400ms }\n'));
+    const started = performance.now();
+    const r = await run(dir, { stages: ['train'] });
+    assert.equal(stage(r, 'train').status, 'failed');
+    assert.match(stage(r, 'train').reason!, /Timed out after 400 ms/);
+    assert.ok(performance.now() - started < 10_000);
+  });
+
   it('drift fails loudly: not implemented', async () => {
     const dir = workspace({ datasets: { a: { path: 'a.csv' } }, stages: { d: { uses: 'sextant/drift', with: { reference: 'a', current: 'a' } } } }, { 'a.csv': 'x\n1\n' });
     const r = await run(dir);

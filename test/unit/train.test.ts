@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { parseCsv, readCsv, numericColumn } from '../../src/engine/train/csv';
 import { labelClasses, labeledRows, numericColumns } from '../../src/engine/train/dataset';
-import { trainClassifier } from '../../src/engine/train/train';
+import { trainClassifier, trainClassifierAsync } from '../../src/engine/train/train';
 import { argmaxRows, predictProba, type FittedModel } from '../../src/engine/train/model';
 import { exportOnnx } from '../../src/engine/train/onnx/export';
 import { readOnnxMetadata } from '../../src/engine/train/onnx/metadata';
@@ -110,6 +110,16 @@ describe('trainer: models', function () {
     assert.ok(l1.ok && l2.ok);
     assert.deepEqual(l1.value.model, l2.value.model);
   });
+  it('training in slices (async) gives the same model as training at once', async () => {
+    const { rows } = penguins();
+    for (const kind of ['mlp', 'gbt'] as const) {
+      const sync = trainClassifier(rows, { kind, label: 'species', seed: 5, epochs: 5 });
+      const sliced = await trainClassifierAsync(rows, { kind, label: 'species', seed: 5, epochs: 5 }, 0);
+      assert.ok(sync.ok && sliced.ok);
+      assert.deepEqual(sliced.value.model, sync.value.model);
+    }
+  });
+
   it('refuses data with only one class, with a reason', () => {
     const t = parseCsv('x,y\n1,a\n2,a\n3,a\n', 'one.csv');
     assert.ok(t.ok);

@@ -10,7 +10,8 @@ import { labelClasses, labeledRows, numericColumns } from '../train/dataset';
 import { argmaxRows, predictProba } from '../train/model';
 import { exportOnnx } from '../train/onnx/export';
 import { holdoutSplit } from '../train/split';
-import { trainClassifier } from '../train/train';
+import { trainClassifierAsync } from '../train/train';
+import { StepsAborted } from '../train/steps';
 import { datasetPaths, findDataset, parseWith, readDataset, yieldToEventLoop } from './common';
 import type { BuiltinImpl } from './types';
 
@@ -44,27 +45,34 @@ export const trainBuiltin: BuiltinImpl = {
     ctx.log(`Training ${w.value.model} on ${rows.value.x.rows} of ${table.value.rowCount} rows of ${dataset.value.path} (${Math.round(holdout * 100)}% held out, stratified, seed ${seed}); features: ${features.join(', ')}; classes: ${classes.value.join(', ')}`);
     await yieldToEventLoop();
     let cancelled = false;
-    const fit = trainClassifier(rows.value, {
-      kind: w.value.model,
-      label,
-      seed,
-      ...(w.value.epochs !== undefined ? { epochs: w.value.epochs } : {}),
-      ...(w.value.lr !== undefined ? { lr: w.value.lr } : {}),
-      ...(w.value.hidden !== undefined ? { hidden: w.value.hidden } : {}),
-      ...(extra.batch_size !== undefined ? { batchSize: extra.batch_size } : {}),
-      ...(extra.l2 !== undefined ? { l2: extra.l2 } : {}),
-      ...(extra.max_depth !== undefined ? { maxDepth: extra.max_depth } : {}),
-      holdout: holdout > 0 ? { fraction: holdout, seed } : null,
-      dataset: w.value.dataset,
-      onEpoch: (epoch, loss) => {
-        ctx.metric('train_loss', loss, epoch);
-        if (ctx.signal.aborted) {
-          cancelled = true;
-          return false;
-        }
-        return true;
-      },
-    });
+    // In slices, so the runner keeps streaming other stages' logs and honours timeouts while this trains.
+    let fit: Awaited<ReturnType<typeof trainClassifierAsync>>;
+    try {
+      fit = await trainClassifierAsync(rows.value, {
+        kind: w.value.model,
+        label,
+        seed,
+        ...(w.value.epochs !== undefined ? { epochs: w.value.epochs } : {}),
+        ...(w.value.lr !== undefined ? { lr: w.value.lr } : {}),
+        ...(w.value.hidden !== undefined ? { hidden: w.value.hidden } : {}),
+        ...(extra.batch_size !== undefined ? { batchSize: extra.batch_size } : {}),
+        ...(extra.l2 !== undefined ? { l2: extra.l2 } : {}),
+        ...(extra.max_depth !== undefined ? { maxDepth: extra.max_depth } : {}),
+        holdout: holdout > 0 ? { fraction: holdout, seed } : null,
+        dataset: w.value.dataset,
+        onEpoch: (epoch, loss) => {
+          ctx.metric('train_loss', loss, epoch);
+          if (ctx.signal.aborted) {
+            cancelled = true;
+            return false;
+          }
+          return true;
+        },
+      }, 50, ctx.signal);
+    } catch (err) {
+      if (err instanceof StepsAborted) return fail({ code: 'cancelled', message: 'Training was stopped (cancelled or timed out).' });
+      throw err;
+    }
     if (cancelled) return fail({ code: 'cancelled', message: 'Training was cancelled.' });
     if (!fit.ok) return fail({ ...fit.error, file: fit.error.file ?? table.value.file });
     const model = fit.value.model;

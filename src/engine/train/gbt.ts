@@ -5,6 +5,7 @@
 // TypeScript predictions and onnxruntime's agree.
 import { z } from 'zod';
 import type { Matrix } from './model';
+import { runSteps } from './steps';
 
 export const TreeSchema = z.object({
   /** Class whose score the tree adds to. */
@@ -144,6 +145,11 @@ function buildTree(rows: Uint32Array, g: Float64Array, h: Float64Array, binned: 
 
 /** Fits on features `x` (no missing values) and class indices `y`. */
 export function fitGbt(x: Matrix, y: Int32Array, classes: number, o: GbtOptions): { ensemble: Ensemble; losses: number[] } {
+  return runSteps(fitGbtSteps(x, y, classes, o));
+}
+
+/** The fit as steps (one per tree); see steps.ts. */
+export function* fitGbtSteps(x: Matrix, y: Int32Array, classes: number, o: GbtOptions): Generator<void, { ensemble: Ensemble; losses: number[] }> {
   const n = x.rows;
   const binned = binFeatures(x, Math.min(255, o.maxBins));
   const counts = new Float64Array(classes);
@@ -177,6 +183,7 @@ export function fitGbt(x: Matrix, y: Int32Array, classes: number, o: GbtOptions)
       }
       const tree = buildTree(all, g, h, binned, k, o);
       trees.push(tree);
+      yield;
       for (let r = 0; r < n; r++) scores[r * classes + k]! += treeValue(tree, x.data, r * x.cols);
     }
   }

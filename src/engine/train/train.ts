@@ -1,8 +1,9 @@
 // Trains a classifier on rows of a table: standardise, fit, and return the fitted model with its losses.
 import { fail, ok, type Result } from '../result';
 import { dropIncomplete, type LabeledRows } from './dataset';
-import { fitDense } from './fit';
-import { fitGbt } from './gbt';
+import { fitDenseSteps } from './fit';
+import { fitGbtSteps } from './gbt';
+import { runSteps, runStepsAsync } from './steps';
 import { standardise, type FittedModel, type ModelKind } from './model';
 import { fitScaler } from './scaler';
 
@@ -31,6 +32,15 @@ export const TRAIN_DEFAULTS = {
 } as const;
 
 export function trainClassifier(data: LabeledRows, options: TrainOptions): Result<{ model: FittedModel; losses: number[] }> {
+  return runSteps(trainSteps(data, options));
+}
+
+/** The same training, handing the event loop back every `sliceMs` so a runner stays responsive. */
+export function trainClassifierAsync(data: LabeledRows, options: TrainOptions, sliceMs = 50, signal?: AbortSignal): Promise<Result<{ model: FittedModel; losses: number[] }>> {
+  return runStepsAsync(trainSteps(data, options), sliceMs, signal);
+}
+
+function* trainSteps(data: LabeledRows, options: TrainOptions): Generator<void, Result<{ model: FittedModel; losses: number[] }>> {
   const { rows, dropped } = dropIncomplete(data);
   if (rows.x.rows < 2) return fail({ code: 'train-no-rows', message: `Only ${rows.x.rows} complete rows to train on (${dropped} dropped for a missing label or feature).` });
   const present = new Set(rows.y);
@@ -46,7 +56,7 @@ export function trainClassifier(data: LabeledRows, options: TrainOptions): Resul
   }
   const scaler = fitScaler(rows.x);
   if (options.kind === 'gbt') {
-    const gbt = fitGbt(rows.x, rows.y, rows.classes.length, { rounds: Math.round(epochs), lr, maxDepth: options.maxDepth ?? 3, lambda: l2, minRows: 2, maxBins: 64, onRound: options.onEpoch });
+    const gbt = yield* fitGbtSteps(rows.x, rows.y, rows.classes.length, { rounds: Math.round(epochs), lr, maxDepth: options.maxDepth ?? 3, lambda: l2, minRows: 2, maxBins: 64, onRound: options.onEpoch });
     const finalLoss = gbt.losses.at(-1) ?? NaN;
     const model: FittedModel = {
       kind: 'gbt',
@@ -62,7 +72,7 @@ export function trainClassifier(data: LabeledRows, options: TrainOptions): Resul
   }
   const x = { ...rows.x, data: Float64Array.from(rows.x.data) };
   standardise(x, scaler.mean, scaler.scale);
-  const fit = fitDense(x, rows.y, rows.classes.length, { hidden, epochs: Math.round(epochs), lr, batchSize: Math.round(batchSize), l2, seed: options.seed, onEpoch: options.onEpoch });
+  const fit = yield* fitDenseSteps(x, rows.y, rows.classes.length, { hidden, epochs: Math.round(epochs), lr, batchSize: Math.round(batchSize), l2, seed: options.seed, onEpoch: options.onEpoch });
   const finalLoss = fit.losses.at(-1) ?? NaN;
   if (!Number.isFinite(finalLoss)) return fail({ code: 'train-diverged', message: `Training diverged (loss ${finalLoss}).`, fix: 'Lower `lr`.' });
   const model: FittedModel = {
