@@ -134,32 +134,45 @@ interface Cut {
 
 const UNSAFE_LINE = /^(---|\.\.\.)(\s|$)|^%/;
 
+const SPACE = 32;
+const TAB = 9;
+const LF = 10;
+const CR = 13;
+const HASH = 35;
+const DASH = 45;
+const QUESTION = 63;
+const BRACKET = 91;
+const BRACE = 123;
+
 /** Where to cut the text into segments, or undefined when it must be parsed whole. */
 function cutPoints(text: string): Cut[] | undefined {
   const cuts: Cut[] = [];
   let inStages = false; // after a `stages:` header with a block value
   let childIndent = -1;
   let sawContent = false;
-  for (let start = 0; start <= text.length; ) {
+  const length = text.length;
+  for (let start = 0; start <= length; ) {
     const nl = text.indexOf('\n', start);
-    const end = nl < 0 ? text.length : nl;
+    const end = nl < 0 ? length : nl;
     const lineStart = start;
     start = end + 1;
-    const c = text[lineStart];
-    if (c === undefined || c === '\n' || c === '\r' || c === '#') continue;
-    if (c === '\t') return undefined;
-    if (c === ' ') {
+    if (lineStart >= length) break;
+    const c = text.charCodeAt(lineStart);
+    if (c === LF || c === CR || c === HASH) continue;
+    if (c === TAB) return undefined;
+    if (c === SPACE) {
       // indented: content of the current top-level key
       let i = lineStart;
-      while (text[i] === ' ') i++;
-      const d = text[i];
-      if (d === undefined || d === '\n' || d === '\r' || d === '#') continue;
-      if (d === '\t') return undefined;
+      while (i < end && text.charCodeAt(i) === SPACE) i++;
+      if (i >= end) continue;
+      const d = text.charCodeAt(i);
+      if (d === CR || d === HASH) continue;
+      if (d === TAB) return undefined;
       if (!sawContent) return undefined; // the root is indented or not a mapping
       if (inStages) {
         const indent = i - lineStart;
         if (childIndent < 0) {
-          if (d === '-' || d === '?' || d === '[' || d === '{') {
+          if (d === DASH || d === QUESTION || d === BRACKET || d === BRACE) {
             inStages = false; // not a block mapping of stages: keep it in one segment
             continue;
           }
@@ -167,16 +180,16 @@ function cutPoints(text: string): Cut[] | undefined {
         }
         if (indent < childIndent) return undefined;
         if (indent === childIndent) {
-          if (d === '-' || d === '?') return undefined;
+          if (d === DASH || d === QUESTION) return undefined;
           cuts.push({ start: lineStart, kind: 'stages' });
         }
       }
       continue;
     }
     // a line at column 0
-    const lineText = text.slice(lineStart, end > lineStart && text[end - 1] === '\r' ? end - 1 : end);
+    const lineText = text.slice(lineStart, end > lineStart && text.charCodeAt(end - 1) === CR ? end - 1 : end);
     if (UNSAFE_LINE.test(lineText)) return undefined;
-    if (!/^[A-Za-z0-9_"'.$-]/.test(c) || lineText.startsWith('- ') || lineText === '-') return undefined;
+    if (!/^[A-Za-z0-9_"'.$-]/.test(lineText) || lineText.startsWith('- ') || lineText === '-') return undefined;
     sawContent = true;
     cuts.push({ start: lineStart, kind: 'root' });
     inStages = /^stages\s*:\s*(#.*)?$/.test(lineText);
@@ -187,13 +200,18 @@ function cutPoints(text: string): Cut[] | undefined {
   return cuts;
 }
 
-/** Lengths of the common prefix and suffix of two texts (not overlapping). */
+const CHUNK = 2048;
+
+/** Lengths of the common prefix and suffix of two texts (not overlapping), comparing natively by chunks. */
 function commonEnds(a: string, b: string): [number, number] {
   const max = Math.min(a.length, b.length);
   let p = 0;
+  while (p + CHUNK <= max && a.slice(p, p + CHUNK) === b.slice(p, p + CHUNK)) p += CHUNK;
   while (p < max && a.charCodeAt(p) === b.charCodeAt(p)) p++;
   let s = 0;
-  while (s < max - p && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
+  const room = max - p;
+  while (s + CHUNK <= room && a.slice(a.length - s - CHUNK, a.length - s) === b.slice(b.length - s - CHUNK, b.length - s)) s += CHUNK;
+  while (s < room && a.charCodeAt(a.length - 1 - s) === b.charCodeAt(b.length - 1 - s)) s++;
   return [p, s];
 }
 
