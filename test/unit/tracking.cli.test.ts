@@ -63,6 +63,29 @@ describe('sextant runs / import mlflow', () => {
     assert.match(text.stdout[0]!, /loss=0\.25/);
   });
 
+  it('runs list --filter and --sort use the view\'s filter terms and sort keys', async () => {
+    const dir = workspace();
+    const t = Tracker.open(workspaceLayout(dir), { create: true });
+    if (!t.ok) throw new Error(t.error.message);
+    for (const [name, loss, lr] of [['a', 0.5, '0.1'], ['b', 0.2, '0.01'], ['c', 0.9, '0.001']] as const) {
+      const r = t.value.startRun({ experiment: 'grid', name, params: { lr } });
+      if (!r.ok) throw new Error('start');
+      t.value.logMetric(r.value.id, 'loss', loss, 0);
+    }
+    t.value.close(true);
+    const names = async (argv: string[]): Promise<string[]> => {
+      const io = capture(dir);
+      assert.equal(await main(['runs', 'list', '--json', ...argv], io), 0, io.stderr.join('\n'));
+      return (JSON.parse(io.stdout[0]!) as { name: string }[]).map((r) => r.name);
+    };
+    assert.deepEqual(await names(['--sort', 'loss']), ['b', 'a', 'c']);
+    assert.deepEqual(await names(['--sort', '-loss', '--limit', '2']), ['c', 'a']);
+    assert.deepEqual(await names(['--filter', 'loss<0.6', '--sort', 'params.lr']), ['b', 'a']);
+    const bad = capture(dir);
+    assert.equal(await main(['runs', 'list', '--filter', 'loss<'], bad), 2);
+    assert.match(bad.stderr.join('\n'), /--filter: "loss<" has no value/);
+  });
+
   it('runs show --json has full histories; an unknown id fails with exit 1', async () => {
     const dir = workspace();
     const { a } = seed(dir);

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { describeError, type EngineError } from '../../engine/result';
 import { runDetailJson, runListJson } from '../../engine/tracking/jsonShapes';
+import { parseRunFilter, parseRunSort, runMatches, sortRuns } from '../../engine/tracking/runFilter';
 import { RUN_STATUSES, RunStatusSchema, type Run } from '../../engine/tracking/schemas';
 import { Tracker } from '../../engine/tracking/tracking';
 import { workspaceLayout } from '../../engine/workspace/layout';
@@ -59,12 +60,14 @@ function listLine(run: Run): string[] {
 export const runsListCommand: CliCommand = {
   name: 'runs list',
   summary: 'List recorded runs, newest first, with their params and last metric values.',
-  usage: 'sextant runs list [--experiment NAME] [--status STATUS] [--limit N] [--workspace DIR] [--json]',
+  usage: 'sextant runs list [--experiment NAME] [--status STATUS] [--filter EXPR] [--sort KEY] [--limit N] [--workspace DIR] [--json]',
   json: true,
   options: [
     { name: 'experiment', alias: 'e', type: 'string', description: 'Only runs of this experiment.' },
     { name: 'status', alias: 's', type: 'string', multiple: true, description: `Only runs with this status (${RUN_STATUSES.join(', ')}); may be repeated.` },
-    { name: 'limit', alias: 'n', type: 'string', description: 'At most N runs.' },
+    { name: 'filter', alias: 'f', type: 'string', description: 'Terms that must all hold, as in the Experiments view: "loss<0.3 lr=0.01 status=failed name~fold".' },
+    { name: 'sort', type: 'string', description: 'Sort by a metric (loss: lowest first; -loss: highest first), params.KEY, name or started (default: -started).' },
+    { name: 'limit', alias: 'n', type: 'string', description: 'At most N runs (after filtering and sorting).' },
     WORKSPACE,
   ],
   async run(args, io) {
@@ -76,6 +79,11 @@ export const runsListCommand: CliCommand = {
     const limitText = value(args, 'limit');
     const limit = limitText === undefined ? undefined : Number(limitText);
     if (limit !== undefined && !(Number.isSafeInteger(limit) && limit > 0)) throw new UsageError('--limit must be a positive whole number');
+    const filter = parseRunFilter(value(args, 'filter') ?? '');
+    if (!filter.ok) throw new UsageError(`--filter: ${filter.error.message}`);
+    const sortText = value(args, 'sort');
+    const sort = sortText === undefined ? undefined : parseRunSort(sortText);
+    if (sort && !sort.ok) throw new UsageError(`--sort: ${sort.error.message}`);
     const store = openForReading(args, io);
     if (store.error) return fail(io, args, 'runs list', store.error);
     if (!store.tracker) {
@@ -83,12 +91,15 @@ export const runsListCommand: CliCommand = {
       else io.err('No runs yet: this workspace has no store (.sextant/sextant.db). Run a pipeline or a script that logs to Sextant.');
       return EXIT_OK;
     }
-    const runs = store.tracker.listRuns({ experiment: value(args, 'experiment'), status: statuses.length ? statuses : undefined, limit });
+    const listed = store.tracker.listRuns({ experiment: value(args, 'experiment'), status: statuses.length ? statuses : undefined });
     store.tracker.close(true);
-    if (!runs.ok) return fail(io, args, 'runs list', runs.error);
-    if (args.flags.json) io.json(runs.value.map(runListJson));
-    else if (runs.value.length === 0) io.err('No runs match.');
-    else io.out(table([['ID', 'EXPERIMENT', 'NAME', 'STATUS', 'STARTED (UTC)', 'DURATION', 'METRICS'], ...runs.value.map(listLine)]));
+    if (!listed.ok) return fail(io, args, 'runs list', listed.error);
+    let runs = listed.value.filter((r) => runMatches(r, filter.value));
+    if (sort?.ok) runs = sortRuns(runs, sort.value);
+    if (limit !== undefined) runs = runs.slice(0, limit);
+    if (args.flags.json) io.json(runs.map(runListJson));
+    else if (runs.length === 0) io.err('No runs match.');
+    else io.out(table([['ID', 'EXPERIMENT', 'NAME', 'STATUS', 'STARTED (UTC)', 'DURATION', 'METRICS'], ...runs.map(listLine)]));
     return EXIT_OK;
   },
 };

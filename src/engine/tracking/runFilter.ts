@@ -145,3 +145,18 @@ export function describeSort(sort: RunSort): string {
   if (sort.by === 'name') return `name ${arrow}`;
   return `${sort.key ?? '?'} ${arrow}`;
 }
+
+/**
+ * Parses a sort written on a command line: `loss` (metric, lowest first), `-loss` (highest first),
+ * `params.lr`, `name`, `started` (`-started`: newest first).
+ */
+export function parseRunSort(text: string): Result<RunSort> {
+  const t = text.trim();
+  const desc = t.startsWith('-');
+  const key = desc || t.startsWith('+') ? t.slice(1) : t;
+  const direction = desc ? 'desc' : 'asc';
+  if (!key) return fail({ code: 'sort-invalid', message: 'Sort by what? e.g. loss, -accuracy, params.lr, name, -started.' });
+  if (key === 'name' || key === 'started') return ok({ by: key, direction });
+  if (key.startsWith('params.')) return ok({ by: 'param', key: key.slice(7), direction });
+  return ok({ by: 'metric', key: key.startsWith('metrics.') ? key.slice(8) : key, direction });
+}
