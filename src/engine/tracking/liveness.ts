@@ -30,7 +30,7 @@ export function isProcessAlive(pid: number): boolean {
 export function reapDeadRuns(db: Database, options: { host?: string; now?: number; alive?: (pid: number) => boolean } = {}): string[] {
   const host = options.host ?? hostname();
   const alive = options.alive ?? isProcessAlive;
-  const candidates = db.prepare("SELECT id, uid, pid FROM runs WHERE status IN ('running', 'queued') AND pid IS NOT NULL AND host = ?").all(host) as { id: number; uid: string; pid: number }[];
+  const candidates = db.prepare("SELECT id, uid, pid FROM runs WHERE status IN ('queued', 'running') AND pid IS NOT NULL AND host = ?").all(host) as { id: number; uid: string; pid: number }[];
   const dead = candidates.filter((r) => !alive(r.pid));
   if (dead.length === 0) return [];
   const now = options.now ?? Date.now();
