@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseNvidiaSmiCsv, type Gpu } from '../../src/engine/gpu/nvidiaSmi';
-import { GpuAllocator } from '../../src/engine/gpu/allocator';
+import { GpuAllocator, visibleGpus } from '../../src/engine/gpu/allocator';
 import { GpuSampler } from '../../src/engine/gpu/sampler';
 
 const fixture = (name: string): string => readFileSync(join(__dirname, '..', 'fixtures', 'nvidia-smi', name), 'utf8');
@@ -88,5 +88,16 @@ describe('GPU: scheduling on a recorded 8-GPU machine', () => {
     const a = new GpuAllocator(parsed.value);
     const got = a.acquire('s', 4);
     assert.deepEqual(got, { kind: 'gpus', devices: [0, 4, 5, 7] });
+  });
+});
+
+describe('GPU: CUDA_VISIBLE_DEVICES of the runner itself', () => {
+  it('limits the GPUs handed out to those it lists, by index or UUID prefix; empty means none', () => {
+    const parsed = parseNvidiaSmiCsv(fixture('eight-gpus.txt'));
+    assert.ok(parsed.ok);
+    assert.equal(visibleGpus(parsed.value, undefined).length, 8);
+    assert.deepEqual(visibleGpus(parsed.value, '6,2').map((g) => g.index), [2, 6]);
+    assert.deepEqual(visibleGpus(parsed.value, 'GPU-00000003').map((g) => g.index), [3]);
+    assert.deepEqual(visibleGpus(parsed.value, ''), []);
   });
 });

@@ -10,6 +10,16 @@ export type GpuDecision =
   | { kind: 'cpu-fallback'; warning: string }
   | { kind: 'unavailable'; error: string };
 
+/**
+ * The GPUs the runner may hand out when it was itself started with CUDA_VISIBLE_DEVICES (indices or
+ * UUIDs, as CUDA reads them); all of them when the variable is unset.
+ */
+export function visibleGpus(gpus: Gpu[], cudaVisibleDevices: string | undefined): Gpu[] {
+  if (cudaVisibleDevices === undefined) return gpus;
+  const wanted = cudaVisibleDevices.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  return gpus.filter((g) => wanted.some((w) => w === String(g.index) || (w.startsWith('GPU-') && g.uuid.startsWith(w))));
+}
+
 export class GpuAllocator {
   private readonly busy = new Set<number>();
   constructor(readonly gpus: Gpu[]) {}

@@ -8,7 +8,7 @@ import { relative } from 'node:path';
 import { describeError, fail, ok, type Result } from '../result';
 import { readPipeline } from '../pipeline/read';
 import { detectGpus, type Gpu } from '../gpu/nvidiaSmi';
-import { GpuAllocator } from '../gpu/allocator';
+import { GpuAllocator, visibleGpus } from '../gpu/allocator';
 import { buildDag, selectStages } from './dag';
 import { Hasher } from './hash';
 import { loadParams, pipelineRoot, planStage, RUN_ID_PLACEHOLDER, type StagePlan } from './plan';
@@ -95,7 +95,9 @@ export async function runPipeline(options: RunPipelineOptions): Promise<Result<P
     if (detected.ok) gpus = detected.value;
     else warn(`GPU detection failed: ${describeError(detected.error)}`);
   }
-  const allocator = new GpuAllocator(gpus);
+  const visible = visibleGpus(gpus, (options.env ?? process.env).CUDA_VISIBLE_DEVICES);
+  if (visible.length < gpus.length) warn(`CUDA_VISIBLE_DEVICES=${(options.env ?? process.env).CUDA_VISIBLE_DEVICES} limits this run to ${visible.length} of ${gpus.length} GPUs.`);
+  const allocator = new GpuAllocator(visible);
 
   const tracker: RunTracker = options.tracker ?? new MemoryTracker();
   const pipelineName = pipeline.value.name ?? relative(root, file);

@@ -117,7 +117,8 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
       SEXTANT_STAGE: plan.name,
       ...(tracker.storePath ? { SEXTANT_STORE: tracker.storePath } : {}),
       ...(tracker.runEnv?.(runId) ?? {}),
-      ...(devices !== null ? { CUDA_VISIBLE_DEVICES: devices.join(',') } : {}),
+      // nvidia-smi numbers GPUs in PCI bus order; CUDA does too only when told so.
+      ...(devices !== null ? { CUDA_VISIBLE_DEVICES: devices.join(','), CUDA_DEVICE_ORDER: 'PCI_BUS_ID' } : {}),
     };
     line('sextant', `$ ${withRunId(plan.command)}`);
     const outcome = await runProcess({
