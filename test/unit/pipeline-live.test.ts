@@ -83,5 +83,7 @@ describe('pipeline live checks', function () {
     assert.deepEqual(missingAlias.map((d) => d.code), ['unknown-model-alias']);
     assert.match(missingAlias[0]!.message, /no version with alias "production" \(aliases: staging\)/);
     assert.match((await lintLive(dir, pipeline('other@production')))[0]!.message, /No registered model is named "other"/);
+    assert.deepEqual(await lintLive(dir, pipeline('churn@1')), []);
+    assert.match((await lintLive(dir, pipeline('churn@7')))[0]!.message, /no version 7 \(versions 1 to 1\)/);
   });
 });

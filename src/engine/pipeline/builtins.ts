@@ -27,12 +27,16 @@ const resolvedShapes = {
       epochs: z.number().int().positive().optional().describe('Passes over the training data (boosting rounds for `gbt`). Default 100.'),
       seed: z.number().int().optional().describe('Random seed for the initialisation and the shuffling. Default 0.'),
       hidden: z.array(z.number().int().positive()).optional().describe('Hidden layer sizes for `mlp`, e.g. `[32, 16]`. Default `[16]`.'),
+      holdout: z.number().min(0).lt(1).optional().describe('Fraction of the rows held out from training (stratified by label, chosen by `seed`), which `sextant/evaluate` with the same `split` and `seed` scores. Default 0.2; 0 trains on every row.'),
+      batch_size: z.number().int().positive().optional().describe('Rows per gradient step. Default 64 (logistic-regression) or 32 (mlp).'),
+      l2: z.number().min(0).optional().describe('L2 penalty on the weights. Default 0.0001.'),
+      max_depth: z.number().int().positive().optional().describe('Depth of each tree for `gbt`. Default 3.'),
       out: z.string().describe('Path of the ONNX model to write, relative to the pipeline file.'),
     })
     .strict(),
   'sextant/evaluate': z
     .object({
-      model: z.string().describe('Path of an ONNX model, or a registered model as `name@alias` (e.g. `churn@production`).'),
+      model: z.string().describe('Path of an ONNX model, or a registered model as `name@alias` (e.g. `churn@production`) or `name@N` (version N).'),
       dataset: z.string().describe('Name of a dataset declared under `datasets:`, with a `label` column.'),
       split: z.number().gt(0).lt(1).optional().describe('Fraction of the rows held out for evaluation (the same rows as `sextant/train` with the same seed). Default: all rows.'),
       seed: z.number().int().optional().describe('Seed of the split. Default 0.'),

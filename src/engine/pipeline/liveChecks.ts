@@ -147,9 +147,18 @@ export async function liveFindings(analysis: Analysis, host: PipelineHost, optio
         db = new sqlite.value(storePath, { readonly: true, fileMustExist: true });
         const hasModel = db.prepare('SELECT id FROM models WHERE name = ?');
         const hasAlias = db.prepare('SELECT a.alias FROM model_aliases a WHERE a.model_id = ?');
+        const hasVersion = db.prepare('SELECT max(version) AS latest, count(*) AS n FROM model_versions WHERE model_id = ?');
         for (const { r, base } of aliasRefs) {
-          const [name, alias] = r.name.split('@') as [string, string];
+          const at = r.name.lastIndexOf('@');
+          const name = r.name.slice(0, at);
+          const alias = r.name.slice(at + 1);
           const row = hasModel.get(name) as { id: number } | undefined;
+          if (row && /^\d+$/.test(alias)) {
+            const v = hasVersion.get(row.id) as { latest: number | null; n: number };
+            const exists = (db.prepare('SELECT 1 FROM model_versions WHERE model_id = ? AND version = ?').get(row.id, Number(alias)) as unknown) !== undefined;
+            if (!exists) out.push({ start: base + r.start, end: base + r.end, code: 'unknown-model-alias', message: `Model "${name}" has no version ${alias}${v.latest ? ` (versions 1 to ${v.latest})` : ' (no versions yet)'}. Use an existing version or an alias.` });
+            continue;
+          }
           const aliases = row ? (hasAlias.all(row.id) as { alias: string }[]).map((a) => a.alias) : [];
           if (!row) out.push({ start: base + r.start, end: base + r.end, code: 'unknown-model-alias', message: `No registered model is named "${name}" in this workspace's store. Register it first (a \`sextant/register\` stage), or use a model file path.` });
           else if (!aliases.includes(alias)) out.push({ start: base + r.start, end: base + r.end, code: 'unknown-model-alias', message: `Model "${name}" has no version with alias "${alias}"${aliases.length ? ` (aliases: ${aliases.join(', ')})` : ' (no aliases yet)'}. Set the alias on a version, or use another.` });
