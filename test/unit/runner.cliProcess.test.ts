@@ -1,10 +1,22 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { cliScript, startCliRun } from '../../src/runner/cliProcess';
 import type { RunnerEvent } from '../../src/engine/runner/types';
+
+const tempDirs: string[] = [];
+/** A temporary folder, removed when this file's tests end. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 
 // What the VS Code task does, without VS Code: run the bundled CLI (dist/cli.js) as a child process
 // and read its events. Skips when the bundle has not been built (`npm run build`).
@@ -17,7 +29,7 @@ describe('runner (VS Code): the CLI child process behind the task', function () 
   });
 
   function pipeline(stages: Record<string, unknown>): string {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-task-'));
+    const dir = tempDir('sextant-task-');
     writeFileSync(join(dir, 'sextant.yaml'), stringify({ version: 1, stages }));
     return dir;
   }
@@ -63,7 +75,7 @@ describe('runner (VS Code): the CLI child process behind the task', function () 
   });
 
   it('reports a pipeline that cannot run as an error event', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-task-'));
+    const dir = tempDir('sextant-task-');
     writeFileSync(join(dir, 'sextant.yaml'), 'version: 1\nstages:\n  a: { run: x, needs: [b] }\n  b: { run: y, needs: [a] }\n');
     const { run, stderr } = start(dir);
     assert.equal(await run.done, 1);

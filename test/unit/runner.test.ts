@@ -18,8 +18,20 @@ import { workspaceLayout } from '../../src/engine/workspace/layout';
 import { main } from '../../src/cli/main';
 import { isProcessAlive } from '../../src/engine/tracking/liveness';
 
+const tempDirs: string[] = [];
+/** A temporary folder, removed when this file's tests end. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+
 function workspace(pipeline: Omit<Pipeline, 'version'>, files: Record<string, string> = {}): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sextant-runner-'));
+  const dir = tempDir('sextant-runner-');
   writeFileSync(join(dir, 'sextant.yaml'), stringify({ version: 1, ...pipeline }));
   for (const [name, text] of Object.entries(files)) {
     mkdirSync(join(dir, name, '..'), { recursive: true });
@@ -73,7 +85,7 @@ describe('runner: DAG', () => {
 
 describe('runner: hashing', () => {
   it('streams sha256 like sha256sum, and reads a file again only when its size, mtime or inode changed', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-hash-'));
+    const dir = tempDir('sextant-hash-');
     const file = join(dir, 'f.bin');
     writeFileSync(file, Buffer.alloc(9 << 20, 7));
     const expected = execFileSync('sha256sum', [file]).toString().split(' ')[0];
@@ -315,7 +327,7 @@ describe('runner: processes and faults', () => {
   });
 
   it('returns an error naming the file for an unreadable pipeline', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-runner-'));
+    const dir = tempDir('sextant-runner-');
     writeFileSync(join(dir, 'sextant.yaml'), 'version: 1\nstages:\n  a: { run: [oops\n');
     const r = await runPipeline({ file: join(dir, 'sextant.yaml') });
     assert.ok(!r.ok);
@@ -363,7 +375,7 @@ describe('runner: built-in stages', () => {
   });
 
   it('a built-in training stage honours its timeout mid-training (it trains in slices)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-train-timeout-'));
+    const dir = tempDir('sextant-train-timeout-');
     cpSync(join(__dirname, '..', '..', 'media', 'demo'), dir, { recursive: true });
     writeFileSync(join(dir, 'sextant.yaml'), readFileSync(join(dir, 'sextant.yaml'), 'utf8').replace('epochs: 200', 'epochs: 1000000').replace('    uses: sextant/train\n', '    uses: sextant/train\n    resources: { timeout: 400ms }\n'));
     const started = performance.now();
@@ -389,7 +401,7 @@ describe('runner: built-in stages', () => {
 describe('runner: the demo pipeline end to end', function () {
   this.timeout(60_000);
   it('validate → train → evaluate → gate → register, then everything cached', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-demo-'));
+    const dir = tempDir('sextant-demo-');
     cpSync(join(__dirname, '..', '..', 'media', 'demo'), dir, { recursive: true });
     const opened = Tracker.open(workspaceLayout(dir), { create: true });
     assert.ok(opened.ok);
@@ -413,7 +425,7 @@ describe('runner: the demo pipeline end to end', function () {
   });
 
   it('evaluate given a GPU tries the CUDA execution provider and says so when it falls back to CPU', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-demo-gpu-'));
+    const dir = tempDir('sextant-demo-gpu-');
     cpSync(join(__dirname, '..', '..', 'media', 'demo'), dir, { recursive: true });
     const yaml = readFileSync(join(dir, 'sextant.yaml'), 'utf8').replace('    uses: sextant/evaluate\n', '    uses: sextant/evaluate\n    resources: { gpu: 1 }\n');
     writeFileSync(join(dir, 'sextant.yaml'), yaml);
@@ -429,7 +441,7 @@ describe('runner: the demo pipeline end to end', function () {
 
   it('gate compare_to: the candidate must not be worse than the version the alias points at', async function () {
     this.timeout(60_000);
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-demo-compare-'));
+    const dir = tempDir('sextant-demo-compare-');
     cpSync(join(__dirname, '..', '..', 'media', 'demo'), dir, { recursive: true });
     const base = readFileSync(join(dir, 'sextant.yaml'), 'utf8')
       .replace(/with: \{ require: \{ accuracy: ">= 0.90" \} \}/, 'with: { require: { log_loss: "<= 5" }, compare_to: production }')
@@ -452,7 +464,7 @@ describe('runner: the demo pipeline end to end', function () {
   });
 
   it('evaluate reads a registered version by alias, and evaluates it on every run', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-demo-alias-'));
+    const dir = tempDir('sextant-demo-alias-');
     cpSync(join(__dirname, '..', '..', 'media', 'demo'), dir, { recursive: true });
     const yaml = readFileSync(join(dir, 'sextant.yaml'), 'utf8').replace(/\nmonitor:/, '\n  eval-staging:\n    needs: [register]\n    uses: sextant/evaluate\n    with: { model: penguin-species@staging, dataset: penguins, split: 0.2, seed: 7 }\nmonitor:');
     writeFileSync(join(dir, 'sextant.yaml'), yaml);
@@ -484,7 +496,7 @@ describe('runner: the demo pipeline end to end', function () {
   });
 
   it('sextant run --json prints per-stage results and exits 0; a failing gate exits 1', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-demo-cli-'));
+    const dir = tempDir('sextant-demo-cli-');
     cpSync(join(__dirname, '..', '..', 'media', 'demo'), dir, { recursive: true });
     const out: string[] = [];
     const err: string[] = [];

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -13,6 +13,18 @@ import { readOnnxMetadata } from '../../src/engine/train/onnx/metadata';
 import { classificationMetrics } from '../../src/engine/train/metrics';
 import { holdoutSplit } from '../../src/engine/train/split';
 import { Rng } from '../../src/engine/train/rng';
+
+const tempDirs: string[] = [];
+/** A temporary folder, removed when this file's tests end. */
+function tempDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  tempDirs.push(dir);
+  return dir;
+}
+after(() => {
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
 
 const PENGUINS = join(__dirname, '..', '..', 'media', 'demo', 'data', 'penguins.csv');
 const FEATURES = ['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g'];
@@ -187,7 +199,7 @@ describe('trainer: ONNX file checked by the onnx package (when /usr/bin/python3 
     const { rows } = penguins();
     const fit = trainClassifier(rows, { kind, label: 'species', seed: 1, epochs: 2 });
     assert.ok(fit.ok);
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-onnx-'));
+    const dir = tempDir('sextant-onnx-');
     const file = join(dir, 'm.onnx');
     writeFileSync(file, exportOnnx(fit.value.model));
     const check = spawnSync('/usr/bin/python3', ['-c', 'import onnx,sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print(m.opset_import[0].version, [o.name for o in m.graph.output])', file], { encoding: 'utf8' });

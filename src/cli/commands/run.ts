@@ -26,7 +26,7 @@ export function findPipelineFile(cwd: string, given: string | undefined): string
   if (existsSync(direct)) return direct;
   const found = findPipelineFiles(cwd, 2);
   if (found.length === 1) return resolve(cwd, found[0]!);
-  if (found.length > 1) throw new UsageError(`several pipeline files here (${found.join(', ')}); choose one with -f`);
+  if (found.length > 1) throw new UsageError(`${found.length} pipeline files here (${found.slice(0, 5).join(', ')}${found.length > 5 ? ', …' : ''}); choose one with -f`);
   throw new UsageError(`no ${PIPELINE_FILE} here; give one with -f, or create the demo with \`sextant init\``);
 }
 
