@@ -1,7 +1,7 @@
 // The pipeline language server as a real process over stdio (JSON-RPC with Content-Length framing):
 // what an editor sees, not function calls.
 import { strict as assert } from 'node:assert';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -65,6 +65,7 @@ describe('pipeline language server over stdio', function () {
 
   afterEach(async () => {
     await client.stop();
+    rmSync(dir, { recursive: true, force: true });
   });
 
   async function open(name: string, text: string): Promise<{ uri: string; diagnostics: Diag[] }> {
