@@ -26,18 +26,21 @@ const nodeCommon = {
   logLevel: 'warning',
 };
 
-// The extension host loads dist/extension.js at activation and dist/engine.js (zod, yaml, the engine)
-// on first use, so activation evaluates only the thin extension layer (src/engineLoader.ts).
-const engineAsSeparateFile = {
-  name: 'engine-as-separate-file',
+// The extension host loads dist/extension.js at activation, and on first use dist/engine.js (zod, yaml,
+// the engine: src/engineLoader.ts) and dist/lspClient.js (vscode-languageclient: src/extension.ts), so
+// activation evaluates only the thin extension layer.
+const LAZY_BUNDLES = { './engine/api': './engine.js', './lsp/client': './lspClient.js' };
+const lazyBundlesAsSeparateFiles = {
+  name: 'lazy-bundles-as-separate-files',
   setup(build) {
-    build.onResolve({ filter: /^\.\/engine\/api$/ }, (args) => (args.importer.endsWith('engineLoader.ts') ? { path: './engine.js', external: true } : undefined));
+    build.onResolve({ filter: /^\.\/(engine\/api|lsp\/client)$/ }, (args) => (/(engineLoader|extension)\.ts$/.test(args.importer) ? { path: LAZY_BUNDLES[args.path], external: true } : undefined));
   },
 };
 
 const nodeEntries = [
-  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [engineAsSeparateFile] },
+  { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazyBundlesAsSeparateFiles] },
   { entryPoints: ['src/engine/api.ts'], outfile: 'dist/engine.js' },
+  { entryPoints: ['src/lsp/client.ts'], outfile: 'dist/lspClient.js' },
   { entryPoints: ['src/lsp/server.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['bench/main.ts'], outfile: 'dist/bench.js' },

@@ -12,11 +12,12 @@ const noop = new Proxy(function () {}, {
   get: (_t, key) => (key === 'then' ? undefined : key === Symbol.toPrimitive ? () => '' : noop),
   apply: () => noop,
   construct: () => noop,
+  set: () => true,
 });
 // esbuild's interop copies the module's own keys, so the stand-in lists the API's namespaces and classes.
 const api = {};
 for (const name of ['window', 'workspace', 'commands', 'languages', 'tasks', 'env', 'extensions', 'debug', 'l10n', 'EventEmitter', 'ThemeIcon', 'ThemeColor', 'TreeItem', 'TreeItemCollapsibleState', 'Uri', 'Range', 'Position', 'Selection', 'MarkdownString', 'Disposable', 'StatusBarAlignment', 'CodeLens', 'Task', 'TaskScope', 'TaskGroup', 'TaskRevealKind', 'TaskPanelKind', 'ShellExecution', 'CustomExecution', 'ProcessExecution', 'ViewColumn', 'ProgressLocation', 'ConfigurationTarget', 'RelativePattern', 'CancellationTokenSource', 'DiagnosticSeverity', 'Diagnostic', 'FileSystemWatcher']) api[name] = noop;
-api.workspace = new Proxy({}, { get: (_t, key) => (key === 'workspaceFolders' || key === 'then' ? undefined : noop) });
+api.workspace = new Proxy({}, { get: (_t, key) => (key === 'workspaceFolders' || key === 'then' ? undefined : key === 'textDocuments' ? [] : noop) });
 const load = Module._load;
 Module._load = function (request, ...rest) { return request === 'vscode' ? api : load.call(this, request, ...rest); };
 const t0 = process.hrtime.bigint();
@@ -25,7 +26,7 @@ const t1 = process.hrtime.bigint();
 ext.activate({ subscriptions: [], extensionPath: '', asAbsolutePath: (p) => p, globalState: noop, workspaceState: noop });
 const t2 = process.hrtime.bigint();
 const native = Object.keys(require.cache).filter((k) => /better-sqlite3|onnxruntime/.test(k)).length;
-process.stdout.write(JSON.stringify({ load: Number(t1 - t0) / 1e6, activate: Number(t2 - t1) / 1e6, native }));
+process.stdout.write(JSON.stringify({ load: Number(t1 - t0) / 1e6, activate: Number(t2 - t1) / 1e6, native }), () => process.exit(0));
 `;
 
 export const activationBench: Bench = {

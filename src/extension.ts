@@ -1,14 +1,35 @@
-// Sextant's front door: builds the context, the workspace state, the views and the command table.
-// Nothing here loads a native module; the store opens on first use (see src/ctx.ts).
+// Sextant's front door: builds the context, the workspace state, the views, the runner and the command
+// table, and starts the pipeline language client. Nothing here loads a native module, zod or yaml: the
+// engine and the language client are separate bundles required on first use (see esbuild.mjs).
 import * as vscode from 'vscode';
 import { coreCommands, registerCommands } from './commands';
 import { Ctx } from './ctx';
 import { VERSION } from './engine/version';
+import { registerRunner } from './runner/register';
 import { registerDatasetsView } from './views/datasetsTree';
+import { experimentsCommands } from './views/experimentsCommands';
+import { registerExperimentsView } from './views/experimentsTree';
 import { registerModelsView } from './views/modelsTree';
 import { WorkspaceState } from './views/workspaceState';
 
 let ctx: Ctx | undefined;
+
+/** Starts the language server when a pipeline file is open (now or later), not before. */
+function startLanguageClientOnDemand(ctx: Ctx): void {
+  const isPipeline = (doc: vscode.TextDocument): boolean => doc.languageId === 'sextant-pipeline' || /(^|[/\\])(sextant\.yaml|[^/\\]+\.sextant\.yaml)$/.test(doc.uri.fsPath);
+  let started = false;
+  const start = (): void => {
+    if (started) return;
+    started = true;
+    listener.dispose();
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const client = require('./lsp/client') as typeof import('./lsp/client');
+    client.startLanguageClient(ctx).catch((err: Error) => ctx.log.error(`pipeline language server: ${err.message}`));
+  };
+  const listener = vscode.workspace.onDidOpenTextDocument((doc) => isPipeline(doc) && start());
+  ctx.push(listener);
+  if (vscode.workspace.textDocuments.some(isPipeline)) start();
+}
 
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
@@ -17,7 +38,13 @@ export function activate(context: vscode.ExtensionContext): void {
   ctx.push(state);
   const datasets = registerDatasetsView(ctx, state);
   const models = registerModelsView(ctx);
-  registerCommands(ctx, coreCommands({ ctx, state, refreshViews: () => [datasets, models].forEach((tree) => tree.refresh()) }));
+  registerExperimentsView(ctx);
+  registerRunner(ctx);
+  registerCommands(ctx, {
+    ...coreCommands({ ctx, state, refreshViews: () => [datasets, models].forEach((tree) => tree.refresh()) }),
+    ...experimentsCommands(ctx),
+  });
+  startLanguageClientOnDemand(ctx);
   context.subscriptions.push(ctx);
   void state.refresh();
   const native = Object.keys(require.cache).filter((path) => /better-sqlite3|onnxruntime/.test(path));
