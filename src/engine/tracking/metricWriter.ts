@@ -48,12 +48,52 @@ interface Summary {
   last: Bucket;
 }
 
+/** The buffered points: flat typed columns reused from batch to batch (no garbage per point). */
+class PointBuffer {
+  n = 0;
+  runIds: Float64Array;
+  steps: Float64Array;
+  stamps: Float64Array;
+  values: Float64Array;
+  keys: string[];
+
+  constructor(private capacity: number) {
+    this.runIds = new Float64Array(capacity);
+    this.steps = new Float64Array(capacity);
+    this.stamps = new Float64Array(capacity);
+    this.values = new Float64Array(capacity);
+    this.keys = new Array<string>(capacity).fill('');
+  }
+
+  push(runId: number, key: string, step: number, ts: number, value: number): void {
+    if (this.n === this.capacity) this.grow();
+    const i = this.n++;
+    this.runIds[i] = runId;
+    this.keys[i] = key;
+    this.steps[i] = step;
+    this.stamps[i] = ts;
+    this.values[i] = value;
+  }
+
+  private grow(): void {
+    const capacity = this.capacity * 2;
+    const widen = (a: Float64Array): Float64Array => {
+      const b = new Float64Array(capacity);
+      b.set(a);
+      return b;
+    };
+    this.runIds = widen(this.runIds);
+    this.steps = widen(this.steps);
+    this.stamps = widen(this.stamps);
+    this.values = widen(this.values);
+    this.keys.length = capacity;
+    this.keys.fill('', this.capacity);
+    this.capacity = capacity;
+  }
+}
+
 export class MetricWriter {
-  private runIds: number[] = [];
-  private keys: string[] = [];
-  private steps: number[] = [];
-  private stamps: number[] = [];
-  private values: number[] = [];
+  private readonly buf: PointBuffer;
   private readonly keyIds = new Map<string, number>();
   private readonly nextStep = new Map<string, number>();
   private timer: NodeJS.Timeout | undefined;
@@ -79,6 +119,7 @@ export class MetricWriter {
     this.batchSize = options.batchSize ?? 20_000;
     this.flushMs = options.flushMs ?? 200;
     this.maxBuffered = options.maxBuffered ?? 2_000_000;
+    this.buf = new PointBuffer(Math.min(Math.max(this.batchSize, 1024), 65_536));
     this.clock = options.clock ?? Date.now;
     this.onError = options.onError ?? (() => undefined);
     const row = '(?,?,?,?,?)';
@@ -110,7 +151,7 @@ export class MetricWriter {
   }
 
   get buffered(): number {
-    return this.runIds.length;
+    return this.buf.n;
   }
 
   /**
@@ -118,15 +159,12 @@ export class MetricWriter {
    * store cannot be written. A missing step is one more than the key's last step in this run.
    */
   add(runId: number, key: string, value: number, step?: number, ts?: number): boolean {
-    if (this.runIds.length >= this.maxBuffered) return false;
+    const buf = this.buf;
+    if (buf.n >= this.maxBuffered) return false;
     if (step === undefined) step = this.autoStep(runId, key);
     else if (this.nextStep.size > 0) this.bumpStep(runId, key, step);
-    this.runIds.push(runId);
-    this.keys.push(key);
-    this.steps.push(step);
-    this.stamps.push(ts ?? this.clock());
-    this.values.push(value);
-    if (this.runIds.length >= this.batchSize) this.flushQuietly();
+    buf.push(runId, key, step, ts ?? this.clock(), value);
+    if (buf.n >= this.batchSize) this.flushQuietly();
     else if (!this.timer && this.flushMs >= 0) {
       this.timer = setTimeout(() => this.flushQuietly(), this.flushMs);
       this.timer.unref();
@@ -140,7 +178,8 @@ export class MetricWriter {
     if (next === undefined) {
       const last = this.selectLastStep.get(runId, key) as number | undefined;
       let bufferedLast = -1;
-      for (let i = 0; i < this.runIds.length; i++) if (this.runIds[i] === runId && this.keys[i] === key) bufferedLast = Math.max(bufferedLast, this.steps[i]!);
+      const buf = this.buf;
+      for (let i = 0; i < buf.n; i++) if (buf.runIds[i] === runId && buf.keys[i] === key) bufferedLast = Math.max(bufferedLast, buf.steps[i]!);
       next = Math.max(last === undefined ? 0 : last + 1, bufferedLast + 1);
     }
     this.nextStep.set(id, next + 1);
@@ -167,10 +206,10 @@ export class MetricWriter {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
-    const n = this.runIds.length;
+    const n = this.buf.n;
     if (n === 0) return 0;
-    const { runIds, keys, steps, stamps, values } = this;
-    const summaries = summarize(runIds, keys, steps, stamps, values);
+    const { runIds, keys, steps, stamps, values } = this.buf;
+    const summaries = summarize(n, runIds, keys, steps, stamps, values);
     const added: string[] = [];
     try {
       writeTx(this.db, () => {
@@ -225,11 +264,7 @@ export class MetricWriter {
       throw err;
     }
     this.lastError = undefined;
-    this.runIds = [];
-    this.keys = [];
-    this.steps = [];
-    this.stamps = [];
-    this.values = [];
+    this.buf.n = 0;
     return n;
   }
 
@@ -260,11 +295,11 @@ function newBucket(bucket: number): Bucket {
 }
 
 /** One pass over the batch: per (run, key) the last point, min, max and count, and per 8-step bucket its rollup. */
-function summarize(runIds: number[], keys: string[], steps: number[], stamps: number[], values: number[]): Summary[] {
+function summarize(count: number, runIds: Float64Array, keys: string[], steps: Float64Array, stamps: Float64Array, values: Float64Array): Summary[] {
   const byPair = new Map<number, Map<string, Summary>>();
   const out: Summary[] = [];
   let s: Summary | undefined;
-  for (let i = 0; i < runIds.length; i++) {
+  for (let i = 0; i < count; i++) {
     const runId = runIds[i]!;
     const key = keys[i]!;
     const step = steps[i]!;
