@@ -197,7 +197,25 @@ function cutPoints(text: string): Cut[] | undefined {
   }
   if (cuts.length === 0) return undefined;
   cuts[0] = { start: 0, kind: 'root' }; // leading comments belong to the first segment
-  return cuts;
+  return cuts.length > MAX_SEGMENTS ? group(cuts, Math.ceil(cuts.length / MAX_SEGMENTS)) : cuts;
+}
+
+/** Most segments a document is cut into: beyond, neighbouring keys share a segment (each parse has a fixed cost). */
+const MAX_SEGMENTS = 2000;
+
+function group(cuts: Cut[], size: number): Cut[] {
+  const out: Cut[] = [];
+  let run = 0;
+  for (const cut of cuts) {
+    const last = out[out.length - 1];
+    if (last && last.kind === cut.kind && run < size) {
+      run++;
+      continue;
+    }
+    out.push(cut);
+    run = 1;
+  }
+  return out;
 }
 
 const CHUNK = 2048;
