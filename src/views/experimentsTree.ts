@@ -344,7 +344,7 @@ export function registerExperimentsView(ctx: Ctx): void {
     watcher?.dispose();
     const layout = ctx.layout();
     if (!layout) return;
-    watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(layout.storePath)), `${basename(layout.storePath)}{,-wal}`));
+    watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(layout.storePath)), `${basename(layout.storePath)}*`));
     watcher.onDidChange(() => refresh.fire());
     watcher.onDidCreate(() => refresh.fire());
     watcher.onDidDelete((uri) => {
