@@ -104,7 +104,7 @@ function nodeWriter(storePath: string, runId: string, key: string, count: number
 }
 
 function pythonWriter(storePath: string, runId: string, key: string, count: number): Child {
-  return watch(spawn(PYTHON, ['-c', PY_WRITER, key, String(count)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SEXTANT_STORE: storePath, SEXTANT_RUN_ID: runId } }));
+  return watch(spawn(PYTHON, ['-c', PY_WRITER, key, String(count)], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, PYTHONDONTWRITEBYTECODE: '1', SEXTANT_STORE: storePath, SEXTANT_RUN_ID: runId } }));
 }
 
 function steps(tracker: Tracker, runId: string, key: string): number[] {
@@ -113,7 +113,7 @@ function steps(tracker: Tracker, runId: string, key: string): number[] {
 
 function runPython(code: string, env: Record<string, string>, cwd?: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((res) => {
-    const p = spawn(PYTHON, ['-c', `import sys\nsys.path.insert(0, ${JSON.stringify(HELPER_DIR)})\n${code}`], { env: { PATH: process.env.PATH ?? '', ...env }, ...(cwd ? { cwd } : {}) });
+    const p = spawn(PYTHON, ['-c', `import sys\nsys.path.insert(0, ${JSON.stringify(HELPER_DIR)})\n${code}`], { env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', ...env }, ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     p.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
