@@ -14,7 +14,7 @@ const YLS_DELAY_MS = 200;
 /** Edits before the measured ones (both servers), so that timings are of warmed-up code. */
 const WARMUP = 10;
 
-export function bigPipeline(stages: number): string {
+export function bigPipeline(stages: number, broken = false): string {
   const lines = [
     'version: 1',
     'name: big',
@@ -37,7 +37,7 @@ export function bigPipeline(stages: number): string {
     } else if (i % 10 === 4) {
       lines.push('    uses: sextant/evaluate', '    with:', `      model: models/m${i - 1}.onnx`, '      dataset: train', '      seed: ${{ params.seed }}', '      split: 0.2');
     } else {
-      lines.push(`    run: python step.py --lr \${{ params.lr }} --epochs \${{ params.epochs }} --i ${i}`, '    deps:', '      - step.py', '    outs:', `      - out/s${i}.csv`, '    env:', `      STAGE: s${i}`, '    resources: { cpu: 1 }');
+      lines.push(`    run: python step.py --lr \${{ params.${broken && i % 10 === 0 ? 'lrate' : 'lr'} }} --epochs \${{ params.epochs }} --i ${i}`, '    deps:', '      - step.py', '    outs:', `      - out/s${i}.csv`, '    env:', `      STAGE: s${i}`, '    resources: { cpu: 1 }');
     }
   }
   return `${lines.join('\n')}\n`;
@@ -102,8 +102,17 @@ export const lspBench: Bench = {
       .map((l) => /^sextant-timing .* v(\d+) ([\d.]+) ms/.exec(l))
       .filter((m): m is RegExpExecArray => m !== null && Number(m[1]) > 1 + WARMUP)
       .map((m) => Number(m[2]));
+    // the same with a hundred errors (every tenth stage reads an undefined param), for the cost of publishing them
+    const brokenFile = join(dir, 'broken.sextant.yaml');
+    const brokenText = bigPipeline(stages, true);
+    writeFileSync(brokenFile, brokenText);
+    const ours2 = LspClient.spawn(process.execPath, [resolve(root, 'dist/server.js'), '--stdio']);
+    await ours2.initialize(pathToFileURL(dir).toString());
+    const b = await measure(ours2, pathToFileURL(brokenFile).toString(), brokenText, 'sextant-pipeline', edits);
+    await ours2.stop();
     if (inServer.length > 0) print(`  of which parse + checks inside the server: p50 ${fmt(percentile(inServer, 50))}, p95 ${fmt(percentile(inServer, 95))} (the rest is JSON-RPC and process scheduling)`);
 
+    print(`sextant server, ${b.count} errors in the file: p50 ${fmt(percentile(b.samples, 50))}, p95 ${fmt(percentile(b.samples, 95))}`);
     if (process.env.SEXTANT_BENCH_ONLY_OURS) {
       rmSync(dir, { recursive: true, force: true });
       return;
