@@ -54,6 +54,19 @@ function bareInsert(db: Database): number {
   });
 }
 
+function trackerInsert(tracker: Tracker, runIds: string[]): number {
+  const curves = runIds.map((_, r) => curve(r));
+  gc();
+  return timeMs(() => {
+    runIds.forEach((id, r) => {
+      const logged = tracker.logMetrics(id, curves[r]!);
+      if (!logged.ok) throw new Error(logged.error.message);
+    });
+    const flushed = tracker.flush();
+    if (!flushed.ok) throw new Error(flushed.error.message);
+  });
+}
+
 export const storeBench: Bench = {
   name: 'store',
   async run(print) {
@@ -66,18 +79,7 @@ export const storeBench: Bench = {
     for (let i = 0; i < REPEATS; i++) {
       // Tracker: each run's points through logMetrics (validation, key ids, batching), then flush.
       const t = freshStore();
-      const curves = t.runIds.map((_, r) => curve(r));
-      gc();
-      trackerMs.push(
-        timeMs(() => {
-          t.runIds.forEach((id, r) => {
-            const logged = t.tracker.logMetrics(id, curves[r]!);
-            if (!logged.ok) throw new Error(logged.error.message);
-          });
-          const flushed = t.tracker.flush();
-          if (!flushed.ok) throw new Error(flushed.error.message);
-        }),
-      );
+      trackerMs.push(trackerInsert(t.tracker, t.runIds)); // the points are garbage once it returns
       t.tracker.db.pragma('wal_checkpoint(TRUNCATE)');
       sizes.push(statSync(join(t.dir, 'sextant.db')).size);
       // Read for the compare view: every run's loss, at most 500 points each, downsampled in SQLite.
