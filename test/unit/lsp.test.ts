@@ -201,6 +201,29 @@ describe('pipeline language server over stdio', function () {
     assert.deepEqual(lenses[1]!.command.arguments, [uri, 'lr', 0.05]);
   });
 
+  it('also speaks over Node IPC, as the VS Code client starts it', async () => {
+    const { fork } = await import('node:child_process');
+    const child = fork(server, ['--node-ipc', `--clientProcessId=${process.pid}`], { silent: true });
+    try {
+      const codes = await new Promise<string[]>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no diagnostics over IPC')), 15_000);
+        child.on('message', (m: { id?: number; method?: string; params?: PublishParams }) => {
+          if (m.id === 1) {
+            child.send({ jsonrpc: '2.0', method: 'initialized', params: {} });
+            child.send({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri: 'file:///tmp/ipc.sextant.yaml', languageId: 'sextant-pipeline', version: 1, text: 'version: 1\nstages:\n  a:\n    needs: [b]\n    run: x\n' } } });
+          } else if (m.method === 'textDocument/publishDiagnostics') {
+            clearTimeout(timer);
+            resolve(m.params!.diagnostics.map((d) => d.code));
+          }
+        });
+        child.send({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { processId: process.pid, rootUri: null, capabilities: {} } });
+      });
+      assert.deepEqual(codes, ['unknown-stage']);
+    } finally {
+      child.kill();
+    }
+  });
+
   describe('bad input: answers within bounds and stays up', () => {
     const billion = `a: &a [x,x,x,x,x,x,x,x,x,x]\n${Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`).join('\n')}\n`;
     const cases: Record<string, () => string> = {
