@@ -41,7 +41,14 @@ export function activate(context: vscode.ExtensionContext): void {
   registerExperimentsView(ctx);
   registerRunner(ctx);
   registerCommands(ctx, {
-    ...coreCommands({ ctx, state, refreshViews: () => [datasets, models].forEach((tree) => tree.refresh()) }),
+    ...coreCommands({
+      ctx,
+      state,
+      refreshViews: () => {
+        [datasets, models].forEach((tree) => tree.refresh());
+        void vscode.commands.executeCommand('sextant.experiments.refresh');
+      },
+    }),
     ...experimentsCommands(ctx),
   });
   startLanguageClientOnDemand(ctx);
