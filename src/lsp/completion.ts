@@ -176,6 +176,12 @@ export function complete(text: string, offset: number, analysis: Analysis, host:
   }
   const place = schemaAtPath(path, analysis);
   if (place.builtin && place.builtin.roles[key] === 'dataset') return withEdit(datasetNames.map((d) => datasetItem(d, analysis)));
+  // column names, from the dataset file's header
+  if (path[0] === 'expectations' && path[1] && key === 'column') return withEdit(columnItems(path[1], analysis, host, false));
+  if (inStage && path[2] === 'with' && key === 'features' && place.builtin?.name === 'sextant/train') {
+    const dataset = model.stages.get(inStage)?.facts.datasetRefs[0]?.name;
+    if (dataset) return withEdit(columnItems(dataset, analysis, host, true));
+  }
   if (path[0] === 'monitor' && (key === 'reference' || key === 'current')) return withEdit(datasetNames.map((d) => datasetItem(d, analysis)));
   const fieldSchema = place.schema ? (loc.role === 'item' ? schemaAt(place.schema, [key, 0]) : schemaAt(place.schema, [key])) : undefined;
   if (fieldSchema) {
@@ -184,6 +190,19 @@ export function complete(text: string, offset: number, analysis: Analysis, host:
   }
   if (PATH_KEYS.has(key) || (place.builtin && ['input-file', 'output-file', 'model-ref'].includes(place.builtin.roles[key] ?? ''))) return withEdit(fileItems(loc.prefix, host));
   return [];
+}
+
+/** The columns of a declared dataset's CSV/TSV header (without its label when `features`). */
+function columnItems(dataset: string, analysis: Analysis, host: PipelineHost, features: boolean): CompletionItem[] {
+  const d = analysis.model.datasets.get(dataset);
+  if (!d?.path || !host.dir) return [];
+  const head = host.readHead(posix.isAbsolute(d.path) ? d.path : posix.join(host.dir, d.path), 16384);
+  const header = head?.split(/\r?\n/)[0];
+  if (!header) return [];
+  const columns = header.split(d.path.endsWith('.tsv') ? '\t' : ',').map((c) => c.trim().replace(/^"|"$/g, ''));
+  return columns
+    .filter((c) => c !== '' && !(features && c === d.label))
+    .map((c) => ({ label: c, kind: CompletionItemKind.Field, detail: `column of ${d.path}${c === d.label ? ' (label)' : ''}` }));
 }
 
 function stageItem(name: string, analysis: Analysis): CompletionItem {

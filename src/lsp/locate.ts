@@ -25,7 +25,7 @@ export interface Located {
   flow: boolean;
 }
 
-const KEY_LINE = /^(\s*)(-\s+)?([^\s#:'"{}[\],][^:#]*?|"[^"]*"|'[^']*')\s*:(\s|$)/;
+const KEY_LINE = /^(\s*)(-\s+)?(?!-\s)([^\s#:'"{}[\],][^:#]*?|"[^"]*"|'[^']*')\s*:(\s|$)/;
 
 function indentOf(line: string): number {
   return line.length - line.trimStart().length;

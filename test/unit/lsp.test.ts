@@ -121,6 +121,23 @@ describe('pipeline language server over stdio', function () {
     assert.deepEqual(models, ['logistic-regression', 'mlp', 'gbt']);
   });
 
+  it('completes column names from the dataset file (expectations, train features)', async () => {
+    const demo = readFileSync('media/demo/sextant.yaml', 'utf8');
+    const text = demo.replace('- { column: bill_length_mm,', '- { column: ,').replace('features: [bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g]', 'features: []');
+    const { uri } = await open('sextant.yaml', text);
+    const lines = text.split('\n');
+    const at = (needle: string, delta: number) => {
+      const line = lines.findIndex((l) => l.includes(needle));
+      return { line, character: lines[line]!.indexOf(needle) + delta };
+    };
+    const labels = async (position: Pos) => ((await client.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri }, position })) ?? []).map((i) => i.label);
+    const columns = await labels(at('- { column: ,', 12));
+    assert.deepEqual(columns, ['species', 'island', 'bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g', 'sex']);
+    const features = await labels(at('features: []', 11));
+    assert.ok(!features.includes('species'), 'the label is not a feature');
+    assert.ok(features.includes('flipper_length_mm'));
+  });
+
   it('hovers: key documentation, built-in docs, resolved params', async () => {
     const { uri } = await open('broken.sextant.yaml', FIXTURE.replace('params.lrate', 'params.lr'));
     const hover = async (line: number, character: number) =>

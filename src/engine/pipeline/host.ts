@@ -1,6 +1,6 @@
 // What the checks may ask of the file system, so the same analysis runs in the language server (with a
 // cache invalidated by file events), in the CLI and in tests (an in-memory host).
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 
 export interface DirEntry {
   name: string;
@@ -12,6 +12,8 @@ export interface PipelineHost {
   dir?: string;
   exists(absPath: string): boolean;
   readText(absPath: string): string | undefined;
+  /** The first `maxBytes` of a file as text (a CSV header), or undefined. */
+  readHead(absPath: string, maxBytes: number): string | undefined;
   listDir(absPath: string): DirEntry[];
 }
 
@@ -48,6 +50,20 @@ export class FsHost implements PipelineHost {
     return value;
   }
 
+  readHead(absPath: string, maxBytes: number): string | undefined {
+    let fd: number | undefined;
+    try {
+      fd = openSync(absPath, 'r');
+      const buf = Buffer.alloc(maxBytes);
+      const n = readSync(fd, buf, 0, maxBytes, 0);
+      return buf.subarray(0, n).toString('utf8');
+    } catch {
+      return undefined;
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+
   listDir(absPath: string): DirEntry[] {
     try {
       return readdirSync(absPath, { withFileTypes: true })
@@ -71,6 +87,7 @@ export function memoryHost(dir: string, files: Record<string, string>): Pipeline
     dir,
     exists: (p) => abs.has(p) || [...abs.keys()].some((k) => k.startsWith(`${p}/`)),
     readText: (p) => abs.get(p),
+    readHead: (p, maxBytes) => abs.get(p)?.slice(0, maxBytes),
     listDir: (p) => {
       const names = new Map<string, boolean>();
       for (const k of abs.keys()) {
