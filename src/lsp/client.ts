@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import type { Ctx } from '../ctx';
-import { PipelineOutlineRequest, type PipelineOutlineParams, type PipelineOutlineResult } from './protocol';
+import { PipelineOutlineRequest, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult } from './protocol';
 
 export async function startLanguageClient(ctx: Ctx): Promise<LanguageClient> {
   const module = ctx.extension.asAbsolutePath('dist/server.js');
@@ -18,6 +18,8 @@ export async function startLanguageClient(ctx: Ctx): Promise<LanguageClient> {
       fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,jsonl,parquet,onnx,py,yaml,yml,json,sh,r,R,ipynb}'),
     },
     outputChannelName: 'Sextant Pipeline Language Server',
+    // the server offers CodeLenses only for commands registered here (e.g. sextant.runWithParam)
+    initializationOptions: { commands: (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('sextant.')) } satisfies InitializationOptions,
   };
   const client = new LanguageClient('sextant.pipeline', 'Sextant Pipeline', serverOptions, clientOptions);
   await ctx.log.timeAsync('start pipeline language server', () => client.start());

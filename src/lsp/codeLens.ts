@@ -15,7 +15,7 @@ function parseRecorded(text: string): unknown {
   }
 }
 
-export function paramLenses(uri: string, analysis: Analysis, dir: string | undefined, storePath?: string): CodeLens[] {
+export function paramLenses(uri: string, analysis: Analysis, dir: string | undefined, canRunWith: boolean, storePath?: string): CodeLens[] {
   const { params } = analysis.model;
   if (!dir || !params.inline || params.params.size === 0) return [];
   const store = storePath ?? findStore(dir);
@@ -36,7 +36,7 @@ export function paramLenses(uri: string, analysis: Analysis, dir: string | undef
     else parts.push(`no ${h.metric} recorded for this value yet`);
     if (bestOther) parts.push(`best ${num(bestOther.best)} at ${p.name} = ${bestOther.value}`);
     lenses.push({ range, command: { title: parts.join(' · '), command: '' } });
-    if (bestOther && (!current || (h.lowerIsBetter ? bestOther.best < current.best : bestOther.best > current.best))) {
+    if (canRunWith && bestOther && (!current || (h.lowerIsBetter ? bestOther.best < current.best : bestOther.best > current.best))) {
       lenses.push({ range, command: { title: `Run with ${p.name} = ${bestOther.value}`, command: RUN_WITH_PARAM_COMMAND, arguments: [uri, p.name, parseRecorded(bestOther.value)] } });
     }
   }

@@ -2,6 +2,12 @@
 // Both sides import these names and types (the server with vscode-languageserver, the client with
 // vscode-languageclient).
 
+/** What the client tells the server when it starts it. */
+export interface InitializationOptions {
+  /** Commands the client can run: CodeLenses that invoke one are offered only when it is listed. */
+  commands?: string[];
+}
+
 /** `sextant/pipelineOutline`: the stages of an open pipeline, for views and the runner's CodeLens. */
 export const PipelineOutlineRequest = 'sextant/pipelineOutline';
 

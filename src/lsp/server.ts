@@ -26,7 +26,7 @@ import { paramLenses } from './codeLens';
 import { complete } from './completion';
 import { dirOf, PipelineDocuments } from './documents';
 import { hover } from './hover';
-import { PipelineOutlineRequest, type PipelineOutlineParams, type PipelineOutlineResult } from './protocol';
+import { PipelineOutlineRequest, RUN_WITH_PARAM_COMMAND, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult } from './protocol';
 import { definitionAt, documentSymbols, prepareRename, referencesAt, renameAt, RenameError } from './symbols';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -106,8 +106,18 @@ async function checkLive(uri: string, version: number, analysis: Analysis): Prom
   }
 }
 
+/** Commands the client can run (initializationOptions.commands): lenses only offer those. */
+let clientCommands = new Set<string>();
+
 connection.onInitialize(
-  (): InitializeResult => ({
+  (params): InitializeResult => {
+    const options = params.initializationOptions as InitializationOptions | undefined;
+    clientCommands = new Set(Array.isArray(options?.commands) ? options.commands.filter((c): c is string => typeof c === 'string') : []);
+    return initializeResult();
+  },
+);
+
+const initializeResult = (): InitializeResult => ({
     capabilities: {
       textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
       completionProvider: { triggerCharacters: [':', ' ', '.', '[', ',', '/', '{', '-'], resolveProvider: false },
@@ -121,8 +131,7 @@ connection.onInitialize(
       codeLensProvider: { resolveProvider: false },
     },
     serverInfo: { name: 'sextant-pipeline', version: typeof SEXTANT_VERSION === 'string' ? SEXTANT_VERSION : 'dev' },
-  }),
-);
+});
 
 documents.onDidChangeContent((e) => schedule(e.document.uri));
 documents.onDidClose((e) => {
@@ -205,7 +214,7 @@ connection.languages.inlayHint.on(
 connection.onCodeLens(
   guard('codeLens', [], (p) => {
     const a = analysisOf(p.textDocument.uri);
-    return a && !a.analysis.parsed.refused ? paramLenses(p.textDocument.uri, a.analysis, dirOf(p.textDocument.uri)) : [];
+    return a && !a.analysis.parsed.refused ? paramLenses(p.textDocument.uri, a.analysis, dirOf(p.textDocument.uri), clientCommands.has(RUN_WITH_PARAM_COMMAND)) : [];
   }),
 );
 connection.onRequest(

@@ -209,6 +209,15 @@ describe('pipeline language server over stdio', function () {
       sql.prepare('INSERT INTO latest_metrics (run_id, key_id, step, ts, value, min, max, count) VALUES (?, 1, 0, ?, ?, ?, ?, 1)').run(id, id, acc, acc, acc);
     }
     sql.close();
+    // a client that has not said it can run sextant.runWithParam gets the figures only
+    const first = await open('sextant.yaml', readFileSync('media/demo/sextant.yaml', 'utf8'));
+    const plain = await client.request<{ command: { title: string } }[]>('textDocument/codeLens', { textDocument: { uri: first.uri } });
+    assert.deepEqual(plain.map((l) => l.command.title), ['accuracy at this value: last 0.930, best 0.930 (2 runs) · best 0.970 at lr = 0.05']);
+    // a client that can run the command (VS Code lists the registered sextant.* commands)
+    await client.stop();
+    client = LspClient.spawn(process.execPath, [server, '--stdio']);
+    await client.request('initialize', { processId: process.pid, rootUri: pathToFileURL(dir).toString(), capabilities: {}, initializationOptions: { commands: ['sextant.runWithParam'] } });
+    client.notify('initialized', {});
     const { uri } = await open('sextant.yaml', readFileSync('media/demo/sextant.yaml', 'utf8'));
     const lenses = await client.request<{ range: { start: Pos }; command: { title: string; command: string; arguments?: unknown[] } }[]>('textDocument/codeLens', { textDocument: { uri } });
     assert.equal(lenses.length, 2);
