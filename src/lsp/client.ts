@@ -21,7 +21,8 @@ export async function startLanguageClient(ctx: Ctx): Promise<LanguageClient> {
     // the server offers CodeLenses only for commands registered here (e.g. sextant.runWithParam)
     initializationOptions: { commands: (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('sextant.')) } satisfies InitializationOptions,
   };
-  const client = new LanguageClient('sextant.pipeline', 'Sextant Pipeline', serverOptions, clientOptions);
+  // id 'sextant': VS Code reads the trace level from the setting `sextant.trace.server` (off | messages | verbose)
+  const client = new LanguageClient('sextant', 'Sextant Pipeline', serverOptions, clientOptions);
   await ctx.log.timeAsync('start pipeline language server', () => client.start());
   ctx.push({ dispose: () => void client.stop() });
   return client;
