@@ -9,7 +9,8 @@ import { docOf, schemaAt } from '../engine/pipeline/schemaInfo';
 import { builtinDoc } from './completion';
 import { locate } from './locate';
 import { schemaAtPath } from './schemaNav';
-import { symbolAt } from './symbols';
+import { pathAt, symbolAt } from './symbols';
+import { outputKey } from '../engine/pipeline/stageGlobal';
 
 export function hover(text: string, offset: number, analysis: Analysis): Hover | null {
   const { model } = analysis;
@@ -57,6 +58,12 @@ export function hover(text: string, offset: number, analysis: Analysis): Hover |
     return result(d ? `Dataset \`${d.name}\`: \`${d.path ?? '?'}\`${d.label ? `, label \`${d.label}\`` : ''}` : `Dataset \`${sym.name}\` is not declared.`, sym.start, sym.end);
   }
 
+  // a path: who writes it
+  const path = pathAt(offset, analysis);
+  if (path) {
+    const produced = path.producer ? `written by stage \`${path.producer.stage}\`` : model.outputs.has(outputKey({ name: path.path, start: 0, end: 0 })) ? 'written by this stage' : 'not written by any stage';
+    return result(`\`${path.path}\`: ${produced}.`, path.start, path.end);
+  }
   // `uses: sextant/x`
   if (loc.role === 'value' && loc.key === 'uses') {
     const b = builtin(text.slice(loc.wordStart, loc.wordEnd));

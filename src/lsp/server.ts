@@ -161,7 +161,7 @@ connection.onHover(
 connection.onDefinition(
   guard('definition', null, (p) => {
     const a = analysisOf(p.textDocument.uri);
-    return a ? definitionAt(p.textDocument.uri, a.doc.offsetAt(p.position), a.analysis) : null;
+    return a ? definitionAt(p.textDocument.uri, a.doc.offsetAt(p.position), a.analysis, dirOf(p.textDocument.uri)) : null;
   }),
 );
 connection.onReferences(

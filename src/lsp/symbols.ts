@@ -1,10 +1,13 @@
 // Stages, params and datasets as symbols: which one is under the cursor, where it is defined, where it
 // is used, renaming it, and the document outline.
+import { existsSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { DocumentSymbol, SymbolKind, type Location, type TextEdit, type WorkspaceEdit } from 'vscode-languageserver/node';
 import type { Analysis, SymbolKind as PipelineSymbolKind } from '../engine/pipeline/analyze';
 import { span } from '../engine/pipeline/nodes';
 import { NAME_PATTERN } from '../engine/pipeline/schema';
+import { outputKey } from '../engine/pipeline/stageGlobal';
 
 export interface SymbolHit {
   kind: PipelineSymbolKind;
@@ -54,9 +57,37 @@ export function symbolAt(offset: number, analysis: Analysis): SymbolHit | undefi
   return undefined;
 }
 
-export function definitionAt(uri: string, offset: number, analysis: Analysis): Location | null {
+/** A file path written in a stage (deps, outs, a built-in's model or out) under the cursor. */
+export function pathAt(offset: number, analysis: Analysis): { path: string; start: number; end: number; producer?: { stage: string; start: number; end: number } } | undefined {
+  for (const s of analysis.model.stages.values()) {
+    const base = s.seg.base;
+    const end = base + (span(s.entry.value)?.[1] ?? s.facts.key[1]);
+    if (offset < base + s.facts.key[0] || offset > end) continue;
+    for (const r of [...s.facts.deps, ...s.facts.inputs, ...s.facts.outs]) {
+      if (offset < base + r.start || offset > base + r.end) continue;
+      const key = outputKey(r);
+      const writer = analysis.model.outputs.get(key);
+      const w = writer !== undefined ? analysis.model.stages.get(writer) : undefined;
+      const out = w?.facts.outs.find((o) => outputKey(o) === key);
+      return { path: r.name, start: base + r.start, end: base + r.end, ...(w && out && w.name !== s.name ? { producer: { stage: w.name, start: w.seg.base + out.start, end: w.seg.base + out.end } } : {}) };
+    }
+  }
+  return undefined;
+}
+
+export function definitionAt(uri: string, offset: number, analysis: Analysis, dir?: string): Location | null {
   const hit = symbolAt(offset, analysis);
-  if (!hit) return null;
+  if (!hit) {
+    // a path: the stage that writes it, else the file itself
+    const p = pathAt(offset, analysis);
+    if (!p) return null;
+    if (p.producer) return { uri, range: analysis.parsed.lines.range(p.producer.start, p.producer.end) };
+    if (dir && !/[*?[\]{}]|\$\{\{/.test(p.path)) {
+      const file = isAbsolute(p.path) ? p.path : join(dir, p.path);
+      if (existsSync(file)) return { uri: pathToFileURL(file).toString(), range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } };
+    }
+    return null;
+  }
   const def = definition(hit.kind, hit.name, analysis);
   if (!def) return null;
   if (def.file) {

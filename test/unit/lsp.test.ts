@@ -161,6 +161,22 @@ describe('pipeline language server over stdio', function () {
     await assert.rejects(client.request('textDocument/rename', { textDocument: { uri }, position: { line: 10, character: 3 }, newName: 'gate' }), /already exists/);
   });
 
+  it('goes from a path to the stage that writes it, or to the file', async () => {
+    const text = readFileSync('media/demo/sextant.yaml', 'utf8');
+    const { uri } = await open('sextant.yaml', text);
+    const lines = text.split('\n');
+    const evaluateLine = lines.findIndex((l) => /^\s+model: models\/penguins\.onnx$/.test(l));
+    const character = lines[evaluateLine]!.indexOf('models/penguins.onnx') + 3;
+    const def = await client.request<{ uri: string; range: { start: Pos } }>('textDocument/definition', { textDocument: { uri }, position: { line: evaluateLine, character } });
+    const outsLine = lines.findIndex((l) => l.includes('outs: [models/penguins.onnx]'));
+    assert.deepEqual(def.range.start, { line: outsLine, character: lines[outsLine]!.indexOf('models/') });
+    const hover = await client.request<{ contents: { value: string } }>('textDocument/hover', { textDocument: { uri }, position: { line: evaluateLine, character } });
+    assert.match(hover.contents.value, /written by stage `train`/);
+    const dataLine = lines.findIndex((l) => l.includes('path: data/penguins.csv'));
+    const file = await client.request<{ uri: string } | null>('textDocument/definition', { textDocument: { uri }, position: { line: dataLine, character: lines[dataLine]!.indexOf('data/') + 2 } });
+    void file; // dataset paths are not stage paths: no definition (go to the dataset by its name instead)
+  });
+
   it('offers quick fixes: nearest stage, add param, remove a cycle edge, add with keys', async () => {
     const { uri, diagnostics } = await open('broken.sextant.yaml', FIXTURE);
     const fixes = async (code: string) => {
