@@ -4,7 +4,8 @@
 import * as vscode from 'vscode';
 import type { Result } from './engine/result';
 import type { Database } from './engine/store/open';
-import type { WorkspaceLayout } from './engine/workspace/layout';
+// layout.ts has no dependencies beyond node:fs/path, so it is cheap to load at activation.
+import { workspaceLayout, type WorkspaceLayout } from './engine/workspace/layout';
 import { engine } from './engineLoader';
 
 export class Log {
@@ -67,7 +68,7 @@ export class Ctx implements vscode.Disposable {
     const root = this.workspaceRoot();
     if (!root) return undefined;
     const setting = vscode.workspace.getConfiguration('sextant').get<string>('storePath') || undefined;
-    return engine().workspaceLayout(root, setting);
+    return workspaceLayout(root, setting);
   }
 
   /** The workspace store, opened on first use; an error result (missing, corrupt, native module) otherwise.
