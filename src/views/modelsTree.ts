@@ -8,8 +8,10 @@ import { loadEngine } from '../engineLoader';
 type Node = { kind: 'model'; model: ModelSummary } | { kind: 'version'; model: string; version: ModelVersionSummary } | { kind: 'problem'; message: string };
 
 function metricText(metrics: Record<string, number | null>, max = 3): string {
+  const rank = (k: string): number => { const i = ['accuracy', 'f1', 'f1_macro', 'roc_auc', 'log_loss'].indexOf(k); return i === -1 ? 99 : i; };
   return Object.entries(metrics)
     .filter(([, v]) => v !== null)
+    .sort((a, b) => rank(a[0]) - rank(b[0]))
     .slice(0, max)
     .map(([k, v]) => `${k} ${Number(v).toFixed(3)}`)
     .join(' · ');
