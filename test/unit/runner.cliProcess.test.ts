@@ -1,21 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { cliScript, startCliRun } from '../../src/runner/cliProcess';
 import type { RunnerEvent } from '../../src/engine/runner/types';
+import { tempDir } from './tempDir';
 
-const tempDirs: string[] = [];
-/** A temporary folder, removed when this file's tests end. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
 
 
 // What the VS Code task does, without VS Code: run the bundled CLI (dist/cli.js) as a child process

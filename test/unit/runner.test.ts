@@ -1,8 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, cpSync, utimesSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync, cpSync, utimesSync } from 'node:fs';
 import { Hasher } from '../../src/engine/runner/hash';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { runPipeline, type RunPipelineOptions } from '../../src/engine/runner/executor';
@@ -17,17 +16,8 @@ import { StoreTracker } from '../../src/engine/runner/storeTracker';
 import { workspaceLayout } from '../../src/engine/workspace/layout';
 import { main } from '../../src/cli/main';
 import { isProcessAlive } from '../../src/engine/tracking/liveness';
+import { tempDir } from './tempDir';
 
-const tempDirs: string[] = [];
-/** A temporary folder, removed when this file's tests end. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
 
 
 function workspace(pipeline: Omit<Pipeline, 'version'>, files: Record<string, string> = {}): string {

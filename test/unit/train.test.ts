@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { parseCsv, readCsv, numericColumn } from '../../src/engine/train/csv';
@@ -13,17 +12,8 @@ import { readOnnxMetadata } from '../../src/engine/train/onnx/metadata';
 import { classificationMetrics } from '../../src/engine/train/metrics';
 import { holdoutSplit } from '../../src/engine/train/split';
 import { Rng } from '../../src/engine/train/rng';
+import { tempDir } from './tempDir';
 
-const tempDirs: string[] = [];
-/** A temporary folder, removed when this file's tests end. */
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  tempDirs.push(dir);
-  return dir;
-}
-after(() => {
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
 
 
 const PENGUINS = join(__dirname, '..', '..', 'media', 'demo', 'data', 'penguins.csv');
