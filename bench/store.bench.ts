@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openStore, type Database } from '../src/engine/store/open';
+import type { Database } from '../src/engine/store/open';
 import { Tracker } from '../src/engine/tracking/tracking';
 import { median, fmt, timeMs, type Bench } from './util';
 

@@ -5,6 +5,7 @@ import type { Ctx } from './ctx';
 import { loadEngine } from './engineLoader';
 import type { WorkspaceState } from './views/workspaceState';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler declares the arguments VS Code passes it (a tree node, a URI); unknown[] would reject them
 export type CommandTable = Record<string, (...args: any[]) => unknown>;
 
 export interface Services {

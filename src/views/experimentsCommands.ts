@@ -10,6 +10,7 @@ import { loadEngine } from '../engineLoader';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
 import { RUN_SCHEME } from './experimentsTree';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler declares the arguments VS Code passes it (a tree node, a URI); unknown[] would reject them
 type Handler = (...args: any[]) => unknown;
 
 function selectedRuns(state: ExperimentsState, node?: ExperimentNode, nodes?: ExperimentNode[]): Run[] {

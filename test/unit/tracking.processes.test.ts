@@ -81,7 +81,10 @@ function watch(proc: ChildProcess): Child {
       const m = /^committed (\d+)$/.exec(l);
       if (m) last = Number(m[1]);
     }
-    for (const w of waiters.splice(0)) (last >= w.n ? w.resolve() : waiters.push(w));
+    for (const w of waiters.splice(0)) {
+      if (last >= w.n) w.resolve();
+      else waiters.push(w);
+    }
   });
   proc.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((res) => proc.on('exit', (code, signal) => res({ code, signal, stderr })));

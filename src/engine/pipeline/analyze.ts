@@ -1,7 +1,7 @@
 // The pipeline checker: parse (incrementally), then YAML, structural and semantic checks, each finding
 // with an exact range. The language server, `sextant lint` and the tests all call `analyzePipeline`.
 import { isAbsolute, join, posix } from 'node:path';
-import { isMap } from 'yaml';
+import { isMap, parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { builtin } from './builtins';
 import { severityOf, type Finding, type PipelineDiagnostic } from './diagnostics';
@@ -392,7 +392,7 @@ function metricKeys(host: PipelineHost, file: string): string[] | undefined {
   const text = host.readText(file);
   if (text === undefined) return undefined;
   try {
-    const value: unknown = file.endsWith('.json') ? JSON.parse(text) : (require('yaml') as typeof import('yaml')).parse(text);
+    const value: unknown = file.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
     return value && typeof value === 'object' ? Object.keys(value) : undefined;
   } catch {
     return undefined;

@@ -27,7 +27,7 @@ export function buildDag(pipeline: Pipeline, file?: string): Result<Dag> {
   const remaining = new Map(names.map((n) => [n, needs.get(n)!.length]));
   const order: string[] = [];
   const position = new Map(names.map((n, i) => [n, i]));
-  let ready = names.filter((n) => remaining.get(n) === 0);
+  const ready = names.filter((n) => remaining.get(n) === 0);
   while (ready.length > 0) {
     ready.sort((a, b) => position.get(a)! - position.get(b)!);
     const next = ready.shift()!;
