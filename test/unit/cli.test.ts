@@ -1,12 +1,12 @@
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/command';
 import { usableExecutionProviders } from '../../src/engine/doctor/checks';
 import { mediaPath } from '../../src/engine/paths';
 import { readPipeline } from '../../src/engine/pipeline/read';
+import { tempDir } from './tempDir';
 
 function capture(cwd = process.cwd()): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -39,7 +39,7 @@ describe('sextant CLI', () => {
   });
 
   it('init writes the demo workspace and refuses to overwrite it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-init-'));
+    const dir = tempDir('sextant-init-');
     const io = capture(dir);
     assert.equal(await main(['init', '--json'], io), 0);
     const out = JSON.parse(io.stdout[0]!) as { ok: boolean; files: string[] };
@@ -58,7 +58,7 @@ describe('sextant CLI', () => {
   });
 
   it('doctor --json reports every check with a stable shape', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-doctor-'));
+    const dir = tempDir('sextant-doctor-');
     const io = capture(dir);
     const code = await main(['doctor', '--json'], io);
     const report = JSON.parse(io.stdout[0]!) as { ok: boolean; checks: { name: string; status: string; detail: string }[] };
@@ -70,7 +70,7 @@ describe('sextant CLI', () => {
   });
 
   it('doctor names a corrupt store and moves it aside on request, keeping its bytes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-doctor-'));
+    const dir = tempDir('sextant-doctor-');
     mkdirSync(join(dir, '.sextant'));
     writeFileSync(join(dir, '.sextant', 'sextant.db'), 'this is not sqlite at all');
     const io = capture(dir);
@@ -100,7 +100,7 @@ describe('the demo workspace', () => {
 describe('doctor', () => {
   it('counts CUDA as usable only when its provider library is installed', () => {
     const backends = [{ name: 'cpu', bundled: true }, { name: 'cuda', bundled: false }];
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-ort-'));
+    const dir = tempDir('sextant-ort-');
     assert.deepEqual(usableExecutionProviders(backends, dir), ['cpu']);
     writeFileSync(join(dir, 'libonnxruntime_providers_cuda.so'), '');
     assert.deepEqual(usableExecutionProviders(backends, dir), ['cpu', 'cuda']);

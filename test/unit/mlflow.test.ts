@@ -1,11 +1,11 @@
 import { strict as assert } from 'node:assert';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadBetterSqlite3 } from '../../src/engine/native/load';
 import { importMlflow } from '../../src/engine/mlflow/importer';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { assertRollupsMatchPoints } from './trackingHelpers';
+import { tempDir } from './tempDir';
 
 const FIXTURES = resolve(__dirname, '../fixtures/mlflow');
 
@@ -15,7 +15,7 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: { message: stri
 }
 
 function fresh(): Tracker {
-  const dir = mkdtempSync(join(tmpdir(), 'sextant-mlflow-'));
+  const dir = tempDir('sextant-mlflow-');
   return must(Tracker.open({ storePath: join(dir, 'sextant.db'), artifactsDir: join(dir, 'artifacts') }, { create: true }));
 }
 
@@ -27,7 +27,7 @@ function counts(t: Tracker): Record<string, number> {
 }
 
 function buildMlflowDb(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sextant-mlflowdb-'));
+  const dir = tempDir('sextant-mlflowdb-');
   const file = join(dir, 'mlflow.db');
   const Driver = must(loadBetterSqlite3());
   const db = new Driver(file);
@@ -100,7 +100,7 @@ describe('MLflow import: file store (mlruns/)', () => {
 
   it('picks up a run added in MLflow since the last import', () => {
     const t = fresh();
-    const copy = join(mkdtempSync(join(tmpdir(), 'sextant-mlruns-')), 'mlruns');
+    const copy = join(tempDir('sextant-mlruns-'), 'mlruns');
     cpSync(join(FIXTURES, 'mlruns'), copy, { recursive: true });
     must(importMlflow(t, copy));
     const dir = join(copy, '417', 'a1b2c3d4e5f60718293a4b5c6d7e8f90', 'metrics', 'loss');
@@ -158,7 +158,7 @@ describe('MLflow import: SQLite database (mlflow.db)', () => {
 
   it('says clearly when the path holds no MLflow data', () => {
     const t = fresh();
-    const empty = mkdtempSync(join(tmpdir(), 'sextant-nomlflow-'));
+    const empty = tempDir('sextant-nomlflow-');
     const none = importMlflow(t, empty);
     assert.equal(none.ok, false);
     if (!none.ok) {

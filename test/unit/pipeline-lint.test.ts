@@ -1,11 +1,11 @@
 // `sextant lint`: the same diagnostics as the editor, as text or JSON, with exit codes for CI.
 import { strict as assert } from 'node:assert';
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CliIo } from '../../src/cli/command';
 import { main } from '../../src/cli/main';
 import { LintReportSchema } from '../../src/engine/pipeline/diagnostics';
+import { tempDir } from './tempDir';
 
 function capture(cwd: string): CliIo & { stdout: string[]; stderr: string[] } {
   const stdout: string[] = [];
@@ -13,18 +13,9 @@ function capture(cwd: string): CliIo & { stdout: string[]; stderr: string[] } {
   return { stdout, stderr, out: (t) => stdout.push(t), err: (t) => stderr.push(t), json: (v) => stdout.push(JSON.stringify(v)), isTty: false, cwd, env: {} };
 }
 
-const made: string[] = [];
-const tempDir = (): string => {
-  const dir = mkdtempSync(join(tmpdir(), 'sextant-lint-'));
-  made.push(dir);
-  return dir;
-};
-
 describe('sextant lint', () => {
-  after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
   it('exits 0 on the demo pipeline (default file: sextant.yaml in the current folder)', async () => {
-    const dir = tempDir();
+    const dir = tempDir('sextant-lint-');
     cpSync('media/demo', dir, { recursive: true });
     const io = capture(dir);
     assert.equal(await main(['lint'], io), 0);
@@ -32,7 +23,7 @@ describe('sextant lint', () => {
   });
 
   it('prints JSON with 0-based ranges and exits 1 on errors', async () => {
-    const dir = tempDir();
+    const dir = tempDir('sextant-lint-');
     writeFileSync(join(dir, 'p.sextant.yaml'), 'version: 1\nstages:\n  a:\n    needs: [b]\n    run: x\n');
     const io = capture(dir);
     assert.equal(await main(['lint', 'p.sextant.yaml', '--json'], io), 1);
@@ -44,7 +35,7 @@ describe('sextant lint', () => {
   });
 
   it('prints file:line:col (1-based) in text and exits 0 with warnings only', async () => {
-    const dir = tempDir();
+    const dir = tempDir('sextant-lint-');
     writeFileSync(join(dir, 'sextant.yaml'), 'version: 1\nstages:\n  a:\n    run: x\n    deps: [missing.py]\n');
     const io = capture(dir);
     assert.equal(await main(['lint'], io), 0);
@@ -52,7 +43,7 @@ describe('sextant lint', () => {
   });
 
   it('exits 2 on usage errors and 1 on a missing file', async () => {
-    const dir = tempDir();
+    const dir = tempDir('sextant-lint-');
     assert.equal(await main(['lint', 'a.yaml', 'b.yaml'], capture(dir)), 2);
     assert.equal(await main(['lint', '--bogus'], capture(dir)), 2);
     const io = capture(dir);

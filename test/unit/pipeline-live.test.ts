@@ -1,8 +1,7 @@
 // Checks against the outside world: an ONNX model's inputs vs the dataset's columns (onnxruntime-node),
 // and `name@alias` against the workspace store.
 import { strict as assert } from 'node:assert';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { analyzeText, withFindings } from '../../src/engine/pipeline/analyze';
 import { FsHost } from '../../src/engine/pipeline/host';
@@ -10,6 +9,7 @@ import { liveFindings } from '../../src/engine/pipeline/liveChecks';
 import { openStore } from '../../src/engine/store/open';
 import { exportOnnx } from '../../src/engine/train/onnx/export';
 import type { FittedModel } from '../../src/engine/train/model';
+import { tempDir } from './tempDir';
 
 const model: FittedModel = {
   kind: 'logistic-regression',
@@ -21,12 +21,8 @@ const model: FittedModel = {
   training: { seed: 0, rows: 2, droppedRows: 0, holdout: null, epochs: 1, lr: 0.1, batchSize: 2, l2: 0, finalLoss: 0.5 },
 };
 
-const made: string[] = [];
-after(() => made.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
 function workspace(csv: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'sextant-live-'));
-  made.push(dir);
+  const dir = tempDir('sextant-live-');
   mkdirSync(join(dir, 'models'));
   mkdirSync(join(dir, 'data'));
   writeFileSync(join(dir, 'models', 'm.onnx'), exportOnnx(model));

@@ -1,16 +1,16 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { registerModelVersion } from '../../src/engine/builtins/register';
 import { listModels } from '../../src/engine/registry/list';
 import { openStore } from '../../src/engine/store/open';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { workspaceLayout } from '../../src/engine/workspace/layout';
+import { tempDir } from './tempDir';
 
 describe('registry: listing models for the Models view', () => {
   it('lists models, versions newest first, aliases, and the pipeline run metrics', () => {
-    const root = mkdtempSync(join(tmpdir(), 'sextant-registry-'));
+    const root = tempDir('sextant-registry-');
     const layout = workspaceLayout(root);
     const tracker = Tracker.open(layout, { create: true });
     assert.ok(tracker.ok);

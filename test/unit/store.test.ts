@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, openSync, writeSync, closeSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { spawn } from 'node:child_process';
 import { openStore, type Database } from '../../src/engine/store/open';
@@ -9,8 +8,9 @@ import { MIGRATIONS, migrate, schemaVersion } from '../../src/engine/store/migra
 import { loadBetterSqlite3 } from '../../src/engine/native/load';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { assertRollupsMatchPoints } from './trackingHelpers';
+import { tempDir } from './tempDir';
 
-const tmp = (): string => mkdtempSync(join(tmpdir(), 'sextant-store-'));
+const tmp = (): string => tempDir('sextant-store-');
 const sha = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 function mustOpen(path: string, create = true): Database {

@@ -1,13 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/command';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { workspaceLayout } from '../../src/engine/workspace/layout';
 import { RunDetailJsonSchema, RunListJsonSchema } from '../../src/engine/tracking/jsonShapes';
+import { tempDir } from './tempDir';
 
 const FIXTURES = resolve(__dirname, '../fixtures/mlflow');
 
@@ -18,7 +18,7 @@ function capture(cwd: string): CliIo & { stdout: string[]; stderr: string[] } {
 }
 
 function workspace(): string {
-  return mkdtempSync(join(tmpdir(), 'sextant-cli-runs-'));
+  return tempDir('sextant-cli-runs-');
 }
 
 function seed(dir: string): { a: string; b: string } {

@@ -2,11 +2,11 @@
 // (Node through the Tracker, Python through media/python/sextant_log.py) at once.
 import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { ProtocolIngestor } from '../../src/engine/tracking/protocolIngest';
+import { tempDir } from './tempDir';
 import { assertRollupsMatchPoints } from './trackingHelpers';
 
 const PYTHON = '/usr/bin/python3';
@@ -20,7 +20,7 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: { message: stri
 }
 
 function setup(): { dir: string; storePath: string; tracker: Tracker } {
-  const dir = mkdtempSync(join(tmpdir(), 'sextant-procs-'));
+  const dir = tempDir('sextant-procs-');
   const storePath = join(dir, '.sextant', 'sextant.db');
   const tracker = must(Tracker.open({ storePath, artifactsDir: join(dir, '.sextant', 'artifacts') }, { create: true }));
   return { dir, storePath, tracker };
@@ -101,7 +101,7 @@ function watch(proc: ChildProcess): Child {
 }
 
 function nodeWriter(storePath: string, runId: string, key: string, count: number, batch: number): Child {
-  const script = join(mkdtempSync(join(tmpdir(), 'sextant-writer-')), 'writer.js');
+  const script = join(tempDir('sextant-writer-'), 'writer.js');
   writeFileSync(script, NODE_WRITER);
   return watch(spawn(process.execPath, ['--require', TSX, script, storePath, runId, key, String(count), String(batch)], { stdio: ['ignore', 'pipe', 'pipe'] }));
 }
@@ -173,7 +173,7 @@ describe('sextant_log.py (the Python helper)', function () {
 
   it('without a store: prints protocol lines that the engine parser reads back', async () => {
     const { tracker } = setup();
-    const out = await runPython(SCRIPT, {}, mkdtempSync(join(tmpdir(), 'sextant-py-')));
+    const out = await runPython(SCRIPT, {}, tempDir('sextant-py-'));
     assert.equal(out.code, 0, out.stderr);
     const { id } = must(tracker.startRun({ experiment: 'e' }));
     const ingest = new ProtocolIngestor(tracker, id, { cwd: '/' });

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { assertRollupsMatchPoints } from './trackingHelpers';
@@ -10,9 +9,10 @@ import { ProtocolIngestor } from '../../src/engine/tracking/protocolIngest';
 import { readMetricsFile } from '../../src/engine/tracking/metricsFile';
 import { MetricPointInputSchema, type Run } from '../../src/engine/tracking/schemas';
 import { parseRunFilter, runMatches, sortRuns } from '../../src/engine/tracking/runFilter';
+import { tempDir } from './tempDir';
 
 function fresh(options: { clock?: () => number } = {}): { tracker: Tracker; dir: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'sextant-tracking-'));
+  const dir = tempDir('sextant-tracking-');
   const t = Tracker.open({ storePath: join(dir, '.sextant', 'sextant.db'), artifactsDir: join(dir, '.sextant', 'artifacts') }, { create: true, ...options });
   if (!t.ok) throw new Error(t.error.message);
   return { tracker: t.value, dir };
@@ -295,7 +295,7 @@ describe('line protocol', () => {
 
 describe('metrics files', () => {
   it('reads flat, nested, history and record shapes in JSON and YAML', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'sextant-mfile-'));
+    const dir = tempDir('sextant-mfile-');
     writeFileSync(join(dir, 'flat.json'), JSON.stringify({ accuracy: 0.91, val: { f1: 0.88, note: 'good' }, loss: [0.9, 0.5], ok: 'NaN' }));
     const flat = must(readMetricsFile(join(dir, 'flat.json'), { step: 5 }));
     assert.deepEqual(flat.points.map((p) => [p.key, p.value, p.step]), [['accuracy', 0.91, 5], ['val.f1', 0.88, 5], ['loss', 0.9, 0], ['loss', 0.5, 1], ['ok', NaN, 5]]);
