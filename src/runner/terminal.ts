@@ -4,12 +4,12 @@ import * as vscode from 'vscode';
 import { join } from 'node:path';
 import type { Ctx } from '../ctx';
 import type { PipelineResult, RunnerEvent } from '../engine/runner/types';
-import { ANSI, formatDuration, renderEvent, renderProgress } from './render';
+import { formatDuration } from '../engine/format';
+import { ANSI, renderEvent, renderProgress } from '../engine/runner/render';
 import { startCliRun, type CliRun } from './cliProcess';
 import type { RunnerStatusBar } from './statusBar';
 
 const C = ANSI;
-const ms = formatDuration;
 
 export interface RunRequest {
   root: string;
@@ -89,7 +89,7 @@ export class RunnerTerminal implements vscode.Pseudoterminal {
       this.running.clear();
       this.clearProgress();
       this.statusBar.idle();
-      this.ctx.log.info(`run ${file} ended with ${code} (${ms(performance.now() - started)})`);
+      this.ctx.log.info(`run ${file} ended with ${code} (${formatDuration(performance.now() - started)})`);
       this.ctx.notifyStoreChanged();
       this.closeEmitter.fire(code);
     });

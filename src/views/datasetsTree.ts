@@ -3,6 +3,7 @@
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import { formatBytes } from '../engine/format';
 import { loadEngine } from '../engineLoader';
 import type { Dataset, Pipeline } from '../engine/pipeline/schema';
 import type { PipelineEntry, WorkspaceState } from './workspaceState';
@@ -85,7 +86,7 @@ export class DatasetsTree implements vscode.TreeDataProvider<Node> {
         return item;
       }
       case 'dataset': {
-        const { inspectDatasetFile, formatBytes } = await loadEngine();
+        const { inspectDatasetFile } = await loadEngine();
         const info = await inspectDatasetFile(node.file);
         const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `dataset:${node.file}:${node.name}`;

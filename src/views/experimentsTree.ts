@@ -7,6 +7,7 @@
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import { formatDuration } from '../engine/format';
 import type { Run, RunStatus } from '../engine/tracking/schemas';
 import { loadEngine } from '../engineLoader';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
@@ -28,15 +29,6 @@ export function formatValue(v: number): string {
   if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? '∞' : '-∞';
   const a = Math.abs(v);
   return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${Math.max(0, Math.round(ms))} ms`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${s % 60}s`;
-  return `${Math.floor(m / 60)}h ${m % 60}m`;
 }
 
 function ago(ms: number): string {

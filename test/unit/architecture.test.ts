@@ -15,6 +15,10 @@ const CHEAP_ENGINE_MODULES = new Map([
   ['src/engine/workspace/layout.ts', 'where the store and pipeline files live; node:fs and node:path only'],
   // The version string shown at activation, one constant set by esbuild's define.
   ['src/engine/version.ts', 'one constant'],
+  // Durations and sizes as text, the same in the views, the task terminal and the CLI; imports nothing.
+  ['src/engine/format.ts', 'durations and sizes as text'],
+  // Runner events as terminal lines, shared by `sextant run` and the VS Code task terminal (which never loads the engine: the CLI runs it).
+  ['src/engine/runner/render.ts', 'runner events as terminal lines'],
 ]);
 
 describe('architecture: the layering of src/', () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
-import { renderEvent, renderProgress, stripAnsi } from '../../src/runner/render';
+import { renderEvent, renderProgress, stripAnsi } from '../../src/engine/runner/render';
 
-describe('runner (VS Code): terminal rendering', () => {
+describe('runner: terminal rendering (sextant run and the VS Code task)', () => {
   const text = (lines: string[]): string => stripAnsi(lines.join('\n'));
   it('renders starts, logs, results with reasons, and the summary', () => {
     assert.equal(text(renderEvent({ type: 'stage-start', stage: 'train', run_id: 'r', devices: [1] })), '▶ train on GPU 1');

@@ -7,14 +7,12 @@ import { describeError } from '../../engine/result';
 import { runPipeline } from '../../engine/runner/executor';
 import { MemoryTracker, type RunTracker } from '../../engine/runner/tracker';
 import { StoreTracker } from '../../engine/runner/storeTracker';
-import type { RunnerEvent, StageResult } from '../../engine/runner/types';
-import { formatMs } from '../../engine/runner/process';
+import { ANSI, renderEvent, renderProgress, renderSummary, stripAnsi } from '../../engine/runner/render';
+import type { RunnerEvent } from '../../engine/runner/types';
 import { Tracker } from '../../engine/tracking/tracking';
 import { PIPELINE_FILE, findPipelineFiles, workspaceLayout } from '../../engine/workspace/layout';
 import { UsageError, value } from '../args';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../command';
-
-const MARK: Record<StageResult['status'], string> = { ran: '✓', cached: '=', failed: '✗', skipped: '-' };
 
 export function findPipelineFile(cwd: string, given: string | undefined): string {
   if (given) {
@@ -40,22 +38,20 @@ function openTracker(root: string, noStore: boolean, warn: (m: string) => void):
   return { tracker: new StoreTracker(opened.value, warn), close: () => void opened.value.close(true) };
 }
 
-/** Renders events for a person: plain lines, or on a TTY a progress line kept at the bottom. */
+/** Renders events for a person as the VS Code task terminal does: colours and a progress line kept at the bottom on a TTY, plain lines otherwise. */
 function humanPrinter(io: CliIo, total: number, tty: boolean, toStderr: boolean): { event(e: RunnerEvent): void; done(): void } {
   const write = toStderr ? io.err : io.out;
-  const running = new Map<string, number>();
+  const print = (line: string): void => write(tty ? `${line}${ANSI.reset}` : stripAnsi(line));
+  const running = new Map<string, { started: number; devices?: number[] }>();
   let finished = 0;
   let statusShown = false;
-  const color = (code: number, text: string): string => (tty ? `\x1b[${code}m${text}\x1b[0m` : text);
   const clearStatus = (): void => {
     if (tty && statusShown) process.stdout.write('\r\x1b[2K');
     statusShown = false;
   };
   const showStatus = (): void => {
     if (!tty || running.size === 0) return;
-    const now = performance.now();
-    const names = [...running.entries()].map(([n, t]) => `${n} ${formatMs(now - t)}`).join(', ');
-    process.stdout.write(`\r\x1b[2K${color(36, `▶ [${finished}/${total}]`)} ${names}`);
+    process.stdout.write(`\r\x1b[2K${renderProgress(finished, total, running, performance.now())}`);
     statusShown = true;
   };
   const timer = tty ? setInterval(() => { clearStatus(); showStatus(); }, 250) : undefined;
@@ -63,29 +59,13 @@ function humanPrinter(io: CliIo, total: number, tty: boolean, toStderr: boolean)
   return {
     event(e) {
       clearStatus();
-      switch (e.type) {
-        case 'stage-start':
-          running.set(e.stage, performance.now());
-          write(color(36, `▶ ${e.stage}${e.devices?.length ? ` (GPU ${e.devices.join(',')})` : ''}`));
-          break;
-        case 'stage-log':
-          write(`${color(2, `[${e.stage}]`)} ${e.stream === 'stderr' ? color(33, e.line) : e.line}`);
-          break;
-        case 'warning':
-          write(color(33, `! ${e.message}`));
-          break;
-        case 'stage-end': {
-          running.delete(e.result.name);
-          finished++;
-          const r = e.result;
-          const tone = r.status === 'failed' ? 31 : r.status === 'skipped' ? 33 : 32;
-          const extra = r.status === 'cached' && r.restored?.length ? ` (restored ${r.restored.join(', ')})` : '';
-          write(`${color(tone, `${MARK[r.status]} ${r.name}`)} ${r.status} ${formatMs(r.duration_ms)}${extra}${r.reason ? `\n    ${r.reason.split('\n').join('\n    ')}` : ''}`);
-          break;
-        }
-        default:
-          break;
+      if (e.type === 'stage-start') running.set(e.stage, { started: performance.now(), ...(e.devices ? { devices: e.devices } : {}) });
+      if (e.type === 'stage-end') {
+        running.delete(e.result.name);
+        finished++;
       }
+      // the header and the summary are printed by the command itself
+      if (e.type !== 'pipeline-start' && e.type !== 'pipeline-end') for (const line of renderEvent(e)) print(line);
       showStatus();
     },
     done() {
@@ -176,8 +156,8 @@ export const runCommand: CliCommand = {
       if (json) {
         io.json({ status: r.status, run_id: r.run_id, file: r.file, duration_ms: Math.round(r.duration_ms), stages: r.stages.map((s) => ({ ...s, duration_ms: Math.round(s.duration_ms) })), warnings: r.warnings });
       } else if (!events) {
-        const counts = (['ran', 'cached', 'failed', 'skipped'] as const).map((s) => [s, r.stages.filter((x) => x.status === s).length] as const).filter(([, n]) => n > 0);
-        io.out(`Pipeline ${r.status} in ${formatMs(r.duration_ms)}: ${counts.map(([s, n]) => `${n} ${s}`).join(', ')}`);
+        const summary = renderSummary(r);
+        io.out(io.isTty ? `${summary}${ANSI.reset}` : stripAnsi(summary));
         const failed = r.stages.find((s) => s.status === 'failed');
         if (failed?.log) io.out(`Log of ${failed.name}: ${failed.log}`);
       }

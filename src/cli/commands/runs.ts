@@ -1,5 +1,6 @@
 // `sextant runs list` and `sextant runs show ID`: the runs recorded in the workspace store.
 import { resolve } from 'node:path';
+import { formatDuration } from '../../engine/format';
 import { describeError, type EngineError } from '../../engine/result';
 import { runDetailJson, runListJson } from '../../engine/tracking/jsonShapes';
 import { parseRunFilter, parseRunSort, runMatches, sortRuns } from '../../engine/tracking/runFilter';
@@ -26,15 +27,6 @@ function fail(io: CliIo, args: ParsedArgs, command: string, error: EngineError):
   if (args.flags.json) io.json({ ok: false, error });
   else io.err(`sextant ${command}: ${describeError(error)}`);
   return EXIT_FAILURE;
-}
-
-export function formatDuration(ms: number): string {
-  if (ms < 1000) return `${ms} ms`;
-  const s = Math.round(ms / 1000);
-  if (s < 60) return `${s}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
-  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
 }
 
 export function formatValue(v: number): string {

@@ -4,6 +4,7 @@
 // process ended in words a user can act on: a missing command, a signal, an OOM kill, a timeout.
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
+import { formatDuration } from '../format';
 
 export interface ProcessOptions {
   command: string;
@@ -131,18 +132,12 @@ export function runProcess(options: ProcessOptions): Promise<ProcessOutcome> {
         return;
       }
       let error: string | undefined;
-      if (reason === 'timeout') error = `Timed out after ${formatMs(options.timeoutMs ?? 0)}; the stage's processes were stopped.`;
+      if (reason === 'timeout') error = `Timed out after ${formatDuration(options.timeoutMs ?? 0)}; the stage's processes were stopped.`;
       else if (reason === 'cancelled') error = "Cancelled; the stage's processes were stopped.";
       else error = describeExit(code, signal, stderrTail);
       resolve({ exitCode: code, signal, reason, ...(error ? { error } : {}), durationMs });
     });
   });
-}
-
-export function formatMs(ms: number): string {
-  if (ms < 1000) return `${Math.round(ms)} ms`;
-  if (ms < 60_000) return `${(ms / 1000).toFixed(1)} s`;
-  return `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
 }
 
 /** Parses `30m`, `10s`, `500ms`, `2h`. */

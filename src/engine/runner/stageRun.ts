@@ -14,7 +14,8 @@ import type { Hasher } from './hash';
 import { recordOutputs } from './outputs';
 import type { StagePlan } from './plan';
 import { RUN_ID_PLACEHOLDER } from './plan';
-import { formatMs, runProcess } from './process';
+import { formatDuration } from '../format';
+import { runProcess } from './process';
 import type { OutputRecord, StageState } from './state';
 import type { RunTracker } from './tracker';
 import type { RunnerEvent, StageResult } from './types';
@@ -157,7 +158,7 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
         ...(tracker.artifactsDir ? { artifactsDir: tracker.artifactsDir } : {}),
         ...(devices && devices.length > 0 ? { devices } : {}),
       });
-      if (timedOut) error = `Timed out after ${formatMs(plan.timeoutMs ?? 0)}.`;
+      if (timedOut) error = `Timed out after ${formatDuration(plan.timeoutMs ?? 0)}.`;
       else if (!r.ok) error = describeError(r.error);
       else if (controller.signal.aborted) error = 'Cancelled.';
     } catch (err) {

@@ -1,6 +1,8 @@
 // What the store accepts as a key, a parameter or tag value, and a metric value. Unicode keys are
 // fine; control characters and empty keys are not. Param and tag values are text up to 64 KiB:
 // bigger things (a whole config, a dataset) belong in an artifact, and the message says so.
+import { formatBytes } from '../format';
+
 export const MAX_KEY_LENGTH = 250;
 export const MAX_VALUE_BYTES = 64 * 1024;
 
@@ -47,10 +49,4 @@ export function checkMetricValue(value: unknown): { ok: true; value: number } | 
 
 export function checkStep(step: unknown): boolean {
   return Number.isSafeInteger(step);
-}
-
-export function formatBytes(n: number): string {
-  if (n < 1024) return `${n} B`;
-  if (n < 1024 * 1024) return `${(n / 1024).toFixed(n < 10240 ? 1 : 0)} KiB`;
-  return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }

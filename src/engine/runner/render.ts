@@ -1,14 +1,12 @@
-// How runner events look in the task terminal (ANSI colours), kept apart from VS Code so it is tested
-// as plain text: one function per kind of line, and the progress line.
-import type { PipelineResult, RunnerEvent, StageResult } from '../engine/runner/types';
+// How runner events look to a person, in `sextant run` and in the VS Code task terminal (ANSI colours;
+// stripAnsi for output that is not a terminal): one function per kind of line, and the progress line.
+// Imports only ../format and types: extension-side code may import it without loading the engine.
+import { formatDuration } from '../format';
+import type { PipelineResult, RunnerEvent, StageResult } from './types';
 
 export const ANSI = { reset: '\x1b[0m', dim: '\x1b[2m', red: '\x1b[31m', green: '\x1b[32m', yellow: '\x1b[33m', cyan: '\x1b[36m', bold: '\x1b[1m' };
 const C = ANSI;
 const MARK: Record<StageResult['status'], string> = { ran: `${C.green}✓`, cached: `${C.green}=`, failed: `${C.red}✗`, skipped: `${C.yellow}-` };
-
-export function formatDuration(n: number): string {
-  return n < 1000 ? `${Math.round(n)} ms` : n < 60_000 ? `${(n / 1000).toFixed(1)} s` : `${Math.floor(n / 60_000)} min ${Math.round((n % 60_000) / 1000)} s`;
-}
 
 /** The lines an event prints (none for events that only update state). */
 export function renderEvent(e: RunnerEvent): string[] {
