@@ -1,10 +1,12 @@
 // Sextant's front door: builds the context, the workspace state, the views, the runner and the command
 // table, and starts the pipeline language client. Nothing here loads a native module, zod or yaml: the
 // engine and the language client are separate bundles required on first use (see esbuild.mjs).
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { coreCommands, registerCommands } from './commands';
 import { Ctx } from './ctx';
 import { VERSION } from './engine/version';
+import { isPipelineFileName } from './engine/workspace/layout';
 import { registerRunner } from './runner/register';
 import { registerDatasetsView } from './views/datasetsTree';
 import { experimentsCommands } from './views/experimentsCommands';
@@ -16,7 +18,7 @@ let ctx: Ctx | undefined;
 
 /** Starts the language server when a pipeline file is open (now or later), not before. */
 function startLanguageClientOnDemand(ctx: Ctx): void {
-  const isPipeline = (doc: vscode.TextDocument): boolean => doc.languageId === 'sextant-pipeline' || /(^|[/\\])(sextant\.yaml|[^/\\]+\.sextant\.yaml)$/.test(doc.uri.fsPath);
+  const isPipeline = (doc: vscode.TextDocument): boolean => doc.languageId === 'sextant-pipeline' || isPipelineFileName(basename(doc.uri.fsPath));
   let started = false;
   const start = (): void => {
     if (started) return;

@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
 import type { Ctx } from '../ctx';
+import { PIPELINE_GLOB } from '../engine/workspace/layout';
 import { PipelineOutlineRequest, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult } from './protocol';
 
 export async function startLanguageClient(ctx: Ctx): Promise<LanguageClient> {
@@ -12,7 +13,7 @@ export async function startLanguageClient(ctx: Ctx): Promise<LanguageClient> {
     debug: { module, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
   };
   const clientOptions: LanguageClientOptions = {
-    documentSelector: [{ language: 'sextant-pipeline' }, { pattern: '**/{sextant.yaml,*.sextant.yaml}' }],
+    documentSelector: [{ language: 'sextant-pipeline' }, { pattern: PIPELINE_GLOB }],
     synchronize: {
       // data, models, params files and scripts that `deps` and datasets name: re-check when they change
       fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,jsonl,parquet,onnx,py,yaml,yml,json,sh,r,R,ipynb}'),

@@ -1,8 +1,10 @@
 // The runner in VS Code: the `sextant` task type, the "▶ Run stage" CodeLens, the run commands and the
 // status bar item. Runs go through tasks, so they appear in the terminal panel, can be re-run and
 // bound to keys like any task.
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import { isPipelineFileName, PIPELINE_GLOB, PIPELINE_SEARCH_EXCLUDE } from '../engine/workspace/layout';
 import { StageCodeLensProvider } from './codeLens';
 import { findStageLines } from './stageLines';
 import { RunnerStatusBar } from './statusBar';
@@ -13,8 +15,8 @@ export const RUNNER_COMMANDS = ['sextant.runPipeline', 'sextant.runStage', 'sext
 async function pickPipeline(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
   if (uri instanceof vscode.Uri) return uri;
   const active = vscode.window.activeTextEditor?.document.uri;
-  if (active && /(^|[/\\])(sextant\.yaml|[^/\\]+\.sextant\.yaml)$/.test(active.fsPath)) return active;
-  const files = await vscode.workspace.findFiles('**/{sextant.yaml,*.sextant.yaml}', '**/{node_modules,.git,.sextant}/**', 50);
+  if (active && isPipelineFileName(basename(active.fsPath))) return active;
+  const files = await vscode.workspace.findFiles(PIPELINE_GLOB, PIPELINE_SEARCH_EXCLUDE, 50);
   if (files.length <= 1) return files[0];
   const pick = await vscode.window.showQuickPick(
     files.map((f) => ({ label: vscode.workspace.asRelativePath(f), uri: f })),
@@ -27,7 +29,7 @@ export function registerRunner(ctx: Ctx): void {
   const statusBar = new RunnerStatusBar();
   const provider = new SextantTaskProvider(ctx, statusBar);
   const codeLens = new StageCodeLensProvider();
-  const selector: vscode.DocumentSelector = [{ language: 'sextant-pipeline' }, { pattern: '**/{sextant.yaml,*.sextant.yaml}' }];
+  const selector: vscode.DocumentSelector = [{ language: 'sextant-pipeline' }, { pattern: PIPELINE_GLOB }];
 
   const runTask = async (uri: vscode.Uri | undefined, stage?: string, force?: boolean): Promise<void> => {
     const file = await pickPipeline(uri);

@@ -3,12 +3,12 @@
 import * as vscode from 'vscode';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Ctx } from '../ctx';
+import { PIPELINE_GLOB, PIPELINE_SEARCH_EXCLUDE } from '../engine/workspace/layout';
 import { findStageLines } from './stageLines';
 import { RunnerTerminal } from './terminal';
 import type { RunnerStatusBar } from './statusBar';
 
 export const TASK_TYPE = 'sextant';
-export const PIPELINE_GLOB = '**/{sextant.yaml,*.sextant.yaml}';
 
 export interface SextantTaskDefinition extends vscode.TaskDefinition {
   type: typeof TASK_TYPE;
@@ -43,7 +43,7 @@ export class SextantTaskProvider implements vscode.TaskProvider {
   async provideTasks(): Promise<vscode.Task[]> {
     return this.ctx.log.timeAsync('runner: provide tasks', async () => {
       const tasks: vscode.Task[] = [];
-      const files = await vscode.workspace.findFiles(PIPELINE_GLOB, '**/{node_modules,.git,.sextant}/**', 50);
+      const files = await vscode.workspace.findFiles(PIPELINE_GLOB, PIPELINE_SEARCH_EXCLUDE, 50);
       for (const uri of files) {
         const folder = vscode.workspace.getWorkspaceFolder(uri);
         if (!folder) continue;

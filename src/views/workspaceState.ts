@@ -7,9 +7,8 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { Pipeline } from '../engine/pipeline/schema';
 import type { EngineError } from '../engine/result';
+import { PIPELINE_GLOB, PIPELINE_SEARCH_EXCLUDE } from '../engine/workspace/layout';
 import { loadEngine } from '../engineLoader';
-
-export const PIPELINE_GLOB = '**/{sextant.yaml,*.sextant.yaml}';
 
 export interface PipelineEntry {
   uri: vscode.Uri;
@@ -74,7 +73,7 @@ export class WorkspaceState implements vscode.Disposable {
       await this.publish('noWorkspace');
       return;
     }
-    const uris = await vscode.workspace.findFiles(PIPELINE_GLOB, '**/{node_modules,.git,.sextant}/**', 50);
+    const uris = await vscode.workspace.findFiles(PIPELINE_GLOB, PIPELINE_SEARCH_EXCLUDE, 50);
     uris.sort((a, b) => a.path.split('/').length - b.path.split('/').length || a.path.localeCompare(b.path));
     this.pipelines = uris.map((uri) => {
       const read = readPipeline(uri.fsPath);

@@ -7,6 +7,10 @@ export const STORE_FILE = 'sextant.db';
 export const PIPELINE_FILE = 'sextant.yaml';
 const PIPELINE_SUFFIX = '.sextant.yaml';
 const SKIP_DIRS = new Set(['node_modules', '.git', '.sextant', '.venv', 'venv', '__pycache__', 'dist', 'out', 'mlruns']);
+/** Pipeline files as a VS Code glob (document selectors, findFiles, file watchers); package.json repeats it for activation and the language. */
+export const PIPELINE_GLOB = `**/{${PIPELINE_FILE},*${PIPELINE_SUFFIX}}`;
+/** The folders findPipelineFiles() skips, as an exclude glob for findFiles. */
+export const PIPELINE_SEARCH_EXCLUDE = `**/{${[...SKIP_DIRS].join(',')}}/**`;
 
 export interface WorkspaceLayout {
   root: string;
@@ -19,8 +23,9 @@ export function workspaceLayout(root: string, storePathSetting?: string): Worksp
   return { root, storePath, artifactsDir: join(root, STORE_DIR, 'artifacts') };
 }
 
+/** `sextant.yaml` or `<name>.sextant.yaml` (a file name, not a path). */
 export function isPipelineFileName(name: string): boolean {
-  return name === PIPELINE_FILE || name.endsWith(PIPELINE_SUFFIX);
+  return name === PIPELINE_FILE || (name.endsWith(PIPELINE_SUFFIX) && name.length > PIPELINE_SUFFIX.length);
 }
 
 /** Pipeline files under root (relative paths, sorted), at most `maxDepth` folders deep. */
