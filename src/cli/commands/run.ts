@@ -12,7 +12,7 @@ import type { RunnerEvent } from '../../engine/runner/types';
 import { Tracker } from '../../engine/tracking/tracking';
 import { PIPELINE_FILE, findPipelineFiles, workspaceLayout } from '../../engine/workspace/layout';
 import { UsageError, value } from '../args';
-import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../command';
+import { EXIT_BUSY, EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../command';
 
 export function findPipelineFile(cwd: string, given: string | undefined): string {
   if (given) {
@@ -78,7 +78,7 @@ function humanPrinter(io: CliIo, total: number, tty: boolean, toStderr: boolean)
 export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run the pipeline, or the stages named and what they need; unchanged stages are skipped (cached).',
-  usage: 'sextant run [STAGE...] [-f FILE] [--force] [--json]',
+  usage: 'sextant run [STAGE...] [-f FILE] [--force] [--no-wait] [--json]',
   json: true,
   options: [
     { name: 'file', alias: 'f', type: 'string', description: 'Pipeline file (default: sextant.yaml here).' },
@@ -86,6 +86,7 @@ export const runCommand: CliCommand = {
     { name: 'jobs', alias: 'j', type: 'string', description: 'Most stages at once (default: one per CPU core).' },
     { name: 'cpu', type: 'boolean', description: 'Do not use GPUs (stages with `gpu: required` fail).' },
     { name: 'no-store', type: 'boolean', description: 'Do not record runs in the workspace store.' },
+    { name: 'no-wait', type: 'boolean', description: 'When another run of this workspace is in progress, fail at once (exit code 3) instead of waiting for it.' },
     { name: 'events', type: 'boolean', description: 'Print the run as NDJSON events, one per line (for editors).' },
   ],
   async run(args, io) {
@@ -129,6 +130,7 @@ export const runCommand: CliCommand = {
         ...(args.flags.cpu ? { gpus: 'never' as const } : {}),
         tracker,
         signal: controller.signal,
+        ...(args.flags['no-wait'] ? { waitIfBusy: false } : {}),
         env: io.env,
         onEvent: (e) => {
           if (events) {
@@ -150,7 +152,7 @@ export const runCommand: CliCommand = {
         if (json) io.json({ status: 'error', error: result.error });
         else if (events) io.out(JSON.stringify({ type: 'error', error: result.error }));
         else io.err(`sextant run: ${describeError(result.error)}`);
-        return EXIT_FAILURE;
+        return result.error.code === 'runner-busy' ? EXIT_BUSY : EXIT_FAILURE;
       }
       const r = result.value;
       if (json) {

@@ -3,6 +3,7 @@
 // are unchanged is `cached` (deleted outputs are restored from the cache); a failure stops new stages
 // from starting (`skipped`), and the next run resumes from the failed stage because only successful
 // stages are remembered. Every stage is a child run of one pipeline run in the tracker.
+import { existsSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { relative } from 'node:path';
 import { describeError, fail, ok, type Result } from '../result';
@@ -20,6 +21,7 @@ import { fingerprintStage } from './fingerprint';
 import { checkOutputs } from './outputs';
 import { runStage, type MetricLineParser } from './stageRun';
 import { alive, stopInterruptedRun } from './interrupted';
+import { acquireRunLock, runLockPath } from './lock';
 
 export interface RunPipelineOptions {
   /** The pipeline file. */
@@ -42,14 +44,34 @@ export interface RunPipelineOptions {
   killGraceMs?: number;
   /** nvidia-smi query used for GPU sampling (tests replace it). */
   sampleGpus?: () => Promise<{ ok: boolean; value?: Gpu[] }>;
+  /** When another run of the workspace is in progress: wait for it (default), or fail at once with `runner-busy` (`--no-wait`). */
+  waitIfBusy?: boolean;
 }
 
 export async function runPipeline(options: RunPipelineOptions): Promise<Result<PipelineResult>> {
+  // One run of a workspace at a time (lock.ts), taken before anything is planned. Without a pipeline
+  // file the run fails reading it, and no lock (nor .sextant folder) is made.
+  if (!existsSync(options.file)) return runLocked(options, []);
+  const lockWarnings: string[] = [];
+  const note = (message: string): void => {
+    lockWarnings.push(message);
+    options.onEvent?.({ type: 'warning', message });
+  };
+  const lock = await acquireRunLock(runLockPath(pipelineRoot(options.file)), { wait: options.waitIfBusy !== false, ...(options.signal ? { signal: options.signal } : {}), onWaiting: note, onStale: note, file: options.file });
+  if (!lock.ok) return lock;
+  try {
+    return await runLocked(options, lockWarnings);
+  } finally {
+    lock.value.release();
+  }
+}
+
+async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): Promise<Result<PipelineResult>> {
   const started = performance.now();
   const file = options.file;
   const root = pipelineRoot(file);
   const emit = (e: RunnerEvent): void => options.onEvent?.(e);
-  const warnings: string[] = [];
+  const warnings: string[] = [...lockWarnings];
   const warn = (message: string, stage?: string): void => {
     warnings.push(message);
     emit({ type: 'warning', ...(stage ? { stage } : {}), message });
