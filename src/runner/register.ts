@@ -10,8 +10,6 @@ import { findStageLines } from './stageLines';
 import { RunnerStatusBar } from './statusBar';
 import { SextantTaskProvider, TASK_TYPE, type SextantTaskDefinition } from './taskProvider';
 
-export const RUNNER_COMMANDS = ['sextant.runPipeline', 'sextant.runStage', 'sextant.runPipelineForce'] as const;
-
 async function pickPipeline(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
   if (uri instanceof vscode.Uri) return uri;
   const active = vscode.window.activeTextEditor?.document.uri;

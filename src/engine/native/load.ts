@@ -54,8 +54,3 @@ export function loadOnnxRuntime(): Result<OnnxRuntime> {
   }
   return onnx;
 }
-
-/** Whether a native module has been required in this process yet (activation must leave both unloaded). */
-export function nativeModulesLoaded(): { betterSqlite3: boolean; onnxruntime: boolean } {
-  return { betterSqlite3: sqlite !== undefined, onnxruntime: onnx !== undefined };
-}

@@ -158,16 +158,7 @@ export function builtin(uses: string): Builtin | undefined {
   return isBuiltinName(uses) ? BUILTINS[uses] : undefined;
 }
 
-export type TrainWith = z.infer<(typeof resolvedShapes)['sextant/train']>;
-export type EvaluateWith = z.infer<(typeof resolvedShapes)['sextant/evaluate']>;
-export type GateWith = z.infer<(typeof resolvedShapes)['sextant/gate']>;
-export type RegisterWith = z.infer<(typeof resolvedShapes)['sextant/register']>;
-export type ValidateWith = z.infer<(typeof resolvedShapes)['sextant/validate']>;
-export type DriftWith = z.infer<(typeof resolvedShapes)['sextant/drift']>;
 export type BuiltinWith = { [K in BuiltinName]: z.infer<(typeof resolvedShapes)[K]> };
-
-/** The resolved `with` schema of each built-in, by name, typed (for the runner). */
-export const BUILTIN_WITH = resolvedShapes;
 
 /** Parses a `with` block whose expressions are already resolved. */
 export function parseBuiltinWith<K extends BuiltinName>(name: K, value: unknown): z.ZodSafeParseResult<BuiltinWith[K]> {

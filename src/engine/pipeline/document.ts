@@ -72,17 +72,6 @@ export interface ParsedPipeline {
   memo: Map<string, unknown>;
 }
 
-export function absStart(seg: Segment, node: { range?: [number, number, number] | null } | null | undefined): number {
-  return seg.base + (node?.range?.[0] ?? 0);
-}
-
-/** Document offsets [start, end) of a node's value (without trailing comments). */
-export function nodeSpan(seg: Segment, node: { range?: [number, number, number] | null } | null | undefined): [number, number] {
-  const r = node?.range;
-  if (!r) return [seg.base, seg.base];
-  return [seg.base + r[0], seg.base + r[1]];
-}
-
 function parseSegment(text: string, base: number, kind: Segment['kind']): Segment {
   const doc = parseDocument(text, { keepSourceTokens: false, uniqueKeys: false, prettyErrors: false });
   const problems: SyntaxProblem[] = [];
@@ -333,9 +322,4 @@ function entries(segments: Segment[]): { top: Entry[]; stages: Entry[] } {
     }
   }
   return { top, stages };
-}
-
-/** Parses once, without reuse (the CLI, tests). */
-export function parsePipelineDocument(text: string): ParsedPipeline {
-  return new PipelineParser().parse(text);
 }

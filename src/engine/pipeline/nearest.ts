@@ -31,8 +31,3 @@ export function nearest(word: string, candidates: Iterable<string>): string | un
   }
   return bestDistance <= limit ? best : undefined;
 }
-
-export const didYouMean = (word: string, candidates: Iterable<string>): string => {
-  const n = nearest(word, candidates);
-  return n ? ` Did you mean "${n}"?` : '';
-};

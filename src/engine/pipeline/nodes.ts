@@ -77,8 +77,4 @@ export function* scalars(node: unknown, path: (string | number)[] = []): Generat
   }
 }
 
-export function isFlow(node: unknown): boolean {
-  return Boolean((node as { flow?: boolean } | null)?.flow);
-}
-
 export type { Node };

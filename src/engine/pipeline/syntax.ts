@@ -1,6 +1,6 @@
 // YAML-level findings of a segment: syntax errors and warnings from the parser, and keys written twice
 // in one mapping (the parser is told to allow them, so that the rest of the file is still read).
-import { isMap, isPair, isScalar, isSeq, visit, type Scalar, type YAMLMap } from 'yaml';
+import { isPair, isScalar, visit, type Scalar, type YAMLMap } from 'yaml';
 import type { Segment } from './document';
 import type { LocalFinding } from './structure';
 
@@ -52,5 +52,3 @@ export function segmentSyntax(seg: Segment): LocalFinding[] {
   seg.cache.set(CACHE_KEY, out);
   return out;
 }
-
-export const isCollection = (n: unknown): boolean => isMap(n) || isSeq(n);

@@ -4,7 +4,6 @@ import { z } from 'zod';
 
 export const STAGE_STATUSES = ['ran', 'cached', 'failed', 'skipped'] as const;
 export const StageStatusSchema = z.enum(STAGE_STATUSES);
-export type StageStatus = z.infer<typeof StageStatusSchema>;
 
 export const GpuUsageSchema = z.object({
   /** GPU indices the stage was given (CUDA_VISIBLE_DEVICES); empty when it fell back to CPU. */

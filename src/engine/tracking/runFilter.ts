@@ -14,7 +14,6 @@ export const RunSortSchema = z.object({
   direction: z.enum(['asc', 'desc']),
 });
 export type RunSort = z.infer<typeof RunSortSchema>;
-export const DEFAULT_SORT: RunSort = { by: 'started', direction: 'desc' };
 
 type Op = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~';
 type Scope = 'metrics' | 'params' | 'tags' | 'any' | 'status' | 'name' | 'experiment' | 'id' | 'word';
@@ -137,13 +136,6 @@ export function sortRuns(runs: readonly Run[], sort: RunSort): Run[] {
       return String(x.k).localeCompare(String(y.k), undefined, { numeric: true }) * sign;
     })
     .map((x) => x.r);
-}
-
-export function describeSort(sort: RunSort): string {
-  const arrow = sort.direction === 'asc' ? '↑' : '↓';
-  if (sort.by === 'started') return sort.direction === 'desc' ? 'newest first' : 'oldest first';
-  if (sort.by === 'name') return `name ${arrow}`;
-  return `${sort.key ?? '?'} ${arrow}`;
 }
 
 /**

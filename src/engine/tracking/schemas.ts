@@ -5,7 +5,6 @@ import { z } from 'zod';
 export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'killed'] as const;
 export const RunStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
-export const FINAL_STATUSES: readonly RunStatus[] = ['finished', 'failed', 'killed'];
 
 /** A metric value: any JavaScript number, NaN and ±Infinity included (zod's z.number() refuses those). */
 export const MetricValueSchema = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number (NaN and ±Infinity are allowed)' });

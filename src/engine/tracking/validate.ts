@@ -42,11 +42,6 @@ export function checkValue(value: unknown, what: 'param' | 'tag'): { ok: true; v
   return { ok: true, value: text };
 }
 
-export function checkMetricValue(value: unknown): { ok: true; value: number } | { ok: false; reason: string } {
-  if (typeof value === 'number') return { ok: true, value };
-  return { ok: false, reason: `a metric value must be a number (NaN and Infinity are allowed), not ${typeof value}` };
-}
-
 export function checkStep(step: unknown): boolean {
   return Number.isSafeInteger(step);
 }

@@ -17,10 +17,6 @@ export interface Table {
 
 const MISSING = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None']);
 
-export function isMissing(field: string): boolean {
-  return MISSING.has(field.trim());
-}
-
 export interface CsvOptions {
   separator?: ',' | '\t' | ';';
 }

@@ -2,7 +2,6 @@
 // by mini-batch Adam on cross-entropy with L2, on Float64Arrays. Deterministic for a given seed: the
 // initial weights and the order of the batches come from the seeded PRNG only.
 import { Rng, permutation } from './rng';
-import { runSteps } from './steps';
 import { denseForward, type Layer, type Matrix } from './model';
 
 export interface FitOptions {
@@ -35,12 +34,7 @@ interface Param {
   activation: 'relu' | 'softmax';
 }
 
-/** Fits on standardised features `x` and class indices `y` (0..classes-1). */
-export function fitDense(x: Matrix, y: Int32Array, classes: number, options: FitOptions): FitResult {
-  return runSteps(fitDenseSteps(x, y, classes, options));
-}
-
-/** The fit as steps (one per batch); see steps.ts. */
+/** Fits on standardised features `x` and class indices `y` (0..classes-1), as steps (one per batch); see steps.ts. */
 export function* fitDenseSteps(x: Matrix, y: Int32Array, classes: number, options: FitOptions): Generator<void, FitResult> {
   const rng = new Rng(options.seed);
   const sizes = [x.cols, ...options.hidden, classes];

@@ -5,7 +5,6 @@
 // TypeScript predictions and onnxruntime's agree.
 import { z } from 'zod';
 import type { Matrix } from './model';
-import { runSteps } from './steps';
 
 export const TreeSchema = z.object({
   /** Class whose score the tree adds to. */
@@ -143,12 +142,7 @@ function buildTree(rows: Uint32Array, g: Float64Array, h: Float64Array, binned: 
   return tree;
 }
 
-/** Fits on features `x` (no missing values) and class indices `y`. */
-export function fitGbt(x: Matrix, y: Int32Array, classes: number, o: GbtOptions): { ensemble: Ensemble; losses: number[] } {
-  return runSteps(fitGbtSteps(x, y, classes, o));
-}
-
-/** The fit as steps (one per tree); see steps.ts. */
+/** Fits on features `x` (no missing values) and class indices `y`, as steps (one per tree); see steps.ts. */
 export function* fitGbtSteps(x: Matrix, y: Int32Array, classes: number, o: GbtOptions): Generator<void, { ensemble: Ensemble; losses: number[] }> {
   const n = x.rows;
   const binned = binFeatures(x, Math.min(255, o.maxBins));

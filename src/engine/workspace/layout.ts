@@ -1,5 +1,5 @@
 // Where things live in a user's workspace. Reading this never writes anything.
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
 export const STORE_DIR = '.sextant';
@@ -48,14 +48,6 @@ export function findPipelineFiles(root: string, maxDepth = 4): string[] {
   };
   walk(root, 0);
   return found.sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
-}
-
-export function fileSize(path: string): number | undefined {
-  try {
-    return statSync(path).size;
-  } catch {
-    return undefined;
-  }
 }
 
 export function exists(path: string): boolean {
