@@ -4,6 +4,7 @@ import { isAbsolute, join, posix } from 'node:path';
 import { isMap, parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { builtin } from './builtins';
+import { pathProblem, type NamedPath } from './containment';
 import { severityOf, type Finding, type PipelineDiagnostic } from './diagnostics';
 import { PipelineParser, type Entry, type ParsedPipeline, type Segment } from './document';
 import type { PipelineHost } from './host';
@@ -33,6 +34,7 @@ export interface DatasetInfo {
   start: number;
   end: number;
   path?: string;
+  external?: boolean;
   label?: string;
 }
 
@@ -153,7 +155,7 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
   findings.push(...model.params.findings);
   const datasetsEntry = topByKey('datasets');
   if (datasetsEntry && isMap(datasetsEntry.value)) {
-    const values = (datasetsEntry.js ?? {}) as Record<string, { path?: unknown; label?: unknown } | null>;
+    const values = (datasetsEntry.js ?? {}) as Record<string, { path?: unknown; external?: unknown; label?: unknown } | null>;
     for (const p of pairs(datasetsEntry.value)) {
       const name = keyOf(p);
       const s = span(p.key);
@@ -165,6 +167,7 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
         start: datasetsEntry.seg.base + s[0],
         end: datasetsEntry.seg.base + s[1],
         ...(typeof v?.path === 'string' ? { path: v.path } : {}),
+        ...(v?.external === true ? { external: true } : {}),
         ...(typeof v?.label === 'string' ? { label: v.label } : {}),
       });
     }
@@ -236,9 +239,17 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     }
   };
 
+  /** A path outside the pipeline folder, or an output that is the folder or the store (./containment.ts). */
+  const containment = (p: NamedPath, start: number, end: number): void => {
+    if (!dir || p.value.includes('${{')) return;
+    const problem = pathProblem(dir, p, host.realPath ? (a) => host.realPath!(a) : (a) => a);
+    if (problem) findings.push({ start, end, code: problem.code, message: problem.message });
+  };
+
   // per stage: files (the host's answers change without the text changing: never kept)
   for (const s of allStages) {
     const f = s.facts;
+    for (const p of f.paths) containment({ what: p.what, value: p.name, write: p.write, ...(p.external ? { external: true } : {}) }, s.seg.base + p.start, s.seg.base + p.end);
     for (const d of f.deps) {
       if (fileExists(d) === false && !produced(d.name)) {
         const r = shift(s.seg, d);
@@ -296,10 +307,13 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
 
   // datasets: files, expectations, monitor
   for (const d of model.datasets.values()) {
-    if (d.path && fileExists({ name: d.path }) === false && !produced(d.path)) {
-      const p = pairOf(pairOf(d.entry.value, d.name)?.value, 'path');
-      const sp = span(p?.value);
-      if (sp) findings.push({ start: d.entry.seg.base + sp[0], end: d.entry.seg.base + sp[1], code: 'missing-file', message: `Dataset file "${d.path}" does not exist and no stage writes it. Fix the path, or add the stage that writes it.` });
+    if (!d.path) continue;
+    const sp = span(pairOf(pairOf(d.entry.value, d.name)?.value, 'path')?.value);
+    if (!sp) continue;
+    const [start, end] = [d.entry.seg.base + sp[0], d.entry.seg.base + sp[1]];
+    containment({ what: `datasets.${d.name}.path`, value: d.path, write: false, ...(d.external ? { external: true } : {}) }, start, end);
+    if (fileExists({ name: d.path }) === false && !produced(d.path)) {
+      findings.push({ start, end, code: 'missing-file', message: `Dataset file "${d.path}" does not exist and no stage writes it. Fix the path, or add the stage that writes it.` });
     }
   }
   const expectations = topByKey('expectations');

@@ -65,6 +65,8 @@ export const CODES = {
   'unknown-param': { severity: 'error', summary: '`${{ params.x }}` where `x` is not defined (inline or in the params file).' },
   'params-file': { severity: 'error', summary: 'The params file is missing or is not a YAML mapping.' },
   'unknown-dataset': { severity: 'error', summary: 'A dataset name that is not declared under `datasets:`.' },
+  'path-outside': { severity: 'error', summary: 'A path that resolves (symbolic links followed) outside the pipeline folder; only a dependency declared `external: true` may be read from outside.' },
+  'protected-output': { severity: 'error', summary: 'An output that is the pipeline folder itself or the store folder `.sextant` (or inside it).' },
   'missing-dep': { severity: 'warning', summary: 'A `deps` file that does not exist and that no stage writes.' },
   'missing-file': { severity: 'warning', summary: 'A dataset or model file that does not exist and that no stage writes.' },
   'unknown-metric': { severity: 'error', summary: 'A gate requires a metric that no stage before it produces.' },

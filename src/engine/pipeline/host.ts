@@ -1,6 +1,7 @@
 // What the checks may ask of the file system, so the same analysis runs in the language server (with a
 // cache invalidated by file events), in the CLI and in tests (an in-memory host).
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import { realPathOf } from './containment';
 
 export interface DirEntry {
   name: string;
@@ -15,12 +16,15 @@ export interface PipelineHost {
   /** The first `maxBytes` of a file as text (a CSV header), or undefined. */
   readHead(absPath: string, maxBytes: number): string | undefined;
   listDir(absPath: string): DirEntry[];
+  /** Where a path really is, symbolic links followed (./containment.ts `realPathOf`); absent: paths are taken as written. */
+  realPath?(absPath: string): string;
 }
 
 /** A host over the real file system, caching answers for `ttlMs` (call `invalidate` on file events). */
 export class FsHost implements PipelineHost {
   private readonly existsCache = new Map<string, { at: number; value: boolean }>();
   private readonly textCache = new Map<string, { at: number; value: string | undefined }>();
+  private readonly realCache = new Map<string, { at: number; value: string }>();
 
   constructor(
     readonly dir: string | undefined,
@@ -74,7 +78,17 @@ export class FsHost implements PipelineHost {
     }
   }
 
+  realPath(absPath: string): string {
+    const now = Date.now();
+    const hit = this.realCache.get(absPath);
+    if (hit && now - hit.at < this.ttlMs) return hit.value;
+    const value = realPathOf(absPath);
+    this.realCache.set(absPath, { at: now, value });
+    return value;
+  }
+
   invalidate(): void {
+    this.realCache.clear();
     this.existsCache.clear();
     this.textCache.clear();
   }

@@ -10,7 +10,8 @@ export const ParamValueSchema = z.union([z.string(), z.number(), z.boolean(), z.
 
 export const DatasetSchema = z
   .object({
-    path: z.string().describe('Path of the CSV file or folder, relative to the pipeline file.'),
+    path: z.string().describe('Path of the CSV file or folder, relative to the pipeline file; it must be inside the pipeline folder unless `external: true`.'),
+    external: z.boolean().optional().describe('The file is outside the pipeline folder on purpose (read only): allows an absolute path or one through `..` or a link.'),
     label: z.string().optional().describe('The target column that models predict.'),
     format: z.enum(['csv', 'tsv', 'jsonl', 'parquet']).optional().describe('File format; guessed from the extension when omitted.'),
     description: z.string().optional().describe('What this dataset holds, shown in the Datasets view.'),
@@ -40,14 +41,26 @@ export const ResourcesSchema = z
   .strict()
   .describe('What the stage needs to run.');
 
+const DepSchema = z
+  .union([
+    z.string(),
+    z
+      .object({
+        path: z.string().describe('Path of the file or folder the stage reads.'),
+        external: z.boolean().optional().describe('The file is outside the pipeline folder on purpose: it is read (and hashed) there. Outputs can never be outside.'),
+      })
+      .strict(),
+  ])
+  .describe('A file the stage reads, relative to the pipeline file and inside its folder; or `{ path, external: true }` for one read from outside it.');
+
 export const StageSchema = z
   .object({
     needs: z.array(Name).optional().describe('Stages that must finish before this one starts.'),
     run: z.string().optional().describe('Shell command to run; `${{ params.x }}` is substituted.'),
     uses: z.string().optional().describe('A built-in stage, e.g. `sextant/train`, configured by `with`.'),
     with: z.record(z.string(), z.unknown()).optional().describe('Inputs of the built-in stage named by `uses`.'),
-    deps: z.array(z.string()).optional().describe('Files the stage reads; a change re-runs it.'),
-    outs: z.array(z.string()).optional().describe('Files the stage writes; cached and restored.'),
+    deps: z.array(DepSchema).optional().describe('Files the stage reads; a change re-runs it. Each is inside the pipeline folder, or declared `{ path: /data/x.csv, external: true }`.'),
+    outs: z.array(z.string()).optional().describe('Files the stage writes; cached and restored. Each is inside the pipeline folder, and neither the folder itself nor `.sextant`.'),
     metrics: z.array(z.string()).optional().describe('JSON or YAML files of metrics the stage writes.'),
     params: z.array(z.string()).optional().describe('Params this stage depends on (all that its command references by default).'),
     env: z.record(z.string(), z.string()).optional().describe('Environment variables for the command.'),

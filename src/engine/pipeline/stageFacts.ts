@@ -18,6 +18,13 @@ export interface Ref {
   end: number;
 }
 
+/** A path the stage names, for the containment check (./containment.ts): `what` names its key in messages. */
+interface PathRef extends Ref {
+  what: string;
+  write: boolean;
+  external?: boolean;
+}
+
 export interface ExprRef {
   context: string;
   /** Names after the context: `params.a.b` → ['a', 'b']. */
@@ -50,6 +57,8 @@ export interface StageFacts {
   compareTo?: Ref;
   /** `model: name@alias` references to the registry. */
   modelAliases: Ref[];
+  /** Every path it reads or writes (deps, outs, metrics, the built-in's files), as written. */
+  paths: PathRef[];
 }
 
 function ref(node: unknown): Ref | undefined {
@@ -62,6 +71,21 @@ function listRefs(node: unknown): Ref[] {
   if (isSeq(node)) return items(node).map(ref).filter((r): r is Ref => r !== undefined);
   const single = ref(node);
   return single ? [single] : [];
+}
+
+/** `deps` items: a path, or `{ path, external }` (the reference is the `path` value). */
+function depRefs(node: unknown): (Ref & { external?: true })[] {
+  return (isSeq(node) ? items(node) : [node]).flatMap((item) => {
+    if (!isMap(item)) return ref(item) ?? [];
+    const r = ref(pairOf(item, 'path')?.value);
+    const external = pairOf(item, 'external')?.value;
+    return r ? [{ ...r, ...(isScalar(external) && external.value === true ? { external: true as const } : {}) }] : [];
+  });
+}
+
+/** Paths for the containment check, except those an expression makes (checked by the runner once resolved). */
+function pathRefs(refs: (Ref & { external?: true })[], what: string, write: boolean): PathRef[] {
+  return refs.filter((r) => !r.name.includes('${{')).map((r) => ({ ...r, what, write }));
 }
 
 /** Parses every `${{ }}` in the scalars under a node; reports syntax, contexts and functions. */
@@ -176,12 +200,18 @@ function checkWith(facts: StageFacts, stageNode: unknown, js: Record<string, unk
       if (r && !r.name.includes('${{')) facts.datasetRefs.push(r);
     } else if (role === 'output-file') {
       const r = ref(p.value);
-      if (r && !r.name.includes('${{')) facts.outs.push(r);
+      if (r && !r.name.includes('${{')) {
+        facts.outs.push(r);
+        facts.paths.push({ ...r, what: `with.${key}`, write: true });
+      }
     } else if (role === 'input-file' || role === 'model-ref') {
       const r = ref(p.value);
       if (!r || r.name.includes('${{')) continue;
       if (role === 'model-ref' && /^[^/\\]+@[^/\\]+$/.test(r.name)) facts.modelAliases.push(r);
-      else facts.inputs.push(r);
+      else {
+        facts.inputs.push(r);
+        facts.paths.push({ ...r, what: `with.${key}`, write: false });
+      }
     } else if (role === 'metric-map' && isMap(p.value)) {
       for (const mp of pairs(p.value)) {
         const r = ref(mp.key);
@@ -198,7 +228,7 @@ function checkWith(facts: StageFacts, stageNode: unknown, js: Record<string, unk
 export function stageFacts(entry: Entry, text: string): StageFacts {
   const node = entry.value;
   const key = span(entry.keyNode) ?? [0, 0];
-  const facts: StageFacts = { name: entry.key, key, findings: [], needs: [], missingWith: [], outs: [], deps: [], inputs: [], datasetRefs: [], exprRefs: [], metricsFiles: [], requires: [], modelAliases: [] };
+  const facts: StageFacts = { name: entry.key, key, findings: [], needs: [], missingWith: [], outs: [], deps: [], inputs: [], datasetRefs: [], exprRefs: [], metricsFiles: [], requires: [], modelAliases: [], paths: [] };
   if (!NAME_PATTERN.test(entry.key)) {
     facts.findings.push({ start: key[0], end: key[1], code: 'invalid-name', message: `"${entry.key}" is not a valid stage name: use letters, digits, "_" and "-", starting with a letter or "_" (e.g. "${entry.key.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^[^A-Za-z_]+/, '') || 'stage'}").` });
   }
@@ -222,8 +252,9 @@ export function stageFacts(entry: Entry, text: string): StageFacts {
   const usesPair = pairOf(node, 'uses');
   facts.uses = usesPair ? ref(usesPair.value) : undefined;
   facts.outs.push(...listRefs(pairOf(node, 'outs')?.value));
-  facts.deps.push(...listRefs(pairOf(node, 'deps')?.value));
+  facts.deps.push(...depRefs(pairOf(node, 'deps')?.value));
   facts.metricsFiles.push(...listRefs(pairOf(node, 'metrics')?.value));
+  facts.paths.push(...pathRefs(facts.deps, 'deps', false), ...pathRefs(facts.outs, 'outs', true), ...pathRefs(facts.metricsFiles, 'metrics', true));
   const withPair = pairOf(node, 'with');
   if (withPair) {
     const ws = span(withPair.value) ?? span(withPair.key)!;

@@ -5,7 +5,7 @@ import type { z } from 'zod';
 import type { DiagnosticCode } from './diagnostics';
 import { nearest } from './nearest';
 import { nodeAt, span } from './nodes';
-import { describe, enumValues, objectShape, schemaAt, typeName } from './schemaInfo';
+import { alternatives, describe, enumValues, kindOf, objectShape, schemaAt, typeName } from './schemaInfo';
 
 /** A finding with offsets local to a segment. */
 export interface LocalFinding {
@@ -116,6 +116,12 @@ export function structuralFindings(schema: z.ZodType, value: unknown, node: unkn
       case 'invalid_union': {
         const expected = schemaAt(schema, path);
         const actual = valueAt(value, path);
+        // a mapping where the only mapping allowed is one object (e.g. a dep `{ path, external }`): say what is wrong inside it
+        const objects = expected ? alternatives(expected).filter((a) => kindOf(a) === 'object') : [];
+        if (reached && objects.length === 1 && actual !== null && typeof actual === 'object' && !Array.isArray(actual)) {
+          out.push(...structuralFindings(objects[0]!, actual, at.node, nodeSpan, name));
+          break;
+        }
         const allowed = expected ? enumValues(expected).filter((v) => typeof v === 'string') : [];
         const suggestion = typeof actual === 'string' && allowed.length ? nearest(actual, allowed as string[]) : undefined;
         out.push({

@@ -18,6 +18,7 @@ import { OutputCache } from './cache';
 import { MemoryTracker, type RunTracker } from './tracker';
 import type { PipelineResult, RunnerEvent, StageResult } from './types';
 import { fingerprintStage } from './fingerprint';
+import { refuseEscapes } from '../pipeline/containment';
 import { checkOutputs } from './outputs';
 import { runStage, type MetricLineParser } from './stageRun';
 import { alive, stopInterruptedRun } from './interrupted';
@@ -164,6 +165,12 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
   const execute = async (name: string, devices: number[] | null, fallbackWarning: string | undefined): Promise<void> => {
     const plan = plans.get(name)!;
     const stageStarted = performance.now();
+    // A stage before this one may have made a link that now leads an output outside: check again before anything is restored or removed.
+    const escaped = refuseEscapes(name, plan.outs.map((o) => ({ what: 'outs', value: relative(root, o), write: true })), root, file);
+    if (!escaped.ok) {
+      finishStage({ name, status: 'failed', duration_ms: performance.now() - stageStarted, run_id: null, reason: escaped.error.message });
+      return;
+    }
     const { fingerprint, missingDeps } = await fingerprintStage(plan, root, hasher, upstreamState(name));
     const previous = state.stages[name];
     const forced = options.force === true && (!options.stages?.length || options.stages.includes(name));

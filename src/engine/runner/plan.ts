@@ -1,6 +1,7 @@
 // Turns the pipeline's stages into what the executor runs: expressions resolved (`${{ params.x }}`),
-// paths made absolute, the built-in looked up and its implicit inputs and outputs added, the timeout
-// parsed. A problem is an error naming the pipeline file and the stage.
+// paths made absolute (and refused outside the pipeline folder: ../pipeline/containment.ts), the
+// built-in looked up and its implicit inputs and outputs added, the timeout parsed. A problem is an
+// error naming the pipeline file and the stage.
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -8,6 +9,7 @@ import { fail, ok, type Result } from '../result';
 import type { Pipeline, Stage } from '../pipeline/schema';
 import { ExpressionError, resolveValue, type ExpressionScope } from '../pipeline/expressions';
 import { isBuiltinName } from '../pipeline/builtins';
+import { depPath, refuseEscapes, stagePaths } from '../pipeline/containment';
 import { BUILTIN_IMPLS } from '../builtins/registry';
 import type { BuiltinImpl } from '../builtins/types';
 import { parseDuration } from './process';
@@ -81,7 +83,7 @@ export function planStage(name: string, stage: Stage, pipeline: Pipeline, params
     env: envStrings,
     cwd,
     params: declaredParams,
-    deps: (stage.deps ?? []).map((d) => resolve(root, d)),
+    deps: (stage.deps ?? []).map((d) => resolve(root, depPath(d).path)),
     outs: [...new Set([...(stage.outs ?? []), ...(stage.metrics ?? [])].map((o) => resolve(root, o)))],
     metricsFiles: (stage.metrics ?? []).map((m) => resolve(root, m)),
     ...(timeoutMs !== undefined ? { timeoutMs } : {}),
@@ -89,6 +91,8 @@ export function planStage(name: string, stage: Stage, pipeline: Pipeline, params
     ...(stage.resources?.cpu !== undefined ? { cpu: stage.resources.cpu } : {}),
   };
   if (stage.run) {
+    const contained = refuseEscapes(name, stagePaths(stage, pipeline), root, file);
+    if (!contained.ok) return contained;
     const command = resolveIn(stage.run, 'run');
     if (!command.ok) return command;
     return ok({ ...base, kind: 'run', command: String(command.value), with: {} });
@@ -98,6 +102,8 @@ export function planStage(name: string, stage: Stage, pipeline: Pipeline, params
   const resolvedWith = resolveIn(stage.with ?? {}, 'with');
   if (!resolvedWith.ok) return resolvedWith;
   const w = resolvedWith.value as Record<string, unknown>;
+  const contained = refuseEscapes(name, stagePaths(stage, pipeline, w), root, file);
+  if (!contained.ok) return contained;
   const builtin = BUILTIN_IMPLS[uses];
   const merge = (a: string[], b: string[]): string[] => [...new Set([...a, ...b])];
   let implicitDeps: string[] = [];
