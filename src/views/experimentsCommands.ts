@@ -152,7 +152,7 @@ export function experimentsCommands(ctx: Ctx): Record<string, Handler> {
       const text = await vscode.window.showInputBox({
         title: 'Filter Runs',
         value: state.filterText,
-        prompt: 'Terms that must all hold: loss<0.3  lr=0.01  params.optimizer=adam  tags.stage=train  status=failed  name~fold  (empty: no filter)',
+        prompt: 'Terms that must all hold: loss<0.3  lr=0.01  params.optimizer=adam  tags.sextant.stage=train  status=failed  name~fold  (empty: no filter)',
         validateInput: (v) => {
           const parsed = parseRunFilter(v);
           return parsed.ok ? undefined : parsed.error.message;

@@ -1,8 +1,8 @@
 // Runs one stage that must run: a child run in the tracker, the log file, the process or the built-in,
 // metrics from its output lines, GPU peaks, and the outputs checked, hashed and cached on success.
 import { createWriteStream, mkdirSync, rmSync, existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative } from 'node:path';
-import { parseProtocolLine } from '../tracking/protocol';
+import { dirname, join, relative } from 'node:path';
+import { ProtocolIngestor, type ProtocolSink } from '../tracking/protocolIngest';
 import { readMetricsFile } from '../tracking/metricsFile';
 import { describeError } from '../result';
 import type { Pipeline } from '../pipeline/schema';
@@ -22,23 +22,6 @@ import type { RunnerEvent, StageResult } from './types';
 
 /** Turns a line of a stage's stdout into metric points, or undefined when it is not a metric line. */
 export type MetricLineParser = (line: string) => { key: string; value: number; step?: number }[] | undefined;
-
-/** Applies a `::sextant ...` protocol line (docs/tracking.md); false for ordinary output. */
-function applyProtocolLine(text: string, runId: string, cwd: string, tracker: RunTracker, metric: (k: string, v: number, step?: number) => void, problem: (m: string) => void): boolean {
-  const parsed = parseProtocolLine(text);
-  if (parsed === undefined) return false;
-  if (!parsed.ok) {
-    problem(parsed.error.message);
-    return true;
-  }
-  const { event, rejected } = parsed.value;
-  for (const r of rejected) problem(`"${r.key}" skipped: ${r.reason}`);
-  if (event.kind === 'metric') for (const [k, v] of Object.entries(event.values)) metric(k, v, event.step);
-  else if (event.kind === 'param') tracker.logParams?.(runId, event.values);
-  else if (event.kind === 'tag') tracker.setTags?.(runId, event.values);
-  else tracker.logArtifact?.(runId, isAbsolute(event.path) ? event.path : join(cwd, event.path), event.path);
-  return true;
-}
 
 export interface RunStageInput {
   plan: StagePlan;
@@ -76,6 +59,22 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
     metrics[key] = value;
     tracker.logMetric(runId, key, value, step);
   };
+  // `::sextant` lines (docs/tracking.md) go through the one ProtocolIngestor: the metrics it records are
+  // also the stage's result, and what it refuses becomes a problem line in the log.
+  const recording: ProtocolSink = {
+    logMetrics: (id, points) => {
+      const r = tracker.logMetrics(id, points);
+      if (r.ok) {
+        const refused = new Set(r.value.rejected.map((x) => x.key));
+        for (const p of points) if (!refused.has(p.key)) metrics[p.key] = p.value;
+      }
+      return r;
+    },
+    logParams: (id, params) => tracker.logParams(id, params),
+    setTags: (id, tags) => tracker.setTags(id, tags),
+    logArtifact: (id, file, options) => tracker.logArtifact(id, file, options),
+  };
+  const protocol = new ProtocolIngestor(recording, runId, { cwd: plan.cwd, onProblem: (p) => line('sextant', `protocol: stdout line ${p.line}: ${p.message}`) });
   const line = (stream: 'stdout' | 'stderr' | 'sextant', text: string): void => {
     log.write(stream === 'stdout' ? `${text}\n` : `[${stream}] ${text}\n`);
     input.emit({ type: 'stage-log', stage: plan.name, stream, line: text });
@@ -84,7 +83,7 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
       const points = input.parseMetricLine(text);
       if (points) for (const p of points) metric(p.key, p.value, p.step);
     } else if (plan.kind === 'run') {
-      applyProtocolLine(text, runId, plan.cwd, tracker, metric, (m) => line('sextant', `protocol: ${m}`));
+      protocol.line(text);
     }
   };
   input.emit({ type: 'stage-start', stage: plan.name, run_id: runId, ...(devices && devices.length ? { devices } : {}) });
@@ -194,10 +193,11 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
   if (error) line('sextant', error);
   const duration = performance.now() - started;
   await new Promise<void>((r) => log.end(r));
-  tracker.logArtifact?.(runId, logPath, `${plan.name}.log`);
+  tracker.keepLog?.(runId, logPath, `${plan.name}.log`);
   const status = error ? (input.signal?.aborted ? 'killed' : 'failed') : 'finished';
-  const resources = Object.fromEntries(Object.entries({ 'resources.gpu': plan.gpu, 'resources.cpu': plan.cpu, 'resources.timeout_ms': plan.timeoutMs }).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-  tracker.finish(runId, { status, exitCode, durationMs: duration, tags: { stage: plan.name, ...(gpuLabel ? { gpu: gpuLabel } : {}), ...resources } });
+  // The runner's tags are under `sextant.`: the stage's own `::sextant tag stage=…` stays the user's.
+  const resources = Object.fromEntries(Object.entries({ 'sextant.resources.gpu': plan.gpu, 'sextant.resources.cpu': plan.cpu, 'sextant.resources.timeout_ms': plan.timeoutMs }).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  tracker.finish(runId, { status, exitCode, durationMs: duration, tags: { 'sextant.stage': plan.name, ...(gpuLabel ? { 'sextant.gpu': gpuLabel } : {}), ...resources } });
   const gpu = devices !== null ? { gpu: { devices, peakUtilizationPercent: peaks?.peakUtilizationPercent ?? null, peakMemoryMiB: peaks?.peakMemoryMiB ?? null } } : {};
   const result: StageResult = {
     name: plan.name,

@@ -4,6 +4,7 @@
 // fail because its bookkeeping did.
 import { hostname } from 'node:os';
 import { describeError, type Result } from '../result';
+import type { MetricPointInput, Rejection } from '../tracking/schemas';
 import type { Tracker } from '../tracking/tracking';
 import { newRunId, type RunTracker, type StageRunInfo } from './tracker';
 
@@ -44,12 +45,22 @@ export class StoreTracker implements RunTracker {
     this.check(this.tracker.logMetric(runId, key, value, step), `log metric ${key}`);
   }
 
-  logParams(runId: string, params: Record<string, string>): void {
-    this.check(this.tracker.logParams(runId, params), 'log params');
+  // What a stage's `::sextant` lines record: errors and refused keys are the ProtocolIngestor's to
+  // report, as problem lines in the stage's log.
+  logMetrics(runId: string, points: readonly MetricPointInput[]): Result<{ rejected: Rejection[] }> {
+    return this.tracker.logMetrics(runId, points);
   }
 
-  setTags(runId: string, tags: Record<string, string>): void {
-    this.check(this.tracker.setTags(runId, tags), 'set tags');
+  logParams(runId: string, params: Record<string, string>): Result<{ rejected: Rejection[] }> {
+    return this.tracker.logParams(runId, params);
+  }
+
+  setTags(runId: string, tags: Record<string, string>): Result<{ rejected: Rejection[] }> {
+    return this.tracker.setTags(runId, tags);
+  }
+
+  logArtifact(runId: string, file: string, options: { path: string }): Result<unknown> {
+    return this.tracker.logArtifact(runId, file, options);
   }
 
   latestMetrics(runId: string): Record<string, number> {
@@ -58,7 +69,7 @@ export class StoreTracker implements RunTracker {
     return run ? Object.fromEntries(Object.values(run.metrics).map((m) => [m.key, m.last])) : {};
   }
 
-  logArtifact(runId: string, file: string, name: string): void {
+  keepLog(runId: string, file: string, name: string): void {
     this.check(this.tracker.logArtifact(runId, file, { path: `logs/${name}`, mediaType: 'text/plain' }), `keep the log ${name}`);
   }
 

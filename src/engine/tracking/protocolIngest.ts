@@ -1,10 +1,21 @@
 // Applies a run's stdout to the store: protocol lines become metrics, params, tags and artifacts;
-// malformed ones become problems (with their line number) and the run carries on. The runner feeds
-// chunks as they arrive; partial lines wait for their end.
+// malformed ones, and values the store refuses, become problems (with their line number) and the run
+// carries on. The one implementation of the protocol: the runner feeds it each line of a stage's
+// stdout (through its RunTracker); a caller with chunks feeds them as they arrive and partial lines
+// wait for their end.
 import { isAbsolute, join } from 'node:path';
-import { describeError } from '../result';
+import { describeError, type Result } from '../result';
 import { parseProtocolLine } from './protocol';
-import type { Tracker } from './tracking';
+import type { MetricPointInput, Rejection } from './schemas';
+
+/** Where protocol lines are recorded: the store's Tracker, or the runner's RunTracker. */
+export interface ProtocolSink {
+  logMetrics(runId: string, points: readonly MetricPointInput[]): Result<{ rejected: Rejection[] }>;
+  logParams(runId: string, params: Record<string, string>): Result<{ rejected: Rejection[] }>;
+  setTags(runId: string, tags: Record<string, string>): Result<{ rejected: Rejection[] }>;
+  /** Stores the file under `path`, its media type guessed from its extension. */
+  logArtifact(runId: string, file: string, options: { path: string }): Result<unknown>;
+}
 
 export interface ProtocolProblem {
   line: number;
@@ -17,7 +28,7 @@ export class ProtocolIngestor {
   readonly problems: ProtocolProblem[] = [];
 
   constructor(
-    private readonly tracker: Tracker,
+    private readonly tracker: ProtocolSink,
     private readonly runId: string,
     private readonly options: { cwd: string; onProblem?: (problem: ProtocolProblem) => void } ,
   ) {}

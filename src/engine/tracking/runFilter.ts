@@ -1,6 +1,6 @@
 // Filtering and sorting runs by what they recorded, for the Experiments view (and anything else
 // that lists runs). A filter is a line of terms, all of which must hold:
-//   loss<0.3   metrics.acc>=0.9   lr=0.01   params.optimizer=adam   tags.stage!=train
+//   loss<0.3   metrics.acc>=0.9   lr=0.01   params.optimizer=adam   tags.sextant.stage!=train
 //   status=failed   name~fold   experiment=churn   fold     (a bare word: name contains it, or id starts with it)
 // A bare key looks in metrics, then params, then tags. Numbers compare as numbers, the rest as text;
 // `~` is "contains" (case-insensitive).
