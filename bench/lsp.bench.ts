@@ -14,7 +14,7 @@ const YLS_DELAY_MS = 200;
 /** Edits before the measured ones (both servers), so that timings are of warmed-up code. */
 const WARMUP = 10;
 
-export function bigPipeline(stages: number, broken = false): string {
+function bigPipeline(stages: number, broken = false): string {
   const lines = [
     'version: 1',
     'name: big',

@@ -1,6 +1,6 @@
 // The engine is bundled into the extension but evaluated on first use, not at activation: extension-side
 // files import engine *types* with `import type` and engine *values* through loadEngine()/engine().
-export type Engine = typeof import('./engine/api');
+type Engine = typeof import('./engine/api');
 
 let loading: Promise<Engine> | undefined;
 let loaded: Engine | undefined;

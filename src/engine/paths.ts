@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 
 let cached: string | undefined;
 
-export function packageRoot(): string {
+function packageRoot(): string {
   if (cached) return cached;
   let dir = __dirname;
   for (;;) {

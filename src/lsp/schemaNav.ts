@@ -5,7 +5,7 @@ import { builtin, type Builtin } from '../engine/pipeline/builtins';
 import { PipelineSchema } from '../engine/pipeline/schema';
 import { schemaAt } from '../engine/pipeline/schemaInfo';
 
-export interface SchemaPlace {
+interface SchemaPlace {
   schema?: z.ZodType;
   /** Set when the path is inside a stage's `with`: its built-in. */
   builtin?: Builtin;

@@ -9,7 +9,7 @@ import { span } from '../engine/pipeline/nodes';
 import { NAME_PATTERN } from '../engine/pipeline/schema';
 import { outputKey } from '../engine/pipeline/stageGlobal';
 
-export interface SymbolHit {
+interface SymbolHit {
   kind: PipelineSymbolKind;
   name: string;
   start: number;

@@ -1,7 +1,7 @@
 // Where each stage starts in a pipeline file's text (for the "▶ Run stage" CodeLens and the task list),
 // found without parsing YAML so the extension host needs no engine for it: the keys one level under
 // a top-level `stages:` block mapping.
-export interface StageLine {
+interface StageLine {
   name: string;
   /** 0-based line. */
   line: number;

@@ -17,7 +17,7 @@ export interface SextantTaskDefinition extends vscode.TaskDefinition {
   force?: boolean;
 }
 
-export function taskName(definition: SextantTaskDefinition, relFile: string): string {
+function taskName(definition: SextantTaskDefinition, relFile: string): string {
   const where = relFile === 'sextant.yaml' ? '' : ` (${relFile})`;
   return `${definition.stage ? `stage ${definition.stage}` : 'pipeline'}${definition.force ? ' (force)' : ''}${where}`;
 }

@@ -21,7 +21,7 @@ function expectationText(e: Record<string, unknown>): string {
     .join(', ');
 }
 
-export class DatasetsTree implements vscode.TreeDataProvider<Node> {
+class DatasetsTree implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 

@@ -17,7 +17,7 @@ export type ExperimentNode =
   | { kind: 'error'; message: string; file?: string; fix?: string }
   | { kind: 'note'; message: string; command?: vscode.Command };
 
-export type TrackerState = { kind: 'ok'; tracker: Tracker } | { kind: 'missing' } | { kind: 'error'; error: EngineError };
+type TrackerState = { kind: 'ok'; tracker: Tracker } | { kind: 'missing' } | { kind: 'error'; error: EngineError };
 
 export class ExperimentsState implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();

@@ -17,7 +17,7 @@ function metricText(metrics: Record<string, number | null>, max = 3): string {
     .join(' · ');
 }
 
-export class ModelsTree implements vscode.TreeDataProvider<Node> {
+class ModelsTree implements vscode.TreeDataProvider<Node> {
   private readonly changed = new vscode.EventEmitter<Node | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 

@@ -13,9 +13,9 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import ts from 'typescript';
 
-export type ImportKind = 'value' | 'type' | 'lazy';
+type ImportKind = 'value' | 'type' | 'lazy';
 
-export interface ImportEdge {
+interface ImportEdge {
   /** Importing file, relative to the root, with `/` separators. */
   from: string;
   /** Imported file relative to the root when `internal`, else the package name (`vscode`, `node:fs`). */
@@ -25,7 +25,7 @@ export interface ImportEdge {
   line: number;
 }
 
-export interface ImportGraph {
+interface ImportGraph {
   root: string;
   /** Every .ts file under root/src, relative to root. */
   files: string[];
@@ -158,12 +158,12 @@ export function vscodeInEngine(graph: ImportGraph): string[] {
 }
 
 /** Files that run in the extension host and go into dist/extension.js (or dist/lspClient.js): src/*.ts, src/views, src/runner, src/webviews, src/lsp/client.ts. */
-export function isExtensionSide(file: string): boolean {
+function isExtensionSide(file: string): boolean {
   return /^src\/[^/]+\.ts$/.test(file) || /^src\/(views|runner|webviews)\//.test(file) || file === 'src/lsp/client.ts';
 }
 
 /** The loader: the one extension-side file that may require the engine (lazily). */
-export const ENGINE_LOADER = 'src/engineLoader.ts';
+const ENGINE_LOADER = 'src/engineLoader.ts';
 
 /**
  * Rule 2: extension-side files reach engine values only through the loader. Follows value and lazy imports from

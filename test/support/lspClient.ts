@@ -2,7 +2,7 @@
 // JSON-RPC over its stdio with Content-Length framing. No editor, no function calls into the server.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
-export interface Message {
+interface Message {
   jsonrpc: '2.0';
   id?: number | string;
   method?: string;

@@ -10,7 +10,7 @@ import { storeBlob } from '../tracking/artifacts';
 import { parseWith } from './common';
 import type { BuiltinImpl } from './types';
 
-export interface RegisteredVersion {
+interface RegisteredVersion {
   name: string;
   version: number;
   sha256: string;

@@ -16,7 +16,7 @@ import { datasetPaths, findDataset, parseWith, readDataset, yieldToEventLoop } f
 import type { BuiltinImpl } from './types';
 
 /** The fraction `sextant/train` holds out (see the header). */
-export const TRAIN_HOLDOUT = 0.2;
+const TRAIN_HOLDOUT = 0.2;
 
 export const trainBuiltin: BuiltinImpl = {
   deps: (w, pipeline) => datasetPaths(pipeline, [w.dataset]),

@@ -9,7 +9,7 @@ import type { BuiltinImpl } from './types';
 type Expectation = NonNullable<Pipeline['expectations']>[string][number];
 const SHOW_LINES = 10;
 
-export interface Violation {
+interface Violation {
   column: string;
   check: string;
   count: number;
@@ -18,7 +18,7 @@ export interface Violation {
 }
 
 /** Runs every check of every expectation; returns the violations (empty when the data is valid). */
-export function checkExpectations(table: Table, expectations: Expectation[]): { violations: Violation[]; notes: string[] } {
+function checkExpectations(table: Table, expectations: Expectation[]): { violations: Violation[]; notes: string[] } {
   const violations: Violation[] = [];
   const notes: string[] = [];
   for (const e of expectations) {

@@ -11,12 +11,12 @@ export const DatasetFileInfoSchema = z.object({
   columns: z.array(z.string()),
   rows: z.number().int().describe('Data rows, excluding the header line.'),
 });
-export type DatasetFileInfo = z.infer<typeof DatasetFileInfoSchema>;
+type DatasetFileInfo = z.infer<typeof DatasetFileInfoSchema>;
 
 const cache = new Map<string, { key: string; info: DatasetFileInfo }>();
 
 /** Splits a CSV header line, honouring double quotes. */
-export function splitHeader(line: string, delimiter = ','): string[] {
+function splitHeader(line: string, delimiter = ','): string[] {
   const fields: string[] = [];
   let field = '';
   let quoted = false;

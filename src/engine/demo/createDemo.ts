@@ -9,7 +9,7 @@ function listFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? listFiles(join(dir, e.name)) : [join(dir, e.name)]));
 }
 
-export interface DemoResult {
+interface DemoResult {
   dir: string;
   written: string[];
 }

@@ -3,7 +3,7 @@
 // requires a GPU (`gpu: required`), which is then a failure with the reason.
 import type { Gpu } from './nvidiaSmi';
 
-export type GpuDecision =
+type GpuDecision =
   | { kind: 'none' }
   | { kind: 'gpus'; devices: number[] }
   | { kind: 'wait' }

@@ -3,7 +3,7 @@ import { execFile } from 'node:child_process';
 import { z } from 'zod';
 import { fail, ok, type Result } from '../result';
 
-export const GPU_QUERY_FIELDS = ['index', 'uuid', 'name', 'memory.total', 'memory.used', 'utilization.gpu', 'driver_version'] as const;
+const GPU_QUERY_FIELDS = ['index', 'uuid', 'name', 'memory.total', 'memory.used', 'utilization.gpu', 'driver_version'] as const;
 
 export const GpuSchema = z.object({
   index: z.number().int().nonnegative(),

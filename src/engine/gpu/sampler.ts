@@ -2,7 +2,7 @@
 // and keeps the peaks. Samples that fail are skipped: peaks are then null, never guessed.
 import { detectGpus, type Gpu } from './nvidiaSmi';
 
-export interface GpuPeaks {
+interface GpuPeaks {
   peakUtilizationPercent: number | null;
   peakMemoryMiB: number | null;
 }

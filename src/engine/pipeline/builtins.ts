@@ -13,8 +13,8 @@ import { z } from 'zod';
 export const EXPRESSION_PATTERN = /^\s*\$\{\{[\s\S]*\}\}\s*$/;
 const Expression = z.string().regex(EXPRESSION_PATTERN, 'Write a value or one `${{ ... }}` expression.');
 
-export const TrainModelKind = z.enum(['logistic-regression', 'mlp', 'gbt']);
-export const GATE_REQUIREMENT_PATTERN = /^\s*(>=|<=|>|<|==|!=)\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/;
+const TrainModelKind = z.enum(['logistic-regression', 'mlp', 'gbt']);
+const GATE_REQUIREMENT_PATTERN = /^\s*(>=|<=|>|<|==|!=)\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/;
 
 /** The `with` schemas after expressions are resolved: what the runner parses. */
 const resolvedShapes = {
@@ -103,9 +103,9 @@ function allowExpressions(shape: z.ZodObject): z.ZodObject {
   return z.object(fields).strict();
 }
 
-export const CLASSIFICATION_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss'] as const;
-export const REGRESSION_METRICS = ['mae', 'mse', 'rmse', 'r2'] as const;
-export const LATENCY_METRICS = ['latency_p50_ms', 'latency_p95_ms', 'throughput_rps'] as const;
+const CLASSIFICATION_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss'] as const;
+const REGRESSION_METRICS = ['mae', 'mse', 'rmse', 'r2'] as const;
+const LATENCY_METRICS = ['latency_p50_ms', 'latency_p95_ms', 'throughput_rps'] as const;
 
 const meta: { [K in BuiltinName]: Omit<Builtin, 'name' | 'resolved' | 'written'> } = {
   'sextant/train': {

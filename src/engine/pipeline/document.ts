@@ -12,9 +12,9 @@ import { isMap, isNode, isPair, isScalar, parseDocument, type Document, type Nod
 import { LineIndex } from './lines';
 
 /** Largest pipeline file checked (characters); a larger one gets one diagnostic instead. */
-export const MAX_PIPELINE_CHARS = 2_000_000;
+const MAX_PIPELINE_CHARS = 2_000_000;
 /** Aliases a value may expand to before it is refused (billion laughs). */
-export const MAX_ALIAS_COUNT = 100;
+const MAX_ALIAS_COUNT = 100;
 
 export interface SyntaxProblem {
   start: number;

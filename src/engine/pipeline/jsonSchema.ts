@@ -5,9 +5,9 @@ import { z } from 'zod';
 import { BUILTINS } from './builtins';
 import { PipelineSchema } from './schema';
 
-export const SCHEMA_ID = 'https://sextant.dev/schemas/sextant-pipeline.schema.json';
+const SCHEMA_ID = 'https://sextant.dev/schemas/sextant-pipeline.schema.json';
 
-export function pipelineJsonSchema(): Record<string, unknown> {
+function pipelineJsonSchema(): Record<string, unknown> {
   const schema = z.toJSONSchema(PipelineSchema, { target: 'draft-7' }) as Record<string, unknown> & { properties: Record<string, { additionalProperties: Record<string, unknown> }> };
   const stage = schema.properties.stages!.additionalProperties;
   stage.allOf = Object.values(BUILTINS).map((b) => ({

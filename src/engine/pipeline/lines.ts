@@ -1,10 +1,10 @@
 // Offsets ↔ 0-based line/character positions (characters are UTF-16 code units, as in LSP and JS strings).
 
-export interface Position {
+interface Position {
   line: number;
   character: number;
 }
-export interface Range {
+interface Range {
   start: Position;
   end: Position;
 }

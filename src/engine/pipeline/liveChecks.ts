@@ -15,7 +15,7 @@ import type { Analysis } from './analyze';
 import type { Finding } from './diagnostics';
 import type { PipelineHost } from './host';
 
-export interface LiveCheckOptions {
+interface LiveCheckOptions {
   /** The workspace store (default: `.sextant/sextant.db` in the pipeline's folder). */
   storePath?: string;
 }

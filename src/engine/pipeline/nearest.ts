@@ -1,6 +1,6 @@
 // "Did you mean …?": the closest candidate by edit distance, when it is close enough to be a typo.
 
-export function editDistance(a: string, b: string): number {
+function editDistance(a: string, b: string): number {
   if (a === b) return 0;
   const row = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {

@@ -2,7 +2,7 @@
 // span of its source (local offsets of a segment). Aliases are never followed (see MAX_ALIAS_COUNT).
 import { isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 
-export type AnyPair = Pair<unknown, unknown>;
+type AnyPair = Pair<unknown, unknown>;
 
 export function pairOf(map: unknown, key: string): AnyPair | undefined {
   if (!isMap(map)) return undefined;

@@ -15,7 +15,7 @@ import type { ExprRef, Ref, StageFacts } from './stageFacts';
 
 type Anchor = { kind: 'key' } | { kind: 'need' | 'dataset' | 'out'; index: number } | { kind: 'expr'; index: number; part: number };
 
-export interface Owned {
+interface Owned {
   stage: number;
   anchor: Anchor;
   code: DiagnosticCode;

@@ -9,7 +9,7 @@ function codes(list: string): string[] {
   return list.split(/[\s,]+/).filter(Boolean);
 }
 
-export interface Suppressions {
+interface Suppressions {
   isSuppressed(line: number, code: string): boolean;
 }
 

@@ -3,7 +3,7 @@
 import { fail, ok, type Result } from '../result';
 import type { Pipeline } from '../pipeline/schema';
 
-export interface Dag {
+interface Dag {
   /** Stage names in a valid run order (dependencies first; file order breaks ties). */
   order: string[];
   needs: Map<string, string[]>;

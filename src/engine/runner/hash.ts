@@ -7,10 +7,10 @@ import { join, relative, sep } from 'node:path';
 import { z } from 'zod';
 
 export const FileStampSchema = z.object({ size: z.number(), mtimeMs: z.number(), ino: z.number(), sha256: z.string() });
-export type FileStamp = z.infer<typeof FileStampSchema>;
+type FileStamp = z.infer<typeof FileStampSchema>;
 
 /** Path (absolute) → last known stamp. Persisted in the runner state between runs. */
-export type StatCache = Record<string, FileStamp>;
+type StatCache = Record<string, FileStamp>;
 
 const CHUNK = 4 * 1024 * 1024;
 let pool: Buffer | undefined;
@@ -38,7 +38,7 @@ function sameStamp(stamp: FileStamp | undefined, st: Stats): stamp is FileStamp 
   return stamp !== undefined && stamp.size === st.size && stamp.mtimeMs === st.mtimeMs && stamp.ino === st.ino;
 }
 
-export interface PathHash {
+interface PathHash {
   /** sha256 of the file, or of the folder's listing; null when the path does not exist. */
   sha256: string | null;
   kind: 'file' | 'dir' | 'missing';
@@ -91,7 +91,7 @@ export class Hasher {
   }
 }
 
-export async function listFiles(dir: string): Promise<string[]> {
+async function listFiles(dir: string): Promise<string[]> {
   const out: string[] = [];
   const walk = async (d: string): Promise<void> => {
     const entries = await fsp.readdir(d, { withFileTypes: true });

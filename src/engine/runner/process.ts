@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { formatDuration } from '../format';
 
-export interface ProcessOptions {
+interface ProcessOptions {
   command: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
@@ -20,7 +20,7 @@ export interface ProcessOptions {
   killGraceMs?: number;
 }
 
-export interface ProcessOutcome {
+interface ProcessOutcome {
   exitCode: number | null;
   signal: NodeJS.Signals | null;
   reason: 'exit' | 'timeout' | 'cancelled' | 'spawn-error';
@@ -32,7 +32,7 @@ export interface ProcessOutcome {
 const SIGNAL_NAMES = Object.fromEntries(Object.entries(constants.signals).map(([name, n]) => [n, name])) as Record<number, string>;
 
 /** Explains a non-zero ending; undefined for success. */
-export function describeExit(exitCode: number | null, signal: NodeJS.Signals | null, lastStderr: string[]): string | undefined {
+function describeExit(exitCode: number | null, signal: NodeJS.Signals | null, lastStderr: string[]): string | undefined {
   if (signal) {
     if (signal === 'SIGKILL') return 'Killed by SIGKILL (the kernel OOM killer sends this when the machine runs out of memory; check `dmesg` or lower the batch size).';
     return `Killed by signal ${signal}.`;

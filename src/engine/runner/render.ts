@@ -28,7 +28,7 @@ export function renderEvent(e: RunnerEvent): string[] {
   }
 }
 
-export function renderStageEnd(r: StageResult): string[] {
+function renderStageEnd(r: StageResult): string[] {
   const lines = [`${MARK[r.status]} ${r.name}${C.reset} ${r.status} ${C.dim}${formatDuration(r.duration_ms)}${r.restored?.length ? ` (restored ${r.restored.join(', ')})` : ''}${r.gpu?.devices.length ? ` (GPU ${r.gpu.devices.join(',')}${r.gpu.peakUtilizationPercent !== null ? `, peak ${r.gpu.peakUtilizationPercent}%` : ''}${r.gpu.peakMemoryMiB !== null ? `, ${r.gpu.peakMemoryMiB} MiB` : ''})` : ''}${C.reset}`];
   if (r.reason) lines.push(...r.reason.split('\n').map((l) => `    ${r.status === 'failed' ? C.red : C.yellow}${l}${C.reset}`));
   return lines;

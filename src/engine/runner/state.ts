@@ -22,7 +22,7 @@ export type StageState = z.infer<typeof StageStateSchema>;
 
 export const RunningSchema = z.object({ runId: z.string(), pid: z.number(), startedAt: z.number(), stages: z.record(z.string(), z.object({ runId: z.string(), pgid: z.number().nullable() })) });
 
-export const RunnerStateSchema = z.object({
+const RunnerStateSchema = z.object({
   version: z.literal(1),
   /** Stages whose last run succeeded, by name. A failed stage is removed, so it runs again. */
   stages: z.record(z.string(), StageStateSchema),
@@ -30,9 +30,9 @@ export const RunnerStateSchema = z.object({
   running: RunningSchema.optional(),
   files: z.record(z.string(), FileStampSchema),
 });
-export type RunnerState = z.infer<typeof RunnerStateSchema>;
+type RunnerState = z.infer<typeof RunnerStateSchema>;
 
-export function emptyState(): RunnerState {
+function emptyState(): RunnerState {
   return { version: 1, stages: {}, files: {} };
 }
 

@@ -2,10 +2,10 @@
 // what tests assert on. Types come from these schemas; the events cross a process boundary as NDJSON.
 import { z } from 'zod';
 
-export const STAGE_STATUSES = ['ran', 'cached', 'failed', 'skipped'] as const;
-export const StageStatusSchema = z.enum(STAGE_STATUSES);
+const STAGE_STATUSES = ['ran', 'cached', 'failed', 'skipped'] as const;
+const StageStatusSchema = z.enum(STAGE_STATUSES);
 
-export const GpuUsageSchema = z.object({
+const GpuUsageSchema = z.object({
   /** GPU indices the stage was given (CUDA_VISIBLE_DEVICES); empty when it fell back to CPU. */
   devices: z.array(z.number().int()),
   peakUtilizationPercent: z.number().nullable(),
@@ -30,7 +30,7 @@ export const StageResultSchema = z.object({
 });
 export type StageResult = z.infer<typeof StageResultSchema>;
 
-export const PIPELINE_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
+const PIPELINE_STATUSES = ['succeeded', 'failed', 'cancelled'] as const;
 export const PipelineResultSchema = z.object({
   file: z.string(),
   status: z.enum(PIPELINE_STATUSES),

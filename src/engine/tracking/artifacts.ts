@@ -29,11 +29,11 @@ const MEDIA_TYPES: Record<string, string> = {
   '.gz': 'application/gzip',
 };
 
-export function mediaTypeFor(path: string): string {
+function mediaTypeFor(path: string): string {
   return MEDIA_TYPES[extname(path).toLowerCase()] ?? 'application/octet-stream';
 }
 
-export function sha256File(path: string): { sha256: string; size: number } {
+function sha256File(path: string): { sha256: string; size: number } {
   const hash = createHash('sha256');
   const fd = openSync(path, 'r');
   const buf = Buffer.allocUnsafe(1 << 20);

@@ -3,8 +3,8 @@
 import { z } from 'zod';
 import { RunStatusSchema, type Run, type RunDetail } from './schemas';
 
-export const JsonNumberSchema = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
-export type JsonNumber = z.infer<typeof JsonNumberSchema>;
+const JsonNumberSchema = z.union([z.number(), z.enum(['NaN', 'Infinity', '-Infinity'])]);
+type JsonNumber = z.infer<typeof JsonNumberSchema>;
 const IsoTime = z.string().datetime().nullable();
 
 /** One element of `sextant runs list --json`. */
@@ -22,7 +22,7 @@ export const RunListJsonSchema = z.object({
   git_commit: z.string().nullable(),
   exit_code: z.number().int().nullable(),
 });
-export type RunListJson = z.infer<typeof RunListJsonSchema>;
+type RunListJson = z.infer<typeof RunListJsonSchema>;
 
 /** `sextant runs show ID --json`. */
 export const RunDetailJsonSchema = RunListJsonSchema.extend({
@@ -42,9 +42,9 @@ export const RunDetailJsonSchema = RunListJsonSchema.extend({
   history: z.record(z.string(), z.array(z.object({ step: z.number().int(), timestamp: z.number().int(), value: JsonNumberSchema }))),
   artifacts: z.array(z.object({ path: z.string(), sha256: z.string(), size: z.number().int(), media_type: z.string(), file: z.string() })),
 });
-export type RunDetailJson = z.infer<typeof RunDetailJsonSchema>;
+type RunDetailJson = z.infer<typeof RunDetailJsonSchema>;
 
-export function jsonNumber(v: number): JsonNumber {
+function jsonNumber(v: number): JsonNumber {
   if (Number.isNaN(v)) return 'NaN';
   if (v === Infinity) return 'Infinity';
   if (v === -Infinity) return '-Infinity';

@@ -12,7 +12,7 @@ import { parseMetricNumber } from './protocol';
 import type { MetricPointInput, Rejection } from './schemas';
 import { checkKey } from './validate';
 
-export interface MetricsFileContent {
+interface MetricsFileContent {
   points: MetricPointInput[];
   rejected: Rejection[];
 }
@@ -58,7 +58,7 @@ function parseText(file: string, text: string): Result<unknown> {
   return ok(doc.toJS());
 }
 
-export function metricsFromValue(value: unknown, step = 0): MetricsFileContent {
+function metricsFromValue(value: unknown, step = 0): MetricsFileContent {
   const points: MetricPointInput[] = [];
   const rejected: Rejection[] = [];
   const add = (key: string, v: unknown, at: number): void => {

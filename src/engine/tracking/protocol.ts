@@ -14,7 +14,7 @@ import { fail, ok, type Result } from '../result';
 import { MetricValueSchema, type Rejection } from './schemas';
 import { checkKey } from './validate';
 
-export const PROTOCOL_PREFIX = '::sextant';
+const PROTOCOL_PREFIX = '::sextant';
 
 export const ProtocolEventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('metric'), values: z.record(z.string(), MetricValueSchema), step: z.number().int().optional(), timestamp: z.number().int().nonnegative().optional() }),
@@ -22,7 +22,7 @@ export const ProtocolEventSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('tag'), values: z.record(z.string(), z.string()) }),
   z.object({ kind: z.literal('artifact'), path: z.string().min(1) }),
 ]);
-export type ProtocolEvent = z.infer<typeof ProtocolEventSchema>;
+type ProtocolEvent = z.infer<typeof ProtocolEventSchema>;
 
 /** Numbers as scripts print them, including Python's `nan`/`inf` and JavaScript's `NaN`/`Infinity`. */
 export function parseMetricNumber(text: string): number | undefined {

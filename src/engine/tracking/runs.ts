@@ -8,14 +8,14 @@ import { checkKey, checkValue } from './validate';
 import type { z } from 'zod';
 import type { StartRunInputSchema } from './schemas';
 
-export type StartRunParsed = z.output<typeof StartRunInputSchema>;
+type StartRunParsed = z.output<typeof StartRunInputSchema>;
 
 export interface RunRef {
   id: number;
   uid: string;
 }
 
-export function newRunUid(): string {
+function newRunUid(): string {
   return randomBytes(16).toString('hex');
 }
 
@@ -180,7 +180,7 @@ export function purgeDeletedRuns(db: Database, before: number): number {
 }
 
 /** Deletes runs and everything under them now (inside the caller's transaction). */
-export function deleteRunsNow(db: Database, runIds: number[]): void {
+function deleteRunsNow(db: Database, runIds: number[]): void {
   const children = db.prepare('SELECT id FROM runs WHERE parent_id = ?').pluck();
   const delMetrics = db.prepare('DELETE FROM metrics WHERE run_id = ?');
   const delBuckets = db.prepare('DELETE FROM metric_buckets WHERE run_id = ?');

@@ -10,7 +10,7 @@ export type RunStatus = z.infer<typeof RunStatusSchema>;
 export const MetricValueSchema = z.custom<number>((v) => typeof v === 'number', { message: 'expected a number (NaN and ±Infinity are allowed)' });
 
 /** Milliseconds since the Unix epoch. */
-export const EpochMsSchema = z.number().int().nonnegative();
+const EpochMsSchema = z.number().int().nonnegative();
 
 export const ExperimentSchema = z.object({
   id: z.number().int(),
@@ -149,7 +149,7 @@ export const ListRunsFilterSchema = z.object({
 export type ListRunsFilter = z.infer<typeof ListRunsFilterSchema>;
 
 /** A downsampled series for charts: each point is a bucket's mean, with its min and max. */
-export const SeriesPointSchema = z.object({ step: z.number(), value: MetricValueSchema, min: MetricValueSchema, max: MetricValueSchema });
+const SeriesPointSchema = z.object({ step: z.number(), value: MetricValueSchema, min: MetricValueSchema, max: MetricValueSchema });
 export const SeriesSchema = z.object({
   runId: z.string(),
   key: z.string(),

@@ -3,8 +3,8 @@
 // bigger things (a whole config, a dataset) belong in an artifact, and the message says so.
 import { formatBytes } from '../format';
 
-export const MAX_KEY_LENGTH = 250;
-export const MAX_VALUE_BYTES = 64 * 1024;
+const MAX_KEY_LENGTH = 250;
+const MAX_VALUE_BYTES = 64 * 1024;
 
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;

@@ -17,7 +17,7 @@ export interface Table {
 
 const MISSING = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None']);
 
-export interface CsvOptions {
+interface CsvOptions {
   separator?: ',' | '\t' | ';';
 }
 

@@ -4,7 +4,7 @@
 import { Rng, permutation } from './rng';
 import { denseForward, type Layer, type Matrix } from './model';
 
-export interface FitOptions {
+interface FitOptions {
   hidden: number[];
   epochs: number;
   lr: number;
@@ -15,7 +15,7 @@ export interface FitOptions {
   onEpoch?: (epoch: number, loss: number) => boolean | void;
 }
 
-export interface FitResult {
+interface FitResult {
   layers: Layer[];
   losses: number[];
 }

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { Matrix } from './model';
 
-export const TreeSchema = z.object({
+const TreeSchema = z.object({
   /** Class whose score the tree adds to. */
   target: z.number().int(),
   /** Per node: feature index (-1 for a leaf), threshold (go left when x ≤ threshold), children, leaf value. */
@@ -16,12 +16,12 @@ export const TreeSchema = z.object({
   right: z.array(z.number().int()),
   value: z.array(z.number()),
 });
-export type Tree = z.infer<typeof TreeSchema>;
+type Tree = z.infer<typeof TreeSchema>;
 
 export const EnsembleSchema = z.object({ base: z.array(z.number()), trees: z.array(TreeSchema) });
 export type Ensemble = z.infer<typeof EnsembleSchema>;
 
-export interface GbtOptions {
+interface GbtOptions {
   rounds: number;
   lr: number;
   maxDepth: number;
@@ -185,7 +185,7 @@ export function* fitGbtSteps(x: Matrix, y: Int32Array, classes: number, o: GbtOp
 }
 
 /** The leaf value a row reaches (comparisons in float32, as ONNX runtimes do). */
-export function treeValue(tree: Tree, data: ArrayLike<number>, offset: number): number {
+function treeValue(tree: Tree, data: ArrayLike<number>, offset: number): number {
   let node = 0;
   while (tree.feature[node]! >= 0) {
     node = Math.fround(data[offset + tree.feature[node]!]!) <= Math.fround(tree.threshold[node]!) ? tree.left[node]! : tree.right[node]!;

@@ -1,7 +1,7 @@
 // Classification metrics from true class indices and predicted probabilities: accuracy, macro
 // precision/recall/F1, log loss, one-vs-rest macro ROC AUC and the confusion matrix.
 
-export interface ClassificationMetrics {
+interface ClassificationMetrics {
   rows: number;
   accuracy: number;
   precision: number;
@@ -55,7 +55,7 @@ export function classificationMetrics(y: Int32Array, proba: ArrayLike<number>, c
 }
 
 /** Mean over classes with both positives and negatives of the one-vs-rest AUC (rank statistic, ties averaged). */
-export function macroAuc(y: Int32Array, proba: ArrayLike<number>, classes: number): number {
+function macroAuc(y: Int32Array, proba: ArrayLike<number>, classes: number): number {
   let sum = 0;
   let counted = 0;
   const n = y.length;

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { EnsembleSchema, ensembleScores } from './gbt';
 
-export const MODEL_KINDS = ['logistic-regression', 'mlp', 'gbt'] as const;
+const MODEL_KINDS = ['logistic-regression', 'mlp', 'gbt'] as const;
 export const ModelKindSchema = z.enum(MODEL_KINDS);
 export type ModelKind = z.infer<typeof ModelKindSchema>;
 
@@ -113,7 +113,7 @@ export function predictProba(model: FittedModel, x: Matrix): Float64Array {
   return h;
 }
 
-export function softmaxRows(z: Float64Array, rows: number, cols: number): void {
+function softmaxRows(z: Float64Array, rows: number, cols: number): void {
   for (let r = 0; r < rows; r++) {
     let max = -Infinity;
     for (let j = 0; j < cols; j++) max = Math.max(max, z[r * cols + j]!);

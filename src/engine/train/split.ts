@@ -3,7 +3,7 @@
 // which rows were held out. Stratified by label: each class keeps its share in both parts.
 import { Rng } from './rng';
 
-export interface Split {
+interface Split {
   train: Uint32Array;
   test: Uint32Array;
 }

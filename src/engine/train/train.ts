@@ -7,7 +7,7 @@ import { runSteps, runStepsAsync } from './steps';
 import { standardise, type FittedModel, type ModelKind } from './model';
 import { fitScaler } from './scaler';
 
-export interface TrainOptions {
+interface TrainOptions {
   kind: ModelKind;
   label: string;
   seed: number;
@@ -24,7 +24,7 @@ export interface TrainOptions {
   onEpoch?: (epoch: number, loss: number) => boolean | void;
 }
 
-export const TRAIN_DEFAULTS = {
+const TRAIN_DEFAULTS = {
   'logistic-regression': { epochs: 100, lr: 0.05, batchSize: 64, l2: 1e-4, hidden: [] as number[] },
   mlp: { epochs: 100, lr: 0.01, batchSize: 32, l2: 1e-4, hidden: [16] },
   /** epochs = boosting rounds, lr = shrinkage, l2 = λ on leaf values; depth 3, 64 bins. */

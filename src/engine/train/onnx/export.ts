@@ -17,9 +17,9 @@ const ATTR_FLOATS = 6;
 const ATTR_INTS = 7;
 const ATTR_STRINGS = 8;
 const ML_DOMAIN = 'ai.onnx.ml';
-export const ML_OPSET = 1;
-export const OPSET = 13;
-export const IR_VERSION = 8;
+const ML_OPSET = 1;
+const OPSET = 13;
+const IR_VERSION = 8;
 export const METADATA_KEY = 'sextant';
 
 function floatTensor(name: string, dims: number[], values: ArrayLike<number>): ProtoWriter {
@@ -122,8 +122,8 @@ function valueInfo(name: string, elemType: number, dims: (number | string)[]): P
 
 export const ONNX_INPUT = 'input';
 export const ONNX_PROBABILITIES = 'probabilities';
-export const ONNX_LABEL_INDEX = 'label_index';
-export const ONNX_LABEL = 'label';
+const ONNX_LABEL_INDEX = 'label_index';
+const ONNX_LABEL = 'label';
 
 /** The model as ONNX bytes. */
 export function exportOnnx(model: FittedModel, producerVersion = '0'): Uint8Array {

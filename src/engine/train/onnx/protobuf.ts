@@ -73,7 +73,7 @@ export class ProtoWriter {
   }
 }
 
-export interface ProtoField {
+interface ProtoField {
   field: number;
   wireType: number;
   /** The varint value (wire type 0) or the payload (wire type 2). */
