@@ -14,6 +14,7 @@ import { paramTable, type ParamTable } from './params';
 import { PipelineSchema } from './schema';
 import { stageFacts, scanExpressions, type ExprRef, type Ref, type StageFacts } from './stageFacts';
 import { exprFindings, materialize, stageGlobal, unknownDatasetFinding } from './stageGlobal';
+import { runValueFindings } from './shellChecks';
 import { structuralFindings, type LocalFinding } from './structure';
 import { suppressions } from './suppress';
 import { segmentSyntax } from './syntax';
@@ -246,9 +247,11 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     if (problem) findings.push({ start, end, code: problem.code, message: problem.message });
   };
 
-  // per stage: files (the host's answers change without the text changing: never kept)
+  // per stage: files (the host's answers change without the text changing: never kept), and the shell
+  // quoting of `run:` with the params' current values
   for (const s of allStages) {
     const f = s.facts;
+    findings.push(...runValueFindings(f.runInterpolations, s.seg.base, model.params));
     for (const p of f.paths) containment({ what: p.what, value: p.name, write: p.write, ...(p.external ? { external: true } : {}) }, s.seg.base + p.start, s.seg.base + p.end);
     for (const d of f.deps) {
       if (fileExists(d) === false && !produced(d.name)) {

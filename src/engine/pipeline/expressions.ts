@@ -20,6 +20,7 @@ export const FUNCTIONS: Readonly<Record<string, { min: number; max: number; doc:
   startsWith: { min: 2, max: 2, doc: '`startsWith(text, prefix)`.' },
   endsWith: { min: 2, max: 2, doc: '`endsWith(text, suffix)`.' },
   toJSON: { min: 1, max: 1, doc: '`toJSON(value)`: the value as JSON text.' },
+  raw: { min: 1, max: 1, doc: "`raw(value)`: in `run:`, inserts the value as is instead of quoting it for the shell, e.g. `${{ raw(params.flags) }}` to pass several arguments. Use it as the whole expression; the shell then runs any `;`, `|`, `$` or quotes in the value." },
 };
 
 /** Offsets are relative to the start of the text given to `findExpressions`/`parseExpression`. */
@@ -354,6 +355,8 @@ export function evaluate(expr: Expr, scope: ExpressionScope): unknown {
           return s(args[0]).endsWith(s(args[1]));
         case 'toJSON':
           return JSON.stringify(args[0]);
+        case 'raw':
+          return args[0];
         default:
           throw new ExpressionError(`Unknown function "${expr.name}".`);
       }
@@ -361,32 +364,39 @@ export function evaluate(expr: Expr, scope: ExpressionScope): unknown {
   }
 }
 
+/** A value as the text that replaces its expression: objects and lists as JSON. */
+export const valueText = (v: unknown): string => (typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v));
+
+/** How an expression's value becomes text in a string (the shell quoting of `run:`, ./shell.ts). */
+export type InsertValue = (value: unknown, expr: Expr, found: FoundExpression, index: number, all: FoundExpression[]) => string;
+
 /**
  * Resolves the expressions in a string: a string that is one whole expression becomes the expression's
  * value with its type (so `lr: ${{ params.lr }}` gives the number 0.01); otherwise each expression is
- * replaced by its text. Throws ExpressionError on a syntax error or an undefined value.
+ * replaced by its text. With `insert`, always text, each value put in by `insert`. Throws
+ * ExpressionError on a syntax error or an undefined value.
  */
-export function resolveString(text: string, scope: ExpressionScope): unknown {
+export function resolveString(text: string, scope: ExpressionScope, insert?: InsertValue): unknown {
   const found = findExpressions(text);
   if (found.length === 0) return text;
-  const value = (f: FoundExpression): unknown => {
+  const value = (f: FoundExpression): { v: unknown; expr: Expr } => {
     if (!f.terminated) throw new ExpressionError(`Close the expression with "}}": ${text}`);
     const parsed = parseExpression(f.inner);
     if (!parsed.expr) throw new ExpressionError(`${parsed.error?.message ?? 'Bad expression'} in "${text}"`);
     const v = evaluate(parsed.expr, scope);
     if (v === undefined) throw new ExpressionError(`"${f.inner.trim()}" is not defined (in "${text}").`);
-    return v;
+    return { v, expr: parsed.expr };
   };
   const only = found[0]!;
-  if (found.length === 1 && text.slice(0, only.start).trim() === '' && text.slice(only.end).trim() === '') return value(only);
+  if (!insert && found.length === 1 && text.slice(0, only.start).trim() === '' && text.slice(only.end).trim() === '') return value(only).v;
   let out = '';
   let at = 0;
-  for (const f of found) {
+  found.forEach((f, index) => {
     out += text.slice(at, f.start);
-    const v = value(f);
-    out += typeof v === 'object' && v !== null ? JSON.stringify(v) : String(v);
+    const { v, expr } = value(f);
+    out += insert ? insert(v, expr, f, index, found) : valueText(v);
     at = f.end;
-  }
+  });
   return out + text.slice(at);
 }
 

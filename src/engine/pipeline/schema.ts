@@ -8,6 +8,14 @@ const Name = z.string().regex(NAME_PATTERN, 'Use letters, digits, "_" and "-", s
 
 export const ParamValueSchema = z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))]);
 
+export const DeclaredParamSchema = z
+  .object({
+    value: ParamValueSchema.describe('The value.'),
+    secret: z.boolean().describe('When true, the runner writes *** instead of the value in everything it records or prints (store, logs, events), also in the stage\'s own output.'),
+  })
+  .strict()
+  .describe('A param with its value and whether it is a secret.');
+
 export const DatasetSchema = z
   .object({
     path: z.string().describe('Path of the CSV file or folder, relative to the pipeline file; it must be inside the pipeline folder unless `external: true`.'),
@@ -83,7 +91,7 @@ export const PipelineSchema = z
   .object({
     version: z.literal(1).describe('Format version; always 1 for now.'),
     name: z.string().optional().describe('Name of the pipeline, used as the experiment name.'),
-    params: z.union([z.record(z.string(), ParamValueSchema), z.string()]).optional().describe('Parameters referenced as `${{ params.name }}`, or the path of a params YAML file.'),
+    params: z.union([z.record(z.string(), z.union([ParamValueSchema, DeclaredParamSchema])), z.string()]).optional().describe('Parameters referenced as `${{ params.name }}` (a value, or `{ value: …, secret: true }` for one masked as *** in what the runner records and prints), or the path of a params YAML file.'),
     datasets: z.record(Name, DatasetSchema).optional().describe('Named datasets.'),
     expectations: z.record(Name, z.array(ExpectationSchema)).optional().describe('Checks per dataset, run by `sextant/validate`.'),
     stages: z.record(Name, StageSchema).describe('The stages, by name.'),

@@ -10,6 +10,7 @@ import { collectRefs, CONTEXTS, findExpressions, FUNCTIONS, parseExpression } fr
 import { nearest } from './nearest';
 import { items, keyOf, pairOf, pairs, scalars, scalarText, span } from './nodes';
 import { NAME_PATTERN, StageSchema } from './schema';
+import { runInterpolations, type RunInterpolation } from './shellChecks';
 import { structuralFindings, type LocalFinding } from './structure';
 
 export interface Ref {
@@ -57,6 +58,8 @@ export interface StageFacts {
   compareTo?: Ref;
   /** `model: name@alias` references to the registry. */
   modelAliases: Ref[];
+  /** The `${{ }}` of its `run:` command, for the shell quoting checks (./shellChecks.ts). */
+  runInterpolations: RunInterpolation[];
   /** Every path it reads or writes (deps, outs, metrics, the built-in's files), as written. */
   paths: PathRef[];
 }
@@ -228,7 +231,7 @@ function checkWith(facts: StageFacts, stageNode: unknown, js: Record<string, unk
 export function stageFacts(entry: Entry, text: string): StageFacts {
   const node = entry.value;
   const key = span(entry.keyNode) ?? [0, 0];
-  const facts: StageFacts = { name: entry.key, key, findings: [], needs: [], missingWith: [], outs: [], deps: [], inputs: [], datasetRefs: [], exprRefs: [], metricsFiles: [], requires: [], modelAliases: [], paths: [] };
+  const facts: StageFacts = { name: entry.key, key, findings: [], needs: [], missingWith: [], outs: [], deps: [], inputs: [], datasetRefs: [], exprRefs: [], metricsFiles: [], requires: [], modelAliases: [], runInterpolations: [], paths: [] };
   if (!NAME_PATTERN.test(entry.key)) {
     facts.findings.push({ start: key[0], end: key[1], code: 'invalid-name', message: `"${entry.key}" is not a valid stage name: use letters, digits, "_" and "-", starting with a letter or "_" (e.g. "${entry.key.replace(/[^A-Za-z0-9_-]+/g, '-').replace(/^[^A-Za-z_]+/, '') || 'stage'}").` });
   }
@@ -298,5 +301,10 @@ export function stageFacts(entry: Entry, text: string): StageFacts {
     }
   }
   scanExpressions(text, node, facts.findings, facts.exprRefs);
+  if (runPair) {
+    const shell = runInterpolations(text, runPair.value);
+    facts.runInterpolations = shell.interpolations;
+    facts.findings.push(...shell.findings);
+  }
   return facts;
 }

@@ -21,6 +21,7 @@ import { fingerprintStage } from './fingerprint';
 import { refuseEscapes } from '../pipeline/containment';
 import { checkOutputs } from './outputs';
 import { runStage, type MetricLineParser } from './stageRun';
+import { recordedParams } from './secrets';
 import { alive, stopInterruptedRun } from './interrupted';
 import { acquireRunLock, runLockPath } from './lock';
 
@@ -124,7 +125,7 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
 
   const tracker: RunTracker = options.tracker ?? new MemoryTracker();
   const pipelineName = pipeline.value.name ?? relative(root, file);
-  const pipelineRunId = tracker.startPipeline({ name: pipelineName, file, params: params.value, stages: selected.value });
+  const pipelineRunId = tracker.startPipeline({ name: pipelineName, file, params: recordedParams(params.value, Object.keys(params.value.values)), stages: selected.value });
   state.running = { runId: pipelineRunId, pid: process.pid, startedAt: Date.now(), stages: {} };
   saveState(stateFile, state);
   emit({ type: 'pipeline-start', file, run_id: pipelineRunId, stages: selected.value });

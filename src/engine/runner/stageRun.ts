@@ -14,6 +14,7 @@ import type { Hasher } from './hash';
 import { recordOutputs } from './outputs';
 import type { StagePlan } from './plan';
 import { RUN_ID_PLACEHOLDER } from './plan';
+import { SecretMasker } from './secrets';
 import { formatDuration } from '../format';
 import { runProcess } from './process';
 import type { OutputRecord, StageState } from './state';
@@ -50,7 +51,9 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
   const logsDir = join(root, STORE_DIR, 'logs', input.pipelineRunId);
   const logPath = join(logsDir, `${plan.name}.log`);
   const gpuLabel = devices === null ? undefined : devices.length === 0 ? 'cpu (fallback)' : devices.join(',');
-  const runId = tracker.startStage(input.pipelineRunId, { name: plan.name, command: plan.command.split(RUN_ID_PLACEHOLDER).join('<run id>'), cwd: plan.cwd, logPath, ...(gpuLabel ? { gpu: gpuLabel } : {}), params: plan.kind === 'uses' ? plan.with : plan.params });
+  // Secrets become *** in all the runner records and prints: the store keeps the command's template.
+  const masker = new SecretMasker(plan.secrets);
+  const runId = tracker.startStage(input.pipelineRunId, { name: plan.name, command: plan.recorded.command, cwd: plan.cwd, logPath, ...(gpuLabel ? { gpu: gpuLabel } : {}), params: masker.maskValue(plan.recorded.params) as Record<string, unknown> });
   const withRunId = (text: string): string => text.split(RUN_ID_PLACEHOLDER).join(runId);
   mkdirSync(logsDir, { recursive: true });
   const log = createWriteStream(logPath);
@@ -75,7 +78,8 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
     logArtifact: (id, file, options) => tracker.logArtifact(id, file, options),
   };
   const protocol = new ProtocolIngestor(recording, runId, { cwd: plan.cwd, onProblem: (p) => line('sextant', `protocol: stdout line ${p.line}: ${p.message}`) });
-  const line = (stream: 'stdout' | 'stderr' | 'sextant', text: string): void => {
+  const line = (stream: 'stdout' | 'stderr' | 'sextant', unmasked: string): void => {
+    const text = masker.mask(unmasked);
     log.write(stream === 'stdout' ? `${text}\n` : `[${stream}] ${text}\n`);
     input.emit({ type: 'stage-log', stage: plan.name, stream, line: text });
     if (stream !== 'stdout') return;
@@ -205,7 +209,7 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
     duration_ms: duration,
     run_id: runId,
     ...(plan.kind === 'run' ? { exit_code: exitCode, signal } : {}),
-    ...(error ? { reason: error } : {}),
+    ...(error ? { reason: masker.mask(error) } : {}),
     metrics,
     ...gpu,
     log: relative(root, logPath),
