@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { runDoctor } from '../../engine/doctor/checks';
-import { moveStoreAside } from '../../engine/store/open';
+import { moveStoreAside } from '../../engine/store/health';
 import { describeError } from '../../engine/result';
 import { workspaceLayout } from '../../engine/workspace/layout';
 import { value } from '../args';
@@ -15,14 +15,16 @@ export const doctorCommand: CliCommand = {
   json: true,
   options: [
     { name: 'workspace', alias: 'w', type: 'string', description: 'Workspace whose store to check (default: the current folder).' },
-    { name: 'move-store-aside', type: 'boolean', description: 'Rename a damaged store to <name>.corrupt-<time> (never deletes it).' },
+    { name: 'move-store-aside', type: 'boolean', description: 'Rename the store to <name>.corrupt-<time> if it is damaged (never deletes it; a healthy store stays, exit 1).' },
   ],
   async run(args, io) {
     const layout = workspaceLayout(resolve(io.cwd, value(args, 'workspace') ?? '.'));
     if (args.flags['move-store-aside']) {
       const moved = moveStoreAside(layout.storePath);
       if (!moved.ok) {
-        io.err(`sextant doctor: ${describeError(moved.error)}`);
+        // Only a damaged store is moved: a healthy (or missing, or uncheckable) one stays, exit 1.
+        if (args.flags.json) io.json({ ok: false, error: moved.error });
+        else io.err(`sextant doctor: ${describeError(moved.error)}`);
         return EXIT_FAILURE;
       }
       io.err(`Moved the store aside to ${moved.value}`);

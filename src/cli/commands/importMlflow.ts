@@ -1,11 +1,25 @@
 // `sextant import mlflow DIR`: brings MLflow runs into the workspace store (idempotent).
 import { resolve } from 'node:path';
-import { importMlflow } from '../../engine/mlflow/importer';
+import { findMlflowSources, importMlflow } from '../../engine/mlflow/importer';
 import { describeError } from '../../engine/result';
 import { Tracker } from '../../engine/tracking/tracking';
-import { workspaceLayout } from '../../engine/workspace/layout';
+import { workspaceLayout, type WorkspaceLayout } from '../../engine/workspace/layout';
 import { UsageError, value } from '../args';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand } from '../command';
+
+/** Finds the MLflow data first, so that a wrong path creates no store (and no .sextant folder). */
+function importInto(layout: WorkspaceLayout, path: string): ReturnType<typeof importMlflow> {
+  const found = findMlflowSources(path);
+  if (!found.ok) return found;
+  const opened = Tracker.open(layout, { create: true });
+  if (!opened.ok) {
+    for (const s of found.value) s.close();
+    return opened;
+  }
+  const report = importMlflow(opened.value, found.value);
+  opened.value.close(true);
+  return report;
+}
 
 export const importMlflowCommand: CliCommand = {
   name: 'import mlflow',
@@ -17,9 +31,7 @@ export const importMlflowCommand: CliCommand = {
     const source = args.positionals[0];
     if (!source || args.positionals.length > 1) throw new UsageError('give the folder holding mlruns/ or mlflow.db (or the mlflow.db file)');
     const layout = workspaceLayout(resolve(io.cwd, value(args, 'workspace') ?? '.'));
-    const opened = Tracker.open(layout, { create: true });
-    const report = opened.ok ? importMlflow(opened.value, resolve(io.cwd, source)) : opened;
-    if (opened.ok) opened.value.close(true);
+    const report = importInto(layout, resolve(io.cwd, source));
     if (!report.ok) {
       if (args.flags.json) io.json({ ok: false, error: report.error });
       else io.err(`sextant import mlflow: ${describeError(report.error)}`);

@@ -14,9 +14,11 @@ const WORKSPACE = { name: 'workspace', alias: 'w', type: 'string' as const, desc
 
 function openForReading(args: ParsedArgs, io: CliIo): { tracker?: Tracker; missing?: boolean; error?: EngineError } {
   const layout = workspaceLayout(resolve(io.cwd, value(args, 'workspace') ?? '.'));
-  const opened = Tracker.open(layout);
+  // Read-only: listing never writes the store and never waits for a writer.
+  const opened = Tracker.open(layout, { readonly: true });
   if (opened.ok) {
-    // Runs whose process died without a word are marked killed before anyone reads them.
+    // Runs whose process died without a word are marked killed before anyone reads them, unless another
+    // process holds the write lock right now (then the next look marks them).
     opened.value.reapDeadRuns();
     return { tracker: opened.value };
   }

@@ -5,8 +5,7 @@ import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { detectGpus } from '../gpu/nvidiaSmi';
 import { loadBetterSqlite3, loadOnnxRuntime } from '../native/load';
-import { checkHeader } from '../store/open';
-import { exists } from '../workspace/layout';
+import { checkStore } from '../store/health';
 
 export const CheckSchema = z.object({
   name: z.string(),
@@ -87,20 +86,30 @@ async function toolCheck(name: string, command: string, args: string[], missing:
   return version ? { name, status: 'ok', detail: version } : { name, status: 'warn', detail: `${command} not found`, fix: missing };
 }
 
+/** The workspace store: its header and SQLite's quick_check over every page (store/health.ts). */
 function storeCheck(storePath: string): Check {
-  if (!exists(storePath)) return { name: 'store', status: 'ok', detail: `${storePath} does not exist yet (created on the first run)` };
-  const header = checkHeader(storePath);
-  if (!header.ok) return { name: 'store', status: 'fail', detail: `${storePath}: ${header.error.message}`, ...(header.error.fix ? { fix: header.error.fix } : {}) };
-  return { name: 'store', status: 'ok', detail: `${storePath} (${header.value === 'empty' ? 'empty' : 'SQLite'})` };
+  const health = checkStore(storePath);
+  switch (health.state) {
+    case 'missing':
+      return { name: 'store', status: 'ok', detail: `${storePath} does not exist yet (created on the first run)` };
+    case 'ok':
+      return { name: 'store', status: 'ok', detail: `${storePath} (SQLite, quick_check ok)` };
+    case 'damaged':
+      return { name: 'store', status: 'fail', detail: `${storePath}: ${health.error.message}`, ...(health.error.fix ? { fix: health.error.fix } : {}) };
+    case 'unknown':
+      return { name: 'store', status: 'warn', detail: `${storePath}: ${health.error.message}`, ...(health.error.fix ? { fix: health.error.fix } : {}) };
+  }
 }
 
-export async function runDoctor(options: { storePath?: string } = {}): Promise<DoctorReport> {
+export async function runDoctor(options: { storePath?: string; python?: string } = {}): Promise<DoctorReport> {
   const checks: Check[] = [
     nodeCheck(),
     sqliteCheck(),
     onnxCheck(),
     await gpuCheck(),
-    await toolCheck('python', 'python3', ['--version'], 'Install Python 3 to run Python training scripts (built-in stages do not need it).'),
+    options.python
+      ? await toolCheck('python', options.python, ['--version'], 'Set sextant.pythonPath to an existing Python interpreter (e.g. .venv/bin/python), or clear it to use python3 on PATH.')
+      : await toolCheck('python', 'python3', ['--version'], 'Install Python 3 to run Python training scripts (built-in stages do not need it).'),
     await toolCheck('git', 'git', ['--version'], 'Install git so runs record their commit.'),
   ];
   if (options.storePath) checks.push(storeCheck(options.storePath));

@@ -52,8 +52,9 @@ export function findMlflowSources(path: string): Result<MlflowSource[]> {
   return ok(sources);
 }
 
-export function importMlflow(tracker: Tracker, path: string, options: { clock?: () => number } = {}): Result<ImportReport> {
-  const found = findMlflowSources(path);
+/** Imports from `from`: a path, or the sources findMlflowSources found there (so a caller can check them before creating a store). */
+export function importMlflow(tracker: Tracker, from: string | MlflowSource[], options: { clock?: () => number } = {}): Result<ImportReport> {
+  const found = typeof from === 'string' ? findMlflowSources(from) : ok(from);
   if (!found.ok) return found;
   const now = options.clock ?? Date.now;
   const report: ImportReport = { sources: [], experiments: 0, runsCreated: 0, runsUpdated: 0, metricPoints: 0, params: 0, tags: 0, skippedDeleted: 0, problems: [] };

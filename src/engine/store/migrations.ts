@@ -3,7 +3,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { fail, ok, type Result } from '../result';
 import { METRIC_BUCKETS_SQL, TRACKING_SCHEMA_SQL } from './schema';
-import { writeTx } from './tx';
+import { writeTx, type RetryOptions } from './tx';
 
 export interface Migration {
   version: number;
@@ -33,7 +33,12 @@ export function schemaVersion(db: BetterSqlite3.Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-export function migrate(db: BetterSqlite3.Database, file: string, migrations: Migration[] = MIGRATIONS): Result<number> {
+/** The schema version this Sextant writes. */
+export function latestSchemaVersion(): number {
+  return MIGRATIONS.at(-1)?.version ?? 0;
+}
+
+export function migrate(db: BetterSqlite3.Database, file: string, migrations: Migration[] = MIGRATIONS, retry: RetryOptions = {}): Result<number> {
   const current = schemaVersion(db);
   const latest = migrations.at(-1)?.version ?? 0;
   if (current > latest) {
@@ -47,7 +52,7 @@ export function migrate(db: BetterSqlite3.Database, file: string, migrations: Mi
       if (schemaVersion(db) >= m.version) return;
       db.exec(m.sql);
       db.pragma(`user_version = ${m.version}`);
-    });
+    }, retry);
   }
   return ok(schemaVersion(db));
 }

@@ -1,11 +1,13 @@
-// Opening the workspace store: checks the file before handing it to SQLite, so that a corrupt or
-// foreign file is reported by name and never overwritten, and a missing one is not created unless asked.
-import { closeSync, existsSync, mkdirSync, openSync, readSync, renameSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+// Opening the workspace store: checks the file before handing it to SQLite, so that a corrupt, empty or
+// foreign file is reported by name and never overwritten, a missing one is not created unless asked, and a
+// read-only one is reported as read-only. Readers open it read-only and never wait for a writer.
+import { accessSync, closeSync, constants, existsSync, fstatSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { basename, dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { loadBetterSqlite3 } from '../native/load';
-import { fail, ok, type Result } from '../result';
-import { migrate } from './migrations';
+import { fail, ok, type EngineError, type Result } from '../result';
+import { latestSchemaVersion, migrate, schemaVersion } from './migrations';
+import { isBusy, sleepSync, sqliteCode } from './tx';
 
 export type Database = BetterSqlite3.Database;
 
@@ -14,6 +16,7 @@ const SQLITE_HEADER = 'SQLite format 3\u0000';
 export interface OpenOptions {
   /** Create the file (and its folder) when it does not exist. Off for anything the user did not ask for. */
   create?: boolean;
+  /** Read only (the file must exist): no write, no wait; a store of an older schema is upgraded only if that needs no waiting. */
   readonly?: boolean;
   /** How long a writer waits for another writer's lock before SQLITE_BUSY, in ms. */
   busyTimeoutMs?: number;
@@ -21,8 +24,15 @@ export interface OpenOptions {
   fullCheckMaxBytes?: number;
 }
 
-/** Reads the first 16 bytes: an empty file is a fresh database, anything else must be SQLite's header. */
-export function checkHeader(path: string): Result<'empty' | 'sqlite'> {
+/** A file another process is creating right now is 0 bytes until SQLite writes its header (microseconds later). */
+const CREATING_GRACE_MS = 2000;
+const CREATING_WAIT_MS = 300;
+
+/**
+ * Reads the first 16 bytes, which must be SQLite's header. An empty (0-byte) file is not a store: it is
+ * reported, never taken for a fresh database (one being created this instant gets a moment to be written).
+ */
+export function checkHeader(path: string): Result<'sqlite'> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -31,8 +41,21 @@ export function checkHeader(path: string): Result<'empty' | 'sqlite'> {
   }
   try {
     const buf = Buffer.alloc(16);
-    const n = readSync(fd, buf, 0, 16, 0);
-    if (n === 0) return ok('empty');
+    let n = readSync(fd, buf, 0, 16, 0);
+    if (n === 0 && Date.now() - fstatSync(fd).mtimeMs < CREATING_GRACE_MS) {
+      for (let waited = 0; n === 0 && waited < CREATING_WAIT_MS; waited += 20) {
+        sleepSync(20);
+        n = readSync(fd, buf, 0, 16, 0);
+      }
+    }
+    if (n === 0) {
+      return fail({
+        code: 'store-empty',
+        file: path,
+        message: `${basename(path)} is empty (0 bytes): not a Sextant store. Sextant will not re-create it over a file it did not write.`,
+        fix: 'Delete it or move it aside (`sextant doctor --move-store-aside`); a new store is created on the next run.',
+      });
+    }
     if (n < 16 || buf.toString('latin1') !== SQLITE_HEADER) {
       return fail({
         code: 'store-corrupt',
@@ -47,6 +70,39 @@ export function checkHeader(path: string): Result<'empty' | 'sqlite'> {
   }
 }
 
+/** Why a store cannot be written, or undefined when the file and its folder are writable (by this user). */
+function readOnlyReason(path: string): EngineError | undefined {
+  const dir = dirname(path);
+  const writable = (p: string): boolean => {
+    try {
+      accessSync(p, constants.W_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (!writable(path)) {
+    return {
+      code: 'store-readonly',
+      file: path,
+      message: 'The store is read-only (its file mode does not let you write it): runs can be listed, but nothing new can be recorded.',
+      fix: `Make it writable: chmod u+w ${path}`,
+    };
+  }
+  if (!writable(dir)) return readOnlyFolder(path);
+  return undefined;
+}
+
+function readOnlyFolder(path: string): EngineError {
+  const dir = dirname(path);
+  return {
+    code: 'store-readonly',
+    file: path,
+    message: `The store's folder ${dir} is not writable, and SQLite must create ${basename(path)}-wal and ${basename(path)}-shm beside the store to use it (even to read it).`,
+    fix: `Make the folder writable: chmod u+w ${dir} (or copy the workspace somewhere writable).`,
+  };
+}
+
 export function openStore(path: string, options: OpenOptions = {}): Result<Database> {
   const fileExists = existsSync(path);
   if (!fileExists && !options.create) {
@@ -55,13 +111,17 @@ export function openStore(path: string, options: OpenOptions = {}): Result<Datab
   if (fileExists) {
     const header = checkHeader(path);
     if (!header.ok) return header;
+    const readOnly = options.readonly ? undefined : readOnlyReason(path);
+    if (readOnly) return fail(readOnly);
   }
   const driver = loadBetterSqlite3();
   if (!driver.ok) return driver;
   let db: Database;
   try {
     if (!fileExists) mkdirSync(dirname(path), { recursive: true });
-    db = new driver.value(path, { readonly: options.readonly ?? false, timeout: options.busyTimeoutMs ?? 10_000 });
+    db = options.readonly
+      ? new driver.value(path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 10_000 })
+      : new driver.value(path, { timeout: options.busyTimeoutMs ?? 10_000 });
   } catch (err) {
     return fail({ code: 'store-open-failed', file: path, message: `SQLite could not open the store: ${(err as Error).message}` });
   }
@@ -82,6 +142,12 @@ export function openStore(path: string, options: OpenOptions = {}): Result<Datab
         db.close();
         return migrated;
       }
+    } else if (schemaVersion(db) < latestSchemaVersion()) {
+      const upgraded = upgradeWithoutWaiting(path);
+      if (!upgraded.ok) {
+        db.close();
+        return upgraded;
+      }
     }
     return ok(db);
   } catch (err) {
@@ -90,6 +156,7 @@ export function openStore(path: string, options: OpenOptions = {}): Result<Datab
     } catch {
       /* already failing */
     }
+    if (sqliteCode(err)?.startsWith('SQLITE_READONLY')) return fail(readOnlyReason(path) ?? readOnlyFolder(path));
     const message = (err as Error).message;
     const code = /not a database|malformed|file is encrypted/i.test(message) ? 'store-corrupt' : /locked|busy/i.test(message) ? 'store-locked' : 'store-open-failed';
     return fail({ code, file: path, message: `SQLite: ${message}`, fix: code === 'store-locked' ? 'Another process holds the store; wait for it or stop it.' : 'Move the store aside to start a new one.' });
@@ -122,17 +189,39 @@ function quickCheck(db: Database, path: string, fullCheckMaxBytes: number): stri
   return 'ok';
 }
 
-/** Renames a damaged store (and its -wal/-shm files) to `<name>.corrupt-<time>`; never deletes. */
-export function moveStoreAside(path: string, now = new Date()): Result<string> {
-  const stamp = now.toISOString().replace(/[:.]/g, '-');
-  const target = `${path}.corrupt-${stamp}`;
+/**
+ * A second connection for a short write that must never wait (a reader marking dead runs as killed):
+ * no busy timeout, so a held write lock fails at once with SQLITE_BUSY. The caller closes it.
+ */
+export function openWriterNoWait(path: string): Result<Database> {
+  const driver = loadBetterSqlite3();
+  if (!driver.ok) return driver;
   try {
-    renameSync(path, target);
-    for (const suffix of ['-wal', '-shm']) {
-      if (existsSync(path + suffix)) renameSync(path + suffix, target + suffix);
-    }
-    return ok(target);
+    return ok(new driver.value(path, { fileMustExist: true, timeout: 0 }));
   } catch (err) {
-    return fail({ code: 'store-move-failed', file: path, message: `Could not move the store aside: ${(err as Error).message}` });
+    return fail({ code: 'store-open-failed', file: path, message: `SQLite could not open the store: ${(err as Error).message}` });
+  }
+}
+
+/**
+ * A store made by an older Sextant, opened by a reader: it is upgraded once, on a connection that does not
+ * wait. When another process holds the write lock (or the store is read-only) the reader is told, not held.
+ */
+function upgradeWithoutWaiting(path: string): Result<number> {
+  const writer = openWriterNoWait(path);
+  if (!writer.ok) return writer;
+  try {
+    return migrate(writer.value, path, undefined, { attempts: 0 });
+  } catch (err) {
+    if (sqliteCode(err)?.startsWith('SQLITE_READONLY')) return fail(readOnlyReason(path) ?? readOnlyFolder(path));
+    const busy = isBusy(err);
+    return fail({
+      code: busy ? 'store-locked' : 'store-open-failed',
+      file: path,
+      message: `The store was made by an older Sextant and needs a schema upgrade before it can be read${busy ? ', but another process is writing it right now' : `: ${(err as Error).message}`}.`,
+      fix: busy ? 'Try again when the other run or import is done.' : 'Check that the store is writable.',
+    });
+  } finally {
+    writer.value.close();
   }
 }

@@ -1,11 +1,12 @@
 // Runs whose process died without saying so (SIGKILL, a crash, a closed laptop): a run still marked
 // `running` (or `queued`, waiting in a runner that died) on this host whose pid no longer exists (or is
 // a zombie) is marked `killed`, ended at its last logged point (or now). Views and the CLI call this when they list runs; it is cheap (a
-// partial index on active runs).
+// partial index on active runs) and never waits: while another process holds the write lock, marking is
+// skipped until the next look.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import type { Database } from '../store/open';
-import { writeTx } from '../store/tx';
+import { isBusy, sqliteCode, writeTx } from '../store/tx';
 
 export function isProcessAlive(pid: number): boolean {
   try {
@@ -26,18 +27,44 @@ export function isProcessAlive(pid: number): boolean {
   return true;
 }
 
-/** Marks dead runs of this host as killed; returns their public ids. */
-export function reapDeadRuns(db: Database, options: { host?: string; now?: number; alive?: (pid: number) => boolean } = {}): string[] {
+interface DeadRun {
+  id: number;
+  uid: string;
+  pid: number;
+}
+
+/** Runs of this host still marked queued/running whose process is gone (a read: no lock). */
+export function findDeadRuns(db: Database, options: { host?: string; alive?: (pid: number) => boolean } = {}): DeadRun[] {
   const host = options.host ?? hostname();
   const alive = options.alive ?? isProcessAlive;
-  const candidates = db.prepare("SELECT id, uid, pid FROM runs WHERE status IN ('queued', 'running') AND pid IS NOT NULL AND host = ?").all(host) as { id: number; uid: string; pid: number }[];
-  const dead = candidates.filter((r) => !alive(r.pid));
+  const candidates = db.prepare("SELECT id, uid, pid FROM runs WHERE status IN ('queued', 'running') AND pid IS NOT NULL AND host = ?").all(host) as DeadRun[];
+  return candidates.filter((r) => !alive(r.pid));
+}
+
+/**
+ * Marks the given dead runs as killed in one transaction that never waits: when another process holds
+ * the write lock (a run logging, an import) or the store is read-only, nothing is marked and the next
+ * look tries again. Returns the public ids marked.
+ */
+export function markRunsKilled(db: Database, dead: readonly DeadRun[], now: number): string[] {
   if (dead.length === 0) return [];
-  const now = options.now ?? Date.now();
-  writeTx(db, () => {
-    const lastTs = db.prepare('SELECT max(ts) FROM latest_metrics WHERE run_id = ?').pluck();
-    const mark = db.prepare("UPDATE runs SET status = 'killed', ended_at = ? WHERE id = ? AND status IN ('running', 'queued')");
-    for (const r of dead) mark.run((lastTs.get(r.id) as number | null) ?? now, r.id);
-  });
+  const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
+  db.pragma('busy_timeout = 0');
+  try {
+    writeTx(
+      db,
+      () => {
+        const lastTs = db.prepare('SELECT max(ts) FROM latest_metrics WHERE run_id = ?').pluck();
+        const mark = db.prepare("UPDATE runs SET status = 'killed', ended_at = ? WHERE id = ? AND status IN ('running', 'queued')");
+        for (const r of dead) mark.run((lastTs.get(r.id) as number | null) ?? now, r.id);
+      },
+      { attempts: 0 },
+    );
+  } catch (err) {
+    if (isBusy(err) || sqliteCode(err)?.startsWith('SQLITE_READONLY')) return [];
+    throw err;
+  } finally {
+    db.pragma(`busy_timeout = ${busyTimeout}`);
+  }
   return dead.map((r) => r.uid);
 }

@@ -3,6 +3,14 @@
 // (run, key) per batch and one metric_buckets upsert per (run, key, 8-step bucket). A batch is written when it reaches `batchSize` points, when `flushMs` has
 // passed since the first buffered point, or on flush()/close(). A point is durable once its batch
 // has committed: a process killed with SIGKILL loses only what was still buffered.
+//
+// When a batch cannot be written (disk full, store read-only, locked past every retry) its points stay
+// buffered and the writer retries on its own, at most once per retry interval: the flush interval,
+// doubled after each failure up to MAX_RETRY_MS (and at least 4× the failed attempt's duration, so a
+// huge buffer costs at most a fifth of a core). Points logged meanwhile are only buffered. Once the
+// store takes writes again everything buffered goes in, in one transaction. The buffer holds at most
+// `maxBuffered` points (2,000,000 by default, about 80 MB); past that add() refuses points (Tracker's
+// logMetrics says so) rather than grow without bound. flush() (finishRun, close) always tries at once.
 import type { Statement } from 'better-sqlite3';
 import type { Database } from '../store/open';
 import { METRIC_BUCKET_SHIFT } from '../store/schema';
@@ -13,6 +21,10 @@ export const bucketOf = (step: number): number => Math.floor(step / BUCKET_WIDTH
 import { writeTx } from '../store/tx';
 
 const ROWS_PER_INSERT = 100;
+/** The longest wait between two retries of a failed flush. */
+const MAX_RETRY_MS = 10_000;
+/** The first retry interval when the writer has no flush timer (flushMs < 0). */
+const DEFAULT_RETRY_MS = 1000;
 const BUCKETS_PER_UPSERT = 50;
 const COLUMNS = 5;
 
@@ -114,6 +126,11 @@ export class MetricWriter {
   private readonly args = new Array<number | null>(ROWS_PER_INSERT * COLUMNS);
   /** The last flush's error, until a flush succeeds. */
   lastError: unknown;
+  /** Whether lastError was handed out by takeNewError(). */
+  private errorTaken = false;
+  /** While failing: no automatic flush before this time (clock ms), and the next interval. */
+  private retryAt = 0;
+  private retryMs = 0;
 
   constructor(private readonly db: Database, options: MetricWriterOptions = {}) {
     this.batchSize = options.batchSize ?? 20_000;
@@ -164,12 +181,26 @@ export class MetricWriter {
     if (step === undefined) step = this.autoStep(runId, key);
     else if (this.nextStep.size > 0) this.bumpStep(runId, key, step);
     buf.push(runId, key, step, ts ?? this.clock(), value);
-    if (buf.n >= this.batchSize) this.flushQuietly();
-    else if (!this.timer && this.flushMs >= 0) {
-      this.timer = setTimeout(() => this.flushQuietly(), this.flushMs);
-      this.timer.unref();
-    }
+    if (buf.n >= this.batchSize && (this.lastError === undefined || this.clock() >= this.retryAt)) this.flushQuietly();
+    else this.arm(this.flushMs);
     return true;
+  }
+
+  /** Starts the flush timer (unless one is set or timers are off). */
+  private arm(ms: number): void {
+    if (this.timer || this.flushMs < 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.flushQuietly();
+    }, ms);
+    this.timer.unref();
+  }
+
+  /** The error of the last failed flush, once: undefined when there is none or it was already taken. */
+  takeNewError(): unknown {
+    if (this.lastError === undefined || this.errorTaken) return undefined;
+    this.errorTaken = true;
+    return this.lastError;
   }
 
   private autoStep(runId: number, key: string): number {
@@ -208,6 +239,7 @@ export class MetricWriter {
     }
     const n = this.buf.n;
     if (n === 0) return 0;
+    const started = this.clock();
     const { runIds, keys, steps, stamps, values } = this.buf;
     const summaries = summarize(n, runIds, keys, steps, stamps, values);
     const added: string[] = [];
@@ -261,9 +293,17 @@ export class MetricWriter {
       // Key ids found inside a transaction that rolled back may not exist: forget them.
       for (const key of added) this.keyIds.delete(key);
       this.lastError = err;
+      this.errorTaken = false;
+      const now = this.clock();
+      const base = this.flushMs > 0 ? this.flushMs : DEFAULT_RETRY_MS;
+      this.retryMs = Math.max(this.retryMs === 0 ? base : Math.min(this.retryMs * 2, MAX_RETRY_MS), 4 * (now - started));
+      this.retryAt = now + this.retryMs;
+      this.arm(this.retryMs);
       throw err;
     }
     this.lastError = undefined;
+    this.retryMs = 0;
+    this.retryAt = 0;
     this.buf.n = 0;
     return n;
   }

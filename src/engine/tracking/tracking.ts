@@ -17,12 +17,12 @@
 // media/python/sextant_log.py, protocol lines on stdout (protocol.ts) or a metrics file (metricsFile.ts).
 import { hostname } from 'node:os';
 import type { Database } from '../store/open';
-import { openStore } from '../store/open';
+import { openStore, openWriterNoWait } from '../store/open';
 import { storeError, writeTx } from '../store/tx';
 import { fail, ok, type EngineError, type Result } from '../result';
 import type { WorkspaceLayout } from '../workspace/layout';
 import { blobPath, storeBlob } from './artifacts';
-import { reapDeadRuns } from './liveness';
+import { findDeadRuns, markRunsKilled } from './liveness';
 import { MetricWriter } from './metricWriter';
 import { getRun, listExperiments, listRuns, metricKeys } from './queries';
 import * as runs from './runs';
@@ -81,7 +81,7 @@ export class Tracker {
       batchSize: options.batchSize,
       flushMs: options.flushMs,
       clock: this.clock,
-      onError: (err: unknown) => options.onFlushError?.(storeError(err, this.file, 'write metrics')),
+      onError: (err: unknown) => options.onFlushError?.(this.metricsError(err)),
     };
   }
 
@@ -233,13 +233,25 @@ export class Tracker {
         continue;
       }
       if (!writer.add(ref.id, key, p.value, p.step, p.timestamp)) {
-        const cause = writer.lastError ? storeError(writer.lastError, this.file, 'write metrics') : undefined;
-        return fail(cause ?? { code: 'store-backlog', file: this.file, message: 'Too many metric points are waiting to be written.' });
+        const refused = points.length - points.indexOf(p);
+        const held = `The buffer is full (${writer.buffered} points held in memory), so ${refused} point${refused === 1 ? '' : 's'} of this call ${refused === 1 ? 'was' : 'were'} not kept.`;
+        if (writer.lastError === undefined) return fail({ code: 'store-backlog', file: this.file, message: `Too many metric points are waiting to be written. ${held}` });
+        const cause = storeError(writer.lastError, this.file, 'write metrics');
+        return fail({ ...cause, message: `${cause.message} ${held}` });
       }
     }
-    const err = writer.lastError;
-    if (err !== undefined) return fail(storeError(err, this.file, 'write metrics'));
+    // A failed write is reported once (by the call that follows it), not for every point logged while the
+    // store cannot be written: those points are buffered, and the writer retries on its own.
+    const err = writer.takeNewError();
+    if (err !== undefined) return fail(this.metricsError(err));
     return ok({ rejected });
+  }
+
+  /** A failed metrics write, saying that the points are kept for the next try. */
+  private metricsError(err: unknown): EngineError {
+    const cause = storeError(err, this.file, 'write metrics');
+    const held = this.writerInstance?.buffered ?? 0;
+    return { ...cause, message: `${cause.message} ${held} metric point${held === 1 ? ' is' : 's are'} held in memory and written once the store takes writes again.` };
   }
 
   /** Writes every buffered metric point now; returns how many. */
@@ -326,9 +338,24 @@ export class Tracker {
     return this.guard('purge deleted runs', () => runs.purgeDeletedRuns(this.db, this.clock() - olderThanMs + 1));
   }
 
-  /** Marks runs whose process is gone (on this host) as killed; returns their ids. */
+  /**
+   * Marks runs whose process is gone (on this host) as killed; returns their ids. Never waits: while
+   * another process holds the write lock, or the store is read-only, nothing is marked (the next look
+   * tries again). A read-only Tracker looks with its own connection and marks through a short-lived one.
+   */
   reapDeadRuns(options: { alive?: (pid: number) => boolean } = {}): Result<string[]> {
-    return this.guard('check running runs', () => reapDeadRuns(this.db, { now: this.clock(), ...options }));
+    return this.guard('check running runs', () => {
+      const dead = findDeadRuns(this.db, options);
+      if (dead.length === 0) return [];
+      if (!this.db.readonly) return markRunsKilled(this.db, dead, this.clock());
+      const writer = openWriterNoWait(this.file);
+      if (!writer.ok) return [];
+      try {
+        return markRunsKilled(writer.value, dead, this.clock());
+      } finally {
+        writer.value.close();
+      }
+    });
   }
 
   /** Drops cached run ids (after another module rewrote runs, e.g. an import or a purge). */
