@@ -21,6 +21,8 @@ export function leftInTempDir(dir: string): string[] {
 }
 
 const runTempDir = mkdtempSync(join(tmpdir(), 'sextant-unit-run-'));
+// Also when the run never reaches the root hook (a spec file that fails to load, Ctrl-C).
+process.on('exit', () => rmSync(runTempDir, { recursive: true, force: true }));
 // os.tmpdir() reads these on every call (TMPDIR on POSIX, TEMP/TMP on Windows).
 process.env.TMPDIR = process.env.TEMP = process.env.TMP = runTempDir;
 
