@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import fs, { chmodSync, existsSync, mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -31,7 +31,7 @@ function exited(child: ReturnType<typeof spawn>): Promise<Exited> {
 }
 
 /** A workspace whose one stage asks for a GPU and appends a line to ran.log each time it runs. */
-function gpuWorkspace(run = 'echo ran >> ran.log; sleep 0.3; echo done > out.txt'): string {
+function gpuWorkspace(run = 'echo ran >> ran.log; sleep 1.5; echo done > out.txt'): string {
   const dir = tempDir('sextant-lock-');
   writeFileSync(join(dir, 'sextant.yaml'), stringify({ version: 1, stages: { train: { run, outs: ['out.txt'], resources: { gpu: 1 } } } }));
   return dir;
@@ -191,23 +191,58 @@ describe('runner: one run of a workspace at a time (lock)', function () {
       first.value.release();
     });
 
+    it('a stale lock replaced by a live one while a taker was deciding is left alone: the taker re-checks under its guard', async () => {
+      const path = lockIn(JSON.stringify({ pid: DEAD_PID, host: hostname(), startedAt: Date.now(), token: 'x' }));
+      const live = JSON.stringify({ pid: process.ppid, host: hostname(), startedAt: Date.now(), token: 'y' });
+      // Another process takes the stale lock over just after this one judged it stale, before it takes the
+      // guard (node:fs itself is patched: lock.ts calls through the module object).
+      const openSync = fs.openSync;
+      fs.openSync = ((file: string, flags: string, ...rest: never[]) => {
+        if (file === `${path}.takeover`) {
+          fs.unlinkSync(path);
+          fs.writeFileSync(path, live);
+          fs.openSync = openSync;
+        }
+        return openSync(file, flags, ...rest);
+      }) as typeof fs.openSync;
+      try {
+        const r = await acquireRunLock(path, { wait: false });
+        assert.ok(!r.ok, 'the live lock was removed');
+        assert.match(r.error.message, new RegExp(`pid ${process.ppid}\\b`));
+        assert.equal(readFileSync(path, 'utf8'), live);
+      } finally {
+        fs.openSync = openSync;
+      }
+    });
+
     it('of many processes taking over one stale lock at the same moment, exactly one wins', async () => {
       const path = lockIn(JSON.stringify({ pid: DEAD_PID, host: hostname(), startedAt: Date.now(), token: 'x' }));
-      const at = Date.now() + 2500;
+      const go = `${path}.go`;
+      const done = `${path}.done`;
+      // Each taker says it is ready, spins until the go file appears, tries once, and holds what it won until the done file appears.
       const script = `
+        const { existsSync } = require('node:fs');
         const { acquireRunLock } = require(${JSON.stringify(LOCK_MODULE)});
-        const go = async () => {
-          while (Date.now() < ${at}) await new Promise((r) => setTimeout(r, 1));
+        const until = async (f) => { while (!existsSync(f)) await new Promise((r) => setImmediate(r)); };
+        (async () => {
+          process.stdout.write('ready\\n');
+          await until(${JSON.stringify(go)});
           const r = await acquireRunLock(${JSON.stringify(path)}, { wait: false });
-          process.stdout.write(r.ok ? 'won' : r.error.code);
-          if (r.ok) setTimeout(() => r.value.release(), 1500);
-        };
-        go();`;
-      const takers = Array.from({ length: 6 }, () => exited(spawn(process.execPath, ['--require', TSX, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] })));
+          process.stdout.write(r.ok ? 'won\\n' : r.error.code + '\\n');
+          await until(${JSON.stringify(done)});
+          if (r.ok) r.value.release();
+        })();`;
+      const children = Array.from({ length: 6 }, () => spawn(process.execPath, ['--require', TSX, '-e', script], { stdio: ['ignore', 'pipe', 'pipe'] }));
+      const lines = children.map(() => [] as string[]);
+      children.forEach((c, i) => c.stdout!.on('data', (d: Buffer) => lines[i]!.push(...d.toString().split('\n').filter(Boolean))));
+      const takers = children.map((c) => exited(c));
+      await waitFor(() => lines.every((l) => l.includes('ready')));
+      writeFileSync(go, '');
+      await waitFor(() => lines.every((l) => l.length === 2));
+      writeFileSync(done, '');
       const results = await Promise.all(takers);
       for (const t of results) assert.equal(t.code, 0, t.stderr);
-      const outcomes = results.map((t) => t.stdout).sort();
-      assert.deepEqual(outcomes, ['runner-busy', 'runner-busy', 'runner-busy', 'runner-busy', 'runner-busy', 'won']);
+      assert.deepEqual(lines.map((l) => l[1]).sort(), ['runner-busy', 'runner-busy', 'runner-busy', 'runner-busy', 'runner-busy', 'won']);
       assert.ok(!existsSync(path));
     });
   });
