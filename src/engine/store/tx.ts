@@ -59,6 +59,7 @@ export function storeError(err: unknown, file: string, action: string): EngineEr
     case 'SQLITE_NOTADB':
       return { code: 'store-corrupt', file, message: `Could not ${action}: SQLite reports the store is damaged (${message}).`, fix: 'Move the store aside (`sextant doctor --move-store-aside`) and re-import.' };
     case 'SQLITE_READONLY':
+      return { code: 'store-readonly', file, message: `Could not ${action}: the store is read-only (${message}).`, fix: 'Make the store and its folder writable (chmod u+w), or record into a workspace you can write.' };
     case 'SQLITE_CANTOPEN':
     case 'SQLITE_IOERR':
       return { code: 'store-io', file, message: `Could not ${action}: ${message}`, fix: 'Check that the store and its folder are writable and the disk is healthy.' };
