@@ -67,8 +67,8 @@ function expressionItems(loc: Located, analysis: Analysis, replace: Range): Comp
       return [...analysis.model.params.params.values()].map((p) => ({
         label: p.name,
         kind: CompletionItemKind.Variable,
-        detail: `= ${JSON.stringify(p.value)}`,
-        documentation: md(`Param \`${p.name}\` = \`${JSON.stringify(p.value)}\`${p.file ? ` (from ${p.file})` : ''}`),
+        detail: `= ${p.secret ? '*** (secret)' : JSON.stringify(p.value)}`,
+        documentation: md(`Param \`${p.name}\` = ${p.secret ? '*** (secret)' : `\`${JSON.stringify(p.value)}\``}${p.file ? ` (from ${p.file})` : ''}`),
       }));
     }
     if (context === 'datasets' && chain.length === 0) {
@@ -84,7 +84,7 @@ function expressionItems(loc: Located, analysis: Analysis, replace: Range): Comp
   return [
     ...Object.entries(CONTEXTS).map(([name, doc]) => ({ label: name, kind: CompletionItemKind.Module, documentation: md(doc) })),
     ...Object.entries(FUNCTIONS).map(([name, f]) => ({ label: name, kind: CompletionItemKind.Function, documentation: md(f.doc), insertText: `${name}($1)`, insertTextFormat: InsertTextFormat.Snippet })),
-    ...[...analysis.model.params.params.values()].map((p) => ({ label: `params.${p.name}`, kind: CompletionItemKind.Variable, detail: `= ${JSON.stringify(p.value)}` })),
+    ...[...analysis.model.params.params.values()].map((p) => ({ label: `params.${p.name}`, kind: CompletionItemKind.Variable, detail: `= ${p.secret ? '*** (secret)' : JSON.stringify(p.value)}` })),
   ];
 }
 

@@ -25,7 +25,8 @@ export function hover(text: string, offset: number, analysis: Analysis): Hover |
       const v = paramValue(model.params, names);
       const def = model.params.params.get(names[0]!);
       const where = def?.file ? ` (from \`${def.file}\`)` : '';
-      return result(v.found ? `\`params.${names.join('.')}\` = \`${JSON.stringify(v.value)}\`${where}` : `\`params.${names.join('.')}\` is not defined.`, r.start, r.end);
+      const shown = def?.secret ? '*** (a secret param: masked in what the runner records and prints)' : `\`${JSON.stringify(v.value)}\``;
+      return result(v.found ? `\`params.${names.join('.')}\` = ${shown}${where}` : `\`params.${names.join('.')}\` is not defined.`, r.start, r.end);
     }
     if (r.context === 'datasets' && r.path[0]) {
       const d = model.datasets.get(r.path[0].name);
