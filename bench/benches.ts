@@ -3,6 +3,7 @@ import { activationBench } from './activation.bench';
 import { storeBench } from './store.bench';
 import { runnerBench } from './runner.bench';
 import { lspBench } from './lsp.bench';
+import { pythonBench } from './python.bench';
 import type { Bench } from './util';
 
-export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench];
+export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench];
