@@ -47,7 +47,7 @@ const c = t.value.close(true);
 if (!c.ok) { console.error(JSON.stringify(c.error)); process.exit(6); }
 `;
 
-// A Python writer using the shipped helper: one log_metric call (one transaction) per step.
+// A Python writer using the shipped helper: one log_metric call and one flush() (one transaction) per step.
 const PY_WRITER = `
 import sys
 sys.path.insert(0, ${JSON.stringify(HELPER_DIR)})
@@ -56,6 +56,7 @@ key, count = sys.argv[1], int(sys.argv[2])
 s = 0
 while count == 0 or s < count:
     sx.log_metric(key, s * 0.5, step=s)
+    sx.flush()
     sys.stdout.write("committed %d\\n" % s)
     sys.stdout.flush()
     s += 1
