@@ -118,10 +118,10 @@ describe('safety: lint warns where a value could break quoting', () => {
     assert.match(found[0]!.message, /raw\(params\.cmd\).*";"/);
   });
 
-  it('an interpolation in a heredoc, backticks, a comment or ${…}; raw() inside a larger expression; a whole command from one quoted value', () => {
-    const text = `${HEAD}  a:\n    run: |\n      cat <<EOF\n      \${{ params.name }}\n      EOF\n      echo \`echo \${{ params.name }}\` # \${{ params.name }}\n  b:\n    run: echo \${{ format('{0}', raw(params.flags)) }}\n  c:\n    run: \${{ params.cmd }}\n`;
+  it('a value that needs quoting in a heredoc, backticks, a comment (not a plain one); raw() inside a larger expression; a whole command from one quoted value', () => {
+    const text = `${HEAD}  a:\n    run: |\n      cat <<EOF\n      \${{ params.flags }} \${{ params.name }}\n      EOF\n      echo \`echo \${{ params.flags }}\` # \${{ env.HOME }}\n  b:\n    run: echo \${{ format('{0}', raw(params.flags)) }}\n  c:\n    run: \${{ params.cmd }}\n`;
     const found = codes(text);
-    assert.deepEqual(found.map((f) => `${f.line}:${f.character}`), ['9:6', '11:17', '11:39', '13:32', '15:9'], JSON.stringify(found, null, 1));
+    assert.deepEqual(found.map((f) => `${f.line}:${f.character}`), ['9:6', '11:17', '11:40', '13:32', '15:9'], JSON.stringify(found, null, 1));
     assert.match(found[0]!.message, /heredoc/);
     assert.match(found[1]!.message, /backticks/);
     assert.match(found[2]!.message, /comment/);

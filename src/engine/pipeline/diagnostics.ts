@@ -62,7 +62,7 @@ export const CODES = {
   'expression-syntax': { severity: 'error', summary: 'A `${{ }}` expression that does not parse.' },
   'unknown-context': { severity: 'error', summary: 'An expression context other than params, env, datasets, run.' },
   'unknown-function': { severity: 'error', summary: 'An expression function that does not exist, or with the wrong number of arguments.' },
-  'shell-quoting': { severity: 'warning', summary: 'A `${{ }}` in `run:` whose value could break the shell quoting: `raw()` of a value with shell metacharacters, an interpolation where values cannot be quoted (heredoc, backticks, comment, `${…}`), `raw()` inside a larger expression, or a whole command that is one quoted value.' },
+  'shell-quoting': { severity: 'warning', summary: 'A `${{ }}` in `run:` whose value could break the shell quoting: `raw()` of a value with shell metacharacters, a value that needs quoting where it cannot be quoted (heredoc, backticks, comment, `${…}`), `raw()` inside a larger expression, or a whole command that is one quoted value.' },
   'unknown-param': { severity: 'error', summary: '`${{ params.x }}` where `x` is not defined (inline or in the params file).' },
   'params-file': { severity: 'error', summary: 'The params file is missing or is not a YAML mapping.' },
   'unknown-dataset': { severity: 'error', summary: 'A dataset name that is not declared under `datasets:`.' },

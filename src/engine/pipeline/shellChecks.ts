@@ -1,8 +1,9 @@
 // Lint for the shell quoting of `run:` (./shell.ts): where an interpolated value could break it.
-// From the stage's text alone (kept with its facts): an interpolation in a spot Sextant cannot quote for
-// (heredoc, backticks, comment, `${…}`, …), and `raw()` inside a larger expression, where it does
+// From the stage's text alone (kept with its facts): `raw()` inside a larger expression, where it does
 // nothing. With the params' values (checked on every analysis): `raw()` of a value with shell
-// metacharacters, and a command that is one quoted value (it becomes one word, not a command).
+// metacharacters; a value that needs quoting (or is not known here, like `env.*`) in a spot Sextant
+// cannot quote for (heredoc, backticks, comment, `${…}`, …), where the stage would stop; and a command
+// that is one quoted value (it becomes one word, not a command).
 import { isScalar, type Scalar } from 'yaml';
 import type { Finding } from './diagnostics';
 import { collectRefs, findExpressions, parseExpression, type Expr } from './expressions';
@@ -21,6 +22,8 @@ export interface RunInterpolation {
   whole: boolean;
   /** `params.a.b` (or `raw(params.a.b)`): the param path, when the value is one param. */
   param?: string[];
+  /** Where it is, when Sextant cannot quote a value there (`inside a heredoc`, …). */
+  unquotable?: string;
 }
 
 const code = 'shell-quoting' as const;
@@ -54,21 +57,18 @@ export function runInterpolations(text: string, runNode: unknown): { interpolati
     const end = s[0] + f.end;
     const raw = isRaw(parsed.expr);
     const param = paramPath(parsed.expr);
-    out.interpolations.push({ start, end, inner: f.inner.trim(), raw, whole, ...(param ? { param } : {}) });
+    const spot = spots[i]!;
+    out.interpolations.push({ start, end, inner: f.inner.trim(), raw, whole, ...(param ? { param } : {}), ...(spot.kind === 'unsupported' ? { unquotable: spot.where } : {}) });
     for (const call of collectRefs(parsed.expr).calls) {
       if (call.name === 'raw' && call !== parsed.expr) {
         out.findings.push({ start: call.start, end: call.end, code, message: 'raw() only has an effect as the whole expression, e.g. `${{ raw(params.flags) }}`; here the value is quoted for the shell anyway. Make raw() the whole expression, or remove it.' });
       }
     }
-    const spot = spots[i]!;
-    if (spot.kind === 'unsupported' && !raw) {
-      out.findings.push({ start, end, code, message: `Sextant cannot quote a value for the shell ${spot.where}: the stage stops when this value has characters other than letters, digits and _@%+=:,./-. Pass it in \`env:\` and read "$NAME" instead, or write \`\${{ raw(${f.inner.trim()}) }}\` to insert it as is.` });
-    }
   });
   return out;
 }
 
-/** What the params' values show: raw() of a value with shell metacharacters; a whole command that is one quoted value. */
+/** What the params' values show: raw() of a value with shell metacharacters; a value the stage cannot quote where it is; a whole command that is one quoted value. */
 export function runValueFindings(interpolations: RunInterpolation[], base: number, params: ParamTable): Finding[] {
   const findings: Finding[] = [];
   for (const i of interpolations) {
@@ -79,6 +79,8 @@ export function runValueFindings(interpolations: RunInterpolation[], base: numbe
       if (meta.length > 0) {
         findings.push({ start: base + i.start, end: base + i.end, code, message: `The value of raw(params.${i.param!.join('.')}) has shell metacharacters (${meta.map((m) => JSON.stringify(m)).join(' ')}): the shell reads them as code, not as text. Remove raw() to pass the value as one argument, or keep it if the value is meant as shell code.` });
       }
+    } else if (!i.raw && i.unquotable && (text === undefined || needsQuoting(text))) {
+      findings.push({ start: base + i.start, end: base + i.end, code, message: `Sextant cannot quote a value for the shell ${i.unquotable}: ${text !== undefined ? `the stage stops, since this value ("${text}") has` : 'the stage stops when this value has'} characters other than letters, digits and _@%+=:,./-. Pass it in \`env:\` and read "$NAME" instead, or write \`\${{ raw(${i.inner}) }}\` to insert it as is.` });
     } else if (!i.raw && i.whole && (text === undefined || needsQuoting(text))) {
       findings.push({ start: base + i.start, end: base + i.end, code, message: `The whole command is this one value, which is quoted for the shell as one word${text !== undefined ? ` ("${text}" would be run as a single program name)` : ''}. Write \`\${{ raw(${i.inner}) }}\` to run it as a command.` });
     }
