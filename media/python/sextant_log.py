@@ -21,8 +21,8 @@ Where the values go:
     new): `::sextant ...` protocol lines on stdout, which the Sextant runner reads. Said once on stderr.
 
 Writes are buffered and committed in one transaction per batch: every 20,000 points, every 0.25 s
-(a background thread), on flush(), end_run() and at exit. A script killed with kill -9 loses at most
-the last quarter second of what it logged. A locked store is waited for (with a message) for at most
+(a background thread), on flush(), end_run() and at exit. A script killed with kill -9 loses at most about
+the last half second of what it logged. A locked store is waited for (with a message) for at most
 SEXTANT_LOCK_TIMEOUT seconds (default 30); after that, and after a failed write (disk full), the
 points stay in memory (up to 2 million) and are retried every second; what could not be written by
 the end is reported on stderr.
@@ -125,6 +125,14 @@ class _Warnings(object):
 
 _warnings = _Warnings()
 _warn = _warnings.warn
+
+
+def _report_suppressed():
+    with _warnings.lock:
+        _warnings.report_suppressed()
+
+
+atexit.register(_report_suppressed)  # registered first, so it runs after the helper's other exit work
 
 
 def _describe(value):
@@ -316,6 +324,8 @@ def _check_store_file(path):
     if head != SQLITE_HEADER:
         return ("%s is not a SQLite database (its header is wrong), so nothing is written to it. Move it aside "
                 "(`sextant doctor --move-store-aside`) and a new store is created on the next run" % path)
+    if not os.access(path, os.W_OK):
+        return "%s is read-only (its file mode does not let you write it)" % path
     return None
 
 
@@ -616,6 +626,7 @@ class _Logger(object):
     def __init__(self):
         self.lock = threading.Lock()  # the buffer
         self.write_lock = threading.Lock()  # one batch written at a time
+        self.open_lock = threading.Lock()
         self.reset()
 
     def reset(self):
@@ -638,6 +649,12 @@ class _Logger(object):
     def open(self):
         if self.sink is not None:
             return self.sink
+        with self.open_lock:  # two threads logging their first value create one run, not two
+            if self.sink is None:
+                self.sink = self.choose_sink()
+            return self.sink
+
+    def choose_sink(self):
         path = os.environ.get("SEXTANT_STORE")
         uid = self.fork_uid or os.environ.get("SEXTANT_RUN_ID")
         if not path:
@@ -646,6 +663,7 @@ class _Logger(object):
                       "pipeline stage reads them). Set SEXTANT_STORE=.sextant/sextant.db to log to the store directly.",
                       always=True)
             return self.use_printer(uid)
+        store = None
         try:
             artifacts = os.environ.get("SEXTANT_ARTIFACTS") or os.path.join(os.path.dirname(os.path.abspath(path)), "artifacts")
             store, why = _Store.open(path, artifacts)
@@ -663,15 +681,17 @@ class _Logger(object):
         except (sqlite3.Error, OSError, _Locked) as err:
             why = "%s: %s" % (path, "it stayed locked by another process" if isinstance(err, _Locked) else err)
         if why:
+            if store is not None:
+                store.conn.close()
             _warn("cannot write to the store (%s); printing protocol lines on stdout instead" % why, always=True)
             return self.use_printer(uid)
-        self.sink, self.uid = store, uid
+        self.uid = uid
         _install_exit_hooks()
         return store
 
     def use_printer(self, uid):
-        self.sink, self.uid = _Printer(), uid
-        return self.sink
+        self.uid = uid
+        return _Printer()
 
     def announce_wait(self, store):
         def on_wait(wait):
@@ -893,8 +913,6 @@ class _Logger(object):
             self.finish(self.outcome["status"], self.outcome["code"])
         except Exception as err:
             _warn("could not save at exit: %s" % err, always=True)
-        with _warnings.lock:
-            _warnings.report_suppressed()
 
     def after_fork_in_child(self):
         # A forked child must not use the parent's connection or write the parent's buffered points: it
@@ -902,6 +920,7 @@ class _Logger(object):
         _warnings.lock = threading.Lock()
         self.lock = threading.Lock()
         self.write_lock = threading.Lock()
+        self.open_lock = threading.Lock()
         sink, uid = self.sink, self.uid
         _leftovers.append(sink)  # never closed here: closing SQLite across fork() is unsafe
         self.reset()
