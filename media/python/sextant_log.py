@@ -840,10 +840,12 @@ class _Logger(object):
                 return True
             try:
                 store.write(batch, wait, self.announce_wait(store))
-            except (sqlite3.Error, _Locked) as err:
+            except BaseException as err:  # Ctrl-C during a write keeps the points too
                 with self.lock:
                     self.put_back(batch)
                     waiting = self.pending.points
+                if not isinstance(err, (sqlite3.Error, _Locked)):
+                    raise
                 self.failed(store, err, wait, waiting)
                 return False
             recovered = self.failure is not None or store.announced_wait
