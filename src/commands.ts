@@ -66,9 +66,10 @@ async function createDemoFolder({ ctx }: Services): Promise<void> {
 }
 
 async function doctor({ ctx }: Services): Promise<void> {
-  await loadEngine();
   const { runDoctor } = await loadEngine();
-  const report = await ctx.log.timeAsync('doctor', () => runDoctor(ctx.layout() ? { storePath: ctx.layout()!.storePath } : {}));
+  const storePath = ctx.layout()?.storePath;
+  const python = ctx.pythonEnv().SEXTANT_PYTHON;
+  const report = await ctx.log.timeAsync('doctor', () => runDoctor({ ...(storePath ? { storePath } : {}), ...(python ? { python } : {}) }));
   const mark = { ok: '✓', warn: '!', fail: '✗' } as const;
   ctx.log.info(`doctor:\n${report.checks.map((c) => `  ${mark[c.status]} ${c.name}: ${c.detail}${c.fix ? `\n      fix: ${c.fix}` : ''}`).join('\n')}`);
   const warnings = report.checks.filter((c) => c.status === 'warn').length;

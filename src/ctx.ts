@@ -2,11 +2,13 @@
 // lazily and read-only-safe (never created by the extension unless the user acts). Every view, command,
 // the task provider and the language client get this; nothing else holds global state.
 import * as vscode from 'vscode';
+import { onSettingsChanged, readSettings } from './config';
 import type { Result } from './engine/result';
 import type { Database } from './engine/store/open';
 // layout.ts has no dependencies beyond node:fs/path, so it is cheap to load at activation.
 import { workspaceLayout, type WorkspaceLayout } from './engine/workspace/layout';
 import { engine } from './engineLoader';
+import { pythonEnv, resolveSettingPath } from './settings';
 
 export class Log {
   constructor(private readonly channel: vscode.LogOutputChannel) {}
@@ -53,6 +55,13 @@ export class Ctx implements vscode.Disposable {
     const channel = vscode.window.createOutputChannel('Sextant', { log: true });
     this.log = new Log(channel);
     this.disposables.push(channel, this.storeChanged);
+    // Another store from now on: close the open one; views, the language server and new tasks follow onStoreChanged / layout().
+    this.disposables.push(
+      onSettingsChanged(['storePath'], () => {
+        this.log.info(`store: now ${this.layout()?.storePath ?? '(no workspace)'} (setting sextant.storePath changed)`);
+        this.resetStore();
+      }),
+    );
   }
 
   /** Registers something to dispose when the extension deactivates. */
@@ -64,11 +73,19 @@ export class Ctx implements vscode.Disposable {
     return vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
   }
 
+  /** Where the store is: the one place that decides it (the setting `sextant.storePath`, else `.sextant/sextant.db`), for the views, the task runner (`--store`) and the language server. */
   layout(): WorkspaceLayout | undefined {
     const root = this.workspaceRoot();
     if (!root) return undefined;
-    const setting = vscode.workspace.getConfiguration('sextant').get<string>('storePath') || undefined;
-    return workspaceLayout(root, setting);
+    const { storePath } = readSettings();
+    return workspaceLayout(root, storePath ? resolveSettingPath(storePath, root) : undefined);
+  }
+
+  /** The environment additions for a process that may start Python (`sextant.pythonPath`): none when unset. */
+  pythonEnv(): Record<string, string> {
+    const root = this.workspaceRoot();
+    const { pythonPath } = readSettings();
+    return pythonPath && root ? pythonEnv(resolveSettingPath(pythonPath, root), process.env) : {};
   }
 
   /** The workspace store, opened on first use; an error result (missing, corrupt, native module) otherwise.

@@ -40,8 +40,8 @@ export function activate(context: vscode.ExtensionContext): void {
   ctx.push(state);
   const datasets = registerDatasetsView(ctx, state);
   const models = registerModelsView(ctx);
-  registerExperimentsView(ctx);
-  registerRunner(ctx);
+  registerExperimentsView(ctx, state);
+  const runnerCommands = registerRunner(ctx);
   registerCommands(ctx, {
     ...coreCommands({
       ctx,
@@ -52,6 +52,7 @@ export function activate(context: vscode.ExtensionContext): void {
       },
     }),
     ...experimentsCommands(ctx),
+    ...runnerCommands,
   });
   startLanguageClientOnDemand(ctx);
   context.subscriptions.push(ctx);

@@ -1,10 +1,11 @@
 // The VS Code side of the pipeline language server: starts dist/server.js over IPC for sextant.yaml and
 // *.sextant.yaml files, and stops it with the extension. Custom requests are typed in ./protocol.
 import * as vscode from 'vscode';
-import { LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { DidChangeConfigurationNotification, LanguageClient, TransportKind, type LanguageClientOptions, type ServerOptions } from 'vscode-languageclient/node';
+import { onSettingsChanged } from '../config';
 import type { Ctx } from '../ctx';
 import { PIPELINE_GLOB } from '../engine/workspace/layout';
-import { PipelineOutlineRequest, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult } from './protocol';
+import { PipelineOutlineRequest, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult, type ServerSettings } from './protocol';
 
 export async function startLanguageClient(ctx: Ctx): Promise<LanguageClient> {
   const module = ctx.extension.asAbsolutePath('dist/server.js');
@@ -19,14 +20,22 @@ export async function startLanguageClient(ctx: Ctx): Promise<LanguageClient> {
       fileEvents: vscode.workspace.createFileSystemWatcher('**/*.{csv,tsv,jsonl,parquet,onnx,py,yaml,yml,json,sh,r,R,ipynb}'),
     },
     outputChannelName: 'Sextant Pipeline Language Server',
-    // the server offers CodeLenses only for commands registered here (e.g. sextant.runWithParam)
-    initializationOptions: { commands: (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('sextant.')) } satisfies InitializationOptions,
+    // the server offers CodeLenses only for commands registered here (e.g. sextant.runWithParam), and
+    // reads the store the extension decides on (ctx.layout()), never one of its own finding
+    initializationOptions: { commands: (await vscode.commands.getCommands(true)).filter((c) => c.startsWith('sextant.')), ...serverSettings(ctx) } satisfies InitializationOptions,
   };
   // id 'sextant': VS Code reads the trace level from the setting `sextant.trace.server` (off | messages | verbose)
   const client = new LanguageClient('sextant', 'Sextant Pipeline', serverOptions, clientOptions);
   await ctx.log.timeAsync('start pipeline language server', () => client.start());
   ctx.push({ dispose: () => void client.stop() });
+  // The store moved (setting sextant.storePath): tell the server at once; it re-checks and refreshes its lenses.
+  ctx.push(onSettingsChanged(['storePath'], () => void client.sendNotification(DidChangeConfigurationNotification.type, { settings: serverSettings(ctx) })));
   return client;
+}
+
+function serverSettings(ctx: Ctx): ServerSettings {
+  const storePath = ctx.layout()?.storePath;
+  return storePath ? { storePath } : {};
 }
 
 /** The stages, datasets and params of an open pipeline, as the server sees them. */

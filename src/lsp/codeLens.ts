@@ -2,7 +2,7 @@
 // for this value and for the best other value, with "run with" that value.
 import type { CodeLens } from 'vscode-languageserver/node';
 import type { Analysis } from '../engine/pipeline/analyze';
-import { findStore, paramHistory, sameValue } from '../engine/pipeline/paramHistory';
+import { paramHistory, sameValue } from '../engine/pipeline/paramHistory';
 import { RUN_WITH_PARAM_COMMAND } from './protocol';
 
 const num = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(3) : v.toPrecision(3));
@@ -15,11 +15,9 @@ function parseRecorded(text: string): unknown {
   }
 }
 
-export function paramLenses(uri: string, analysis: Analysis, dir: string | undefined, canRunWith: boolean, storePath?: string): CodeLens[] {
+export function paramLenses(uri: string, analysis: Analysis, store: string | undefined, canRunWith: boolean): CodeLens[] {
   const { params } = analysis.model;
-  if (!dir || !params.inline || params.params.size === 0) return [];
-  const store = storePath ?? findStore(dir);
-  if (!store) return [];
+  if (!store || !params.inline || params.params.size === 0) return [];
   const nameEntry = analysis.parsed.top.find((e) => e.key === 'name');
   const experiment = typeof nameEntry?.js === 'string' ? nameEntry.js : undefined;
   if (!experiment) return [];

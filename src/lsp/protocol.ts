@@ -3,9 +3,18 @@
 // vscode-languageclient).
 
 /** What the client tells the server when it starts it. */
-export interface InitializationOptions {
+export interface InitializationOptions extends ServerSettings {
   /** Commands the client can run: CodeLenses that invoke one are offered only when it is listed. */
   commands?: string[];
+}
+
+/**
+ * What the server is told of the client's settings: at start (initializationOptions) and on every change
+ * (`workspace/didChangeConfiguration` with `{ settings: ServerSettings }`).
+ */
+export interface ServerSettings {
+  /** The workspace store, absolute, as the extension decides it (ctx.layout()). Without it: `.sextant/sextant.db` in the workspace root, else beside the pipeline file. */
+  storePath?: string;
 }
 
 /** `sextant/pipelineOutline`: the stages of an open pipeline, for views and the runner's CodeLens. */

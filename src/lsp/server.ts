@@ -4,6 +4,7 @@
 // with an empty result, never a crash.
 import {
   CodeActionKind,
+  CodeLensRefreshRequest,
   createConnection,
   DiagnosticSeverity,
   InlayHintKind,
@@ -16,17 +17,19 @@ import {
   type InlayHint,
   type InlayHintParams,
 } from 'vscode-languageserver/node';
+import { fileURLToPath } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { withFindings, type Analysis } from '../engine/pipeline/analyze';
 import { liveFindings } from '../engine/pipeline/liveChecks';
 import type { PipelineDiagnostic } from '../engine/pipeline/diagnostics';
 import { paramValue } from '../engine/pipeline/params';
+import { workspaceLayout } from '../engine/workspace/layout';
 import { codeActions } from './codeActions';
 import { paramLenses } from './codeLens';
 import { complete } from './completion';
 import { dirOf, PipelineDocuments } from './documents';
 import { hover } from './hover';
-import { PipelineOutlineRequest, RUN_WITH_PARAM_COMMAND, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult } from './protocol';
+import { PipelineOutlineRequest, RUN_WITH_PARAM_COMMAND, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult, type ServerSettings } from './protocol';
 import { definitionAt, documentSymbols, prepareRename, referencesAt, renameAt, RenameError } from './symbols';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -96,7 +99,8 @@ async function checkLive(uri: string, version: number, analysis: Analysis): Prom
   const host = pipelines.host(uri);
   if (!host) return;
   try {
-    const live = relevant ? await liveFindings(analysis, host) : [];
+    const store = storeFor(uri);
+    const live = relevant ? await liveFindings(analysis, host, store ? { storePath: store } : {}) : [];
     if (documents.get(uri)?.version !== version) return;
     if (live.length === 0 && !liveShown.get(uri)) return;
     liveShown.set(uri, live.length);
@@ -108,13 +112,43 @@ async function checkLive(uri: string, version: number, analysis: Analysis): Prom
 
 /** Commands the client can run (initializationOptions.commands): lenses only offer those. */
 let clientCommands = new Set<string>();
+/** The store the client named (initializationOptions / didChangeConfiguration), else the workspace root's. */
+let storePath: string | undefined;
+let workspaceRoot: string | undefined;
+let codeLensRefresh = false;
+
+/** The store for a pipeline: the one the client named, else the workspace's default, else the one beside the file. */
+function storeFor(uri: string): string | undefined {
+  if (storePath) return storePath;
+  const root = workspaceRoot ?? dirOf(uri);
+  return root ? workspaceLayout(root).storePath : undefined;
+}
+
+function settingsStorePath(settings: ServerSettings | undefined): string | undefined {
+  return typeof settings?.storePath === 'string' && settings.storePath !== '' ? settings.storePath : undefined;
+}
 
 connection.onInitialize(
   (params): InitializeResult => {
     const options = params.initializationOptions as InitializationOptions | undefined;
     clientCommands = new Set(Array.isArray(options?.commands) ? options.commands.filter((c): c is string => typeof c === 'string') : []);
+    storePath = settingsStorePath(options);
+    const rootUri = params.workspaceFolders?.[0]?.uri ?? params.rootUri;
+    workspaceRoot = rootUri?.startsWith('file:') ? fileURLToPath(rootUri) : undefined;
+    codeLensRefresh = params.capabilities.workspace?.codeLens?.refreshSupport === true;
     return initializeResult();
   },
+);
+
+// The client's settings changed (the store moved): re-check open pipelines, and re-ask for CodeLenses.
+connection.onDidChangeConfiguration(
+  guard('didChangeConfiguration', undefined, (p: { settings: unknown }) => {
+    const next = settingsStorePath(p.settings as ServerSettings | undefined);
+    if (next === storePath) return;
+    storePath = next;
+    for (const uri of documents.keys()) schedule(uri);
+    if (codeLensRefresh) void connection.sendRequest(CodeLensRefreshRequest.type);
+  }),
 );
 
 const initializeResult = (): InitializeResult => ({
@@ -214,7 +248,7 @@ connection.languages.inlayHint.on(
 connection.onCodeLens(
   guard('codeLens', [], (p) => {
     const a = analysisOf(p.textDocument.uri);
-    return a && !a.analysis.parsed.refused ? paramLenses(p.textDocument.uri, a.analysis, dirOf(p.textDocument.uri), clientCommands.has(RUN_WITH_PARAM_COMMAND)) : [];
+    return a && !a.analysis.parsed.refused ? paramLenses(p.textDocument.uri, a.analysis, storeFor(p.textDocument.uri), clientCommands.has(RUN_WITH_PARAM_COMMAND)) : [];
   }),
 );
 connection.onRequest(

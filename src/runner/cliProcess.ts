@@ -15,6 +15,10 @@ export interface CliRunOptions {
   force?: boolean;
   gpu: 'auto' | 'never';
   maxParallel: number;
+  /** The store to record the run in (`--store`): the one the extension's views read. */
+  store?: string;
+  /** Added to the CLI's environment, and so to its stages' (e.g. PATH and SEXTANT_PYTHON from `sextant.pythonPath`). */
+  env?: Record<string, string>;
   onEvent(event: RunnerEvent): void;
   onError(error: EngineError): void;
   onStderr(line: string): void;
@@ -36,9 +40,10 @@ export function startCliRun(options: CliRunOptions): CliRun {
   if (options.force) args.push('--force');
   if (options.gpu === 'never') args.push('--cpu');
   if (options.maxParallel > 0) args.push('--jobs', String(options.maxParallel));
+  if (options.store) args.push('--store', options.store);
   const child = spawn(process.execPath, args, {
     cwd: options.cwd,
-    env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', SEXTANT_CANCEL_ON_STDIN_CLOSE: '1', FORCE_COLOR: '0' },
+    env: { ...process.env, ...options.env, ELECTRON_RUN_AS_NODE: '1', SEXTANT_CANCEL_ON_STDIN_CLOSE: '1', FORCE_COLOR: '0' },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   const lines = (stream: NodeJS.ReadableStream, onLine: (line: string) => void): void => {

@@ -1,7 +1,9 @@
 // The task's terminal: streams the stages' logs with colours, keeps a progress line, reports the
 // result, and on failure offers "Show logs". Closing the terminal cancels the run.
 import * as vscode from 'vscode';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { readSettings } from '../config';
 import type { Ctx } from '../ctx';
 import type { PipelineResult, RunnerEvent } from '../engine/runner/types';
 import { formatDuration } from '../engine/format';
@@ -58,7 +60,7 @@ export class RunnerTerminal implements vscode.Pseudoterminal {
   }
 
   open(): void {
-    const config = vscode.workspace.getConfiguration('sextant');
+    const settings = readSettings(vscode.Uri.file(this.request.file));
     const { file, root } = this.request;
     this.line(`${C.bold}Sextant${C.reset} ${vscode.workspace.asRelativePath(file)}${this.request.stage ? ` → ${this.request.stage}` : ''}${this.request.force ? ' (force)' : ''}`);
     this.timer = setInterval(() => {
@@ -66,14 +68,20 @@ export class RunnerTerminal implements vscode.Pseudoterminal {
       this.drawProgress();
     }, 500);
     const started = performance.now();
+    // Read now, so a changed setting applies to the next task at once.
+    const store = this.ctx.layout()?.storePath;
+    const env = this.ctx.pythonEnv();
+    if (env.SEXTANT_PYTHON && !existsSync(env.SEXTANT_PYTHON)) this.line(`${C.yellow}! sextant.pythonPath: ${env.SEXTANT_PYTHON} does not exist`);
     this.run = startCliRun({
       extensionPath: this.ctx.extension.extensionPath,
       cwd: root,
       file,
       ...(this.request.stage ? { stage: this.request.stage } : {}),
       ...(this.request.force ? { force: true } : {}),
-      gpu: config.get<'auto' | 'never'>('runner.gpu', 'auto'),
-      maxParallel: config.get<number>('runner.maxParallel', 0),
+      gpu: settings.gpu,
+      maxParallel: settings.maxParallel,
+      ...(store ? { store } : {}),
+      env,
       onEvent: (e) => this.onEvent(e),
       onError: (err) => {
         this.line(`${C.red}✗ ${err.file ? `${err.file}${err.line ? `:${err.line}` : ''}: ` : ''}${err.message}${err.fix ? `\n  fix: ${err.fix}` : ''}`);

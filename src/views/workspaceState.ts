@@ -3,7 +3,9 @@
 //   sextant.state       noWorkspace | noPipeline | ready | pipelineError
 //   sextant.storeState  missing | ok | error
 // Computed off the activation path and kept current by file watchers. Reading it never writes.
+import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { onSettingsChanged } from '../config';
 import type { Ctx } from '../ctx';
 import type { Pipeline } from '../engine/pipeline/schema';
 import type { EngineError } from '../engine/result';
@@ -29,11 +31,33 @@ export class WorkspaceState implements vscode.Disposable {
 
   constructor(private readonly ctx: Ctx) {
     const pipelineWatcher = vscode.workspace.createFileSystemWatcher(PIPELINE_GLOB);
-    const storeWatcher = vscode.workspace.createFileSystemWatcher('**/.sextant/*.db');
-    for (const watcher of [pipelineWatcher, storeWatcher]) {
-      this.disposables.push(watcher, watcher.onDidCreate(() => this.schedule()), watcher.onDidDelete(() => this.schedule()), watcher.onDidChange(() => this.schedule()));
-    }
-    this.disposables.push(ctx.onStoreChanged(() => this.schedule()), vscode.workspace.onDidChangeWorkspaceFolders(() => this.schedule()));
+    this.disposables.push(pipelineWatcher, ...this.onAnyChange(pipelineWatcher));
+    this.watchStore();
+    this.disposables.push(
+      ctx.onStoreChanged(() => this.schedule()),
+      onSettingsChanged(['storePath'], () => this.watchStore()),
+      vscode.workspace.onDidChangeWorkspaceFolders(() => {
+        this.watchStore();
+        this.schedule();
+      }),
+      { dispose: () => this.storeWatcher?.dispose() },
+    );
+  }
+
+  private storeWatcher: vscode.Disposable | undefined;
+
+  /** Watches the store file where ctx.layout() says it is (the setting may put it anywhere). */
+  private watchStore(): void {
+    this.storeWatcher?.dispose();
+    this.storeWatcher = undefined;
+    const layout = this.ctx.layout();
+    if (!layout) return;
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(layout.storePath)), basename(layout.storePath)));
+    this.storeWatcher = vscode.Disposable.from(watcher, ...this.onAnyChange(watcher));
+  }
+
+  private onAnyChange(watcher: vscode.FileSystemWatcher): vscode.Disposable[] {
+    return [watcher.onDidCreate(() => this.schedule()), watcher.onDidDelete(() => this.schedule()), watcher.onDidChange(() => this.schedule())];
   }
 
   get entries(): readonly PipelineEntry[] {
@@ -90,6 +114,13 @@ export class WorkspaceState implements vscode.Disposable {
     const datasetCount = this.pipelines.reduce((n, p) => n + Object.keys(p.pipeline?.datasets ?? {}).length, 0);
     await vscode.commands.executeCommand('setContext', 'sextant.datasetCount', datasetCount);
     await this.publish(state);
+  }
+
+  /** The Experiments view found the store damaged when opening it (a check beyond the header): say so in the context key, for the welcome content. */
+  storeDamaged(error: EngineError): void {
+    if (this.storeState.kind === 'error') return;
+    this.storeState = { kind: 'error', error };
+    void vscode.commands.executeCommand('setContext', 'sextant.storeState', 'error');
   }
 
   private async publish(state: string): Promise<void> {

@@ -28,9 +28,9 @@ export function findPipelineFile(cwd: string, given: string | undefined): string
   throw new UsageError(`no ${PIPELINE_FILE} here; give one with -f, or create the demo with \`sextant init\``);
 }
 
-function openTracker(root: string, noStore: boolean, warn: (m: string) => void): { tracker: RunTracker; close(): void } {
+function openTracker(root: string, store: string | undefined, noStore: boolean, warn: (m: string) => void): { tracker: RunTracker; close(): void } {
   if (noStore) return { tracker: new MemoryTracker(), close: () => undefined };
-  const opened = Tracker.open(workspaceLayout(root), { create: true });
+  const opened = Tracker.open(workspaceLayout(root, store), { create: true });
   if (!opened.ok) {
     warn(`runs are not recorded: ${describeError(opened.error)}`);
     return { tracker: new MemoryTracker(), close: () => undefined };
@@ -78,13 +78,14 @@ function humanPrinter(io: CliIo, total: number, tty: boolean, toStderr: boolean)
 export const runCommand: CliCommand = {
   name: 'run',
   summary: 'Run the pipeline, or the stages named and what they need; unchanged stages are skipped (cached).',
-  usage: 'sextant run [STAGE...] [-f FILE] [--force] [--no-wait] [--json]',
+  usage: 'sextant run [STAGE...] [-f FILE] [--store PATH] [--force] [--no-wait] [--json]',
   json: true,
   options: [
     { name: 'file', alias: 'f', type: 'string', description: 'Pipeline file (default: sextant.yaml here).' },
     { name: 'force', type: 'boolean', description: 'Run the selected stages even when their inputs are unchanged.' },
     { name: 'jobs', alias: 'j', type: 'string', description: 'Most stages at once (default: one per CPU core).' },
     { name: 'cpu', type: 'boolean', description: 'Do not use GPUs (stages with `gpu: required` fail).' },
+    { name: 'store', type: 'string', description: 'Record runs in this store (default: .sextant/sextant.db beside the pipeline file; artifacts go beside the store).' },
     { name: 'no-store', type: 'boolean', description: 'Do not record runs in the workspace store.' },
     { name: 'no-wait', type: 'boolean', description: 'When another run of this workspace is in progress, fail at once (exit code 3) instead of waiting for it.' },
     { name: 'events', type: 'boolean', description: 'Print the run as NDJSON events, one per line (for editors).' },
@@ -98,7 +99,9 @@ export const runCommand: CliCommand = {
     const json = Boolean(args.flags.json);
     const events = Boolean(args.flags.events);
     const warnEarly = (m: string): void => io.err(`! ${m}`);
-    const { tracker, close } = openTracker(root, Boolean(args.flags['no-store']), warnEarly);
+    const storeText = value(args, 'store');
+    if (storeText !== undefined && args.flags['no-store']) throw new UsageError('--store and --no-store exclude each other');
+    const { tracker, close } = openTracker(root, storeText === undefined ? undefined : resolve(io.cwd, storeText), Boolean(args.flags['no-store']), warnEarly);
     const printer = events ? undefined : humanPrinter(io, 0, io.isTty && !json, json);
     const controller = new AbortController();
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];

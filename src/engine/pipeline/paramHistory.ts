@@ -3,7 +3,6 @@
 // params and metrics are matched within one pipeline run (a run and its stage runs). The language
 // server shows it as a CodeLens above each inline param, with "run with this value".
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import { loadBetterSqlite3 } from '../native/load';
 
 export interface ValueHistory {
@@ -89,17 +88,4 @@ export function sameValue(recorded: string, value: unknown): boolean {
   } catch {
     return false;
   }
-}
-
-/** The workspace store for a pipeline folder: `.sextant/sextant.db` here or in a folder above. */
-export function findStore(dir: string, maxUp = 6): string | undefined {
-  let cur = dir;
-  for (let i = 0; i <= maxUp; i++) {
-    const candidate = join(cur, '.sextant', 'sextant.db');
-    if (existsSync(candidate)) return candidate;
-    const up = dirname(cur);
-    if (up === cur) break;
-    cur = up;
-  }
-  return undefined;
 }

@@ -1,6 +1,6 @@
 // Where things live in a user's workspace. Reading this never writes anything.
 import { existsSync, readdirSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 
 export const STORE_DIR = '.sextant';
 export const STORE_FILE = 'sextant.db';
@@ -18,9 +18,14 @@ export interface WorkspaceLayout {
   artifactsDir: string;
 }
 
-export function workspaceLayout(root: string, storePathSetting?: string): WorkspaceLayout {
-  const storePath = storePathSetting ? (storePathSetting.startsWith('/') ? storePathSetting : join(root, storePathSetting)) : join(root, STORE_DIR, STORE_FILE);
-  return { root, storePath, artifactsDir: join(root, STORE_DIR, 'artifacts') };
+/**
+ * The store of the workspace at `root`: `.sextant/sextant.db`, or `storePath` when given (the setting
+ * `sextant.storePath`, `sextant run --store`; relative to root). Artifacts live beside the store, in the
+ * `artifacts` folder of its directory, so a store and the files it records move together.
+ */
+export function workspaceLayout(root: string, storePath?: string): WorkspaceLayout {
+  const store = storePath ? resolve(root, storePath) : join(root, STORE_DIR, STORE_FILE);
+  return { root, storePath: store, artifactsDir: join(dirname(store), 'artifacts') };
 }
 
 /** `sextant.yaml` or `<name>.sextant.yaml` (a file name, not a path). */
