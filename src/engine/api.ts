@@ -1,6 +1,7 @@
 // What the extension host uses of the engine, in one module that the extension loads on first use
 // (src/engineLoader.ts) so that zod and yaml are not evaluated during activation.
 export { readPipeline } from './pipeline/read';
+export { inlineParamEdit } from './pipeline/setParam';
 export { inspectDatasetFile } from './data/inspect';
 export { createDemoWorkspace } from './demo/createDemo';
 export { runDoctor } from './doctor/checks';

@@ -3,8 +3,11 @@
 // bound to keys like any task.
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
+import type { CommandTable } from '../commands';
 import type { Ctx } from '../ctx';
 import { isPipelineFileName, PIPELINE_GLOB, PIPELINE_SEARCH_EXCLUDE } from '../engine/workspace/layout';
+import { loadEngine } from '../engineLoader';
+import { RUN_WITH_PARAM_COMMAND } from '../lsp/protocol';
 import { StageCodeLensProvider } from './codeLens';
 import { findStageLines } from './stageLines';
 import { RunnerStatusBar } from './statusBar';
@@ -23,7 +26,8 @@ async function pickPipeline(uri?: vscode.Uri): Promise<vscode.Uri | undefined> {
   return pick?.uri;
 }
 
-export function registerRunner(ctx: Ctx): void {
+/** Registers the task provider and the stage CodeLens; returns the run commands for the command table (src/commands.ts). */
+export function registerRunner(ctx: Ctx): CommandTable {
   const statusBar = new RunnerStatusBar();
   const provider = new SextantTaskProvider(ctx, statusBar);
   const codeLens = new StageCodeLensProvider();
@@ -45,14 +49,11 @@ export function registerRunner(ctx: Ctx): void {
     await vscode.tasks.executeTask(provider.task(definition, folder));
   };
 
-  ctx.push(
-    statusBar,
-    codeLens,
-    vscode.tasks.registerTaskProvider(TASK_TYPE, provider),
-    vscode.languages.registerCodeLensProvider(selector, codeLens),
-    vscode.commands.registerCommand('sextant.runPipeline', (uri?: vscode.Uri) => runTask(uri)),
-    vscode.commands.registerCommand('sextant.runPipelineForce', (uri?: vscode.Uri) => runTask(uri, undefined, true)),
-    vscode.commands.registerCommand('sextant.runStage', async (uri?: vscode.Uri, stage?: string) => {
+  ctx.push(statusBar, codeLens, vscode.tasks.registerTaskProvider(TASK_TYPE, provider), vscode.languages.registerCodeLensProvider(selector, codeLens));
+  return {
+    'sextant.runPipeline': (uri?: vscode.Uri) => runTask(uri),
+    'sextant.runPipelineForce': (uri?: vscode.Uri) => runTask(uri, undefined, true),
+    'sextant.runStage': async (uri?: vscode.Uri, stage?: string) => {
       if (!stage) {
         const file = await pickPipeline(uri);
         if (!file) return;
@@ -62,6 +63,24 @@ export function registerRunner(ctx: Ctx): void {
         uri = file;
       }
       await runTask(uri, stage);
-    }),
-  );
+    },
+    // The language server's "Run with lr = 0.05" CodeLens (src/lsp/codeLens.ts): writes the value into the
+    // pipeline file (one undoable edit; the file says what ran, and the cache sees the change), then runs it.
+    [RUN_WITH_PARAM_COMMAND]: async (uriText: string, name: string, value: unknown) => {
+      const uri = vscode.Uri.parse(uriText);
+      const document = await vscode.workspace.openTextDocument(uri);
+      const { inlineParamEdit, describeError } = await loadEngine();
+      const edit = inlineParamEdit(document.getText(), name, value, uri.fsPath);
+      if (!edit.ok) {
+        void vscode.window.showErrorMessage(`Sextant: ${describeError(edit.error)}`);
+        return;
+      }
+      const change = new vscode.WorkspaceEdit();
+      change.replace(uri, new vscode.Range(document.positionAt(edit.value.start), document.positionAt(edit.value.end)), edit.value.text);
+      if (!(await vscode.workspace.applyEdit(change))) return;
+      ctx.log.info(`runner: ${name} = ${edit.value.text} in ${uri.fsPath}, then run`);
+      vscode.window.setStatusBarMessage(`Sextant: ${name} = ${edit.value.text} (undo to go back); running the pipeline`, 5000);
+      await runTask(uri);
+    },
+  };
 }

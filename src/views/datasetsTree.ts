@@ -6,6 +6,7 @@ import type { Ctx } from '../ctx';
 import { formatBytes } from '../engine/format';
 import { loadEngine } from '../engineLoader';
 import type { Dataset, Pipeline } from '../engine/pipeline/schema';
+import { codeSpan, md } from './markdown';
 import type { PipelineEntry, WorkspaceState } from './workspaceState';
 
 type Node =
@@ -93,19 +94,19 @@ class DatasetsTree implements vscode.TreeDataProvider<Node> {
         item.resourceUri = vscode.Uri.file(node.file);
         item.contextValue = info.ok ? 'dataset' : 'dataset-missing';
         const tooltip = new vscode.MarkdownString(undefined, true);
-        tooltip.appendMarkdown(`**${node.name}** — \`${node.dataset.path}\`\n\n`);
-        if (node.dataset.description) tooltip.appendMarkdown(`${node.dataset.description}\n\n`);
+        tooltip.appendMarkdown(`**${md(node.name)}** — ${codeSpan(node.dataset.path)}\n\n`);
+        if (node.dataset.description) tooltip.appendMarkdown(`${md(node.dataset.description)}\n\n`);
         if (info.ok) {
           item.description = `${info.value.rows.toLocaleString('en-US')} rows · ${info.value.columns.length} columns · ${formatBytes(info.value.sizeBytes)}`;
           item.iconPath = new vscode.ThemeIcon('database');
-          tooltip.appendMarkdown(`${info.value.rows.toLocaleString('en-US')} rows, ${formatBytes(info.value.sizeBytes)}, modified ${info.value.modifiedAt}\n\n`);
-          tooltip.appendMarkdown(`Columns: ${info.value.columns.map((c) => `\`${c}\``).join(', ')}`);
-          if (node.dataset.label) tooltip.appendMarkdown(`\n\nLabel: \`${node.dataset.label}\``);
+          tooltip.appendMarkdown(`${info.value.rows.toLocaleString('en-US')} rows, ${formatBytes(info.value.sizeBytes)}, modified ${md(String(info.value.modifiedAt))}\n\n`);
+          tooltip.appendMarkdown(`Columns: ${info.value.columns.map((c) => codeSpan(c)).join(', ')}`);
+          if (node.dataset.label) tooltip.appendMarkdown(`\n\nLabel: ${codeSpan(node.dataset.label)}`);
         } else {
           item.description = 'file missing';
           item.iconPath = new vscode.ThemeIcon('warning', new vscode.ThemeColor('problemsWarningIcon.foreground'));
           item.collapsibleState = vscode.TreeItemCollapsibleState.None;
-          tooltip.appendMarkdown(info.error.message);
+          tooltip.appendMarkdown(md(info.error.message));
         }
         item.tooltip = tooltip;
         item.command = info.ok ? { command: 'sextant.openDataset', title: 'Open Dataset File', arguments: [node] } : undefined;

@@ -6,16 +6,22 @@
 // store takes long: reads stay under ~10% of the time), and not at all while the view is hidden.
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
+import { onSettingsChanged, readSettings } from '../config';
 import type { Ctx } from '../ctx';
 import { formatDuration } from '../engine/format';
 import type { Run, RunStatus } from '../engine/tracking/schemas';
 import { loadEngine } from '../engineLoader';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
+import { codeSpan, md } from './markdown';
+import type { WorkspaceState } from './workspaceState';
+import { compareDocument, formatValue, runDocument, runTooltip } from './runMarkdown';
 
 export const EXPERIMENTS_VIEW_ID = 'sextant.experiments';
 export const RUN_SCHEME = 'sextant-run';
 const REFRESH_MS = 400;
 const REAP_EVERY_MS = 5000;
+/** Store errors that Move Store Aside is the answer to: the view shows its welcome content for them. */
+const DAMAGED = new Set(['store-corrupt', 'store-empty']);
 
 const STATUS_ICON: Record<RunStatus, vscode.ThemeIcon> = {
   running: new vscode.ThemeIcon('sync~spin', new vscode.ThemeColor('charts.blue')),
@@ -25,12 +31,6 @@ const STATUS_ICON: Record<RunStatus, vscode.ThemeIcon> = {
   killed: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground')),
 };
 
-export function formatValue(v: number): string {
-  if (!Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : v > 0 ? '∞' : '-∞';
-  const a = Math.abs(v);
-  return a !== 0 && (a >= 1e5 || a < 1e-3) ? v.toExponential(2) : String(Number(v.toPrecision(4)));
-}
-
 function ago(ms: number): string {
   const d = Date.now() - ms;
   if (d < 60_000) return 'just now';
@@ -39,34 +39,9 @@ function ago(ms: number): string {
   return new Date(ms).toISOString().slice(0, 10);
 }
 
-const md = (text: string): string => text.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
-
 function primaryMetricFor(run: Run, preferred: string | undefined): string | undefined {
   if (preferred && run.metrics[preferred]) return preferred;
   return Object.keys(run.metrics)[0];
-}
-
-export function runTooltip(run: Run): vscode.MarkdownString {
-  const t = new vscode.MarkdownString(undefined, true);
-  const duration = run.startedAt !== null ? formatDuration((run.endedAt ?? Date.now()) - run.startedAt) : undefined;
-  t.appendMarkdown(`**${md(run.name)}** · ${run.status}${run.exitCode !== null && run.exitCode !== 0 ? ` (exit ${run.exitCode})` : ''}${duration ? ` · ${duration}` : ''}\n\n`);
-  t.appendMarkdown(`\`${run.id}\` · ${md(run.experiment)}${run.startedAt !== null ? ` · started ${new Date(run.startedAt).toLocaleString()}` : ''}\n\n`);
-  if (run.gitCommit) t.appendMarkdown(`$(git-commit) \`${run.gitCommit.slice(0, 10)}\`${run.gitDirty ? ' with uncommitted changes' : ''}\n\n`);
-  if (run.gpu) t.appendMarkdown(`$(circuit-board) GPU ${md(run.gpu)}\n\n`);
-  const metrics = Object.values(run.metrics).slice(0, 8);
-  if (metrics.length) {
-    t.appendMarkdown('| metric | last | min | max | step |\n|---|---:|---:|---:|---:|\n');
-    for (const m of metrics) t.appendMarkdown(`| ${md(m.key)} | ${formatValue(m.last)} | ${m.min === null ? '' : formatValue(m.min)} | ${m.max === null ? '' : formatValue(m.max)} | ${m.step} |\n`);
-    t.appendMarkdown('\n');
-  }
-  const params = Object.entries(run.params).slice(0, 12);
-  if (params.length) {
-    t.appendMarkdown('| param | value |\n|---|---|\n');
-    for (const [k, v] of params) t.appendMarkdown(`| ${md(k)} | ${md(v.length > 60 ? `${v.slice(0, 60)}…` : v)} |\n`);
-    t.appendMarkdown('\n');
-  }
-  if (run.command) t.appendMarkdown(`\`${run.command.replace(/`/g, "'").slice(0, 200)}\``);
-  return t;
 }
 
 export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> {
@@ -79,6 +54,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   constructor(
     private readonly ctx: Ctx,
     private readonly state: ExperimentsState,
+    private readonly workspace: WorkspaceState,
   ) {}
 
   refresh(): void {
@@ -92,6 +68,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     const got = await this.state.tracker();
     if (got.kind === 'missing') return [];
     if (got.kind === 'error') {
+      if (DAMAGED.has(got.error.code)) {
+        // No children, so the view's welcome content (package.json viewsWelcome, `sextant.storeState == error`)
+        // shows, with its Move Store Aside button: VS Code shows no welcome in a view that has a child.
+        this.workspace.storeDamaged(got.error);
+        return [];
+      }
       const file = got.error.file ?? this.ctx.layout()?.storePath;
       return [{ kind: 'error', message: `${file ? `${basename(file)}: ` : ''}${got.error.message}`, ...(file ? { file } : {}), ...(got.error.fix ? { fix: got.error.fix } : {}) }];
     }
@@ -115,7 +97,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     const byParent = new Map<string, Run[]>();
     for (const r of read.runs) if (r.parentId) (byParent.get(r.parentId) ?? byParent.set(r.parentId, []).get(r.parentId)!).push(r);
     const sort = this.state.sort;
-    const setting = vscode.workspace.getConfiguration('sextant').get<string>('experiments.primaryMetric') || undefined;
+    const setting = readSettings().primaryMetric;
     const nodes: ExperimentNode[] = [];
     let shown = 0;
     let total = 0;
@@ -168,8 +150,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
       case 'error': {
         const item = new vscode.TreeItem(node.message, vscode.TreeItemCollapsibleState.None);
         item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
-        item.tooltip = new vscode.MarkdownString(`${md(node.message)}${node.file ? `\n\n\`${node.file}\`` : ''}${node.fix ? `\n\nFix: ${md(node.fix)}` : ''}\n\nSextant has not changed the file. Click to move it aside.`);
-        item.command = { command: 'sextant.moveStoreAside', title: 'Move Store Aside' };
+        item.tooltip = new vscode.MarkdownString(`${md(node.message)}${node.file ? `\n\n${codeSpan(node.file)}` : ''}${node.fix ? `\n\nFix: ${md(node.fix)}` : ''}\n\nSextant has not changed the file. Click to run the doctor.`);
+        item.command = { command: 'sextant.doctor', title: 'Run Doctor' };
         item.contextValue = 'store-error';
         return item;
       }
@@ -206,7 +188,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   }
 
   resolveTreeItem(item: vscode.TreeItem, node: ExperimentNode): vscode.TreeItem {
-    if (node.kind === 'run') item.tooltip = runTooltip(node.run);
+    if (node.kind === 'run') item.tooltip = new vscode.MarkdownString(runTooltip(node.run), true);
     return item;
   }
 }
@@ -229,63 +211,15 @@ class RunDocuments implements vscode.TextDocumentContentProvider {
   async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
     const id = basename(uri.path).replace(/\.md$/, '');
     const got = await this.state.tracker();
-    if (got.kind !== 'ok') return `# Run ${id}\n\nThe store is not available.`;
-    if (uri.path.startsWith('/compare/')) return compareDocument(got.tracker.listRuns({ ids: id.split(',') }), id.split(','));
+    if (got.kind !== 'ok') return `# Run ${md(id)}\n\nThe store is not available.\n`;
+    if (uri.path.startsWith('/compare/')) {
+      const runs = got.tracker.listRuns({ ids: id.split(',') });
+      return runs.ok ? compareDocument(runs.value, id.split(',')) : `# Compare runs\n\n${md(runs.error.message)}\n`;
+    }
     const run = got.tracker.getRun(id);
-    if (!run.ok) return `# Run ${id}\n\n${run.error.message}`;
-    const r = run.value;
-    const lines = [`# ${r.name}`, '', `- id: \`${r.id}\``, `- experiment: ${r.experiment}`, `- status: ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}`];
-    if (r.startedAt !== null) lines.push(`- started: ${new Date(r.startedAt).toISOString()}`, `- duration: ${formatDuration((r.endedAt ?? Date.now()) - r.startedAt)}`);
-    if (r.gitCommit) lines.push(`- commit: \`${r.gitCommit}\`${r.gitDirty ? ' (uncommitted changes)' : ''}`);
-    if (r.command) lines.push(`- command: \`${r.command}\``);
-    for (const [label, value] of [['host', r.host], ['Python', r.pythonVersion], ['Node', r.nodeVersion], ['GPU', r.gpu], ['parent run', r.parentId]] as const) if (value) lines.push(`- ${label}: ${value}`);
-    if (r.children.length) lines.push(`- stages: ${r.children.map((c) => `\`${c.slice(0, 8)}\``).join(', ')}`);
-    const table = (title: string, head: string, rows: string[][]): void => {
-      if (rows.length === 0) return;
-      lines.push('', `## ${title}`, '', head, head.replace(/[^|]+/g, '---'), ...rows.map((row) => `| ${row.join(' | ')} |`));
-    };
-    table('Metrics', '| metric | last | min | max | step | points |', Object.values(r.metrics).map((m) => [m.key, formatValue(m.last), m.min === null ? '' : formatValue(m.min), m.max === null ? '' : formatValue(m.max), String(m.step), String(r.history[m.key]?.length ?? 0)]));
-    table('Params', '| param | value |', Object.entries(r.params).map(([k, v]) => [k, v.replace(/\|/g, '\\|').slice(0, 500)]));
-    table('Tags', '| tag | value |', Object.entries(r.tags).map(([k, v]) => [k, v.replace(/\|/g, '\\|').slice(0, 500)]));
-    table('Artifacts', '| path | size | type | sha256 |', r.artifacts.map((a) => [a.path, String(a.size), a.mediaType, `\`${a.sha256.slice(0, 12)}\``]));
-    return `${lines.join('\n')}\n`;
+    if (!run.ok) return `# Run ${md(id)}\n\n${md(run.error.message)}\n`;
+    return runDocument(run.value);
   }
-}
-
-const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ').slice(0, 120);
-
-/** A side-by-side table of runs: params that differ first (in bold), then last metric values (best in bold). */
-function compareDocument(result: ReturnType<import('../engine/tracking/tracking').Tracker['listRuns']>, order: string[]): string {
-  if (!result.ok) return `# Compare runs\n\n${result.error.message}`;
-  const runs = order.map((id) => result.value.find((r) => r.id === id)).filter((r): r is Run => Boolean(r));
-  if (runs.length === 0) return '# Compare runs\n\nNone of these runs is in the store any more.';
-  const head = `| | ${runs.map((r) => `${cell(r.name)} \`${r.id.slice(0, 8)}\``).join(' | ')} |`;
-  const rule = `|---|${runs.map(() => '---').join('|')}|`;
-  const lines = ['# Compare runs', '', head, rule, `| status | ${runs.map((r) => r.status).join(' | ')} |`, `| experiment | ${runs.map((r) => cell(r.experiment)).join(' | ')} |`];
-  lines.push(`| duration | ${runs.map((r) => (r.startedAt !== null ? formatDuration((r.endedAt ?? Date.now()) - r.startedAt) : '')).join(' | ')} |`);
-  lines.push(`| commit | ${runs.map((r) => (r.gitCommit ? `\`${r.gitCommit.slice(0, 8)}\`${r.gitDirty ? ' (dirty)' : ''}` : '')).join(' | ')} |`);
-  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
-  const differs = (k: string): boolean => new Set(runs.map((r) => r.params[k] ?? '∅')).size > 1;
-  const ordered = [...paramKeys.filter(differs), ...paramKeys.filter((k) => !differs(k))];
-  if (ordered.length) {
-    lines.push('', '## Params', '', `Params that differ come first, in bold.`, '', head, rule);
-    for (const k of ordered) {
-      const d = differs(k);
-      lines.push(`| ${d ? `**${cell(k)}**` : cell(k)} | ${runs.map((r) => (r.params[k] === undefined ? '–' : d ? `**${cell(r.params[k]!)}**` : cell(r.params[k]!))).join(' | ')} |`);
-    }
-  }
-  const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))];
-  if (metricKeys.length) {
-    lines.push('', '## Metrics (last value; lowest and highest in bold)', '', head, rule);
-    for (const k of metricKeys) {
-      const values = runs.map((r) => r.metrics[k]?.last);
-      const finite = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
-      const lo = Math.min(...finite);
-      const hi = Math.max(...finite);
-      lines.push(`| ${cell(k)} | ${values.map((v) => (v === undefined ? '–' : finite.length > 1 && (v === lo || v === hi) ? `**${formatValue(v)}**` : formatValue(v))).join(' | ')} |`);
-    }
-  }
-  return `${lines.join('\n')}\n`;
 }
 
 /** Calls fn at most once per `ms()`, trailing, and only while `active()`; otherwise once it becomes active. */
@@ -312,9 +246,9 @@ function throttle(fn: () => void, ms: () => number, active: () => boolean): { fi
   };
 }
 
-export function registerExperimentsView(ctx: Ctx): void {
+export function registerExperimentsView(ctx: Ctx, workspace: WorkspaceState): void {
   const state = experimentsState(ctx);
-  const tree = new ExperimentsTree(ctx, state);
+  const tree = new ExperimentsTree(ctx, state, workspace);
   const view = vscode.window.createTreeView(EXPERIMENTS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   state.view = view;
   const documents = new RunDocuments(state);
@@ -327,6 +261,8 @@ export function registerExperimentsView(ctx: Ctx): void {
     () => view.visible,
   );
   ctx.push(view, refresh, documents, state.onDidChange(() => tree.refresh()), ctx.onStoreChanged(() => refresh.fire()), view.onDidChangeVisibility(() => refresh.flushIfPending()));
+  // the workspace state re-read the store's header (and may have cleared a damage only the open found): look again
+  ctx.push(workspace.onDidChange(() => refresh.fire()));
   ctx.push(vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, documents));
   void vscode.commands.executeCommand('setContext', 'sextant.experiments.filtered', Boolean(state.filterText));
 
@@ -347,10 +283,9 @@ export function registerExperimentsView(ctx: Ctx): void {
   watch();
   ctx.push(
     { dispose: () => watcher?.dispose() },
-    vscode.workspace.onDidChangeConfiguration((e) => {
-      if (e.affectsConfiguration('sextant.storePath')) watch();
-      if (e.affectsConfiguration('sextant.storePath') || e.affectsConfiguration('sextant.experiments.primaryMetric')) refresh.fire();
-    }),
+    // a store elsewhere: watch it (Ctx re-opens it and fires onStoreChanged, which refreshes)
+    onSettingsChanged(['storePath'], watch),
+    onSettingsChanged(['primaryMetric'], () => refresh.fire()),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       watch();
       refresh.fire();

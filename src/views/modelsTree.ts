@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { ModelSummary, ModelVersionSummary } from '../engine/registry/list';
 import { loadEngine } from '../engineLoader';
+import { codeSpan, md, table } from './markdown';
 
 type Node = { kind: 'model'; model: ModelSummary } | { kind: 'version'; model: string; version: ModelVersionSummary } | { kind: 'problem'; message: string };
 
@@ -66,11 +67,11 @@ class ModelsTree implements vscode.TreeDataProvider<Node> {
     item.iconPath = new vscode.ThemeIcon(v.aliases.includes('production') ? 'star-full' : v.aliases.length > 0 ? 'tag' : 'circle-outline');
     item.description = [v.aliases.map((a) => `@${a}`).join(' '), metricText(v.metrics)].filter(Boolean).join('  ');
     const tooltip = new vscode.MarkdownString(undefined, true);
-    tooltip.appendMarkdown(`**${node.model}** v${v.version}${v.aliases.length ? ` — ${v.aliases.map((a) => `\`@${a}\``).join(' ')}` : ''}\n\n`);
-    tooltip.appendMarkdown(`Registered ${new Date(v.createdAt).toISOString()}${v.runName ? ` by run \`${v.runName}\` (\`${v.runUid}\`)` : ''}\n\n`);
-    if (v.artifactSha256) tooltip.appendMarkdown(`${v.format ?? 'model'} \`sha256:${v.artifactSha256.slice(0, 16)}…\`\n\n`);
+    tooltip.appendMarkdown(`**${md(node.model)}** v${v.version}${v.aliases.length ? ` — ${v.aliases.map((a) => codeSpan(`@${a}`)).join(' ')}` : ''}\n\n`);
+    tooltip.appendMarkdown(`Registered ${new Date(v.createdAt).toISOString()}${v.runName ? ` by run ${codeSpan(v.runName)} (${codeSpan(v.runUid ?? '')})` : ''}\n\n`);
+    if (v.artifactSha256) tooltip.appendMarkdown(`${md(v.format ?? 'model')} ${codeSpan(`sha256:${v.artifactSha256.slice(0, 16)}…`)}\n\n`);
     const metrics = Object.entries(v.metrics);
-    if (metrics.length > 0) tooltip.appendMarkdown(`| metric | value |\n|---|---|\n${metrics.map(([k, val]) => `| ${k} | ${val === null ? 'NaN' : Number(val).toPrecision(4)} |`).join('\n')}`);
+    if (metrics.length > 0) tooltip.appendMarkdown(table(['metric', 'value'], metrics.map(([k, val]) => [md(k), val === null ? 'NaN' : Number(val).toPrecision(4)])));
     item.tooltip = tooltip;
     item.contextValue = 'modelVersion';
     return item;
