@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { installVsix, OUTPUT, ROOT, startCodeServer, type CodeServer } from './codeServer';
-import { launchBrowser, openWorkspace, outputLines, pane, paneTitles, runCommand, screenshot, showSextant } from './workbench';
+import { launchBrowser, openWorkspace, outputLines, pane, paneTitles, runCommand, screenshot, showSextant, waitForSquiggle } from './workbench';
 
 describe('Sextant in VS Code (code-server + Chromium)', function () {
   this.timeout(240_000);
@@ -116,19 +116,46 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
 
     it('underlines a mistake in a pipeline file (language server)', async () => {
       const text = readFileSync(join(demo, 'sextant.yaml'), 'utf8').replace('needs: [evaluate]', 'needs: [evaluat]');
+      const at = text.indexOf('[evaluat]') + 1;
+      const line = text.slice(0, at).split('\n').length;
+      const column = at - text.lastIndexOf('\n', at - 1);
       writeFileSync(join(demo, 'typo.sextant.yaml'), text);
       await page.keyboard.press('Control+P');
       const input = page.locator('.quick-input-widget input');
       await input.waitFor({ state: 'visible', timeout: 10_000 });
-      await input.fill('typo.sextant.yaml');
+      // open it at the typo's line, so the line is rendered
+      await input.fill(`typo.sextant.yaml:${line}`);
       await page.locator('.quick-input-list .monaco-list-row', { hasText: 'typo.sextant.yaml' }).first().waitFor({ timeout: 20_000 });
       await page.keyboard.press('Enter');
-      await page.locator('.monaco-editor .decorationsOverviewRuler, .monaco-editor .squiggly-error').first().waitFor({ timeout: 60_000 });
-      await runCommand(page, 'View: Focus Problems');
-      const problems = page.locator('.part.panel .markers-panel');
-      await problems.filter({ hasText: 'evaluat' }).first().waitFor({ timeout: 20_000 });
-      assert.match(await problems.first().innerText(), /evaluate/, 'the message suggests the stage name');
+      // the squiggle lies under the misspelt name itself: an error decoration covering the text "evaluat" of that line
+      await waitForSquiggle(page, 'evaluat', ']', 60_000);
       await screenshot(page, '07-squiggle');
+      await runCommand(page, 'View: Focus Problems');
+      // a Problems entry naming the mistake, at its line and column
+      const entry = page.locator('.part.panel .markers-panel .monaco-list-row', { hasText: 'Stage "evaluat" is not defined' });
+      await entry.first().waitFor({ timeout: 20_000 });
+      const row = (await entry.first().innerText()).replace(/\s+/g, ' ');
+      assert.match(row, /Did you mean "evaluate"\?/, 'the message suggests the stage name');
+      assert.ok(row.includes(`Ln ${line}, Col ${column}`), `at line ${line}, column ${column}: ${row}`);
+      await screenshot(page, '08-problems');
+    });
+
+    it('reads the store where sextant.storePath says, at once when the setting changes', async () => {
+      const experiments = pane(page, 'Experiments');
+      const runRow = experiments.locator('.monaco-list-row', { hasText: 'penguins' }).first();
+      await runRow.waitFor({ timeout: 30_000 });
+      mkdirSync(join(demo, '.vscode'), { recursive: true });
+      const settings = join(demo, '.vscode', 'settings.json');
+      // a store that does not exist yet: the views show their "nothing recorded" welcome
+      writeFileSync(settings, JSON.stringify({ 'sextant.storePath': 'elsewhere/runs.db' }));
+      await experiments.locator('.welcome-view-content', { hasText: 'No experiments recorded yet' }).first().waitFor({ timeout: 30_000 });
+      await pane(page, 'Models').locator('.welcome-view-content', { hasText: 'No registered models yet' }).first().waitFor({ timeout: 30_000 });
+      await screenshot(page, '09-store-setting-elsewhere');
+      assert.ok(!existsSync(join(demo, 'elsewhere')), 'reading a store that is not there creates nothing');
+      // back to the default store: its runs again
+      writeFileSync(settings, JSON.stringify({}));
+      await runRow.waitFor({ timeout: 30_000 });
+      await pane(page, 'Models').locator('.monaco-list-row', { hasText: 'penguin-species' }).first().waitFor({ timeout: 30_000 });
     });
   });
 
@@ -158,7 +185,12 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
       const page = await openWorkspace(browser, server.url, broken);
       await showSextant(page);
       const experiments = pane(page, 'Experiments');
-      await experiments.getByText(/not a SQLite database|could not be opened|damaged|corrupt/i).first().waitFor({ timeout: 30_000 });
+      // the view has no children, so its welcome content shows, with the button that moves the store aside
+      const welcome = experiments.locator('.welcome-view-content', { hasText: 'not a SQLite database or is damaged' });
+      await welcome.first().waitFor({ timeout: 30_000 });
+      await welcome.locator('.monaco-button', { hasText: 'Move Store Aside' }).first().waitFor({ timeout: 10_000 });
+      assert.equal(await experiments.locator('.monaco-list-row').count(), 0, 'no rows in the view');
+      await pane(page, 'Models').locator('.welcome-view-content', { hasText: 'The store could not be opened' }).first().waitFor({ timeout: 30_000 });
       await screenshot(page, '05-corrupt-store');
       await page.close();
       assert.equal(readFileSync(join(broken, '.sextant', 'sextant.db'), 'utf8'), junk);

@@ -59,3 +59,39 @@ export async function outputLines(page: Page, text: string): Promise<string> {
   await filter.fill('');
   return content;
 }
+
+/**
+ * Waits until an editor shows an error squiggle under `word` itself (where a rendered line has it followed by `after`):
+ * an error decoration on the same line that covers most of the word and is not much wider. Runs in the page
+ * (a string, since the test's TypeScript has no DOM types).
+ */
+export async function waitForSquiggle(page: Page, word: string, after: string, timeout: number): Promise<void> {
+  const script = `(() => {
+    const word = ${JSON.stringify(word)}, needle = word + ${JSON.stringify(after)};
+    for (const editor of document.querySelectorAll('.monaco-editor')) {
+      for (const line of editor.querySelectorAll('.view-line')) {
+        const at = line.textContent.indexOf(needle);
+        if (at < 0) continue;
+        // the word may span several token <span>s: find where it starts and ends among the line's text nodes
+        const range = document.createRange();
+        const walker = document.createTreeWalker(line, NodeFilter.SHOW_TEXT);
+        let offset = 0, started = false;
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const length = node.textContent.length;
+          if (!started && at < offset + length) { range.setStart(node, at - offset); started = true; }
+          if (started && at + word.length <= offset + length) { range.setEnd(node, at + word.length - offset); break; }
+          offset += length;
+        }
+        const box = range.getBoundingClientRect();
+        if (box.width === 0) continue;
+        for (const squiggle of editor.querySelectorAll('.squiggly-error')) {
+          const r = squiggle.getBoundingClientRect();
+          const overlap = Math.min(r.right, box.right) - Math.max(r.left, box.left);
+          if (r.top < box.bottom && r.bottom > box.top && overlap >= 0.8 * box.width && r.width <= 2 * box.width) return true;
+        }
+      }
+    }
+    return false;
+  })()`;
+  await page.waitForFunction(script, undefined, { timeout, polling: 250 });
+}
