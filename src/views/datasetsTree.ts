@@ -11,7 +11,7 @@ import type { PipelineEntry, WorkspaceState } from './workspaceState';
 
 type Node =
   | { kind: 'pipeline'; entry: PipelineEntry }
-  | { kind: 'dataset'; name: string; dataset: Dataset; pipeline: Pipeline; file: string }
+  | { kind: 'dataset'; name: string; dataset: Dataset; pipeline: Pipeline; file: string; pipelineFile: string }
   | { kind: 'column'; name: string; dataset: string; pipeline: Pipeline; isLabel: boolean }
   | { kind: 'problem'; message: string; uri?: vscode.Uri; line?: number };
 
@@ -56,7 +56,7 @@ class DatasetsTree implements vscode.TreeDataProvider<Node> {
       return [{ kind: 'problem', message: `${vscode.workspace.asRelativePath(entry.uri)}: ${where}${entry.error.message}`, uri: entry.uri, ...(entry.error.line !== undefined ? { line: entry.error.line } : {}) }];
     }
     const pipeline = entry.pipeline!;
-    return Object.entries(pipeline.datasets ?? {}).map(([name, dataset]) => ({ kind: 'dataset', name, dataset, pipeline, file: join(dirname(entry.uri.fsPath), dataset.path) }));
+    return Object.entries(pipeline.datasets ?? {}).map(([name, dataset]) => ({ kind: 'dataset', name, dataset, pipeline, file: join(dirname(entry.uri.fsPath), dataset.path), pipelineFile: entry.uri.fsPath }));
   }
 
   async getTreeItem(node: Node): Promise<vscode.TreeItem> {
@@ -90,7 +90,8 @@ class DatasetsTree implements vscode.TreeDataProvider<Node> {
         const { inspectDatasetFile } = await loadEngine();
         const info = await inspectDatasetFile(node.file);
         const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Collapsed);
-        item.id = `dataset:${node.file}:${node.name}`;
+        // two pipeline files may declare the same dataset file under the same name: the id names the pipeline too
+        item.id = `dataset:${node.pipelineFile}:${node.name}`;
         item.resourceUri = vscode.Uri.file(node.file);
         item.contextValue = info.ok ? 'dataset' : 'dataset-missing';
         const tooltip = new vscode.MarkdownString(undefined, true);
