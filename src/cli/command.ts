@@ -5,8 +5,6 @@ import type { OptionSpec, ParsedArgs } from './args';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
-/** `sextant run --no-wait` while another run of the workspace holds its lock. */
-export const EXIT_BUSY = 3;
 
 export interface CliIo {
   out(text: string): void;

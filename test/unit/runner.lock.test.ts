@@ -73,14 +73,14 @@ describe('runner: one run of a workspace at a time (lock)', function () {
     assert.ok(!existsSync(runLockPath(dir)), 'the lock is released at the end');
   });
 
-  it('--no-wait refuses at once with runner-busy naming the pid, and exit code 3', async () => {
+  it('--no-wait refuses at once with runner-busy naming the pid, and exit code 1 (failure; the error code says busy)', async () => {
     const dir = gpuWorkspace('echo ran >> ran.log; sleep 3; echo done > out.txt');
     const bin = slowNvidiaSmi();
     const first = cliRun(dir, bin);
     const firstDone = exited(first);
     await waitFor(() => existsSync(join(dir, 'ran.log')));
     const second = await exited(cliRun(dir, bin, ['--no-wait', '--json']));
-    assert.equal(second.code, 3, second.stderr + second.stdout);
+    assert.equal(second.code, 1, second.stderr + second.stdout);
     const out = JSON.parse(second.stdout) as { status: string; error: { code: string; message: string } };
     assert.equal(out.error.code, 'runner-busy');
     assert.match(out.error.message, new RegExp(`pid ${first.pid}\\b`));

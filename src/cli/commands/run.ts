@@ -12,7 +12,7 @@ import type { RunnerEvent } from '../../engine/runner/types';
 import { Tracker } from '../../engine/tracking/tracking';
 import { PIPELINE_FILE, findPipelineFiles, workspaceLayout } from '../../engine/workspace/layout';
 import { UsageError, value } from '../args';
-import { EXIT_BUSY, EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../command';
+import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../command';
 
 export function findPipelineFile(cwd: string, given: string | undefined): string {
   if (given) {
@@ -87,7 +87,7 @@ export const runCommand: CliCommand = {
     { name: 'cpu', type: 'boolean', description: 'Do not use GPUs (stages with `gpu: required` fail).' },
     { name: 'store', type: 'string', description: 'Record runs in this store (default: .sextant/sextant.db beside the pipeline file; artifacts go beside the store).' },
     { name: 'no-store', type: 'boolean', description: 'Do not record runs in the workspace store.' },
-    { name: 'no-wait', type: 'boolean', description: 'When another run of this workspace is in progress, fail at once (exit code 3) instead of waiting for it.' },
+    { name: 'no-wait', type: 'boolean', description: 'When another run of this workspace is in progress, fail at once (exit code 1, error runner-busy) instead of waiting for it.' },
     { name: 'events', type: 'boolean', description: 'Print the run as NDJSON events, one per line (for editors).' },
   ],
   async run(args, io) {
@@ -155,7 +155,7 @@ export const runCommand: CliCommand = {
         if (json) io.json({ status: 'error', error: result.error });
         else if (events) io.out(JSON.stringify({ type: 'error', error: result.error }));
         else io.err(`sextant run: ${describeError(result.error)}`);
-        return result.error.code === 'runner-busy' ? EXIT_BUSY : EXIT_FAILURE;
+        return EXIT_FAILURE;
       }
       const r = result.value;
       if (json) {
