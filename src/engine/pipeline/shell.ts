@@ -46,6 +46,20 @@ export function shellSpots(command: string, spans: { start: number; end: number 
   let i = 0;
   const top = (): Frame => stack[stack.length - 1]!;
   const wordStart = (at: number): boolean => at === 0 || /[\s;&|()<>]/.test(command[at - 1]!);
+  /** At `$(`, `$((` or `${`: enters it and returns the index after its opening; else undefined. */
+  const openSubstitution = (at: number): number | undefined => {
+    if (command[at] !== '$') return undefined;
+    if (command[at + 1] === '(') {
+      const arith = command[at + 2] === '(';
+      stack.push({ kind: arith ? 'arith' : 'subshell', depth: 0 });
+      return at + (arith ? 3 : 2);
+    }
+    if (command[at + 1] === '{') {
+      stack.push({ kind: 'brace', depth: 0 });
+      return at + 2;
+    }
+    return undefined;
+  };
   const spotHere = (): ShellSpot => {
     if (lost) return { kind: 'unsupported', where: lost };
     if (heredoc) return { kind: 'unsupported', where: 'inside a heredoc' };
@@ -108,14 +122,7 @@ export function shellSpots(command: string, spans: { start: number; end: number 
         } else if (c === '`') {
           stack.push({ kind: 'backtick', depth: 0 });
           i++;
-        } else if (c === '$' && command[i + 1] === '(') {
-          const arith = command[i + 2] === '(';
-          stack.push({ kind: arith ? 'arith' : 'subshell', depth: 0 });
-          i += arith ? 3 : 2;
-        } else if (c === '$' && command[i + 1] === '{') {
-          stack.push({ kind: 'brace', depth: 0 });
-          i += 2;
-        } else i++;
+        } else i = openSubstitution(i) ?? i + 1;
         continue;
       case 'backtick':
         if (c === '\\') i += 2;
@@ -146,6 +153,7 @@ export function shellSpots(command: string, spans: { start: number; end: number 
       continue;
     }
     const f = top();
+    let opened: number | undefined;
     if (c === '\\') i += 2;
     else if (c === "'") {
       stack.push({ kind: 'single', depth: 0 });
@@ -159,13 +167,8 @@ export function shellSpots(command: string, spans: { start: number; end: number 
     } else if (c === '#' && wordStart(i)) {
       stack.push({ kind: 'comment', depth: 0 });
       i++;
-    } else if (c === '$' && command[i + 1] === '(') {
-      const arith = command[i + 2] === '(';
-      stack.push({ kind: arith ? 'arith' : 'subshell', depth: 0 });
-      i += arith ? 3 : 2;
-    } else if (c === '$' && command[i + 1] === '{') {
-      stack.push({ kind: 'brace', depth: 0 });
-      i += 2;
+    } else if ((opened = openSubstitution(i)) !== undefined) {
+      i = opened;
     } else if (c === '<' && command[i + 1] === '<') {
       const m = /^<<(-?)[ \t]*(?:'([^'\n]*)'|"([^"\n]*)"|\\?([A-Za-z0-9_.-]+))/.exec(command.slice(i));
       if (!m || command[i + 2] === '<') {
