@@ -3,6 +3,7 @@
 # packages and the npm registry only. Idempotent: a second run installs nothing.
 #   Debian: chromium (browser tests), ripgrep (code-server's search, seeded so nothing downloads),
 #           libkrb5-dev python3 make g++ (native builds: better-sqlite3, code-server's modules)
+#           python3-sklearn python3-scipy python3-onnx (reference numbers and ONNX checks in the tests)
 #   npm:    the project's dependencies (npm ci), code-server into .tools/ (scripts/install-code-server.sh)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,8 @@ command -v make >/dev/null 2>&1 || missing+=(make)
 command -v g++ >/dev/null 2>&1 || missing+=(g++)
 command -v python3 >/dev/null 2>&1 || missing+=(python3)
 dpkg -s libkrb5-dev >/dev/null 2>&1 || missing+=(libkrb5-dev)
+# Reference numbers and file checks for the tests, at /usr/bin/python3 (tests that need them skip loudly).
+for pkg in python3-sklearn python3-scipy python3-onnx; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing Debian packages: ${missing[*]}"
   if [ "$(id -u)" = 0 ]; then sudo=""; elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; else

@@ -185,7 +185,10 @@ describe('trainer: ONNX file checked by the onnx package (when /usr/bin/python3 
   this.timeout(60_000);
   for (const kind of ['mlp', 'gbt'] as const) it(`${kind}: passes onnx.checker.check_model with full shape inference`, function () {
     const probe = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { encoding: 'utf8' });
-    if (probe.error || probe.status !== 0) this.skip();
+    if (probe.error || probe.status !== 0) {
+      console.warn(`    SKIPPED: /usr/bin/python3 has no onnx package (apt-get install python3-onnx; scripts/setup.sh does): ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`);
+      this.skip();
+    }
     const { rows } = penguins();
     const fit = trainClassifier(rows, { kind, label: 'species', seed: 1, epochs: 2 });
     assert.ok(fit.ok);
