@@ -98,6 +98,18 @@ describe('safety: paths stay inside the pipeline folder (lint)', () => {
     assert.deepEqual(lint(root, 'version: 1\nstages:\n  a:\n    run: x\n    outs: [inside/m.onnx]\n').filter((d) => d.severity === 'error'), []);
   });
 
+  it('the language server keeps verdicts only as long as its file answers: a link made later is an error once the host is told', () => {
+    const { root, victim } = layout();
+    const text = 'version: 1\nstages:\n  a:\n    run: x\n    outs: [later/x]\n';
+    writeFileSync(join(root, 'sextant.yaml'), text);
+    const host = new FsHost(root, 60_000);
+    const errors = () => analyzeText(text, host).diagnostics.filter((d) => d.code === 'path-outside');
+    assert.deepEqual(errors(), []);
+    symlinkSync(victim, join(root, 'later'));
+    host.invalidate();
+    assert.equal(errors().length, 1);
+  });
+
   it("built-in paths: with.out, with.model and a dataset's path", () => {
     const { root } = layout();
     writeFileSync(join(root, 'd.csv'), 'x,y\n1,0\n');

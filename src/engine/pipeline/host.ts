@@ -1,7 +1,7 @@
 // What the checks may ask of the file system, so the same analysis runs in the language server (with a
 // cache invalidated by file events), in the CLI and in tests (an in-memory host).
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { realPathOf } from './containment';
+import { forgetPathVerdicts, realPathOf } from './containment';
 
 export interface DirEntry {
   name: string;
@@ -88,6 +88,7 @@ export class FsHost implements PipelineHost {
   }
 
   invalidate(): void {
+    forgetPathVerdicts(this);
     this.realCache.clear();
     this.existsCache.clear();
     this.textCache.clear();
