@@ -61,17 +61,29 @@ function analysisOf(uri: string): { doc: TextDocument; analysis: Analysis } | un
   return doc ? { doc, analysis: pipelines.analysis(doc) } : undefined;
 }
 
-// diagnostics: analyse the latest version as soon as the event queue is drained (no fixed delay), so a
-// burst of changes costs one analysis.
+// diagnostics: analyse the latest version once the burst of changes is over (no fixed delay). vscode-jsonrpc
+// handles one message per tick (each in its own setImmediate), so a flush scheduled on a change runs before
+// the next queued message: a flush that finds a change since it was scheduled waits one more tick instead
+// of analysing, and only a tick without a new change analyses. A burst of changes costs one analysis of its
+// last version, one tick after it ends; a superseded version is never analysed nor published.
 const pending = new Set<string>();
 let scheduled = false;
+/** Changes seen since the last flush tick. */
+let changedSinceTick = false;
 function schedule(uri: string): void {
   pending.add(uri);
+  changedSinceTick = true;
   if (scheduled) return;
   scheduled = true;
   setImmediate(flush);
 }
 function flush(): void {
+  if (changedSinceTick) {
+    // a message was handled since this flush was scheduled: more may be queued behind it
+    changedSinceTick = false;
+    setImmediate(flush);
+    return;
+  }
   scheduled = false;
   const uris = [...pending];
   pending.clear();

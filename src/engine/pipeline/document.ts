@@ -8,8 +8,9 @@
 // are local: `seg.base + local` is the document offset. When the text cannot be cut safely (document
 // markers, directives, tab indentation, a root that is not a block mapping, an alias to an anchor in
 // another segment), the whole file is parsed as one segment, which gives the same results, slower.
-import { isMap, isNode, isPair, isScalar, parseDocument, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit, YAMLSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
 import { LineIndex } from './lines';
+import { isMergePair, setMergedPairs } from './nodes';
 
 /** Largest pipeline file checked (characters); a larger one gets one diagnostic instead. */
 const MAX_PIPELINE_CHARS = 2_000_000;
@@ -73,7 +74,8 @@ export interface ParsedPipeline {
 }
 
 function parseSegment(text: string, base: number, kind: Segment['kind']): Segment {
-  const doc = parseDocument(text, { keepSourceTokens: false, uniqueKeys: false, prettyErrors: false });
+  const doc = parseDocument(text, { keepSourceTokens: false, uniqueKeys: false, prettyErrors: false, merge: true });
+  applyMergeKeys(doc);
   const problems: SyntaxProblem[] = [];
   for (const e of doc.errors) problems.push({ start: e.pos[0], end: Math.max(e.pos[1], e.pos[0] + 1), message: firstLine(e.message), code: e.code, warning: false });
   for (const w of doc.warnings) problems.push({ start: w.pos[0], end: Math.max(w.pos[1], w.pos[0] + 1), message: firstLine(w.message), code: w.code, warning: true });
@@ -86,30 +88,123 @@ function parseSegment(text: string, base: number, kind: Segment['kind']): Segmen
   return seg;
 }
 
-/** The plain value of a node, aliases expanded up to MAX_ALIAS_COUNT; problems are recorded on the segment. */
+/**
+ * YAML merge keys (`<<: *defaults`, `<<: [*a, *b]`): records, for each mapping that has one, its pairs with
+ * the merged ones (./nodes.ts `pairs`, `pairOf`), so the checks read a merged stage as the runner does
+ * (`toJS` merges too). Aliases resolve as YAML does: to the last anchor of that name before them.
+ */
+function applyMergeKeys(doc: Document.Parsed): void {
+  const anchors = new Map<string, unknown>();
+  const targets = new Map<unknown, unknown>();
+  const withMerge: YAMLMap<unknown, unknown>[] = [];
+  visit(doc, {
+    Node: (_key, node) => {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if (node.anchor) anchors.set(node.anchor, node);
+      if (isMap(node) && node.items.some(isMergePair)) withMerge.push(node as YAMLMap<unknown, unknown>);
+    },
+  });
+  if (withMerge.length === 0) return;
+  const done = new Map<unknown, Pair<unknown, unknown>[]>();
+  const effective = (map: YAMLMap<unknown, unknown>, seen: Set<unknown>): Pair<unknown, unknown>[] => {
+    const known = done.get(map);
+    if (known) return known;
+    const own = map.items.filter((p) => isPair(p) && !isMergePair(p)) as Pair<unknown, unknown>[];
+    if (seen.has(map) || !map.items.some(isMergePair)) return own;
+    seen.add(map);
+    const out = [...own];
+    const keys = new Set(own.map((p) => (isScalar(p.key) ? String(p.key.value) : p.key)));
+    for (const m of map.items.filter(isMergePair)) {
+      const value = (m as Pair<unknown, unknown>).value;
+      for (const item of isSeq(value) ? value.items : [value]) {
+        const source = isAlias(item) ? targets.get(item) : item;
+        if (!isMap(source)) continue;
+        for (const p of effective(source as YAMLMap<unknown, unknown>, seen)) {
+          const k = isScalar(p.key) ? String(p.key.value) : p.key;
+          if (keys.has(k)) continue;
+          keys.add(k);
+          out.push(p);
+        }
+      }
+    }
+    done.set(map, out);
+    return out;
+  };
+  for (const map of withMerge) setMergedPairs(map, effective(map, new Set()));
+}
+
+/**
+ * The plain value of a node, aliases expanded up to MAX_ALIAS_COUNT. An alias that cannot be expanded (its
+ * anchor is not defined before it, or it expands past the limit) is reported at the alias itself and left
+ * out of the value, so the rest of the value (the stage's `run:`) still counts.
+ */
 function plain(seg: Segment, node: unknown): unknown {
   if (!isNode(node)) return node ?? null;
   try {
     return node.toJS(seg.doc, { maxAliasCount: MAX_ALIAS_COUNT });
   } catch (err) {
-    const message = (err as Error).message;
-    const r = node.range ?? [0, 0, 0];
-    const lineEnd = seg.text.indexOf('\n', r[0]);
-    const end = Math.min(r[1], lineEnd < 0 ? seg.text.length : lineEnd);
-    const unresolved = /unresolved alias/i.test(message);
-    seg.problems.push({
-      start: r[0],
-      end: Math.max(end, r[0] + 1),
-      message: unresolved
-        ? `${firstLine(message)}: define the anchor before this alias`
-        : /alias/i.test(message)
-          ? `Aliases expand to too many values (more than ${MAX_ALIAS_COUNT}); write the values out instead of nesting aliases`
-          : `Cannot read this YAML: ${firstLine(message)}`,
-      code: unresolved ? 'UNRESOLVED_ALIAS' : 'ALIAS_LIMIT',
-      warning: false,
+    const bad = new Set<unknown>();
+    let limitReported = false;
+    const kept: Node[] = [];
+    visit(node, {
+      Alias: (_key, alias) => {
+        if (!alias.resolve(seg.doc)) {
+          bad.add(alias);
+          report(seg, alias, 'UNRESOLVED_ALIAS', `Unresolved alias "*${alias.source}": define the anchor &${alias.source} before this alias`);
+          return;
+        }
+        try {
+          // with the aliases kept so far, in document order: the limit counts every expansion of the value
+          const together = new YAMLSeq();
+          together.items.push(...kept, alias);
+          together.toJS(seg.doc, { maxAliasCount: MAX_ALIAS_COUNT });
+          kept.push(alias);
+        } catch {
+          bad.add(alias);
+          if (!limitReported) report(seg, alias, 'ALIAS_LIMIT', `Aliases expand to too many values (more than ${MAX_ALIAS_COUNT}); write the values out instead of nesting aliases`);
+          limitReported = true;
+        }
+      },
     });
+    try {
+      if (bad.size > 0) {
+        const copy = node.clone();
+        without(node, copy, bad);
+        return copy.toJS(seg.doc, { maxAliasCount: MAX_ALIAS_COUNT });
+      }
+    } catch {
+      // the aliases together still expand too far: reported below
+    }
+    const message = (err as Error).message;
+    const limit = `Aliases expand to too many values (more than ${MAX_ALIAS_COUNT}); write the values out instead of nesting aliases`;
+    const first = [...bad][0] as Node | undefined;
+    if (!first) report(seg, node, /alias/i.test(message) ? 'ALIAS_LIMIT' : 'YAML_ERROR', /alias/i.test(message) ? limit : `Cannot read this YAML: ${firstLine(message)}`);
+    else if (!limitReported) report(seg, first, 'ALIAS_LIMIT', limit);
     return undefined;
   }
+}
+
+/** Records a problem at a node (its first line), once per place and code. */
+function report(seg: Segment, node: Node, code: string, message: string): void {
+  const r = node.range ?? [0, 0, 0];
+  const lineEnd = seg.text.indexOf('\n', r[0]);
+  const end = Math.max(Math.min(r[1], lineEnd < 0 ? seg.text.length : lineEnd), r[0] + 1);
+  if (seg.problems.some((p) => p.start === r[0] && p.code === code)) return;
+  seg.problems.push({ start: r[0], end, message, code, warning: false });
+}
+
+/** Removes from `copy` (a clone of `orig`) the items and pairs whose value is one of `bad` (nodes of `orig`). */
+function without(orig: unknown, copy: unknown, bad: Set<unknown>): void {
+  if (!isCollection(orig) || !isCollection(copy)) return;
+  const keep: unknown[] = [];
+  orig.items.forEach((item, i) => {
+    const c = copy.items[i];
+    if (bad.has(item) || (isPair(item) && bad.has(item.value))) return;
+    if (isPair(item) && isPair(c)) without(item.value, c.value, bad);
+    else without(item, c, bad);
+    keep.push(c);
+  });
+  copy.items = keep;
 }
 
 function firstLine(message: string): string {

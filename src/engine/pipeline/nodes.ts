@@ -4,16 +4,31 @@ import { isAlias, isMap, isPair, isScalar, isSeq, type Node, type Pair, type Sca
 
 type AnyPair = Pair<unknown, unknown>;
 
+/** A mapping's pairs with its YAML merge keys (`<<: *defaults`) applied, set by the parser (./document.ts). */
+const mergedPairs = new WeakMap<object, AnyPair[]>();
+
+/** Whether a pair is a YAML merge key (`<<`). */
+export function isMergePair(p: unknown): boolean {
+  if (!isPair(p) || !isScalar(p.key)) return false;
+  const v = (p.key as Scalar).value;
+  return typeof v === 'symbol' && v.description === '<<';
+}
+
+export function setMergedPairs(map: YAMLMap<unknown, unknown>, merged: AnyPair[]): void {
+  mergedPairs.set(map, merged);
+}
+
 export function pairOf(map: unknown, key: string): AnyPair | undefined {
-  if (!isMap(map)) return undefined;
-  for (const p of (map as YAMLMap<unknown, unknown>).items) {
-    if (isPair(p) && isScalar(p.key) && String((p.key as Scalar).value) === key) return p as AnyPair;
+  for (const p of pairs(map)) {
+    if (isScalar(p.key) && String((p.key as Scalar).value) === key) return p;
   }
   return undefined;
 }
 
+/** A mapping's pairs; with merge keys, its own pairs and then those it merges that it does not override. */
 export function pairs(map: unknown): AnyPair[] {
-  return isMap(map) ? ((map as YAMLMap<unknown, unknown>).items.filter(isPair) as AnyPair[]) : [];
+  if (!isMap(map)) return [];
+  return mergedPairs.get(map) ?? ((map as YAMLMap<unknown, unknown>).items.filter(isPair) as AnyPair[]);
 }
 
 export function items(seq: unknown): unknown[] {

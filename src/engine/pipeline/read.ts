@@ -7,7 +7,8 @@ import { PipelineSchema, type Pipeline } from './schema';
 
 export function parsePipelineText(text: string, file: string): Result<Pipeline> {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // merge: true reads YAML merge keys (`<<: *defaults`) as the editor's checks do (./document.ts)
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, merge: true });
   if (doc.errors.length > 0) {
     const first = doc.errors[0]!;
     const line = lineCounter.linePos(first.pos[0]).line;

@@ -6,6 +6,7 @@ import { isMap, isScalar, isSeq, type Scalar } from 'yaml';
 import { z } from 'zod';
 import { builtin, BUILTIN_NAMES, EXPRESSION_PATTERN, type BuiltinName } from './builtins';
 import type { Entry } from './document';
+import { decodeScalar, identity } from './decoded';
 import { collectRefs, CONTEXTS, findExpressions, FUNCTIONS, parseExpression } from './expressions';
 import { nearest } from './nearest';
 import { items, keyOf, pairOf, pairs, scalars, scalarText, span } from './nodes';
@@ -91,23 +92,31 @@ function pathRefs(refs: (Ref & { external?: true })[], what: string, write: bool
   return refs.filter((r) => !r.name.includes('${{')).map((r) => ({ ...r, what, write }));
 }
 
-/** Parses every `${{ }}` in the scalars under a node; reports syntax, contexts and functions. */
+/**
+ * Parses every `${{ }}` in the scalars under a node; reports syntax, contexts and functions. Expressions
+ * are read in the scalar's decoded value (what the runner sees: `''` in single quotes, escapes in double
+ * quotes, folded and literal blocks), and every position is mapped back to the source.
+ */
 export function scanExpressions(text: string, node: unknown, findings: LocalFinding[], refs: ExprRef[]): void {
   for (const { node: scalar } of scalars(node)) {
     const s = span(scalar);
-    if (!s) continue;
+    if (!s || typeof scalar.value !== 'string' || !scalar.value.includes('${{')) continue;
     const source = text.slice(s[0], s[1]);
-    if (!source.includes('${{')) continue;
-    for (const f of findExpressions(source)) {
-      const base = s[0] + f.innerStart;
+    const d = decodeScalar(source, scalar.type, scalar.value) ?? identity(source);
+    const last = d.to.length > 0 ? d.to[d.to.length - 1]! : 0;
+    /** Document offset of the decoded character at `p` (a start). */
+    const at = (p: number): number => s[0] + (p < d.from.length ? d.from[p]! : last);
+    /** Document offset just after the decoded character before `p` (an end). */
+    const after = (p: number): number => s[0] + (p <= 0 ? (d.from[0] ?? 0) : p - 1 < d.to.length ? d.to[p - 1]! : last);
+    for (const f of findExpressions(d.text)) {
       if (!f.terminated) {
-        findings.push({ start: s[0] + f.start, end: s[0] + f.end, code: 'expression-syntax', message: 'Close the expression with "}}", e.g. `${{ params.lr }}`.' });
+        findings.push({ start: at(f.start), end: after(f.end), code: 'expression-syntax', message: 'Close the expression with "}}", e.g. `${{ params.lr }}`.' });
         continue;
       }
-      const parsed = parseExpression(f.inner, base);
+      const parsed = parseExpression(f.inner, f.innerStart);
       if (!parsed.expr) {
         const e = parsed.error!;
-        findings.push({ start: e.start, end: Math.max(e.end, e.start + 1), code: 'expression-syntax', message: e.message });
+        findings.push({ start: at(e.start), end: Math.max(after(e.end), at(e.start) + 1), code: 'expression-syntax', message: e.message });
         continue;
       }
       const { refs: found, calls } = collectRefs(parsed.expr);
@@ -115,29 +124,29 @@ export function scanExpressions(text: string, node: unknown, findings: LocalFind
         if (!(r.context in CONTEXTS)) {
           const suggestion = nearest(r.context, Object.keys(CONTEXTS));
           findings.push({
-            start: r.contextStart,
-            end: r.contextStart + r.context.length,
+            start: at(r.contextStart),
+            end: after(r.contextStart + r.context.length),
             code: 'unknown-context',
             message: `Unknown context "${r.context}".${suggestion ? ` Did you mean "${suggestion}"?` : ''} Expressions can read ${Object.keys(CONTEXTS).join(', ')}.`,
             data: suggestion ? { replace: suggestion } : {},
           });
           continue;
         }
-        refs.push({ context: r.context, path: r.path, start: r.start, end: r.end });
+        refs.push({ context: r.context, path: r.path.map((x) => ({ name: x.name, start: at(x.start), end: after(x.end) })), start: at(r.start), end: after(r.end) });
       }
       for (const c of calls) {
         const fn = FUNCTIONS[c.name];
         if (!fn) {
           const suggestion = nearest(c.name, Object.keys(FUNCTIONS));
           findings.push({
-            start: c.start,
-            end: c.nameEnd,
+            start: at(c.start),
+            end: after(c.nameEnd),
             code: 'unknown-function',
             message: `Unknown function "${c.name}".${suggestion ? ` Did you mean "${suggestion}"?` : ''} Functions: ${Object.keys(FUNCTIONS).join(', ')}.`,
             data: suggestion ? { replace: suggestion } : {},
           });
         } else if (c.args.length < fn.min || c.args.length > fn.max) {
-          findings.push({ start: c.start, end: c.end, code: 'unknown-function', message: `${c.name} takes ${fn.min === fn.max ? fn.min : `${fn.min} to ${fn.max}`} argument${fn.max === 1 ? '' : 's'}, not ${c.args.length}: ${fn.doc}` });
+          findings.push({ start: at(c.start), end: after(c.end), code: 'unknown-function', message: `${c.name} takes ${fn.min === fn.max ? fn.min : `${fn.min} to ${fn.max}`} argument${fn.max === 1 ? '' : 's'}, not ${c.args.length}: ${fn.doc}` });
         }
       }
     }
