@@ -2,11 +2,12 @@
 // bursts of edits coalesced, aliases reported at the alias, expressions checked on the decoded scalar,
 // YAML merge keys accepted by the editor and the runner alike.
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parsePipelineText } from '../../src/engine/pipeline/read';
+import { runPipeline } from '../../src/engine/runner/executor';
 import { buildServer } from '../support/buildServer';
 import { LspClient } from '../support/lspClient';
 
@@ -163,12 +164,12 @@ describe('pipeline language server: faults of issue 12', function () {
       'version: 1',
       'stages:',
       '  prepare: &base',
-      '    run: echo prepare',
+      '    run: echo "prepare $A" >> prepare.log',
       '    env: &env',
       '      A: "1"',
       '  train:',
       '    needs: [prepare]',
-      '    run: echo train',
+      '    run: echo "$A$B" > train.txt',
       '    env:',
       '      <<: *env',
       '      B: "2"',
@@ -180,12 +181,20 @@ describe('pipeline language server: faults of issue 12', function () {
     const { uri, diagnostics } = await open('merge.sextant.yaml', text);
     assert.deepEqual(diagnostics, []);
     const outline = await client.request<{ stages: { name: string; run?: string; needs: string[] }[] }>('sextant/pipelineOutline', { uri });
-    assert.deepEqual(outline.stages.find((s) => s.name === 'again'), { name: 'again', needs: ['train'], run: 'echo prepare', line: 12 });
+    assert.deepEqual(outline.stages.find((s) => s.name === 'again'), { name: 'again', needs: ['train'], run: 'echo "prepare $A" >> prepare.log', line: 12 });
     const read = parsePipelineText(text, 'merge.sextant.yaml');
     assert.ok(read.ok, JSON.stringify(read));
     const stages = (read.value as { stages: Record<string, { run?: string; env?: Record<string, string> }> }).stages;
     assert.deepEqual(stages.train!.env, { A: '1', B: '2' });
-    assert.equal(stages.again!.run, 'echo prepare');
+    assert.equal(stages.again!.run, 'echo "prepare $A" >> prepare.log');
     assert.deepEqual(stages.again!.env, { A: '1' });
+    // and the runner runs the merged stages
+    const file = join(dir, 'sextant.yaml');
+    writeFileSync(file, text);
+    const ran = await runPipeline({ file, gpus: [], killGraceMs: 500 });
+    assert.ok(ran.ok, JSON.stringify(ran));
+    assert.deepEqual(ran.value.stages.map((s) => [s.name, s.status]), [['prepare', 'ran'], ['train', 'ran'], ['again', 'ran']]);
+    assert.equal(readFileSync(join(dir, 'train.txt'), 'utf8'), '12\n');
+    assert.equal(readFileSync(join(dir, 'prepare.log'), 'utf8'), 'prepare 1\nprepare 1\n');
   });
 });
