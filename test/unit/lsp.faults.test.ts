@@ -188,6 +188,12 @@ describe('pipeline language server: faults of issue 12', function () {
     assert.deepEqual(stages.train!.env, { A: '1', B: '2' });
     assert.equal(stages.again!.run, 'echo "prepare $A" >> prepare.log');
     assert.deepEqual(stages.again!.env, { A: '1' });
+    // a merge of something that is not a mapping: one clear error at it, and the stage keeps its run:
+    const wrongText = 'version: 1\nstages:\n  a:\n    run: echo a\n    env: { <<: 5, A: "1" }\n';
+    const wrong = await open('merge-wrong.sextant.yaml', wrongText);
+    assert.equal(wrong.diagnostics.length, 1, JSON.stringify(wrong.diagnostics));
+    assert.equal(textAt(wrongText, wrong.diagnostics[0]!), '5');
+    assert.match(wrong.diagnostics[0]!.message, /merges mappings/);
     // and the runner runs the merged stages
     const file = join(dir, 'sextant.yaml');
     writeFileSync(file, text);

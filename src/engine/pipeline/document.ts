@@ -8,7 +8,7 @@
 // are local: `seg.base + local` is the document offset. When the text cannot be cut safely (document
 // markers, directives, tab indentation, a root that is not a block mapping, an alias to an anchor in
 // another segment), the whole file is parsed as one segment, which gives the same results, slower.
-import { isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit, YAMLSeq, type Document, type Node, type Pair, type Scalar, type YAMLMap } from 'yaml';
+import { isAlias, isCollection, isMap, isNode, isPair, isScalar, isSeq, parseDocument, visit, YAMLMap, YAMLSeq, type Document, type Node, type Pair, type Scalar } from 'yaml';
 import { LineIndex } from './lines';
 import { isMergePair, setMergedPairs } from './nodes';
 
@@ -147,6 +147,16 @@ function plain(seg: Segment, node: unknown): unknown {
     let limitReported = false;
     const kept: Node[] = [];
     visit(node, {
+      Pair: (_key, pair) => {
+        // `<<: 5`, `<<: [*list]`: a merge whose source is not a mapping, said once at the value
+        if (!isMergePair(pair) || !isNode(pair.value)) return;
+        const value = pair.value;
+        const sources = isSeq(value) ? value.items : [value];
+        const wrong = sources.some((item) => (isAlias(item) ? !isMap(item.resolve(seg.doc) ?? new YAMLMap()) : !isMap(item)));
+        if (!wrong) return;
+        bad.add(value);
+        report(seg, value, 'MERGE_SOURCE', '`<<` merges mappings into this one: write `<<: *name` with the anchor &name on a mapping, or a list of such aliases');
+      },
       Alias: (_key, alias) => {
         if (!alias.resolve(seg.doc)) {
           bad.add(alias);
