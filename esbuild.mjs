@@ -3,7 +3,8 @@
 //   dist/server.js     - pipeline language server (its own Node process)
 //   dist/cli.js        - the `sextant` command-line interface
 //   dist/bench.js      - `npm run bench`
-//   dist/webviews/*.js - one browser bundle per webview panel
+//   dist/webviewHost.js - the webview panels' host side, required when a panel first opens
+//   dist/webviews/*.js - one browser bundle per webview panel (and its .css)
 // Native modules stay external and are required lazily by src/engine/native/.
 import * as esbuild from 'esbuild';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -29,11 +30,13 @@ const nodeCommon = {
 // The extension host loads dist/extension.js at activation, and on first use dist/engine.js (zod, yaml,
 // the engine: src/engineLoader.ts) and dist/lspClient.js (vscode-languageclient: src/extension.ts), so
 // activation evaluates only the thin extension layer.
-const LAZY_BUNDLES = { './engine/api': './engine.js', './lsp/client': './lspClient.js' };
+// The webview panels' host side (zod, the data building) is dist/webviewHost.js, required by src/webviewLoader.ts
+// when a panel first opens.
+const LAZY_BUNDLES = { './engine/api': './engine.js', './lsp/client': './lspClient.js', './webviews/host': './webviewHost.js' };
 const lazyBundlesAsSeparateFiles = {
   name: 'lazy-bundles-as-separate-files',
   setup(build) {
-    build.onResolve({ filter: /^\.\/(engine\/api|lsp\/client)$/ }, (args) => (/(engineLoader|extension)\.ts$/.test(args.importer) ? { path: LAZY_BUNDLES[args.path], external: true } : undefined));
+    build.onResolve({ filter: /^\.\/(engine\/api|lsp\/client|webviews\/host)$/ }, (args) => (/(engineLoader|webviewLoader|extension)\.ts$/.test(args.importer) ? { path: LAZY_BUNDLES[args.path], external: true } : undefined));
   },
 };
 
@@ -41,6 +44,7 @@ const nodeEntries = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazyBundlesAsSeparateFiles] },
   { entryPoints: ['src/engine/api.ts'], outfile: 'dist/engine.js' },
   { entryPoints: ['src/lsp/client.ts'], outfile: 'dist/lspClient.js' },
+  { entryPoints: ['src/webviews/host.ts'], outfile: 'dist/webviewHost.js', plugins: [lazyBundlesAsSeparateFiles] },
   { entryPoints: ['src/lsp/server.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
   { entryPoints: ['bench/main.ts'], outfile: 'dist/bench.js' },

@@ -11,7 +11,9 @@ import { registerRunner } from './runner/register';
 import { registerDatasetsView } from './views/datasetsTree';
 import { experimentsCommands } from './views/experimentsCommands';
 import { registerExperimentsView } from './views/experimentsTree';
+import { experimentsState } from './views/experimentsState';
 import { registerModelsView } from './views/modelsTree';
+import { registerWebviews } from './webviews/register';
 import { WorkspaceState } from './views/workspaceState';
 
 let ctx: Ctx | undefined;
@@ -41,6 +43,7 @@ export function activate(context: vscode.ExtensionContext): void {
   const datasets = registerDatasetsView(ctx, state);
   const models = registerModelsView(ctx);
   registerExperimentsView(ctx, state);
+  registerWebviews(ctx, experimentsState(ctx));
   const runnerCommands = registerRunner(ctx);
   registerCommands(ctx, {
     ...coreCommands({

@@ -7,6 +7,7 @@ import type { Ctx } from '../ctx';
 import type { Run } from '../engine/tracking/schemas';
 import type { RunSort } from '../engine/tracking/runFilter';
 import { loadEngine } from '../engineLoader';
+import { openCompare } from '../webviews/register';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
 import { RUN_SCHEME } from './experimentsTree';
 
@@ -14,7 +15,10 @@ import { RUN_SCHEME } from './experimentsTree';
 type Handler = (...args: any[]) => unknown;
 
 function selectedRuns(state: ExperimentsState, node?: ExperimentNode, nodes?: ExperimentNode[]): Run[] {
-  const picked = nodes && nodes.length > 0 ? nodes : node ? [node] : [...(state.view?.selection ?? [])];
+  // From the view's title bar VS Code may pass no node, or a value that is not one of ours: use the selection then.
+  const ours = (n: unknown): n is ExperimentNode => typeof n === 'object' && n !== null && typeof (n as { kind?: unknown }).kind === 'string';
+  const given = (nodes ?? []).filter(ours);
+  const picked = given.length > 0 ? given : ours(node) ? [node] : [...(state.view?.selection ?? [])];
   const runs: Run[] = [];
   for (const n of picked) {
     if (n.kind === 'run') runs.push(n.run);
@@ -67,8 +71,7 @@ export function experimentsCommands(ctx: Ctx): Record<string, Handler> {
     'sextant.experiments.compare': async (node?: ExperimentNode, nodes?: ExperimentNode[]) => {
       const runs = selectedRuns(state, node, nodes);
       if (runs.length < 2) return void vscode.window.showInformationMessage('Select two or more runs (Ctrl/Cmd-click) to compare them.');
-      const uri = vscode.Uri.from({ scheme: RUN_SCHEME, path: `/compare/${runs.slice(0, 20).map((r) => r.id).join(',')}.md` });
-      await vscode.commands.executeCommand('markdown.showPreview', uri).then(undefined, async () => vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri), { preview: true }));
+      openCompare(ctx, state, runs.slice(0, 20).map((r) => r.id));
     },
 
     'sextant.experiments.renameRun': async (node?: ExperimentNode, nodes?: ExperimentNode[]) => {

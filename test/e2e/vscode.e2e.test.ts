@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { installVsix, OUTPUT, ROOT, startCodeServer, type CodeServer } from './codeServer';
+import { compareFixture } from '../support/compareFixture';
 import { launchBrowser, openWorkspace, outputLines, pane, paneTitles, runCommand, screenshot, showSextant, waitForSquiggle } from './workbench';
 
 describe('Sextant in VS Code (code-server + Chromium)', function () {
@@ -156,6 +157,44 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
       writeFileSync(settings, JSON.stringify({}));
       await runRow.waitFor({ timeout: 30_000 });
       await pane(page, 'Models').locator('.monaco-list-row', { hasText: 'penguin-species' }).first().waitFor({ timeout: 30_000 });
+    });
+  });
+
+  describe('the compare panel (a webview)', () => {
+    it('opens from two runs selected in the Experiments view, and draws their table and curves inside VS Code', async () => {
+      const folder = join(scratch, 'compare');
+      mkdirSync(folder, { recursive: true });
+      compareFixture(folder).tracker.close();
+      const page = await openWorkspace(browser, server.url, folder);
+      try {
+        await showSextant(page);
+        const experiments = pane(page, 'Experiments');
+        const row = (name: string) => experiments.locator('.monaco-list-row', { hasText: name }).first();
+        await row('churn').waitFor({ timeout: 30_000 });
+        if ((await row('churn').getAttribute('aria-expanded')) !== 'true') await row('churn').click();
+        await row('baseline').click();
+        await row('wide-lr').click({ modifiers: ['Control'] });
+        // The selection's context menu (the palette hides the command: it needs the view's selection).
+        await row('wide-lr').click({ button: 'right' });
+        await page.locator('.monaco-menu .action-item', { hasText: 'Compare Selected Runs' }).first().click();
+        // A webview is an iframe.webview whose content sits in a nested iframe#active-frame (TESTING.md).
+        const panel = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+        await panel.locator('table.compare').waitFor({ timeout: 60_000 });
+        assert.deepEqual((await panel.locator('tr[data-key="lr"] td').allInnerTexts()).sort(), ['0.01', '0.1']);
+        await panel.locator('figure.chart canvas').first().waitFor({ timeout: 30_000 });
+        assert.equal(await panel.locator('figure.chart canvas').count(), 2, 'loss and val_acc');
+        // The tab names the runs, not their ids.
+        await page.locator('.tabs-container .tab', { hasText: /Compare: (baseline ↔ wide-lr|wide-lr ↔ baseline)/ }).first().waitFor({ timeout: 20_000 });
+        await screenshot(page, '10-compare-panel');
+      } catch (err) {
+        await screenshot(page, 'failed-compare-panel');
+        await runCommand(page, 'Sextant: Show Output').catch(() => undefined);
+        await page.waitForTimeout(1500);
+        await screenshot(page, 'failed-compare-panel-output');
+        throw err;
+      } finally {
+        await page.close();
+      }
     });
   });
 

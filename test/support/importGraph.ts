@@ -109,6 +109,8 @@ export function readImportGraph(root: string): ImportGraph {
         list.push({ from, to: packageName(specifier), internal: false, kind, line });
         continue;
       }
+      // A stylesheet a webview page imports is bundled by esbuild beside its script: not a module of the graph.
+      if (specifier.endsWith('.css')) continue;
       const resolved = ts.resolveModuleName(specifier, abs, COMPILER_OPTIONS, ts.sys).resolvedModule;
       if (!resolved) throw new Error(`${from}:${line}: cannot resolve import '${specifier}'`);
       const to = toPosix(relative(root, resolved.resolvedFileName));

@@ -1,0 +1,2 @@
+// Entry of dist/webviewHost.js (loaded by src/webviewLoader.ts): the panels' host side.
+export { openComparePanel, reviveComparePanel } from './compare/panel';

@@ -1,0 +1,30 @@
+// Registers the webview panels at activation, cheaply: the serializer that revives a panel after a window
+// reload (package.json activationEvents `onWebviewPanel:<viewType>`), and the function the commands call.
+// Everything else (zod, the data building) loads with the first panel (src/webviewLoader.ts).
+import * as vscode from 'vscode';
+import type { Ctx } from '../ctx';
+import { loadWebviewHost } from '../webviewLoader';
+import type { ExperimentsState } from '../views/experimentsState';
+import type { PanelDeps } from './panelDeps';
+import { COMPARE_VIEW_TYPE } from './viewTypes';
+
+export function panelDeps(ctx: Ctx, state: ExperimentsState): PanelDeps {
+  return {
+    extensionUri: ctx.extension.extensionUri,
+    log: ctx.log,
+    tracker: () => state.tracker(),
+    onStoreChanged: ctx.onStoreChanged,
+  };
+}
+
+export function registerWebviews(ctx: Ctx, state: ExperimentsState): void {
+  ctx.push(
+    vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, saved: unknown) => loadWebviewHost().reviveComparePanel(panelDeps(ctx, state), panel, saved),
+    }),
+  );
+}
+
+export function openCompare(ctx: Ctx, state: ExperimentsState, runIds: string[]): void {
+  loadWebviewHost().openComparePanel(panelDeps(ctx, state), runIds);
+}

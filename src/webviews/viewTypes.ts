@@ -1,0 +1,3 @@
+// The webview panels' viewTypes (package.json activationEvents `onWebviewPanel:<viewType>`). Imports nothing:
+// read at activation by src/webviews/register.ts and by each panel's protocol.
+export const COMPARE_VIEW_TYPE = 'sextant.compare';
