@@ -14,7 +14,7 @@ import { loadEngine } from '../engineLoader';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
 import { codeSpan, md } from './markdown';
 import type { WorkspaceState } from './workspaceState';
-import { compareDocument, formatValue, runDocument, runTooltip } from './runMarkdown';
+import { formatValue, runDocument, runTooltip } from './runMarkdown';
 
 export const EXPERIMENTS_VIEW_ID = 'sextant.experiments';
 export const RUN_SCHEME = 'sextant-run';
@@ -212,10 +212,6 @@ class RunDocuments implements vscode.TextDocumentContentProvider {
     const id = basename(uri.path).replace(/\.md$/, '');
     const got = await this.state.tracker();
     if (got.kind !== 'ok') return `# Run ${md(id)}\n\nThe store is not available.\n`;
-    if (uri.path.startsWith('/compare/')) {
-      const runs = got.tracker.listRuns({ ids: id.split(',') });
-      return runs.ok ? compareDocument(runs.value, id.split(',')) : `# Compare runs\n\n${md(runs.error.message)}\n`;
-    }
     const run = got.tracker.getRun(id);
     if (!run.ok) return `# Run ${md(id)}\n\n${md(run.error.message)}\n`;
     return runDocument(run.value);

@@ -1,5 +1,5 @@
-// Runs as Markdown: the Experiments view's tooltip, the run document (`sextant-run:/<id>.md`) and the
-// side-by-side comparison. Every text from the store goes through md()/codeSpan() (./markdown), so a run
+// Runs as Markdown: the Experiments view's tooltip and the run document (`sextant-run:/<id>.md`); runs
+// are compared in the compare panel (src/webviews/compare). Every text from the store goes through md()/codeSpan() (./markdown), so a run
 // named `<img src=x onerror=…>` or `[click](command:…)` shows as those characters. No `vscode` import.
 import { formatDuration } from '../engine/format';
 import type { Run, RunDetail } from '../engine/tracking/schemas';
@@ -47,40 +47,5 @@ export function runDocument(r: RunDetail, now = Date.now()): string {
   section('Params', ['param', 'value'], Object.entries(r.params).map(([k, v]) => [md(k), md(clip(v, 500))]));
   section('Tags', ['tag', 'value'], Object.entries(r.tags).map(([k, v]) => [md(k), md(clip(v, 500))]));
   section('Artifacts', ['path', 'size', 'type', 'sha256'], r.artifacts.map((a) => [md(a.path), String(a.size), md(a.mediaType), codeSpan(a.sha256.slice(0, 12), true)]), [1]);
-  return `${lines.join('\n')}\n`;
-}
-
-/** A side-by-side table of runs (in `order`, by id): params that differ first (in bold), then last metric values (lowest and highest in bold). */
-export function compareDocument(found: Run[], order: string[], now = Date.now()): string {
-  const runs = order.map((id) => found.find((r) => r.id === id)).filter((r): r is Run => Boolean(r));
-  if (runs.length === 0) return '# Compare runs\n\nNone of these runs is in the store any more.\n';
-  const cell = (text: string): string => md(clip(text, 120));
-  const headers = ['', ...runs.map((r) => `${cell(r.name)} ${codeSpan(r.id.slice(0, 8), true)}`)];
-  const head = [
-    ['status', ...runs.map((r) => r.status)],
-    ['experiment', ...runs.map((r) => cell(r.experiment))],
-    ['duration', ...runs.map((r) => duration(r, now) ?? '')],
-    ['commit', ...runs.map((r) => (r.gitCommit ? `${codeSpan(r.gitCommit.slice(0, 8), true)}${r.gitDirty ? ' (dirty)' : ''}` : ''))],
-  ];
-  const lines = ['# Compare runs', '', table(headers, head)];
-  const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
-  const differs = (k: string): boolean => new Set(runs.map((r) => r.params[k] ?? '∅')).size > 1;
-  const ordered = [...paramKeys.filter(differs), ...paramKeys.filter((k) => !differs(k))];
-  if (ordered.length) {
-    const bold = (text: string, on: boolean): string => (on ? `**${text}**` : text);
-    const rows = ordered.map((k) => [bold(cell(k), differs(k)), ...runs.map((r) => (r.params[k] === undefined ? '–' : bold(cell(r.params[k]!), differs(k))))]);
-    lines.push('', '## Params', '', 'Params that differ come first, in bold.', '', table(headers, rows));
-  }
-  const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))];
-  if (metricKeys.length) {
-    const rows = metricKeys.map((k) => {
-      const values = runs.map((r) => r.metrics[k]?.last);
-      const finite = values.filter((v): v is number => v !== undefined && Number.isFinite(v));
-      const lo = Math.min(...finite);
-      const hi = Math.max(...finite);
-      return [cell(k), ...values.map((v) => (v === undefined ? '–' : finite.length > 1 && (v === lo || v === hi) ? `**${formatValue(v)}**` : formatValue(v)))];
-    });
-    lines.push('', '## Metrics (last value; lowest and highest in bold)', '', table(headers, rows));
-  }
   return `${lines.join('\n')}\n`;
 }

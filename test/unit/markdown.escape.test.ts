@@ -4,7 +4,7 @@ import { strict as assert } from 'node:assert';
 import MarkdownIt from 'markdown-it';
 import type { RunDetail } from '../../src/engine/tracking/schemas';
 import { codeSpan, md } from '../../src/views/markdown';
-import { compareDocument, runDocument, runTooltip } from '../../src/views/runMarkdown';
+import { runDocument, runTooltip } from '../../src/views/runMarkdown';
 
 const renderer = new MarkdownIt({ html: true, linkify: true });
 const render = (markdown: string): string => renderer.render(markdown);
@@ -147,15 +147,5 @@ describe('Markdown: runs rendered (src/views/runMarkdown.ts)', () => {
       ['note', '[click](command:workbench.action.terminal.new)'],
       ['html', '<iframe src=x>'],
     ]);
-  });
-
-  it('the comparison: run names with | keep one column per run', () => {
-    const a = run({ id: 'aaaaaaaa1', name: 'a | b', params: { lr: '0.1' } });
-    const b = run({ id: 'bbbbbbbb2', name: '<img src=x>', params: { lr: '0.2|0.3' } });
-    const html = render(compareDocument([a, b], ['aaaaaaaa1', 'bbbbbbbb2']));
-    assertInert(html, 'comparison');
-    const header = /<thead>([\s\S]*?)<\/thead>/.exec(html)![1]!;
-    assert.deepEqual([...header.matchAll(/<th[^>]*>([\s\S]*?)<\/th>/g)].map((c) => textOf(c[1]!)), ['', 'a | b aaaaaaaa', '<img src=x> bbbbbbbb']);
-    assert.deepEqual(tableRows(html, 1)[0], ['lr', '0.1', '0.2|0.3']);
   });
 });
