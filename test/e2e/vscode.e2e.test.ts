@@ -176,7 +176,13 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
         await row('wide-lr').click({ modifiers: ['Control'] });
         // The selection's context menu (the palette hides the command: it needs the view's selection).
         await row('wide-lr').click({ button: 'right' });
-        await page.locator('.monaco-menu .action-item', { hasText: 'Compare Selected Runs' }).first().click();
+        // VS Code ignores a click on a context menu that has only just opened: wait, and try again while
+        // the menu stays open.
+        const item = page.locator('.monaco-menu .action-item', { hasText: 'Compare Selected Runs' }).first();
+        for (let attempt = 0; attempt < 5 && (await item.isVisible()); attempt++) {
+          await page.waitForTimeout(400);
+          if (await item.isVisible()) await item.click().catch(() => undefined);
+        }
         // A webview is an iframe.webview whose content sits in a nested iframe#active-frame (TESTING.md).
         const panel = page.frameLocator('iframe.webview').frameLocator('#active-frame');
         await panel.locator('table.compare').waitFor({ timeout: 60_000 });
