@@ -2,6 +2,31 @@
 // JSON-RPC over its stdio with Content-Length framing. No editor, no function calls into the server.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 
+/** LSP shapes the tests read. */
+export interface Pos {
+  line: number;
+  character: number;
+}
+export interface Diag {
+  range: { start: Pos; end: Pos };
+  severity: number;
+  code: string;
+  message: string;
+  data?: Record<string, unknown>;
+  source?: string;
+}
+export interface PublishParams {
+  uri: string;
+  version?: number;
+  diagnostics: Diag[];
+}
+
+/** The offset in `text` of an LSP position. */
+export function offsetAt(text: string, p: Pos): number {
+  const lines = text.split('\n');
+  return lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+}
+
 interface Message {
   jsonrpc: '2.0';
   id?: number | string;
@@ -32,6 +57,13 @@ export class LspClient {
 
   static spawn(command: string, args: string[], cwd?: string, env?: NodeJS.ProcessEnv): LspClient {
     return new LspClient(spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}), ...(env ? { env } : {}) }));
+  }
+
+  /** Opens a pipeline document and returns the diagnostics the server publishes for it. */
+  async openDocument(uri: string, text: string, version: number): Promise<Diag[]> {
+    const published = this.waitFor<PublishParams>('textDocument/publishDiagnostics', (p) => p.uri === uri);
+    this.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'sextant-pipeline', version, text } });
+    return (await published).diagnostics;
   }
 
   private onData(chunk: Buffer): void {

@@ -9,29 +9,11 @@ import { pathToFileURL } from 'node:url';
 import { parsePipelineText } from '../../src/engine/pipeline/read';
 import { runPipeline } from '../../src/engine/runner/executor';
 import { buildServer } from '../support/buildServer';
-import { LspClient } from '../support/lspClient';
-
-interface Pos {
-  line: number;
-  character: number;
-}
-interface Diag {
-  range: { start: Pos; end: Pos };
-  severity: number;
-  code: string;
-  message: string;
-}
-interface PublishParams {
-  uri: string;
-  version?: number;
-  diagnostics: Diag[];
-}
+import { LspClient, offsetAt, type Diag, type PublishParams } from '../support/lspClient';
 
 /** The source text a diagnostic's range covers. */
 function textAt(text: string, d: Diag): string {
-  const lines = text.split('\n');
-  const offset = (p: Pos): number => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
-  return text.slice(offset(d.range.start), offset(d.range.end));
+  return text.slice(offsetAt(text, d.range.start), offsetAt(text, d.range.end));
 }
 
 describe('pipeline language server: faults of issue 12', function () {
@@ -58,9 +40,7 @@ describe('pipeline language server: faults of issue 12', function () {
 
   async function open(name: string, text: string): Promise<{ uri: string; diagnostics: Diag[] }> {
     const uri = pathToFileURL(join(dir, name)).toString();
-    const published = client.waitFor<PublishParams>('textDocument/publishDiagnostics', (p) => p.uri === uri);
-    client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'sextant-pipeline', version: version++, text } });
-    return { uri, diagnostics: (await published).diagnostics };
+    return { uri, diagnostics: await client.openDocument(uri, text, version++) };
   }
 
   const errors = (ds: Diag[]): Diag[] => ds.filter((d) => d.severity === 1);

@@ -6,26 +6,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildServer } from '../support/buildServer';
-import { LspClient } from '../support/lspClient';
+import { LspClient, offsetAt, type Diag, type Pos, type PublishParams } from '../support/lspClient';
 import { openStore } from '../../src/engine/store/open';
 
-interface Pos {
-  line: number;
-  character: number;
-}
-interface Diag {
-  range: { start: Pos; end: Pos };
-  severity: number;
-  code: string;
-  message: string;
-  data?: Record<string, unknown>;
-  source: string;
-}
-interface PublishParams {
-  uri: string;
-  version?: number;
-  diagnostics: Diag[];
-}
 interface TextEdit {
   range: { start: Pos; end: Pos };
   newText: string;
@@ -35,8 +18,7 @@ const FIXTURE = readFileSync('test/fixtures/pipelines/broken.sextant.yaml', 'utf
 
 /** Applies LSP text edits to a text (for checking quick fixes and renames). */
 function applyEdits(text: string, edits: TextEdit[]): string {
-  const lines = text.split('\n');
-  const offset = (p: Pos): number => lines.slice(0, p.line).reduce((n, l) => n + l.length + 1, 0) + p.character;
+  const offset = (p: Pos): number => offsetAt(text, p);
   const sorted = [...edits].sort((a, b) => offset(b.range.start) - offset(a.range.start));
   let out = text;
   for (const e of sorted) out = out.slice(0, offset(e.range.start)) + e.newText + out.slice(offset(e.range.end));
@@ -70,9 +52,7 @@ describe('pipeline language server over stdio', function () {
 
   async function open(name: string, text: string): Promise<{ uri: string; diagnostics: Diag[] }> {
     const uri = pathToFileURL(join(dir, name)).toString();
-    const published = client.waitFor<PublishParams>('textDocument/publishDiagnostics', (p) => p.uri === uri);
-    client.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'sextant-pipeline', version: version++, text } });
-    return { uri, diagnostics: (await published).diagnostics };
+    return { uri, diagnostics: await client.openDocument(uri, text, version++) };
   }
 
   it('publishes no diagnostics for the demo pipeline', async () => {
