@@ -4,7 +4,7 @@ import { isAbsolute, join, posix } from 'node:path';
 import { isMap, parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { builtin } from './builtins';
-import { hostPathProblem, type NamedPath } from './containment';
+import { pathProblem, type NamedPath } from './containment';
 import { severityOf, type Finding, type PipelineDiagnostic } from './diagnostics';
 import { PipelineParser, type Entry, type ParsedPipeline, type Segment } from './document';
 import type { PipelineHost } from './host';
@@ -243,7 +243,7 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
   /** A path outside the pipeline folder, or an output that is the folder or the store (./containment.ts). */
   const containment = (p: NamedPath, start: number, end: number): void => {
     if (!dir || p.value.includes('${{')) return;
-    const problem = hostPathProblem(host, dir, p);
+    const problem = host.pathProblem ? host.pathProblem(dir, p) : pathProblem(dir, p, (a) => a);
     if (problem) findings.push({ start, end, code: problem.code, message: problem.message });
   };
 

@@ -8,7 +8,6 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { fail, ok, type Result } from '../result';
 import { STORE_DIR } from '../workspace/layout';
 import { builtin } from './builtins';
-import type { PipelineHost } from './host';
 import type { Pipeline, Stage } from './schema';
 
 /** A path as the pipeline names it: `what` is how a message names it (`outs`, `with.out`, `datasets.d.path`). */
@@ -22,7 +21,7 @@ export interface NamedPath {
 
 type PathProblemCode = 'path-outside' | 'protected-output';
 
-interface PathProblem {
+export interface PathProblem {
   code: PathProblemCode;
   message: string;
 }
@@ -55,7 +54,7 @@ const outside = (rel: string): boolean => rel === '..' || rel.startsWith(`..${se
  * What is wrong with a path the pipeline names, or undefined when it may be used. `realPath` maps an
  * absolute path to its real one (the identity where the file system is not consulted).
  */
-function pathProblem(root: string, p: NamedPath, realPath: (abs: string) => string = realPathOf): PathProblem | undefined {
+export function pathProblem(root: string, p: NamedPath, realPath: (abs: string) => string = realPathOf): PathProblem | undefined {
   const label = p.what.includes('.path') ? `${p.what} '${p.value}'` : `${p.what} path '${p.value}'`;
   const abs = resolve(root, p.value);
   const rel = relative(root, abs);
@@ -82,31 +81,6 @@ function pathProblem(root: string, p: NamedPath, realPath: (abs: string) => stri
     if (store >= 0) return { code: 'protected-output', message: `${label} is ${store === parts.length - 1 ? 'the' : 'inside the'} store folder ${STORE_DIR}, which Sextant keeps its runs and cache in. Name a file or folder outside ${STORE_DIR}.` };
   }
   return undefined;
-}
-
-// Verdicts per host: they depend on the file system only through host.realPath, whose answers the host
-// keeps for a while, so they are kept as long (a 1,000-stage file names thousands of paths on each edit)
-// and forgotten with them (FsHost.invalidate on file events).
-const VERDICT_TTL_MS = 2000;
-const verdictsByHost = new WeakMap<PipelineHost, Map<string, { at: number; problem: PathProblem | undefined }>>();
-
-/** pathProblem for the language server and lint: through the host's real paths, kept for a while. */
-export function hostPathProblem(host: PipelineHost, root: string, p: NamedPath): PathProblem | undefined {
-  let verdicts = verdictsByHost.get(host);
-  if (!verdicts || verdicts.size > 100_000) verdictsByHost.set(host, (verdicts = new Map()));
-  const key = `${root}\0${p.what}\0${p.value}\0${p.write ? 'w' : 'r'}${p.external ? 'x' : ''}`;
-  const now = Date.now();
-  let hit = verdicts.get(key);
-  if (!hit || now - hit.at >= VERDICT_TTL_MS) {
-    hit = { at: now, problem: pathProblem(root, p, host.realPath ? (a) => host.realPath!(a) : (a) => a) };
-    verdicts.set(key, hit);
-  }
-  return hit.problem;
-}
-
-/** Forgets the verdicts kept for `host` (its files changed). */
-export function forgetPathVerdicts(host: PipelineHost): void {
-  verdictsByHost.delete(host);
 }
 
 /** A declared dependency: a path, or `{ path, external }`. */

@@ -1,7 +1,7 @@
 // What the checks may ask of the file system, so the same analysis runs in the language server (with a
 // cache invalidated by file events), in the CLI and in tests (an in-memory host).
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
-import { forgetPathVerdicts, realPathOf } from './containment';
+import { pathProblem, realPathOf, type NamedPath, type PathProblem } from './containment';
 
 export interface DirEntry {
   name: string;
@@ -16,8 +16,8 @@ export interface PipelineHost {
   /** The first `maxBytes` of a file as text (a CSV header), or undefined. */
   readHead(absPath: string, maxBytes: number): string | undefined;
   listDir(absPath: string): DirEntry[];
-  /** Where a path really is, symbolic links followed (./containment.ts `realPathOf`); absent: paths are taken as written. */
-  realPath?(absPath: string): string;
+  /** What is wrong with a path the pipeline names (./containment.ts), symbolic links followed; absent: paths are taken as written. */
+  pathProblem?(root: string, p: NamedPath): PathProblem | undefined;
 }
 
 /** A host over the real file system, caching answers for `ttlMs` (call `invalidate` on file events). */
@@ -25,33 +25,37 @@ export class FsHost implements PipelineHost {
   private readonly existsCache = new Map<string, { at: number; value: boolean }>();
   private readonly textCache = new Map<string, { at: number; value: string | undefined }>();
   private readonly realCache = new Map<string, { at: number; value: string }>();
+  // A 1,000-stage file names thousands of paths on each edit: their verdicts are kept as long as the
+  // real paths they come from.
+  private readonly verdictCache = new Map<string, { at: number; value: PathProblem | undefined }>();
 
   constructor(
     readonly dir: string | undefined,
     private readonly ttlMs = 2000,
   ) {}
 
-  exists(absPath: string): boolean {
+  /** The answer kept for `key` when it is younger than ttlMs, else a fresh one from `compute`. */
+  private cached<T>(cache: Map<string, { at: number; value: T }>, key: string, compute: () => T): T {
     const now = Date.now();
-    const hit = this.existsCache.get(absPath);
+    const hit = cache.get(key);
     if (hit && now - hit.at < this.ttlMs) return hit.value;
-    const value = existsSync(absPath);
-    this.existsCache.set(absPath, { at: now, value });
+    const value = compute();
+    cache.set(key, { at: now, value });
     return value;
   }
 
+  exists(absPath: string): boolean {
+    return this.cached(this.existsCache, absPath, () => existsSync(absPath));
+  }
+
   readText(absPath: string): string | undefined {
-    const now = Date.now();
-    const hit = this.textCache.get(absPath);
-    if (hit && now - hit.at < this.ttlMs) return hit.value;
-    let value: string | undefined;
-    try {
-      value = statSync(absPath).size > 4_000_000 ? undefined : readFileSync(absPath, 'utf8');
-    } catch {
-      value = undefined;
-    }
-    this.textCache.set(absPath, { at: now, value });
-    return value;
+    return this.cached(this.textCache, absPath, () => {
+      try {
+        return statSync(absPath).size > 4_000_000 ? undefined : readFileSync(absPath, 'utf8');
+      } catch {
+        return undefined;
+      }
+    });
   }
 
   readHead(absPath: string, maxBytes: number): string | undefined {
@@ -78,17 +82,14 @@ export class FsHost implements PipelineHost {
     }
   }
 
-  realPath(absPath: string): string {
-    const now = Date.now();
-    const hit = this.realCache.get(absPath);
-    if (hit && now - hit.at < this.ttlMs) return hit.value;
-    const value = realPathOf(absPath);
-    this.realCache.set(absPath, { at: now, value });
-    return value;
+  pathProblem(root: string, p: NamedPath): PathProblem | undefined {
+    if (this.verdictCache.size > 100_000) this.verdictCache.clear();
+    const key = `${root}\0${p.what}\0${p.value}\0${p.write ? 'w' : 'r'}${p.external ? 'x' : ''}`;
+    return this.cached(this.verdictCache, key, () => pathProblem(root, p, (abs) => this.cached(this.realCache, abs, () => realPathOf(abs))));
   }
 
   invalidate(): void {
-    forgetPathVerdicts(this);
+    this.verdictCache.clear();
     this.realCache.clear();
     this.existsCache.clear();
     this.textCache.clear();
