@@ -1,6 +1,7 @@
 // The HTML page of a webview panel: a strict Content-Security-Policy with a fresh nonce per load, the
 // panel's bundle (dist/webviews/<name>.js) and stylesheet (dist/webviews/<name>.css), nothing inline but
-// a nonce'd script tag. Pure (no vscode): the browser test loads the same HTML the extension builds.
+// a nonce'd script tag. The nonce is also published in `<meta property="csp-nonce">`, where the controls'
+// library (FAST, under @vscode/webview-ui-toolkit) reads it for the style element it adds. Pure (no vscode): the browser test loads the same HTML the extension builds.
 import { randomBytes } from 'node:crypto';
 
 export interface PageSources {
@@ -36,6 +37,7 @@ export function pageHtml(sources: PageSources): string {
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${attr(contentSecurityPolicy(sources.cspSource, nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
+<meta property="csp-nonce" content="${nonce}">
 <title>${attr(sources.title)}</title>
 <link rel="stylesheet" href="${attr(sources.styleUri)}" nonce="${nonce}">
 </head>

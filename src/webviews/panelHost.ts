@@ -1,0 +1,97 @@
+// What every panel's host side does the same way (the compare panel, run details, the experiments table, the
+// model card): the page's HTML with its bundle (src/webviews/html.ts), options that let it load only the
+// extension's media/ and dist/, every message the page posts checked against the panel's contract before
+// use, the data re-sent when the store changes (coalesced; a hidden page asks again when shown), and one
+// dispose. A panel supplies what differs: its bundle, how to build the message it sends, and what to do with
+// the page's own requests.
+import * as vscode from 'vscode';
+import type { z } from 'zod';
+import { pageHtml } from './html';
+import type { PanelDeps } from './panelDeps';
+
+const REFRESH_MS = 500;
+
+/** The messages every page posts: `ready` (send me the data) and `invalid` (I could not use a message). */
+export type BasePageMessage = { type: 'ready' } | { type: 'invalid'; message: string };
+
+export interface PanelSpec<Host, Page extends { type: string }> {
+  /** The page's bundle: dist/webviews/<bundle>.js and .css (from src/webviews/app/<bundle>.ts). */
+  bundle: string;
+  /** For the log: "compare panel". */
+  name: string;
+  pageMessages: z.ZodType<Page | BasePageMessage>;
+  /** The message to send the page now (its data, or an error it shows). */
+  build(): Promise<Host>;
+  /** The tab's title for what was just built, if it names something. */
+  titleOf?(message: Host): string | undefined;
+  /** The page's own requests (everything but ready/invalid). */
+  handle?(message: Page, host: PanelHost<Host, Page>): void | Promise<void>;
+  /** Re-send when the store changes (default true). */
+  live?: boolean;
+}
+
+/** Scripts on, and local resources from the extension's media/ and dist/ only. No retainContextWhenHidden: the page keeps its state with setState. */
+export function panelOptions(extensionUri: vscode.Uri): vscode.WebviewPanelOptions & vscode.WebviewOptions {
+  return {
+    enableScripts: true,
+    enableFindWidget: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'media'), vscode.Uri.joinPath(extensionUri, 'dist')],
+  };
+}
+
+export class PanelHost<Host, Page extends { type: string }> {
+  private readonly disposables: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly deps: PanelDeps,
+    readonly panel: vscode.WebviewPanel,
+    private readonly spec: PanelSpec<Host, Page>,
+  ) {
+    const webview = panel.webview;
+    webview.options = panelOptions(deps.extensionUri);
+    const dist = (file: string): string => webview.asWebviewUri(vscode.Uri.joinPath(deps.extensionUri, 'dist', 'webviews', file)).toString();
+    webview.html = pageHtml({ cspSource: webview.cspSource, scriptUri: dist(`${spec.bundle}.js`), styleUri: dist(`${spec.bundle}.css`), title: panel.title });
+    this.disposables.push(webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)), panel.onDidDispose(() => this.dispose()));
+    if (spec.live !== false) this.disposables.push(deps.onStoreChanged(() => this.scheduleRefresh()));
+  }
+
+  /** Builds and sends the panel's message now (after a change the host made itself, e.g. an alias moved). */
+  async send(): Promise<void> {
+    const message = await this.spec.build();
+    const title = this.spec.titleOf?.(message);
+    if (title) this.panel.title = title;
+    await this.panel.webview.postMessage(message);
+  }
+
+  /** Posts one extra message (a reply to a page's request). */
+  async post(message: unknown): Promise<void> {
+    await this.panel.webview.postMessage(message);
+  }
+
+  private receive(raw: unknown): void {
+    const parsed = this.spec.pageMessages.safeParse(raw);
+    if (!parsed.success) {
+      this.deps.log.warn(`${this.spec.name}: ignored a message that is not in the contract: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      return;
+    }
+    const message = parsed.data;
+    if (message.type === 'ready') void this.send();
+    else if (message.type === 'invalid' && 'message' in message) this.deps.log.warn(`${this.spec.name}: the page could not use a message: ${String(message.message)}`);
+    else void Promise.resolve(this.spec.handle?.(message as Page, this)).catch((err: unknown) => this.deps.log.error(`${this.spec.name}: ${(err as Error).stack ?? String(err)}`));
+  }
+
+  private scheduleRefresh(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      // A hidden page is reloaded when shown again, and asks then (ready).
+      if (this.panel.visible) void this.send();
+    }, REFRESH_MS);
+  }
+
+  private dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const d of this.disposables) d.dispose();
+  }
+}
