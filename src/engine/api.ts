@@ -13,3 +13,5 @@ export { listModels } from './registry/list';
 export { Tracker } from './tracking/tracking';
 export { importMlflow } from './mlflow/importer';
 export { parseRunFilter, runMatches, sortRuns } from './tracking/runFilter';
+export { modelCard } from './registry/card';
+export { moveAlias, aliasProblem } from './registry/aliases';

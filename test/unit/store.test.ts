@@ -66,7 +66,7 @@ describe('store schema and migrations', () => {
     raw.close();
     const t = Tracker.open({ storePath: path, artifactsDir: join(tmp(), 'a') });
     assert.ok(t.ok);
-    assert.equal(schemaVersion(t.value.db), 3);
+    assert.equal(schemaVersion(t.value.db), MIGRATIONS.at(-1)!.version);
     assert.equal(t.value.db.prepare('SELECT count(*) FROM metric_buckets').pluck().get(), Math.ceil(1020 / 8));
     assertRollupsMatchPoints(t.value, { latest: false });
     t.value.close(true);

@@ -3,6 +3,7 @@
 // artifact store by content, and the alias (if any) moved to the new version.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { currentUser, hasAliasHistory, pointAlias } from '../registry/aliases';
 import { fail, ok, type Result } from '../result';
 import { openStore } from '../store/open';
 import { writeTx } from '../store/tx';
@@ -59,7 +60,9 @@ export function registerModelVersion(storePath: string, input: { name: string; f
         if (hasLink) d.prepare("INSERT OR IGNORE INTO run_model_versions (run_id, model_version_id, role) VALUES (?, ?, 'output')").run(runRow, versionId);
       }
       if (input.alias) {
-        d.prepare('INSERT INTO model_aliases (model_id, alias, model_version_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, alias) DO UPDATE SET model_version_id = excluded.model_version_id, updated_at = excluded.updated_at').run(modelId, input.alias, versionId, now);
+        // The move is recorded in the alias history (who: this user, from this pipeline run), in this transaction.
+        if (hasAliasHistory(d)) pointAlias(d, modelId, input.alias, versionId, { actor: currentUser(), source: `pipeline run ${input.runId.slice(0, 8)}` }, now);
+        else d.prepare('INSERT INTO model_aliases (model_id, alias, model_version_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, alias) DO UPDATE SET model_version_id = excluded.model_version_id, updated_at = excluded.updated_at').run(modelId, input.alias, versionId, now);
       }
       return next;
     });

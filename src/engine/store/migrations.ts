@@ -2,6 +2,7 @@
 // Append new migrations; never edit one that has shipped.
 import type BetterSqlite3 from 'better-sqlite3';
 import { fail, ok, type Result } from '../result';
+import { MODEL_ALIAS_HISTORY_SQL } from './aliasHistorySchema';
 import { METRIC_BUCKETS_SQL, TRACKING_SCHEMA_SQL } from './schema';
 import { writeTx, type RetryOptions } from './tx';
 
@@ -26,6 +27,11 @@ export const MIGRATIONS: Migration[] = [
     version: 3,
     name: 'metric rollups per 8 steps, for charts',
     sql: METRIC_BUCKETS_SQL,
+  },
+  {
+    version: 4,
+    name: 'model alias history: every move of an alias, who and when',
+    sql: MODEL_ALIAS_HISTORY_SQL,
   },
 ];
 

@@ -1,0 +1,106 @@
+// Model aliases (name@production) and their history: moving an alias is one write transaction that points
+// the alias at the version and records the move (who, from where, when) in model_alias_history, so the
+// alias and its history never disagree; a failure anywhere leaves the alias where it was.
+import { userInfo } from 'node:os';
+import { z } from 'zod';
+import type { Database } from '../store/open';
+import { storeError, writeTx } from '../store/tx';
+import { fail, ok, type Result } from '../result';
+
+/** Who moved an alias, and from where (the model card, the CLI, a pipeline's register stage). */
+export const AliasActorSchema = z.object({ actor: z.string().min(1), source: z.string().min(1) });
+export type AliasActor = z.infer<typeof AliasActorSchema>;
+
+export const AliasMoveSchema = z.object({
+  model: z.string(),
+  alias: z.string(),
+  /** The version it pointed at before; null when the alias is new. */
+  from: z.number().int().nullable(),
+  to: z.number().int(),
+});
+export type AliasMove = z.infer<typeof AliasMoveSchema>;
+
+export const AliasHistoryEntrySchema = z.object({
+  alias: z.string(),
+  from: z.number().int().nullable(),
+  /** null when the alias was removed. */
+  to: z.number().int().nullable(),
+  actor: z.string(),
+  source: z.string(),
+  at: z.number().int().describe('Milliseconds since the Unix epoch.'),
+});
+export type AliasHistoryEntry = z.infer<typeof AliasHistoryEntrySchema>;
+
+/** The user this process runs as (an alias move's "who" when the caller does not say). */
+export function currentUser(): string {
+  try {
+    return userInfo().username || 'unknown';
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+}
+
+/** Why an alias name cannot be used, or undefined when it can. A number would read as a version (name@3). */
+export function aliasProblem(alias: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_.-]{0,63}$/.test(alias)) return `"${alias}" is not an alias name: start with a letter, then letters, digits, '_', '.' or '-' (at most 64).`;
+  return undefined;
+}
+
+/**
+ * Points `alias` of a model at the row `versionId`, recording the move, inside the caller's write transaction
+ * (registering a version with an alias calls it too). Returns the version it pointed at before.
+ */
+export function pointAlias(db: Database, modelId: number, alias: string, versionId: number, who: AliasActor, now: number): number | null {
+  const before = db.prepare('SELECT v.version FROM model_aliases a JOIN model_versions v ON v.id = a.model_version_id WHERE a.model_id = ? AND a.alias = ?').pluck().get(modelId, alias) as number | undefined;
+  const to = db.prepare('SELECT version FROM model_versions WHERE id = ?').pluck().get(versionId) as number;
+  db.prepare('INSERT INTO model_aliases (model_id, alias, model_version_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, alias) DO UPDATE SET model_version_id = excluded.model_version_id, updated_at = excluded.updated_at').run(modelId, alias, versionId, now);
+  db.prepare('INSERT INTO model_alias_history (model_id, alias, from_version, to_version, actor, source, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(modelId, alias, before ?? null, to, who.actor, who.source, now);
+  return before ?? null;
+}
+
+/** Whether this store keeps alias history (schema version 4 and later). */
+export function hasAliasHistory(db: Database): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'model_alias_history'").get() !== undefined;
+}
+
+/**
+ * Moves `alias` of model `name` to `version`, as one transaction (the alias and its history row together).
+ * `expectedFrom`: the version the user was shown the alias at (null: not set); when another process moved it
+ * since, nothing changes and the error says where it is now.
+ */
+export function moveAlias(db: Database, file: string, input: { name: string; alias: string; version: number; expectedFrom?: number | null; who?: Partial<AliasActor>; now?: number }): Result<AliasMove> {
+  const problem = aliasProblem(input.alias);
+  if (problem) return fail({ code: 'alias-invalid', message: problem });
+  const who: AliasActor = { actor: input.who?.actor ?? currentUser(), source: input.who?.source ?? 'sextant' };
+  if (!hasAliasHistory(db)) return fail({ code: 'registry-unavailable', file, message: 'This store has no alias history table yet.', fix: 'Open it with this Sextant once (it migrates the store), then try again.' });
+  try {
+    return writeTx(db, (): Result<AliasMove> => {
+      const model = db.prepare('SELECT id FROM models WHERE name = ?').pluck().get(input.name) as number | undefined;
+      if (model === undefined) return fail({ code: 'model-unknown', file, message: `No model named "${input.name}" is registered.` });
+      const versionId = db.prepare('SELECT id FROM model_versions WHERE model_id = ? AND version = ?').pluck().get(model, input.version) as number | undefined;
+      if (versionId === undefined) return fail({ code: 'model-version-unknown', file, message: `Model "${input.name}" has no version ${input.version}.` });
+      if (input.expectedFrom !== undefined) {
+        const now = db.prepare('SELECT v.version FROM model_aliases a JOIN model_versions v ON v.id = a.model_version_id WHERE a.model_id = ? AND a.alias = ?').pluck().get(model, input.alias) as number | undefined;
+        if ((now ?? null) !== input.expectedFrom) {
+          return fail({ code: 'alias-moved', file, message: `The alias "${input.alias}" of "${input.name}" was moved meanwhile: it now ${now === undefined ? 'is not set' : `points at version ${now}`}. Nothing was changed.`, fix: 'Look at the model card again and repeat the move if it still applies.' });
+        }
+      }
+      const from = pointAlias(db, model, input.alias, versionId, who, input.now ?? Date.now());
+      return ok({ model: input.name, alias: input.alias, from, to: input.version });
+    });
+  } catch (err) {
+    return fail(storeError(err, file, `move the alias "${input.alias}" of "${input.name}"`));
+  }
+}
+
+/** Every recorded move of the model's aliases, newest first. */
+export function aliasHistory(db: Database, name: string): AliasHistoryEntry[] {
+  if (!hasAliasHistory(db)) return [];
+  const rows = db
+    .prepare(
+      `SELECT h.alias, h.from_version AS "from", h.to_version AS "to", h.actor, h.source, h.at FROM model_alias_history h JOIN models m ON m.id = h.model_id
+       WHERE m.name = ? ORDER BY h.at DESC, h.id DESC`,
+    )
+    .all(name) as AliasHistoryEntry[];
+  return rows;
+}
