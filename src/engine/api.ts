@@ -15,3 +15,5 @@ export { importMlflow } from './mlflow/importer';
 export { parseRunFilter, runMatches, sortRuns } from './tracking/runFilter';
 export { modelCard } from './registry/card';
 export { moveAlias, aliasProblem } from './registry/aliases';
+export { pipelineStages } from './runner/pipelineStages';
+export { runLog } from './runner/runLog';

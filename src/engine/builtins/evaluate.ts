@@ -1,12 +1,13 @@
 // `sextant/evaluate`: runs an ONNX model with onnxruntime-node on the held-out rows of a dataset and
 // logs accuracy, macro precision/recall/F1, log loss, ROC AUC, the confusion matrix, single-row latency
-// percentiles and batch throughput. A model trained
+// percentiles and batch throughput, and ROC/PR curves as metric series. A model trained
 // by `sextant/train` carries its features and classes in its metadata.
 import { resolve } from 'node:path';
 import { fail, ok } from '../result';
 import { loadOnnxRuntime } from '../native/load';
 import { labeledRows } from '../train/dataset';
 import { classificationMetrics } from '../train/metrics';
+import { classCurves } from '../train/curves';
 import { readSextantModel } from '../train/onnx/metadata';
 import { ONNX_INPUT, ONNX_PROBABILITIES } from '../train/onnx/export';
 import { holdoutSplit } from '../train/split';
@@ -110,6 +111,13 @@ export const evaluateBuiltin: BuiltinImpl = {
     ctx.log(`${''.padEnd(width)} ${model.classes.map((c) => c.padStart(width)).join(' ')}`);
     m.confusion.forEach((row, k) => ctx.log(`${model.classes[k]!.padEnd(width)} ${row.map((v) => String(v).padStart(width)).join(' ')}`));
     m.confusion.forEach((row, k) => row.forEach((v, j) => ctx.metric(`confusion/${model.classes[k]}/${model.classes[j]}`, v)));
+    // ROC and PR curves (train/curves.ts): `roc/<class>` and `pr/<class>`, x in thousandths as the step; of the positive class only when there are two.
+    for (let k = model.classes.length === 2 ? 1 : 0; k < model.classes.length; k++) {
+      const curves = classCurves(y, proba, model.classes.length, k);
+      if (!curves) continue;
+      for (const p of curves.roc) ctx.metric(`roc/${model.classes[k]}`, p.value, p.step);
+      for (const p of curves.pr) ctx.metric(`pr/${model.classes[k]}`, p.value, p.step);
+    }
     return ok(undefined);
   },
 };
