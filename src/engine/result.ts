@@ -6,6 +6,8 @@ export const EngineErrorSchema = z.object({
   message: z.string(),
   file: z.string().optional(),
   line: z.number().int().optional(),
+  /** 1-based column, in `line` or in a one-line text (a filter). */
+  column: z.number().int().optional(),
   fix: z.string().optional(),
 });
 export type EngineError = z.infer<typeof EngineErrorSchema>;

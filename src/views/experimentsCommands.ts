@@ -7,7 +7,7 @@ import type { Ctx } from '../ctx';
 import type { Run } from '../engine/tracking/schemas';
 import type { RunSort } from '../engine/tracking/runFilter';
 import { loadEngine } from '../engineLoader';
-import { openCompare } from '../webviews/register';
+import { openCompare, openTable } from '../webviews/register';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
 import { RUN_SCHEME } from './experimentsTree';
 
@@ -34,6 +34,17 @@ async function withTracker<T>(ctx: Ctx, state: ExperimentsState, action: string,
     return undefined;
   }
   return ctx.log.time(`experiments: ${action}`, () => fn(got.tracker));
+}
+
+/** A quick pick of the store's experiments (most runs first); undefined when cancelled or there are none. */
+async function pickExperiment(state: ExperimentsState): Promise<string | undefined> {
+  const got = await state.tracker();
+  if (got.kind !== 'ok') return void vscode.window.showInformationMessage(got.kind === 'missing' ? 'Sextant: no store yet in this workspace, so no experiments.' : `Sextant: ${got.error.message}`);
+  const listed = got.tracker.listExperiments();
+  if (!listed.ok) return void vscode.window.showErrorMessage(`Sextant: ${listed.error.message}`);
+  if (listed.value.length === 0) return void vscode.window.showInformationMessage('Sextant: no experiments yet. Run a pipeline or a script that logs to Sextant.');
+  const items = [...listed.value].sort((a, b) => b.runCount - a.runCount || a.name.localeCompare(b.name)).map((e) => ({ label: e.name, description: `${e.runCount} run${e.runCount === 1 ? '' : 's'}` }));
+  return (await vscode.window.showQuickPick(items, { title: 'Open Experiment Table', placeHolder: 'Experiment' }))?.label;
 }
 
 function report(ctx: Ctx, result: { ok: boolean; error?: { message: string; fix?: string } }): boolean {
@@ -72,6 +83,13 @@ export function experimentsCommands(ctx: Ctx): Record<string, Handler> {
       const runs = selectedRuns(state, node, nodes);
       if (runs.length < 2) return void vscode.window.showInformationMessage('Select two or more runs (Ctrl/Cmd-click) to compare them.');
       openCompare(ctx, state, runs.slice(0, 20).map((r) => r.id));
+    },
+
+    'sextant.experiments.openTable': async (node?: ExperimentNode) => {
+      // From the view: the clicked experiment; from the palette: pick one.
+      const clicked = node?.kind === 'experiment' ? node.name : undefined;
+      const name = clicked ?? (await pickExperiment(state));
+      if (name) openTable(ctx, state, name);
     },
 
     'sextant.experiments.renameRun': async (node?: ExperimentNode, nodes?: ExperimentNode[]) => {

@@ -1,2 +1,3 @@
 // Entry of dist/webviewHost.js (loaded by src/webviewLoader.ts): the panels' host side.
 export { openComparePanel, reviveComparePanel } from './compare/panel';
+export { openTablePanel, reviveTablePanel } from './table/panel';

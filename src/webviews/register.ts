@@ -6,7 +6,7 @@ import type { Ctx } from '../ctx';
 import { loadWebviewHost } from '../webviewLoader';
 import type { ExperimentsState } from '../views/experimentsState';
 import type { PanelDeps } from './panelDeps';
-import { COMPARE_VIEW_TYPE } from './viewTypes';
+import { COMPARE_VIEW_TYPE, TABLE_VIEW_TYPE } from './viewTypes';
 
 export function panelDeps(ctx: Ctx, state: ExperimentsState): PanelDeps {
   return {
@@ -22,9 +22,16 @@ export function registerWebviews(ctx: Ctx, state: ExperimentsState): void {
     vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, saved: unknown) => loadWebviewHost().reviveComparePanel(panelDeps(ctx, state), panel, saved),
     }),
+    vscode.window.registerWebviewPanelSerializer(TABLE_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, saved: unknown) => loadWebviewHost().reviveTablePanel(panelDeps(ctx, state), panel, saved),
+    }),
   );
 }
 
 export function openCompare(ctx: Ctx, state: ExperimentsState, runIds: string[]): void {
   loadWebviewHost().openComparePanel(panelDeps(ctx, state), runIds);
+}
+
+export function openTable(ctx: Ctx, state: ExperimentsState, experiment: string): void {
+  loadWebviewHost().openTablePanel(panelDeps(ctx, state), experiment);
 }

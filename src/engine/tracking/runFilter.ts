@@ -28,24 +28,26 @@ export interface FilterTerm {
 
 const TERM = /^([^<>=!~]+?)\s*(!=|<=|>=|=|<|>|~)\s*(.*)$/;
 
-function splitTerms(text: string): string[] {
-  const terms: string[] = [];
+/** The terms of a filter, each with its 1-based column in the text (for error messages). */
+function splitTerms(text: string): { raw: string; column: number }[] {
+  const terms: { raw: string; column: number }[] = [];
   const re = /"([^"]*)"|(\S+)/g;
   let m: RegExpExecArray | null;
-  while ((m = re.exec(text))) terms.push(m[1] ?? m[2]!);
+  while ((m = re.exec(text))) terms.push({ raw: m[1] ?? m[2]!, column: m.index + 1 });
   return terms;
 }
 
 export function parseRunFilter(text: string): Result<FilterTerm[]> {
   const terms: FilterTerm[] = [];
-  for (const raw of splitTerms(text.replace(/,/g, ' '))) {
+  // Commas separate terms like spaces do (replaced one for one, so columns stay those of the text).
+  for (const { raw, column } of splitTerms(text.replace(/,/g, ' '))) {
     const m = TERM.exec(raw);
     if (!m) {
       terms.push({ scope: 'word', key: '', op: '~', value: raw, text: raw });
       continue;
     }
     const [, left, op, right] = m as unknown as [string, string, Op, string];
-    if (right === '') return fail({ code: 'filter-invalid', message: `"${raw}" has no value after ${op}`, fix: 'Write terms like loss<0.3, lr=0.01, status=failed or name~fold.' });
+    if (right === '') return fail({ code: 'filter-invalid', message: `"${raw}" has no value after ${op}`, column, fix: 'Write terms like loss<0.3, lr=0.01, status=failed or name~fold.' });
     const dot = left.indexOf('.');
     const prefix = dot > 0 ? left.slice(0, dot) : '';
     let scope: Scope;
@@ -56,7 +58,7 @@ export function parseRunFilter(text: string): Result<FilterTerm[]> {
     } else if (left === 'status' || left === 'name' || left === 'experiment' || left === 'id') scope = left;
     else scope = 'any';
     if ((scope === 'status' || scope === 'name' || scope === 'experiment' || scope === 'id') && !['=', '!=', '~'].includes(op)) {
-      return fail({ code: 'filter-invalid', message: `"${raw}": ${left} can only be compared with =, != or ~` });
+      return fail({ code: 'filter-invalid', message: `"${raw}": ${left} can only be compared with =, != or ~`, column });
     }
     terms.push({ scope, key, op, value: right, text: raw });
   }
@@ -66,6 +68,8 @@ export function parseRunFilter(text: string): Result<FilterTerm[]> {
 function compare(actual: string | number | undefined, op: Op, wanted: string): boolean {
   if (actual === undefined) return op === '!=';
   if (op === '~') return String(actual).toLowerCase().includes(wanted.toLowerCase());
+  // A NaN metric is neither above nor below anything (compared as text, "NaN" > "0.9" held); loss=NaN finds it.
+  if (typeof actual === 'number' && Number.isNaN(actual) && op !== '=' && op !== '!=') return false;
   const a = typeof actual === 'number' ? actual : Number(actual);
   const b = Number(wanted);
   const numeric = wanted.trim() !== '' && !Number.isNaN(b) && !Number.isNaN(a) && String(actual).trim() !== '';
