@@ -12,6 +12,7 @@ import { registerDatasetsView } from './views/datasetsTree';
 import { experimentsCommands } from './views/experimentsCommands';
 import { registerExperimentsView } from './views/experimentsTree';
 import { experimentsState } from './views/experimentsState';
+import { modelsCommands } from './views/modelsCommands';
 import { registerModelsView } from './views/modelsTree';
 import { registerWebviews } from './webviews/register';
 import { WorkspaceState } from './views/workspaceState';
@@ -55,6 +56,7 @@ export function activate(context: vscode.ExtensionContext): void {
       },
     }),
     ...experimentsCommands(ctx),
+    ...modelsCommands(ctx),
     ...runnerCommands,
   });
   startLanguageClientOnDemand(ctx);

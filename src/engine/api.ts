@@ -14,6 +14,6 @@ export { Tracker } from './tracking/tracking';
 export { importMlflow } from './mlflow/importer';
 export { parseRunFilter, runMatches, sortRuns } from './tracking/runFilter';
 export { modelCard } from './registry/card';
-export { moveAlias, aliasProblem } from './registry/aliases';
+export { moveAlias, aliasMoveQuestion, aliasProblem } from './registry/aliases';
 export { pipelineStages } from './runner/pipelineStages';
 export { runLog } from './runner/runLog';

@@ -6,7 +6,7 @@ import type { ModelSummary, ModelVersionSummary } from '../engine/registry/list'
 import { loadEngine } from '../engineLoader';
 import { codeSpan, md, table } from './markdown';
 
-type Node = { kind: 'model'; model: ModelSummary } | { kind: 'version'; model: string; version: ModelVersionSummary } | { kind: 'problem'; message: string };
+export type ModelNode = { kind: 'model'; model: ModelSummary } | { kind: 'version'; model: string; version: ModelVersionSummary } | { kind: 'problem'; message: string };
 
 function metricText(metrics: Record<string, number | null>, max = 3): string {
   const rank = (k: string): number => { const i = ['accuracy', 'f1', 'f1_macro', 'roc_auc', 'log_loss'].indexOf(k); return i === -1 ? 99 : i; };
@@ -18,8 +18,8 @@ function metricText(metrics: Record<string, number | null>, max = 3): string {
     .join(' · ');
 }
 
-class ModelsTree implements vscode.TreeDataProvider<Node> {
-  private readonly changed = new vscode.EventEmitter<Node | undefined>();
+class ModelsTree implements vscode.TreeDataProvider<ModelNode> {
+  private readonly changed = new vscode.EventEmitter<ModelNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
   constructor(private readonly ctx: Ctx) {
@@ -30,7 +30,7 @@ class ModelsTree implements vscode.TreeDataProvider<Node> {
     this.changed.fire(undefined);
   }
 
-  async getChildren(node?: Node): Promise<Node[]> {
+  async getChildren(node?: ModelNode): Promise<ModelNode[]> {
     if (node?.kind === 'model') return node.model.versions.map((version) => ({ kind: 'version', model: node.model.name, version }));
     if (node) return [];
     const engine = await loadEngine();
@@ -46,7 +46,7 @@ class ModelsTree implements vscode.TreeDataProvider<Node> {
     }
   }
 
-  getTreeItem(node: Node): vscode.TreeItem {
+  getTreeItem(node: ModelNode): vscode.TreeItem {
     if (node.kind === 'problem') {
       const item = new vscode.TreeItem(node.message);
       item.iconPath = new vscode.ThemeIcon('error');
@@ -74,6 +74,7 @@ class ModelsTree implements vscode.TreeDataProvider<Node> {
     if (metrics.length > 0) tooltip.appendMarkdown(table(['metric', 'value'], metrics.map(([k, val]) => [md(k), val === null ? 'NaN' : Number(val).toPrecision(4)])));
     item.tooltip = tooltip;
     item.contextValue = 'modelVersion';
+    item.command = { command: 'sextant.models.openCard', title: 'Open Model Card', arguments: [node] };
     return item;
   }
 }

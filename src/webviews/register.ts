@@ -6,6 +6,7 @@ import type { Ctx } from '../ctx';
 import { loadWebviewHost } from '../webviewLoader';
 import type { ExperimentsState } from '../views/experimentsState';
 import type { PanelDeps } from './panelDeps';
+import { MODEL_VIEW_TYPE } from './viewTypes';
 import { COMPARE_VIEW_TYPE, TABLE_VIEW_TYPE } from './viewTypes';
 
 export function panelDeps(ctx: Ctx, state: ExperimentsState): PanelDeps {
@@ -19,6 +20,11 @@ export function panelDeps(ctx: Ctx, state: ExperimentsState): PanelDeps {
 
 export function registerWebviews(ctx: Ctx, state: ExperimentsState): void {
   ctx.push(
+    vscode.window.registerWebviewPanelSerializer(MODEL_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, saved: unknown) => loadWebviewHost().reviveModelCardPanel(panelDeps(ctx, state), panel, saved),
+    }),
+  );
+  ctx.push(
     vscode.window.registerWebviewPanelSerializer(COMPARE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, saved: unknown) => loadWebviewHost().reviveComparePanel(panelDeps(ctx, state), panel, saved),
     }),
@@ -30,6 +36,10 @@ export function registerWebviews(ctx: Ctx, state: ExperimentsState): void {
 
 export function openCompare(ctx: Ctx, state: ExperimentsState, runIds: string[]): void {
   loadWebviewHost().openComparePanel(panelDeps(ctx, state), runIds);
+}
+
+export function openModelCard(ctx: Ctx, state: ExperimentsState, model: string, version: number): void {
+  loadWebviewHost().openModelCardPanel(panelDeps(ctx, state), { model, version });
 }
 
 export function openTable(ctx: Ctx, state: ExperimentsState, experiment: string): void {

@@ -46,6 +46,12 @@ export function aliasProblem(alias: string): string | undefined {
   return undefined;
 }
 
+/** The confirmation asked before a move: names the model, the version, the alias and where it points now. */
+export function aliasMoveQuestion(model: string, version: number, alias: string, current: number | null): string {
+  const now = current === null ? `"${alias}" is not set yet.` : `It now points at version ${current}.`;
+  return `Move the alias "${alias}" of model "${model}" to version ${version}? ${now}`;
+}
+
 /**
  * Points `alias` of a model at the row `versionId`, recording the move, inside the caller's write transaction
  * (registering a version with an alias calls it too). Returns the version it pointed at before.

@@ -1,0 +1,156 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
+// The model card's page (bundled to dist/webviews/model.js): renders one model version as the extension sends
+// it, checked against the contract (../model/protocol.ts): its signature, metrics, lineage (source run, params,
+// datasets, git commit), where the model's aliases point and their history, and actions (point an alias here,
+// reveal the file, open the source run) that the host carries out (it confirms an alias move first).
+// No file or store access; the last data kept with setState so a hidden or reloaded panel shows the same.
+import './model.css';
+import { HostMessageSchema, PageStateSchema, type ModelCardData, type PageMessage, type PageState, type Tensor } from '../model/protocol';
+import { button, textField } from './shared/controls';
+import { makeGridNavigable } from './shared/gridKeys';
+import { h, vscodeApi } from './shared/vscodeApi';
+
+const vscode = vscodeApi<PageState>();
+const app = document.getElementById('app')!;
+const restored = PageStateSchema.safeParse(vscode.getState() ?? {});
+let state: PageState | undefined = restored.success ? restored.data : undefined;
+
+function post(message: PageMessage): void {
+  vscode.postMessage(message);
+}
+
+function showMessage(text: string): void {
+  app.replaceChildren(h('p', { class: 'note error', role: 'alert' }, text));
+}
+
+function formatMetric(v: number | string): string {
+  if (typeof v === 'string') return v;
+  if (Number.isInteger(v)) return String(v);
+  const abs = Math.abs(v);
+  return abs !== 0 && (abs < 1e-4 || abs >= 1e6) ? v.toExponential(4) : String(Number(v.toPrecision(6)));
+}
+
+const when = (ms: number): string => new Date(ms).toLocaleString('en-GB', { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' });
+const shape = (t: Tensor): string => (t.shape === null ? 'any shape' : `[${t.shape.map((d) => (d === null ? '?' : String(d))).join(', ')}]`);
+const version = (v: number | null): string => (v === null ? '–' : `v${v}`);
+
+function table(label: string, className: string, head: string[], rows: HTMLTableRowElement[]): HTMLTableElement {
+  const t = h('table', { class: `grid ${className}`, role: 'grid', 'aria-label': label }, h('thead', {}, h('tr', {}, ...head.map((c) => h('th', { scope: 'col' }, c)))), h('tbody', {}, ...rows));
+  makeGridNavigable(t);
+  return t;
+}
+
+function section(title: string, id: string, ...children: (Node | string)[]): HTMLElement {
+  return h('section', { class: 'card-section', 'aria-labelledby': `h-${id}`, 'data-section': id }, h('h2', { id: `h-${id}` }, title), ...children);
+}
+
+function render(data: ModelCardData): void {
+  document.title = `Model ${data.name} v${data.version}`;
+  const here = data.aliases.filter((a) => a.version === data.version).map((a) => a.alias);
+  const heading = h('h1', {}, `${data.name} `, h('span', { class: 'version' }, `v${data.version}`), ...here.map((a) => h('span', { class: 'badge', 'data-alias': a }, `@${a}`)));
+  const facts = [`registered ${when(data.createdAt)}`, data.format ?? 'unknown format', data.sha256 ? `sha256 ${data.sha256.slice(0, 12)}…` : 'no hash recorded', data.versions[0] === data.version ? `newest of ${data.versions.length} version${data.versions.length === 1 ? '' : 's'}` : `newest is v${data.versions[0]}`];
+  const notes: HTMLElement[] = [];
+  if (data.description) notes.push(h('p', {}, data.description));
+  if (!data.file.exists) notes.push(h('p', { class: 'note warning', role: 'status' }, data.file.path ? `The model file was deleted: ${data.file.path} is no longer in the artifact store.` : 'No model file was recorded for this version.'));
+
+  const reveal = button('Reveal Model File', () => post({ type: 'revealFile' }), { secondary: true, title: data.file.exists ? data.file.path ?? '' : 'The model file is gone' });
+  if (!data.file.exists) reveal.setAttribute('disabled', '');
+  const openRun = button('Open Source Run', () => post({ type: 'openSourceRun' }), { secondary: true, title: data.source.kind === 'run' ? data.source.name : 'The source run is not in the store' });
+  if (data.source.kind !== 'run') openRun.setAttribute('disabled', '');
+  const actions = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Actions' }, reveal, openRun);
+
+  app.replaceChildren(heading, h('p', { class: 'facts' }, facts.join(' · ')), ...notes, actions, signatureSection(data), metricsSection(data), lineageSection(data), aliasSection(data), historySection(data));
+}
+
+function signatureSection(data: ModelCardData): HTMLElement {
+  if (!data.signature.ok) return section('Signature', 'signature', h('p', { class: 'note' }, data.signature.message));
+  const row = (kind: string, t: Tensor): HTMLTableRowElement => h('tr', { 'data-kind': kind, 'data-name': t.name }, h('td', {}, kind), h('th', { scope: 'row' }, t.name), h('td', {}, t.type), h('td', {}, shape(t)));
+  const rows = [...data.signature.inputs.map((t) => row('input', t)), ...data.signature.outputs.map((t) => row('output', t))];
+  const extra: HTMLElement[] = [];
+  if (data.features) extra.push(h('p', { class: 'sub' }, `Input columns, in order: ${data.features.join(', ')}.`));
+  if (data.label && data.classes) extra.push(h('p', { class: 'sub' }, `Predicts ${data.label}: ${data.classes.join(', ')}.`));
+  return section('Signature', 'signature', table('Inputs and outputs', 'signature', ['', 'name', 'type', 'shape'], rows), ...extra);
+}
+
+function metricsSection(data: ModelCardData): HTMLElement {
+  const entries = Object.entries(data.metrics);
+  if (entries.length === 0) return section('Metrics', 'metrics', h('p', { class: 'note' }, 'No metrics were recorded for the run that registered this version.'));
+  return section('Metrics', 'metrics', table('Metrics (latest value)', 'metrics', ['metric', 'value'], entries.map(([k, v]) => h('tr', { 'data-key': k }, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, formatMetric(v))))));
+}
+
+function lineageSection(data: ModelCardData): HTMLElement {
+  const s = data.source;
+  const parts: HTMLElement[] = [];
+  if (s.kind === 'none') parts.push(h('p', { class: 'note' }, 'No source run: the run that registered this version is not in the store (it was deleted for good, or none was recorded).'));
+  else if (s.kind === 'deleted') parts.push(h('p', { class: 'note' }, `The source run "${s.name}" (${s.id.slice(0, 8)}) was deleted.`));
+  else {
+    const facts: [string, string][] = [
+      ['run', `${s.name} (${s.id.slice(0, 8)})`],
+      ['experiment', s.experiment],
+      ['status', s.status],
+      ...(s.startedAt !== null ? [['started', when(s.startedAt)] as [string, string]] : []),
+      ...(s.stage ? [['registered by stage', s.stage] as [string, string]] : []),
+      ['git commit', s.gitCommit ? `${s.gitCommit.slice(0, 12)}${s.gitDirty ? ' (with uncommitted changes)' : ''}` : 'not recorded'],
+    ];
+    parts.push(h('dl', { class: 'facts-list' }, ...facts.flatMap(([k, v]) => [h('dt', {}, k), h('dd', { 'data-fact': k }, v)])));
+    const params = Object.entries(s.params);
+    parts.push(h('h3', {}, 'Params'));
+    parts.push(params.length ? table('Params of the source run', 'params', ['param', 'value'], params.map(([k, v]) => h('tr', { 'data-key': k }, h('th', { scope: 'row' }, k), h('td', {}, v)))) : h('p', { class: 'note' }, 'The source run has no params.'));
+  }
+  parts.push(h('h3', {}, 'Datasets'));
+  if (data.datasets.length) {
+    parts.push(table('Dataset versions the run read', 'datasets', ['dataset', 'version', 'content hash', 'rows', 'path'], data.datasets.map((d) => h('tr', { 'data-name': d.name }, h('th', { scope: 'row' }, d.name), h('td', {}, `v${d.version}`), h('td', { class: 'mono', title: d.hash }, d.hash.slice(0, 12)), h('td', { class: 'num' }, d.rows === null ? '–' : String(d.rows)), h('td', {}, d.path ?? '–')))));
+  } else if (data.datasetNames.length) {
+    parts.push(h('p', { class: 'note' }, `The stages read ${data.datasetNames.join(', ')}; no dataset version (content hash) was recorded with the run.`));
+  } else {
+    parts.push(h('p', { class: 'note' }, 'No dataset was recorded with the source run.'));
+  }
+  return section('Lineage', 'lineage', ...parts);
+}
+
+function aliasSection(data: ModelCardData): HTMLElement {
+  const move = (alias: string): void => {
+    const current = data.aliases.find((a) => a.alias === alias)?.version ?? null;
+    post({ type: 'moveAlias', alias, expectedFrom: current });
+  };
+  const names = [...new Set([...data.aliases.map((a) => a.alias), 'staging', 'production'])].sort();
+  const rows = names.map((alias) => {
+    const at = data.aliases.find((a) => a.alias === alias)?.version ?? null;
+    const cell = h('td', {});
+    if (at !== data.version) cell.append(button(`Point @${alias} to v${data.version}`, () => move(alias), { title: `Move the alias "${alias}" ${at === null ? '(not set yet)' : `from v${at}`} to v${data.version}; you are asked to confirm` }));
+    else cell.append(h('span', { class: 'sub' }, 'points here'));
+    return h('tr', { 'data-alias': alias, class: at === data.version ? 'here' : undefined }, h('th', { scope: 'row' }, `@${alias}`), h('td', {}, at === null ? 'not set' : `v${at}`), cell);
+  });
+  let typed = '';
+  const field = textField('Another alias', '', (v) => (typed = v.trim()), 'e.g. champion');
+  const add = button(`Point it to v${data.version}`, () => typed && move(typed), { secondary: true });
+  return section('Aliases', 'aliases', h('table', { class: 'grid aliases', 'aria-label': 'Where the aliases point' }, h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'alias'), h('th', { scope: 'col' }, 'points at'), h('th', { scope: 'col' }, ''))), h('tbody', {}, ...rows)), h('div', { class: 'toolbar' }, field, add));
+}
+
+function historySection(data: ModelCardData): HTMLElement {
+  if (data.history.length === 0) return section('Alias history', 'history', h('p', { class: 'note' }, 'No alias of this model has been moved yet.'));
+  const rows = data.history.map((e) => h('tr', { 'data-alias': e.alias }, h('td', {}, when(e.at)), h('th', { scope: 'row' }, `@${e.alias}`), h('td', { class: 'move' }, `${version(e.from)} → ${e.to === null ? 'removed' : `v${e.to}`}`), h('td', {}, e.actor), h('td', {}, e.source)));
+  return section('Alias history', 'history', table('Every move of the aliases, newest first', 'history', ['when', 'alias', 'move', 'who', 'via'], rows));
+}
+
+window.addEventListener('message', (event: MessageEvent<unknown>) => {
+  const parsed = HostMessageSchema.safeParse(event.data);
+  if (!parsed.success) {
+    const message = parsed.error.issues.map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`).slice(0, 3).join('; ');
+    post({ type: 'invalid', message });
+    showMessage(`The model card received data it cannot show (${message}). Close it and open it again from the Models view.`);
+    return;
+  }
+  const msg = parsed.data;
+  if (msg.type === 'error') {
+    showMessage(msg.message);
+    return;
+  }
+  state = { model: msg.data.name, version: msg.data.version, data: msg.data };
+  vscode.setState(state);
+  render(msg.data);
+});
+
+if (state?.data) render(state.data);
+post({ type: 'ready' });
