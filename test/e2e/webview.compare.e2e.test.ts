@@ -73,8 +73,8 @@ describe('compare panel in Chromium (the page alone, real data from the engine)'
     assert.equal(await page.locator('figure.chart[data-key="score"] canvas').count(), 0);
     assert.match(await page.locator('figure.chart[data-key="score"]').innerText(), /No finite value to draw for pipeline 12:00/);
     assert.match(await page.locator('figure.chart[data-key="loss"] figcaption').innerText(), /up to 2,000 points per run, drawn as 500 bucket means/);
-    const legend = await page.locator('figure.chart[data-key="loss"] .u-legend .u-series .u-label').allInnerTexts();
-    assert.deepEqual(legend.slice(1), names);
+    const legend = await page.locator('figure.chart[data-key="loss"] .hover-legend li[data-run] .name').allInnerTexts();
+    assert.deepEqual(legend, names);
     assert.match(await page.locator('figure.chart[data-key="val_acc"] figcaption').innerText(), /not logged by pipeline 12:00/);
     assert.deepEqual(problems, [], 'no CSP violation, no script error');
     await page.screenshot({ path: join(OUTPUT, 'compare-dark.png'), fullPage: true });
@@ -141,7 +141,7 @@ describe('compare panel in Chromium (the page alone, real data from the engine)'
     await send(page, { type: 'data', data: { runs: 'nope' } });
     assert.match(await page.locator('[role="alert"]').innerText(), /cannot show/);
     assert.ok((await posted(page)).some((m) => (m as { type: string }).type === 'invalid'), 'the page tells the host');
-    const bare = { runs: data.runs.map((r) => ({ ...r, metrics: {} })), missing: ['f'.repeat(32)], series: [] };
+    const bare = { runs: data.runs.map((r) => ({ ...r, metrics: {}, scalars: {} })), missing: ['f'.repeat(32)], series: [], directions: {} };
     await send(page, { type: 'data', data: bare });
     await page.waitForSelector('table.compare');
     assert.match(await page.locator('section.charts').innerText(), /logged no metric points/);

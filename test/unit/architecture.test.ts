@@ -19,6 +19,8 @@ const CHEAP_ENGINE_MODULES = new Map([
   ['src/engine/format.ts', 'durations and sizes as text'],
   // Runner events as terminal lines, shared by `sextant run` and the VS Code task terminal (which never loads the engine: the CLI runs it).
   ['src/engine/runner/render.ts', 'runner events as terminal lines'],
+  // Which way a metric improves, from its name: the compare panel's scalar table (webview host) and the param CodeLens; imports nothing.
+  ['src/engine/tracking/direction.ts', 'which way a metric improves'],
 ]);
 
 describe('architecture: the layering of src/', () => {

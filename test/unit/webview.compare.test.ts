@@ -9,9 +9,10 @@ import { tempDir } from './tempDir';
 
 describe('compare panel: the message contract', () => {
   const data: CompareData = {
-    runs: [{ id: 'a'.repeat(32), name: 'baseline', experiment: 'churn', status: 'finished', params: { lr: '0.01' }, metrics: { loss: 0.1, score: 'NaN' } }],
+    runs: [{ id: 'a'.repeat(32), name: 'baseline', experiment: 'churn', status: 'finished', params: { lr: '0.01' }, metrics: { loss: 0.1, score: 'NaN' }, scalars: { loss: { min: 0.1, max: 1, count: 2 }, score: { min: null, max: null, count: 1 } } }],
     missing: [],
-    series: [{ runId: 'a'.repeat(32), key: 'loss', steps: [0, 1], values: [1, null], total: 2, downsampled: false }],
+    series: [{ runId: 'a'.repeat(32), key: 'loss', steps: [0, 1], timestamps: [1_780_000_000_000, 1_780_000_000_050], values: [1, null], total: 2, downsampled: false }],
+    directions: { loss: 'lower' },
   };
 
   it('accepts the messages the host sends, and survives JSON (NaN travels by name, gaps as null)', () => {

@@ -4,6 +4,7 @@
 // server shows it as a CodeLens above each inline param, with "run with this value".
 import { existsSync } from 'node:fs';
 import { loadBetterSqlite3 } from '../native/load';
+import { metricDirection } from '../tracking/direction';
 
 export interface ValueHistory {
   /** The param value as recorded (text). */
@@ -22,7 +23,7 @@ export interface ParamHistory {
 }
 
 const PREFERRED = ['f1', 'accuracy', 'roc_auc', 'r2', 'precision', 'recall', 'log_loss', 'rmse', 'mae', 'loss', 'train_accuracy', 'train_loss'];
-export const lowerIsBetter = (metric: string): boolean => /loss|error|mae|mse|rmse|latency/i.test(metric);
+export const lowerIsBetter = (metric: string): boolean => metricDirection(metric) === 'lower';
 
 /** History per param name (names without runs are absent). Never throws: no store, no history. */
 export function paramHistory(storePath: string, experiment: string, params: string[]): Map<string, ParamHistory> {

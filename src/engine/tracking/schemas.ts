@@ -148,8 +148,8 @@ export const ListRunsFilterSchema = z.object({
 });
 export type ListRunsFilter = z.infer<typeof ListRunsFilterSchema>;
 
-/** A downsampled series for charts: each point is a bucket's mean, with its min and max. */
-const SeriesPointSchema = z.object({ step: z.number(), value: MetricValueSchema, min: MetricValueSchema, max: MetricValueSchema });
+/** A downsampled series for charts: each point is a bucket's mean, with its min and max, and a time (ms since the epoch) for charts by wall-clock time. */
+const SeriesPointSchema = z.object({ step: z.number(), timestamp: z.number(), value: MetricValueSchema, min: MetricValueSchema, max: MetricValueSchema });
 export const SeriesSchema = z.object({
   runId: z.string(),
   key: z.string(),

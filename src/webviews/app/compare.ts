@@ -1,24 +1,43 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 // The compare panel's page (bundled to dist/webviews/compare.js): renders what the extension sends, checked
-// against the contract (../compare/protocol.ts). A table of params and latest metrics side by side (rows that
-// differ marked, and a switch to show only those), and one uPlot chart per metric key with a line per run.
-// No file or store access; state (the runs, the switch, the last data) kept with setState so a hidden and
-// reopened panel, or a reloaded window, shows the same.
-import uPlot from 'uplot';
+// against the contract (../compare/protocol.ts). Params and latest metrics side by side (rows that differ
+// marked, a switch to show only those), the metric curves (./compare/charts.ts: x by step or time,
+// smoothing, log scale, zoom, every run's value under the cursor), the scalar table (./compare/scalarTable.ts:
+// last/min/max, sortable, the better direction and the best run marked), params → a metric
+// (./compare/scatter.ts), and exports that the host saves (CSV from the store, a chart as PNG or SVG).
+// No file or store access; every choice kept with setState so a hidden and reopened panel, or a reloaded
+// window, shows the same. A refresh while runs run updates the page in place (no flicker; zoom, hover,
+// focus and choices kept).
 import 'uplot/dist/uPlot.min.css';
 import './compare.css';
-import { HostMessageSchema, PageStateSchema, type CompareData, type CompareRun, type MetricNumber, type PageMessage, type PageState } from '../compare/protocol';
-import { makeGridNavigable } from './shared/gridKeys';
+import { DEFAULT_VIEW, HostMessageSchema, PageStateSchema, type ChartView, type CompareData, type PageMessage, type PageState } from '../compare/protocol';
+import { CurveCharts } from './compare/charts';
+import { replaceKeepingFocus, runColor } from './compare/format';
+import { paramTable } from './compare/paramTable';
+import { scalarTable, type Sort } from './compare/scalarTable';
+import { scatterChoice, scatterView } from './compare/scatter';
+import { button, checkbox, dropdown, slider } from './shared/controls';
 import { h, themeColor, vscodeApi } from './shared/vscodeApi';
 
 const vscode = vscodeApi<PageState>();
 const app = document.getElementById('app')!;
-const charts: uPlot[] = [];
-let resizer: ResizeObserver | undefined;
 
 const restored = PageStateSchema.safeParse(vscode.getState() ?? {});
 let state: PageState = restored.success ? restored.data : { runIds: [], onlyDiffering: false };
+
+/** What is on the page now, for updates in place. */
+interface Shown {
+  data: CompareData;
+  charts: CurveCharts;
+  heading: HTMLElement;
+  notes: HTMLElement;
+  table: HTMLElement;
+  scalars: HTMLElement;
+  scatter: HTMLElement;
+  status: HTMLElement;
+}
+let shown: Shown | undefined;
 
 function post(message: PageMessage): void {
   vscode.postMessage(message);
@@ -28,127 +47,154 @@ function save(): void {
   vscode.setState(state);
 }
 
-/** The run's colour: the theme's chart colours in turn. */
-const CHART_COLORS = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
-const runColor = (i: number): string => themeColor(CHART_COLORS[i % CHART_COLORS.length]!);
-
-function formatMetric(v: MetricNumber | undefined): string {
-  if (v === undefined) return '–';
-  if (typeof v === 'string') return v;
-  if (Number.isInteger(v)) return String(v);
-  const abs = Math.abs(v);
-  return abs !== 0 && (abs < 1e-4 || abs >= 1e6) ? v.toExponential(4) : String(Number(v.toPrecision(6)));
-}
+const view = (): ChartView => state.view ?? DEFAULT_VIEW;
 
 function showMessage(text: string): void {
-  destroyCharts();
+  shown?.charts.destroy();
+  shown = undefined;
   app.replaceChildren(h('p', { class: 'note error', role: 'alert' }, text));
 }
 
-function destroyCharts(): void {
-  resizer?.disconnect();
-  resizer = undefined;
-  for (const c of charts.splice(0)) c.destroy();
-}
-
-function render(data: CompareData): void {
-  destroyCharts();
+function headingOf(data: CompareData): HTMLElement {
   const { runs } = data;
   document.title = runs.length ? `Compare: ${runs.map((r) => r.name).join(' ↔ ')}` : 'Compare runs';
-  const heading = h('h1', {}, runs.length === 2 ? `${runs[0]!.name} ↔ ${runs[1]!.name}` : `Compare ${runs.length} runs`);
-  const notes: HTMLElement[] = [];
-  if (data.missing.length) notes.push(h('p', { class: 'note' }, `Not in the store any more: ${data.missing.map((id) => id.slice(0, 8)).join(', ')}.`));
-  if (runs.length === 0) {
-    app.replaceChildren(heading, ...notes, h('p', { class: 'note' }, 'None of these runs is in the store any more.'));
-    return;
-  }
-  if (runs.length === 1) notes.push(h('p', { class: 'note' }, 'Only one of these runs is left in the store: nothing to compare it with.'));
+  return h('h1', {}, runs.length === 2 ? `${runs[0]!.name} ↔ ${runs[1]!.name}` : `Compare ${runs.length} runs`);
+}
 
+/** What the user should know about these runs before reading the charts: gone, alone, nothing in common, no points. */
+function notesOf(data: CompareData): HTMLElement {
+  const notes = h('div', { class: 'notes' });
+  const { runs } = data;
+  if (data.missing.length) notes.append(h('p', { class: 'note' }, `Not in the store any more: ${data.missing.map((id) => id.slice(0, 8)).join(', ')}.`));
+  if (runs.length === 1) notes.append(h('p', { class: 'note' }, 'Only one of these runs is left in the store: nothing to compare it with.'));
+  const empty = runs.filter((r) => Object.keys(r.metrics).length === 0);
+  const logged = runs.filter((r) => Object.keys(r.metrics).length > 0);
+  if (empty.length > 0 && logged.length > 0) notes.append(h('p', { class: 'note', 'data-note': 'no-points' }, `No metric points logged by ${empty.map((r) => r.name).join(', ')}: ${empty.length === 1 ? 'it has' : 'they have'} no curve and no values below.`));
+  if (logged.length >= 2) {
+    const common = Object.keys(logged[0]!.metrics).filter((k) => logged.every((r) => k in r.metrics));
+    if (common.length === 0) notes.append(h('p', { class: 'note', 'data-note': 'no-common' }, `These runs have no metric in common (${logged.map((r) => `${r.name}: ${Object.keys(r.metrics).join(', ')}`).join('; ')}): each chart shows only the runs that logged its metric.`));
+  }
+  return notes;
+}
+
+function toolbar(): HTMLElement {
+  const v = view();
+  const setView = (next: ChartView): void => {
+    // A zoom is a range of x: it means nothing on another x axis.
+    state = { ...state, view: next, zoom: next.x === v.x ? state.zoom : {} };
+    save();
+    shown?.charts.setView(next);
+    Object.assign(v, next);
+  };
   const toggle = h('input', { type: 'checkbox', id: 'only-differing' });
   toggle.checked = state.onlyDiffering;
   toggle.addEventListener('change', () => {
     state = { ...state, onlyDiffering: toggle.checked };
     save();
-    table.classList.toggle('only-differing', toggle.checked);
+    shown?.table.querySelector('table')?.classList.toggle('only-differing', toggle.checked);
   });
-  const toolbar = h('div', { class: 'toolbar' }, toggle, h('label', { for: 'only-differing' }, 'Show only rows that differ'));
-  const table = compareTable(runs);
-  table.classList.toggle('only-differing', state.onlyDiffering);
-  const chartsSection = h('section', { class: 'charts', 'aria-label': 'Metric curves' });
-  app.replaceChildren(heading, ...notes, toolbar, h('div', { class: 'table-wrap' }, table), h('h2', {}, 'Metric curves'), chartsSection);
-  makeGridNavigable(table);
-  drawCharts(chartsSection, data);
+  return h(
+    'div',
+    { class: 'toolbar sticky', role: 'toolbar', 'aria-label': 'How the runs are shown' },
+    h('span', {}, 'X axis'),
+    dropdown('X axis of the curves', [{ value: 'step', label: 'Step' }, { value: 'relative', label: 'Time since start' }, { value: 'wall', label: 'Wall-clock time' }], v.x, (x) => setView({ ...view(), x: x as ChartView['x'] })),
+    slider('Smoothing', { min: 0, max: 0.99, step: 0.01 }, v.smoothing, (smoothing) => setView({ ...view(), smoothing })),
+    checkbox('Log scale', v.log, (log) => setView({ ...view(), log })),
+    h('span', { class: 'separator' }),
+    button('Runs as CSV', () => post({ type: 'export', format: 'csv', table: 'runs' }), { secondary: true, title: 'Save one row per run (params, each metric’s last, min and max) as CSV' }),
+    button('Curves as CSV', () => post({ type: 'export', format: 'csv', table: 'curves' }), { secondary: true, title: 'Save every point of every curve as CSV' }),
+    h('span', { class: 'separator' }),
+    toggle,
+    h('label', { for: 'only-differing' }, 'Show only rows that differ'),
+  );
 }
 
-function compareTable(runs: CompareRun[]): HTMLTableElement {
-  const head = h('tr', {}, h('th', { scope: 'col', class: 'key' }, ''), ...runs.map((r, i) => h('th', { scope: 'col', title: `${r.name} (${r.id})` }, h('span', { class: 'swatch', 'data-run': String(i) }), r.name, h('span', { class: 'sub' }, `${r.experiment} · ${r.status} · ${r.id.slice(0, 8)}`))));
-  const section = (title: string, empty: string, keys: string[], value: (r: CompareRun, k: string) => string): HTMLTableSectionElement => {
-    const body = h('tbody', { 'data-section': title });
-    body.append(h('tr', { class: 'section' }, h('th', { scope: 'rowgroup', colspan: String(runs.length + 1) }, title)));
-    if (keys.length === 0) body.append(h('tr', { class: 'empty' }, h('td', { colspan: String(runs.length + 1) }, empty)));
-    // Rows that differ first, then the rest, each alphabetical.
-    const differs = (k: string): boolean => new Set(runs.map((r) => value(r, k))).size > 1;
-    for (const k of [...keys.filter(differs), ...keys.filter((k) => !differs(k))]) {
-      const d = differs(k);
-      body.append(h('tr', { class: d ? 'differs' : 'same', 'data-key': k }, h('th', { scope: 'row', class: 'key' }, k), ...runs.map((r) => h('td', { class: value(r, k) === '–' ? 'absent' : undefined }, value(r, k)))));
-    }
-    return body;
+function scalarsOf(data: CompareData): HTMLElement {
+  return h('div', { class: 'scalars-wrap' }, scalarTable(data, state.sort, onSort));
+}
+
+function onSort(sort: Sort): void {
+  state = { ...state, sort };
+  save();
+  if (!shown) return;
+  const fresh = scalarsOf(shown.data);
+  replaceKeepingFocus(shown.scalars, fresh);
+  shown.scalars = fresh;
+  // Keep focus on the header just clicked (the table was drawn again).
+  fresh.querySelector<HTMLElement>(`th[data-sort="${CSS.escape(`${sort.key}:${sort.stat}`)}"] button`)?.focus();
+}
+
+function scatterOf(data: CompareData): HTMLElement {
+  const choice = scatterChoice(data, state.scatter);
+  return h(
+    'div',
+    { class: 'scatter-wrap' },
+    scatterView(data, choice, (next) => {
+      state = { ...state, scatter: next };
+      save();
+      if (!shown) return;
+      const fresh = scatterOf(shown.data);
+      shown.scatter.replaceWith(fresh);
+      shown.scatter = fresh;
+    }),
+  );
+}
+
+function colors(): { background: string; foreground: string; grid: string; runs: string[] } {
+  return {
+    background: themeColor('--vscode-editor-background'),
+    foreground: themeColor('--vscode-foreground'),
+    grid: themeColor('--vscode-editorWidget-border', '--vscode-panel-border'),
+    runs: (shown?.data.runs ?? []).map((_, i) => runColor(i)),
   };
-  const params = [...new Set(runs.flatMap((r) => Object.keys(r.params)))].sort();
-  const metrics = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
-  const table = h('table', { class: 'compare', role: 'grid', 'aria-label': 'Params and latest metrics, one column per run' }, h('thead', {}, head));
-  table.append(section('Params', 'None of these runs has params.', params, (r, k) => r.params[k] ?? '–'), section('Metrics (latest value)', 'None of these runs logged a metric.', metrics, (r, k) => formatMetric(r.metrics[k])));
-  for (const swatch of table.querySelectorAll<HTMLElement>('.swatch')) swatch.style.background = runColor(Number(swatch.dataset.run));
-  return table;
 }
 
-function drawCharts(container: HTMLElement, data: CompareData): void {
-  const keys = [...new Set(data.series.map((s) => s.key))].sort();
-  if (keys.length === 0) {
-    container.append(h('p', { class: 'note' }, 'These runs logged no metric points, so there is no curve to draw.'));
+function render(data: CompareData): void {
+  shown?.charts.destroy();
+  shown = undefined;
+  const heading = headingOf(data);
+  const notes = notesOf(data);
+  if (data.runs.length === 0) {
+    app.replaceChildren(heading, notes, h('p', { class: 'note' }, 'None of these runs is in the store any more.'));
     return;
   }
-  const axis = { stroke: themeColor('--vscode-foreground'), grid: { stroke: themeColor('--vscode-editorWidget-border', '--vscode-panel-border'), width: 1 }, ticks: { stroke: themeColor('--vscode-editorWidget-border', '--vscode-panel-border'), width: 1 } };
-  const width = (): number => Math.max(280, Math.min(container.clientWidth - 16, 720));
-  for (const key of keys) {
-    const logged = data.runs.map((run, i) => ({ run, i, series: data.series.find((s) => s.runId === run.id && s.key === key) })).filter((l) => l.series);
-    // A line with no finite value (all NaN or ±Infinity) has nothing to draw: said in the caption instead.
-    const lines = logged.filter((l) => l.series!.values.some((v) => v !== null));
-    const nonFinite = logged.filter((l) => !lines.includes(l));
-    const missing = data.runs.filter((r) => !logged.some((l) => l.run.id === r.id));
-    const figure = h('figure', { class: 'chart', tabindex: '0', 'data-key': key, 'aria-label': `${key}: ${lines.length} run${lines.length === 1 ? '' : 's'}` });
-    const caption = h('figcaption', {}, key);
-    const downsampled = lines.filter((l) => l.series!.downsampled);
-    if (downsampled.length) {
-      const total = Math.max(...downsampled.map((l) => l.series!.total));
-      const shown = Math.max(...downsampled.map((l) => l.series!.steps.length));
-      caption.append(h('span', { class: 'sub' }, ` · up to ${total.toLocaleString('en')} points per run, drawn as ${shown} bucket means`));
-    }
-    if (missing.length) caption.append(h('span', { class: 'sub' }, ` · not logged by ${missing.map((r) => r.name).join(', ')}`));
-    figure.append(caption);
-    container.append(figure);
-    if (nonFinite.length) figure.append(h('p', { class: 'note' }, `No finite value to draw for ${nonFinite.map((l) => l.run.name).join(', ')} (NaN or ±Infinity only).`));
-    if (lines.length === 0) continue;
-    const aligned = uPlot.join(lines.map((l) => [l.series!.steps, l.series!.values] as uPlot.AlignedData));
-    const chart = new uPlot(
-      {
-        width: width(),
-        height: 220,
-        scales: { x: { time: false } },
-        axes: [{ ...axis, label: 'step' }, { ...axis }],
-        legend: { live: true },
-        cursor: { focus: { prox: 16 } },
-        series: [{ label: 'step' }, ...lines.map((l) => ({ label: l.run.name, stroke: runColor(l.i), width: 1.5, spanGaps: true, points: { show: false } }))],
-      },
-      aligned,
-      figure,
-    );
-    charts.push(chart);
-  }
-  resizer = new ResizeObserver(() => {
-    for (const c of charts) c.setSize({ width: width(), height: 220 });
+  const table = h('div', { class: 'table-wrap' }, paramTable(data.runs, state.onlyDiffering));
+  const chartsSection = h('section', { class: 'charts', 'aria-label': 'Metric curves' });
+  const scalars = scalarsOf(data);
+  const scatter = scatterOf(data);
+  const status = h('p', { class: 'note status', role: 'status' });
+  app.replaceChildren(heading, notes, toolbar(), status, table, h('h2', {}, 'Metric curves'), chartsSection, h('h2', {}, 'Summary: last, min and max of each metric'), scalars, h('h2', {}, 'Params → metric'), scatter);
+  const charts = new CurveCharts(chartsSection, data, {
+    view: view(),
+    zoom: (key) => state.zoom?.[key],
+    setZoom: (key, range) => {
+      const zoom = { ...state.zoom };
+      if (range) zoom[key] = range;
+      else delete zoom[key];
+      state = { ...state, zoom };
+      save();
+    },
+    exportPng: (key, base64) => post({ type: 'export', format: 'png', key, base64 }),
+    exportSvg: (key, range) => post({ type: 'export', format: 'svg', key, view: view(), range, colors: colors() }),
   });
-  resizer.observe(container);
+  shown = { data, charts, heading, notes, table, scalars, scatter, status };
+}
+
+/** New data for the runs on the page (a refresh while they run): everything updated in place. */
+function update(data: CompareData): boolean {
+  if (!shown || !shown.charts.update(data)) return false;
+  const s = shown;
+  s.data = data;
+  const swap = <K extends 'heading' | 'notes' | 'table' | 'scalars' | 'scatter'>(key: K, fresh: Shown[K]): void => {
+    replaceKeepingFocus(s[key], fresh);
+    s[key] = fresh;
+  };
+  swap('heading', headingOf(data));
+  swap('notes', notesOf(data));
+  swap('table', h('div', { class: 'table-wrap' }, paramTable(data.runs, state.onlyDiffering)));
+  swap('scalars', scalarsOf(data));
+  if (!s.scatter.contains(document.activeElement)) swap('scatter', scatterOf(data));
+  return true;
 }
 
 window.addEventListener('message', (event: MessageEvent<unknown>) => {
@@ -164,9 +210,14 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
     showMessage(msg.message);
     return;
   }
-  state = { runIds: [...msg.data.runs.map((r) => r.id), ...msg.data.missing], onlyDiffering: state.onlyDiffering, data: msg.data };
+  if (msg.type === 'exported') {
+    if (shown) shown.status.textContent = msg.error ? `Not exported: ${msg.error}` : msg.file ? `Saved ${msg.file}` : '';
+    shown?.status.classList.toggle('error', Boolean(msg.error));
+    return;
+  }
+  state = { ...state, runIds: [...msg.data.runs.map((r) => r.id), ...msg.data.missing], data: msg.data };
   save();
-  render(msg.data);
+  if (!update(msg.data)) render(msg.data);
 });
 
 if (state.data) render(state.data);

@@ -1,10 +1,14 @@
 // Builds what the compare panel is sent, from the store (the host side; the page never reads the store).
 // A pipeline run logs its metrics in its stages: its row merges its stages' params and metrics (the
 // run's own win), so one column is one experiment attempt. Curves come downsampled by the engine
-// (Tracker.readSeries: at most `maxPoints` per line).
+// (Tracker.readSeries: at most `maxPoints` per line), each point with its time. Each metric's min and max
+// come from the store's per-run summary (latest_metrics, kept up to date in SQL as points are written),
+// never from reading the points; which way a metric improves from src/engine/tracking/direction.ts.
+import { metricDirection } from '../../engine/tracking/direction';
 import type { Run } from '../../engine/tracking/schemas';
 import type { Tracker } from '../../engine/tracking/tracking';
-import { toMetricNumber, type CompareData, type CompareRun, type CompareSeries } from './protocol';
+import { mergeStages } from '../mergedRun';
+import { toMetricNumber, type CompareData, type CompareRun, type CompareSeries, type Scalar } from './protocol';
 
 /** What buildCompareData needs of a Tracker (the real one in the extension and the tests). */
 export type CompareSource = Pick<Tracker, 'listRuns' | 'readSeries'>;
@@ -12,6 +16,8 @@ export type CompareSource = Pick<Tracker, 'listRuns' | 'readSeries'>;
 export interface CompareOptions {
   /** Points per curve at most (default 500: about one per pixel). */
   maxPoints?: number;
+  /** Read the curves (default true; the runs' table alone needs none). */
+  curves?: boolean;
 }
 
 export function buildCompareData(tracker: CompareSource, runIds: string[], options: CompareOptions = {}): { ok: true; value: CompareData } | { ok: false; message: string } {
@@ -30,18 +36,17 @@ export function buildCompareData(tracker: CompareSource, runIds: string[], optio
     if (runs.some((r) => r.id === run.id)) continue;
     const stages = tracker.listRuns({ parentId: run.id });
     const children: Run[] = stages.ok ? stages.value : [];
-    const params: Record<string, string> = {};
-    const metrics: CompareRun['metrics'] = {};
-    for (const source of [...children].reverse().concat(run)) {
-      Object.assign(params, source.params);
-      for (const [key, m] of Object.entries(source.metrics)) metrics[key] = toMetricNumber(m.last);
-    }
-    runs.push({ id: run.id, name: run.name, experiment: run.experiment, status: run.status, params: sortKeys(params), metrics: sortKeys(metrics) });
+    const merged = mergeStages(run, children);
+    const metrics: CompareRun['metrics'] = Object.fromEntries(Object.entries(merged.metrics).map(([key, m]) => [key, toMetricNumber(m.last)]));
+    const scalars: Record<string, Scalar> = Object.fromEntries(
+      Object.entries(merged.metrics).map(([key, m]) => [key, { min: m.min === null ? null : toMetricNumber(m.min), max: m.max === null ? null : toMetricNumber(m.max), count: m.count }]),
+    );
+    runs.push({ id: run.id, name: run.name, experiment: run.experiment, status: run.status, params: sortKeys(merged.params), metrics: sortKeys(metrics), scalars: sortKeys(scalars) });
     sources.set(run.id, [run.id, ...children.map((c) => c.id)]);
   }
   const keys = [...new Set(runs.flatMap((r) => Object.keys(r.metrics)))].sort();
   const series: CompareSeries[] = [];
-  if (keys.length > 0) {
+  if (keys.length > 0 && options.curves !== false) {
     const read = tracker.readSeries({ runIds: [...sources.values()].flat(), keys, maxPoints: options.maxPoints ?? 500 });
     if (!read.ok) return { ok: false, message: read.error.message };
     for (const [runId, ids] of sources) {
@@ -53,6 +58,7 @@ export function buildCompareData(tracker: CompareSource, runIds: string[], optio
           runId,
           key,
           steps: s.points.map((p) => p.step),
+          timestamps: s.points.map((p) => p.timestamp),
           values: s.points.map((p) => (Number.isFinite(p.value) ? p.value : null)),
           total: s.total,
           downsampled: s.downsampled,
@@ -60,7 +66,12 @@ export function buildCompareData(tracker: CompareSource, runIds: string[], optio
       }
     }
   }
-  return { ok: true, value: { runs, missing, series } };
+  const directions: CompareData['directions'] = {};
+  for (const key of keys) {
+    const direction = metricDirection(key);
+    if (direction) directions[key] = direction;
+  }
+  return { ok: true, value: { runs, missing, series, directions } };
 }
 
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {

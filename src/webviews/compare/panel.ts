@@ -5,7 +5,8 @@ import * as vscode from 'vscode';
 import type { PanelDeps } from '../panelDeps';
 import { panelOptions, PanelHost } from '../panelHost';
 import { buildCompareData, compareTitle } from './data';
-import { COMPARE_VIEW_TYPE, PageMessageSchema, PageStateSchema, type HostMessage } from './protocol';
+import { exportContent } from './exportContent';
+import { COMPARE_VIEW_TYPE, PageMessageSchema, PageStateSchema, type ExportRequest, type HostMessage } from './protocol';
 
 export function openComparePanel(deps: PanelDeps, runIds: string[]): void {
   const panel = vscode.window.createWebviewPanel(COMPARE_VIEW_TYPE, 'Compare runs', vscode.ViewColumn.Active, panelOptions(deps.extensionUri));
@@ -21,13 +22,36 @@ export function reviveComparePanel(deps: PanelDeps, panel: vscode.WebviewPanel, 
 }
 
 function attach(deps: PanelDeps, panel: vscode.WebviewPanel, runIds: string[]): void {
-  new PanelHost<HostMessage, never>(deps, panel, {
+  new PanelHost<HostMessage, ExportRequest>(deps, panel, {
     bundle: 'compare',
     name: 'compare panel',
     pageMessages: PageMessageSchema,
     build: () => build(deps, runIds),
     titleOf: (message) => (message.type === 'data' ? compareTitle(message.data.runs.map((r) => r.name)) : undefined),
+    handle: async (request, host) => host.post(await exportFile(deps, runIds, request)),
   });
+}
+
+/** Asks where to save what the page asked to export, and writes it; the answer tells the page (nothing when cancelled). */
+async function exportFile(deps: PanelDeps, runIds: string[], request: ExportRequest): Promise<HostMessage> {
+  const got = await deps.tracker();
+  if (got.kind !== 'ok') return { type: 'exported', error: got.kind === 'missing' ? 'This workspace has no Sextant store.' : `The store could not be read: ${got.error.message}` };
+  const content = deps.log.time(`compare: export ${request.format}`, () => exportContent(got.tracker, runIds, request));
+  if (!content.ok) return { type: 'exported', error: content.message };
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const target = await vscode.window.showSaveDialog({
+    title: `Export ${request.format === 'csv' ? 'the data' : 'the chart'} as ${request.format.toUpperCase()}`,
+    defaultUri: folder ? vscode.Uri.joinPath(folder, content.value.fileName) : undefined,
+    filters: content.value.filters,
+  });
+  if (!target) return { type: 'exported' };
+  try {
+    await vscode.workspace.fs.writeFile(target, content.value.bytes);
+  } catch (err) {
+    return { type: 'exported', error: `Could not write ${target.fsPath}: ${(err as Error).message}` };
+  }
+  deps.log.info(`compare: exported ${content.value.bytes.length} bytes to ${target.fsPath}`);
+  return { type: 'exported', file: target.fsPath };
 }
 
 async function build(deps: PanelDeps, runIds: string[]): Promise<HostMessage> {

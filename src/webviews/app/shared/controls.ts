@@ -64,3 +64,23 @@ export function textField(label: string, value: string, onInput: (value: string)
   el.addEventListener('input', () => onInput(el.value));
   return el;
 }
+
+/** A labelled range slider (the toolkit has none: a native input, themed by the page's CSS as `.slider`); `onInput` gets the value while dragging. */
+export function slider(label: string, range: { min: number; max: number; step: number }, value: number, onInput: (value: number) => void): HTMLLabelElement {
+  const input = document.createElement('input');
+  input.type = 'range';
+  input.min = String(range.min);
+  input.max = String(range.max);
+  input.step = String(range.step);
+  input.value = String(value);
+  const shown = document.createElement('output');
+  shown.textContent = String(value);
+  input.addEventListener('input', () => {
+    shown.textContent = input.value;
+    onInput(Number(input.value));
+  });
+  const el = document.createElement('label');
+  el.className = 'slider';
+  el.append(label, input, shown);
+  return el;
+}
