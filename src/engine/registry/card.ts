@@ -46,7 +46,7 @@ export const ModelCardSchema = z.object({
       stage: z.string().nullable(),
       gitCommit: z.string().nullable(),
       gitDirty: z.boolean().nullable(),
-      /** The run's params merged over its stages' (the run's own win). */
+      /** The run's own params (a pipeline's `params:`); for a run with none of its own, its stages' merged. */
       params: z.record(z.string(), z.string()),
     }),
   ]),
@@ -151,10 +151,12 @@ function metricsOf(db: Database, runId: number | null): Record<string, number> {
 function sourceOf(db: Database, run: RunRow | undefined, top: RunRow | undefined, family: number[]): ModelCard['source'] {
   if (!run || !top) return { kind: 'none' };
   if (top.deleted_at !== null || run.deleted_at !== null) return { kind: 'deleted', id: top.uid, name: top.name };
+  const paramsOf = db.prepare('SELECT key, value FROM params WHERE run_id = ?');
   const params: Record<string, string> = {};
-  // Stages first, then the run's own, so the run's values win.
-  for (const id of [...family.slice(1), top.id]) {
-    for (const p of db.prepare('SELECT key, value FROM params WHERE run_id = ?').all(id) as { key: string; value: string }[]) params[p.key] = p.value;
+  for (const p of paramsOf.all(top.id) as { key: string; value: string }[]) params[p.key] = p.value;
+  // A pipeline without params of its own: what its stages were given (the later stage wins).
+  if (Object.keys(params).length === 0) {
+    for (const id of family.slice(1)) for (const p of paramsOf.all(id) as { key: string; value: string }[]) params[p.key] = p.value;
   }
   return {
     kind: 'run',

@@ -54,9 +54,9 @@ function render(data: ModelCardData): void {
   if (data.description) notes.push(h('p', {}, data.description));
   if (!data.file.exists) notes.push(h('p', { class: 'note warning', role: 'status' }, data.file.path ? `The model file was deleted: ${data.file.path} is no longer in the artifact store.` : 'No model file was recorded for this version.'));
 
-  const reveal = button('Reveal Model File', () => post({ type: 'revealFile' }), { secondary: true, title: data.file.exists ? data.file.path ?? '' : 'The model file is gone' });
+  const reveal = button('Reveal Model File', () => data.file.exists && post({ type: 'revealFile' }), { secondary: true, title: data.file.exists ? data.file.path ?? '' : 'The model file is gone' });
   if (!data.file.exists) reveal.setAttribute('disabled', '');
-  const openRun = button('Open Source Run', () => post({ type: 'openSourceRun' }), { secondary: true, title: data.source.kind === 'run' ? data.source.name : 'The source run is not in the store' });
+  const openRun = button('Open Source Run', () => data.source.kind === 'run' && post({ type: 'openSourceRun' }), { secondary: true, title: data.source.kind === 'run' ? data.source.name : 'The source run is not in the store' });
   if (data.source.kind !== 'run') openRun.setAttribute('disabled', '');
   const actions = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Actions' }, reveal, openRun);
 
@@ -73,10 +73,21 @@ function signatureSection(data: ModelCardData): HTMLElement {
   return section('Signature', 'signature', table('Inputs and outputs', 'signature', ['', 'name', 'type', 'shape'], rows), ...extra);
 }
 
+/** The figures a reader looks for first, in this order; then the rest alphabetically. */
+const HEADLINE = ['accuracy', 'f1', 'f1_macro', 'precision', 'recall', 'roc_auc', 'log_loss', 'mae', 'rmse', 'r2'];
+
 function metricsSection(data: ModelCardData): HTMLElement {
   const entries = Object.entries(data.metrics);
   if (entries.length === 0) return section('Metrics', 'metrics', h('p', { class: 'note' }, 'No metrics were recorded for the run that registered this version.'));
-  return section('Metrics', 'metrics', table('Metrics (latest value)', 'metrics', ['metric', 'value'], entries.map(([k, v]) => h('tr', { 'data-key': k }, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, formatMetric(v))))));
+  const rank = (k: string): number => (HEADLINE.includes(k) ? HEADLINE.indexOf(k) : HEADLINE.length);
+  const sorted = [...entries].sort(([a], [b]) => rank(a) - rank(b) || a.localeCompare(b));
+  // Keys with a '/' are cells and curve points (confusion/…, roc/…): kept apart, folded.
+  const main = sorted.filter(([k]) => !k.includes('/'));
+  const detail = sorted.filter(([k]) => k.includes('/'));
+  const rows = (list: [string, number | string][]): HTMLTableRowElement[] => list.map(([k, v]) => h('tr', { 'data-key': k }, h('th', { scope: 'row' }, k), h('td', { class: 'num' }, formatMetric(v))));
+  const parts: HTMLElement[] = [table('Metrics (latest value)', 'metrics', ['metric', 'value'], rows(main))];
+  if (detail.length) parts.push(h('details', {}, h('summary', {}, `${detail.length} more: ${[...new Set(detail.map(([k]) => k.split('/')[0]))].join(', ')}`), table('Per-class metrics (latest value)', 'metrics detail', ['metric', 'value'], rows(detail))));
+  return section('Metrics', 'metrics', ...parts);
 }
 
 function lineageSection(data: ModelCardData): HTMLElement {
