@@ -35,3 +35,18 @@ export function compareFixture(dir: string): CompareFixture {
   must(tracker.finishRun(pipeline, 'finished', 0));
   return { tracker, ids: { baseline, wide, pipeline, stage } };
 }
+
+/** Runs that are hard to compare, in a store of their own: `noisy` logs loss with NaN and ±Infinity among its points, `other` logs only acc (no metric in common with noisy), `silent` logs nothing. */
+export function awkwardFixture(dir: string): { tracker: Tracker; ids: { noisy: string; other: string; silent: string } } {
+  const tracker = must(Tracker.open({ storePath: join(dir, '.sextant', 'sextant.db'), artifactsDir: join(dir, '.sextant', 'artifacts') }, { create: true }));
+  const { id: noisy } = must(tracker.startRun({ experiment: 'odd', name: 'noisy', params: { lr: 0.1 } }));
+  const odd = [NaN, Infinity, -Infinity];
+  must(tracker.logMetrics(noisy, Array.from({ length: 40 }, (_, step) => ({ key: 'loss', step, value: step % 10 === 5 ? odd[Math.floor(step / 10) % 3]! : 1 / (step + 1) }))));
+  must(tracker.finishRun(noisy, 'finished', 0));
+  const { id: other } = must(tracker.startRun({ experiment: 'odd', name: 'other', params: { lr: 0.2 } }));
+  must(tracker.logMetrics(other, Array.from({ length: 10 }, (_, step) => ({ key: 'acc', step, value: step / 10 }))));
+  must(tracker.finishRun(other, 'finished', 0));
+  const { id: silent } = must(tracker.startRun({ experiment: 'odd', name: 'silent', params: { lr: 0.3 } }));
+  must(tracker.finishRun(silent, 'failed', 1));
+  return { tracker, ids: { noisy, other, silent } };
+}
