@@ -250,4 +250,36 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
       assert.equal(readFileSync(join(broken, '.sextant', 'sextant.db'), 'utf8'), junk);
     });
   });
+
+  describe('the model card (a webview)', () => {
+    it('opens a model card from the Models view', async () => {
+      // The demo pipeline run once by the CLI: penguin-species v1, @staging.
+      const folder = join(scratch, 'model-card');
+      execFileSync(process.execPath, [join(ROOT, 'bin', 'sextant.js'), 'init', folder], { stdio: 'pipe' });
+      execFileSync(process.execPath, [join(ROOT, 'bin', 'sextant.js'), 'run'], { cwd: folder, stdio: 'pipe' });
+      const page = await openWorkspace(browser, server.url, folder);
+      try {
+        await showSextant(page);
+        const version = pane(page, 'Models').locator('.monaco-list-row', { hasText: '@staging' }).first();
+        await version.waitFor({ timeout: 30_000 });
+        const panel = page.frameLocator('iframe.webview').frameLocator('#active-frame');
+        // A click on the version runs its TreeItem.command; a refresh of the view can swallow the first click.
+        for (let attempt = 1; ; attempt++) {
+          await version.click();
+          const opened = await panel.locator('table.signature').waitFor({ timeout: 20_000 }).then(() => true, () => false);
+          if (opened) break;
+          if (attempt === 3) throw new Error('a click on penguin-species v1 opened no model card in 3 tries');
+        }
+        await page.locator('.tabs-container .tab', { hasText: 'Model penguin-species v1' }).first().waitFor({ timeout: 20_000 });
+        assert.deepEqual(await panel.locator('table.signature tr[data-name="input"] > *').allInnerTexts(), ['input', 'input', 'float32', '[N, 4]']);
+        assert.deepEqual(await panel.locator('h1 .badge').allInnerTexts(), ['@staging']);
+        await screenshot(page, '11-model-card');
+      } catch (err) {
+        await screenshot(page, 'failed-model-card');
+        throw err;
+      } finally {
+        await page.close();
+      }
+    });
+  });
 });
