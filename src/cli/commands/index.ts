@@ -1,10 +1,11 @@
 // The table of `sextant` subcommands: add a command by adding its module here.
 import type { CliCommand } from '../command';
 import { doctorCommand } from './doctor';
+import { driftCommand } from './drift';
 import { importMlflowCommand } from './importMlflow';
 import { initCommand } from './init';
 import { lintCommand } from './lint';
 import { runCommand } from './run';
 import { runsListCommand, runsShowCommand } from './runs';
 
-export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand];
+export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand];
