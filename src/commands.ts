@@ -2,6 +2,7 @@
 // their own tables, merged here; package.json declares every id with its title, icon and menus.
 import * as vscode from 'vscode';
 import type { Ctx } from './ctx';
+import { demoOverwriteQuestion, overwriteAnswer } from './demoOverwrite';
 import { loadEngine } from './engineLoader';
 import type { WorkspaceState } from './views/workspaceState';
 
@@ -37,8 +38,12 @@ async function initPipeline({ ctx, state }: Services): Promise<void> {
   const { createDemoWorkspace, describeError } = await loadEngine();
   let result = createDemoWorkspace(root);
   if (!result.ok && result.error.code === 'init-would-overwrite') {
-    const choice = await vscode.window.showWarningMessage(result.error.message, { modal: true }, 'Overwrite');
-    if (choice !== 'Overwrite') return;
+    // The dialog's default button opens what is there: Enter never overwrites (src/demoOverwrite.ts).
+    const existing = result.error.file ?? `${root}/sextant.yaml`;
+    const question = demoOverwriteQuestion(result.error.message, existing);
+    const answer = overwriteAnswer(question, await vscode.window.showWarningMessage(question.message, question.options, ...question.buttons));
+    if (answer === 'open') await vscode.window.showTextDocument(vscode.Uri.file(existing));
+    if (answer !== 'overwrite') return;
     result = createDemoWorkspace(root, { overwrite: true });
   }
   if (!result.ok) {

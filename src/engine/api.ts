@@ -16,4 +16,6 @@ export { parseRunFilter, runMatches, sortRuns } from './tracking/runFilter';
 export { modelCard } from './registry/card';
 export { moveAlias, aliasMoveQuestion, aliasProblem } from './registry/aliases';
 export { pipelineStages } from './runner/pipelineStages';
+export { isUnchangedPipelineRun } from './runner/unchangedRun';
+export { metricDirection } from './tracking/direction';
 export { runLog } from './runner/runLog';

@@ -5,7 +5,7 @@ import { DidChangeConfigurationNotification, LanguageClient, TransportKind, type
 import { onSettingsChanged } from '../config';
 import type { Ctx } from '../ctx';
 import { PIPELINE_GLOB } from '../engine/workspace/layout';
-import { PipelineOutlineRequest, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult, type ServerSettings } from './protocol';
+import { PipelineOutlineRequest, RunsChangedNotification, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult, type ServerSettings } from './protocol';
 
 export async function startLanguageClient(ctx: Ctx): Promise<LanguageClient> {
   const module = ctx.extension.asAbsolutePath('dist/server.js');
@@ -30,6 +30,9 @@ export async function startLanguageClient(ctx: Ctx): Promise<LanguageClient> {
   ctx.push({ dispose: () => void client.stop() });
   // The store moved (setting sextant.storePath): tell the server at once; it re-checks and refreshes its lenses.
   ctx.push(onSettingsChanged(['storePath'], () => void client.sendNotification(DidChangeConfigurationNotification.type, { settings: serverSettings(ctx) })));
+  // A run ended (the pipeline task's terminal says so through onStoreChanged) or runs were edited: the
+  // server refreshes the param lenses, which would otherwise show the runs as they were before.
+  ctx.push(ctx.onStoreChanged(() => void client.sendNotification(RunsChangedNotification)));
   return client;
 }
 

@@ -17,6 +17,13 @@ export interface ServerSettings {
   storePath?: string;
 }
 
+/**
+ * `sextant/runsChanged` (client → server notification, no params): the store's runs changed (a pipeline
+ * run ended, runs were renamed, deleted or given a primary metric). The server re-checks open pipelines
+ * and asks the client to refresh its CodeLenses: the param lenses show what the runs recorded.
+ */
+export const RunsChangedNotification = 'sextant/runsChanged';
+
 /** `sextant/pipelineOutline`: the stages of an open pipeline, for views and the runner's CodeLens. */
 export const PipelineOutlineRequest = 'sextant/pipelineOutline';
 

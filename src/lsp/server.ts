@@ -29,7 +29,7 @@ import { paramLenses } from './codeLens';
 import { complete } from './completion';
 import { dirOf, PipelineDocuments } from './documents';
 import { hover } from './hover';
-import { PipelineOutlineRequest, RUN_WITH_PARAM_COMMAND, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult, type ServerSettings } from './protocol';
+import { PipelineOutlineRequest, RUN_WITH_PARAM_COMMAND, RunsChangedNotification, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult, type ServerSettings } from './protocol';
 import { definitionAt, documentSymbols, prepareRename, referencesAt, renameAt, RenameError } from './symbols';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -158,6 +158,15 @@ connection.onDidChangeConfiguration(
     const next = settingsStorePath(p.settings as ServerSettings | undefined);
     if (next === storePath) return;
     storePath = next;
+    for (const uri of documents.keys()) schedule(uri);
+    if (codeLensRefresh) void connection.sendRequest(CodeLensRefreshRequest.type);
+  }),
+);
+
+// The runs in the store changed (a run ended): the live checks and the param lenses read them.
+connection.onNotification(
+  RunsChangedNotification,
+  guard('runsChanged', undefined, () => {
     for (const uri of documents.keys()) schedule(uri);
     if (codeLensRefresh) void connection.sendRequest(CodeLensRefreshRequest.type);
   }),

@@ -216,7 +216,8 @@ export function experimentsCommands(ctx: Ctx): Record<string, Handler> {
     'sextant.experiments.setPrimaryMetric': async (node?: ExperimentNode) => {
       const experiment = node?.kind === 'experiment' ? node : state.view?.selection.find((n): n is Extract<ExperimentNode, { kind: 'experiment' }> => n.kind === 'experiment');
       if (!experiment) return void vscode.window.showInformationMessage('Select an experiment in the Experiments view first.');
-      const keys = [...new Set(experiment.runs.flatMap((r) => Object.keys(r.metrics)))].sort();
+      // Its runs' metrics and their stages' (a pipeline run logs its metrics in its stages).
+      const keys = experiment.metricKeys;
       if (keys.length === 0) return void vscode.window.showInformationMessage(`The runs of "${experiment.name}" have logged no metrics yet.`);
       const picked = await vscode.window.showQuickPick(keys, { title: `Primary metric of ${experiment.name}`, placeHolder: 'Shown beside each run' });
       if (!picked) return;

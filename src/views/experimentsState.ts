@@ -3,6 +3,7 @@
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { EngineError } from '../engine/result';
+import type { PipelineStage } from '../engine/runner/pipelineStages';
 import type { RunSort } from '../engine/tracking/runFilter';
 import type { Run } from '../engine/tracking/schemas';
 import type { Tracker } from '../engine/tracking/tracking';
@@ -11,9 +12,16 @@ import { loadEngine } from '../engineLoader';
 const FILTER_KEY = 'sextant.experiments.filter';
 const SORT_KEY = 'sextant.experiments.sort';
 
+/**
+ * The view's nodes. A run: a top-level run with its stages (empty for a run that is not a pipeline run), or
+ * a stage's own run under its pipeline run (`stageOf`: that pipeline run's id). A stage without a run of
+ * its own in that pipeline run (cached, skipped, or failed before it started) is a `stage` node; a
+ * cached one names the run whose outputs it reused (`stage.run`) when that run is still in the store.
+ */
 export type ExperimentNode =
-  | { kind: 'experiment'; name: string; primaryMetric: string | undefined; runs: Run[]; total: number }
-  | { kind: 'run'; run: Run; children: Run[]; primaryMetric: string | undefined }
+  | { kind: 'experiment'; name: string; primaryMetric: string | undefined; runs: Run[]; total: number; metricKeys: string[] }
+  | { kind: 'run'; run: Run; stages: PipelineStage[]; primaryMetric: string | undefined; stageOf?: string }
+  | { kind: 'stage'; stage: PipelineStage; pipelineRunId: string; primaryMetric: string | undefined }
   | { kind: 'error'; message: string; file?: string; fix?: string }
   | { kind: 'note'; message: string; command?: vscode.Command };
 

@@ -1,6 +1,7 @@
-// The Experiments view: experiments → runs (→ pipeline stages), with status icons (spinning while a
-// run runs), the primary metric beside each run, a rich tooltip, multi-select and context values for
-// menus (`experiment`, `run`, `run-running`). It re-reads the store when it changes: the context's
+// The Experiments view: experiments → runs (→ pipeline stages in execution order, cached ones marked),
+// with status icons (spinning while a run runs), the primary metric (a pipeline run's from its stages) or
+// why a run failed beside each run (experimentsItems.ts: what each row says), a rich tooltip,
+// multi-select and context values for menus (`experiment`, `run`, `run-running`, `stage`). It re-reads the store when it changes: the context's
 // onStoreChanged and a file watcher on the store and its -wal file, throttled so a training loop
 // committing every few milliseconds refreshes the view at most every 400 ms (longer when reading the
 // store takes long: reads stay under ~10% of the time), and not at all while the view is hidden.
@@ -8,13 +9,15 @@ import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { onSettingsChanged, readSettings } from '../config';
 import type { Ctx } from '../ctx';
-import { formatDuration } from '../engine/format';
-import type { Run, RunStatus } from '../engine/tracking/schemas';
+import type { PipelineStage } from '../engine/runner/pipelineStages';
+import type { MetricDirection } from '../engine/tracking/direction';
+import type { ListRunsFilter, Run, RunStatus } from '../engine/tracking/schemas';
 import { loadEngine } from '../engineLoader';
+import { defaultMetric, experimentMetricKeys, failureOf, runMetrics, runRow, stageRow } from './experimentsItems';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
 import { codeSpan, md } from './markdown';
 import type { WorkspaceState } from './workspaceState';
-import { formatValue, runDocument, runTooltip } from './runMarkdown';
+import { runDocument, runTooltip } from './runMarkdown';
 
 export const EXPERIMENTS_VIEW_ID = 'sextant.experiments';
 export const RUN_SCHEME = 'sextant-run';
@@ -31,18 +34,16 @@ const STATUS_ICON: Record<RunStatus, vscode.ThemeIcon> = {
   killed: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground')),
 };
 
-function ago(ms: number): string {
-  const d = Date.now() - ms;
-  if (d < 60_000) return 'just now';
-  if (d < 3_600_000) return `${Math.floor(d / 60_000)}m ago`;
-  if (d < 86_400_000) return `${Math.floor(d / 3_600_000)}h ago`;
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-function primaryMetricFor(run: Run, preferred: string | undefined): string | undefined {
-  if (preferred && run.metrics[preferred]) return preferred;
-  return Object.keys(run.metrics)[0];
-}
+/** A stage without a run of its own in its pipeline run. */
+const STAGE_ICON: Record<PipelineStage['status'], vscode.ThemeIcon> = {
+  cached: new vscode.ThemeIcon('history', new vscode.ThemeColor('testing.iconPassed')),
+  skipped: new vscode.ThemeIcon('debug-step-over', new vscode.ThemeColor('disabledForeground')),
+  failed: STATUS_ICON.failed,
+  ran: STATUS_ICON.finished,
+  running: STATUS_ICON.running,
+  queued: STATUS_ICON.queued,
+  killed: STATUS_ICON.killed,
+};
 
 export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> {
   private readonly changed = new vscode.EventEmitter<ExperimentNode | undefined>();
@@ -63,7 +64,13 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
 
   async getChildren(node?: ExperimentNode): Promise<ExperimentNode[]> {
     if (node?.kind === 'experiment') return node.runs.map((run) => this.runNode(run, node.primaryMetric));
-    if (node?.kind === 'run') return node.children.map((run) => this.runNode(run, node.primaryMetric));
+    if (node?.kind === 'run') {
+      const pipelineRunId = node.run.id;
+      // A stage that ran here is its own run (commands act on it); a cached, skipped or unstarted one is a stage node.
+      return node.stages.map((stage): ExperimentNode =>
+        stage.run && stage.run.parentId === pipelineRunId ? { kind: 'run', run: stage.run, stages: [], primaryMetric: node.primaryMetric, stageOf: pipelineRunId } : { kind: 'stage', stage, pipelineRunId, primaryMetric: node.primaryMetric },
+      );
+    }
     if (node) return [];
     const got = await this.state.tracker();
     if (got.kind === 'missing') return [];
@@ -96,22 +103,34 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     if (!filter.ok) return [{ kind: 'note', message: `Filter: ${filter.error.message}`, command: { command: 'sextant.experiments.filter', title: 'Edit Filter' } }];
     const byParent = new Map<string, Run[]>();
     for (const r of read.runs) if (r.parentId) (byParent.get(r.parentId) ?? byParent.set(r.parentId, []).get(r.parentId)!).push(r);
+    // Each pipeline run's stages in execution order (the engine's pipelineStages), read from the runs in hand.
+    const byId = new Map(read.runs.map((r) => [r.id, r]));
+    const inHand = { listRuns: (f: ListRunsFilter = {}) => ({ ok: true as const, value: f.parentId ? (byParent.get(f.parentId) ?? []) : (f.ids ?? []).flatMap((id) => byId.get(id) ?? []) }) };
+    const stagesOf = new Map<string, PipelineStage[]>();
+    for (const r of read.runs) {
+      if (r.parentId) continue;
+      const stages = engine.pipelineStages(inHand, r);
+      if (stages.ok && stages.value.length) stagesOf.set(r.id, stages.value);
+    }
+    this.stagesOf = stagesOf;
+    this.direction = engine.metricDirection;
     const sort = this.state.sort;
     const setting = readSettings().primaryMetric;
     const nodes: ExperimentNode[] = [];
     let shown = 0;
     let total = 0;
     for (const e of read.experiments) {
-      const top = read.runs.filter((r) => r.experimentId === e.id && !r.parentId);
+      // A finished pipeline run in which no stage ran (recorded by earlier versions for a fully cached run) is left out.
+      const top = read.runs.filter((r) => r.experimentId === e.id && !r.parentId && !engine.isUnchangedPipelineRun(r, byParent.get(r.id) ?? []));
       total += top.length;
       if (top.length === 0) continue;
       const kept = top.filter((r) => engine.runMatches(r, filter.value) || (byParent.get(r.id) ?? []).some((c) => engine.runMatches(c, filter.value)));
       if (kept.length === 0) continue;
       shown += kept.length;
-      const primaryMetric = setting ?? e.primaryMetric ?? Object.keys(kept[0]!.metrics)[0];
-      nodes.push({ kind: 'experiment', name: e.name, primaryMetric, runs: engine.sortRuns(kept, sort), total: top.length });
+      const withStages = top.map((run) => ({ run, stages: stagesOf.get(run.id) ?? [] }));
+      const primaryMetric = setting ?? e.primaryMetric ?? defaultMetric(Object.keys(runMetrics(kept[0]!, stagesOf.get(kept[0]!.id) ?? [])), engine.metricDirection);
+      nodes.push({ kind: 'experiment', name: e.name, primaryMetric, runs: engine.sortRuns(kept, sort), total: top.length, metricKeys: experimentMetricKeys(withStages) });
     }
-    this.runChildren = byParent;
     this.counts = { shown, total };
     this.running = read.runs.some((r) => r.status === 'running');
     this.updateMessage();
@@ -119,7 +138,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     return nodes;
   }
 
-  private runChildren = new Map<string, Run[]>();
+  private stagesOf = new Map<string, PipelineStage[]>();
+  private direction: (key: string) => MetricDirection | undefined = () => undefined;
   private running = false;
   /** How long the last read of the store took (the refresh throttle keeps reads under ~10% of the time). */
   lastReadMs = 0;
@@ -130,7 +150,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   }
 
   private runNode(run: Run, primaryMetric: string | undefined): ExperimentNode {
-    return { kind: 'run', run, children: this.runChildren.get(run.id) ?? [], primaryMetric };
+    return { kind: 'run', run, stages: this.stagesOf.get(run.id) ?? [], primaryMetric };
   }
 
   private updateMessage(): void {
@@ -170,25 +190,46 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
         item.contextValue = 'experiment';
         return item;
       }
+      case 'stage': {
+        const { stage } = node;
+        const item = new vscode.TreeItem(stage.name, vscode.TreeItemCollapsibleState.None);
+        item.id = `stage:${node.pipelineRunId}:${stage.name}`;
+        item.iconPath = STAGE_ICON[stage.status];
+        const row = stageRow(stage, node.pipelineRunId, node.primaryMetric, this.direction, Date.now());
+        item.description = row.description;
+        item.accessibilityInformation = { label: row.accessibility };
+        item.contextValue = 'stage';
+        const reused = stage.status === 'cached' ? stage.run : undefined;
+        item.tooltip = new vscode.MarkdownString(
+          stage.status === 'cached'
+            ? `**${md(stage.name)}** · cached: its inputs and outputs were unchanged, so it did not run${reused ? `; its outputs and metrics are those of run ${codeSpan(reused.id)} (click to show it)` : ' (the run it reused is no longer in the store)'}.`
+            : `**${md(stage.name)}** · ${stage.status}${stage.reason ? `\n\n${md(stage.reason)}` : ''}`,
+        );
+        if (reused) item.command = { command: 'sextant.experiments.showRun', title: 'Show Run', arguments: [{ kind: 'run', run: reused, stages: [], primaryMetric: node.primaryMetric } satisfies ExperimentNode] };
+        return item;
+      }
       case 'run': {
         const run = node.run;
-        const item = new vscode.TreeItem(run.name, node.children.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(run.name, node.stages.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = `run:${run.id}`;
         item.iconPath = STATUS_ICON[run.status];
-        const key = primaryMetricFor(run, node.primaryMetric);
-        const metric = key ? `${key} ${formatValue(run.metrics[key]!.last)}` : '';
-        const when = run.status === 'running' && run.startedAt !== null ? formatDuration(Date.now() - run.startedAt) : ago(run.startedAt ?? run.createdAt);
-        item.description = [metric, when].filter(Boolean).join(' · ');
+        const stage = node.stageOf ? this.stagesOf.get(node.stageOf)?.find((s) => s.run?.id === run.id) : undefined;
+        const row = stage && node.stageOf ? stageRow(stage, node.stageOf, node.primaryMetric, this.direction, Date.now()) : runRow(run, node.stages, node.primaryMetric, this.direction, Date.now());
+        item.description = row.description;
         item.contextValue = run.status === 'running' || run.status === 'queued' ? 'run-running' : 'run';
         item.command = { command: 'sextant.experiments.showRun', title: 'Show Run', arguments: [node] };
-        item.accessibilityInformation = { label: `${run.name}, ${run.status}${metric ? `, ${metric}` : ''}` };
+        item.accessibilityInformation = { label: row.accessibility };
         return item;
       }
     }
   }
 
   resolveTreeItem(item: vscode.TreeItem, node: ExperimentNode): vscode.TreeItem {
-    if (node.kind === 'run') item.tooltip = new vscode.MarkdownString(runTooltip(node.run), true);
+    if (node.kind === 'run') {
+      const failure = failureOf(node.run, node.stages);
+      const why = failure ? `$(error) ${failure.stage ? `stage ${codeSpan(failure.stage)} failed: ` : ''}${md(failure.line)}\n\n` : '';
+      item.tooltip = new vscode.MarkdownString(`${why}${runTooltip({ ...node.run, metrics: runMetrics(node.run, node.stages) })}`, true);
+    }
     return item;
   }
 }

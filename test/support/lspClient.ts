@@ -42,6 +42,8 @@ export class LspClient {
   private readonly pending = new Map<number, { resolve: (m: Message) => void; reject: (e: Error) => void }>();
   private readonly listeners: ((m: Message) => void)[] = [];
   readonly notifications: Message[] = [];
+  /** Requests the server sent (e.g. `workspace/codeLens/refresh`), answered with null; waitFor() sees them too. */
+  readonly serverRequests: Message[] = [];
   readonly stderr: string[] = [];
   exited: number | null | undefined;
 
@@ -82,7 +84,9 @@ export class LspClient {
         this.pending.delete(Number(msg.id));
         p?.resolve(msg);
       } else if (msg.method !== undefined && msg.id !== undefined) {
-        // a request from the server (configuration, registration): answer with null
+        // a request from the server (configuration, registration, codeLens refresh): answer with null
+        this.serverRequests.push(msg);
+        for (const l of [...this.listeners]) l(msg);
         this.send({ jsonrpc: '2.0', id: msg.id, result: msg.method === 'workspace/configuration' ? ((msg.params as { items: unknown[] }).items.map(() => this.configuration)) : null });
       } else {
         this.notifications.push(msg);

@@ -375,10 +375,11 @@ describe('runner: built-in stages', () => {
     assert.ok(performance.now() - started < 10_000);
   });
 
-  it('drift fails loudly: not implemented', async () => {
+  it('drift fails loudly when no column can be tested (a reference of 1 row)', async () => {
     const dir = workspace({ datasets: { a: { path: 'a.csv' } }, stages: { d: { uses: 'sextant/drift', with: { reference: 'a', current: 'a' } } } }, { 'a.csv': 'x\n1\n' });
     const r = await run(dir);
-    assert.match(stage(r, 'd').reason!, /not implemented yet/);
+    assert.equal(stage(r, 'd').status, 'failed');
+    assert.match(stage(r, 'd').reason!, /no column could be tested \(x: the reference has 1 value/);
   });
 
   it('register says the registry is not available when runs are not stored', async () => {

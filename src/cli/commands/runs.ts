@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { formatDuration } from '../../engine/format';
 import { describeError, type EngineError } from '../../engine/result';
+import { isUnchangedPipelineRun } from '../../engine/runner/unchangedRun';
 import { runDetailJson, runListJson } from '../../engine/tracking/jsonShapes';
 import { parseRunFilter, parseRunSort, runMatches, sortRuns } from '../../engine/tracking/runFilter';
 import { RUN_STATUSES, RunStatusSchema, type Run } from '../../engine/tracking/schemas';
@@ -88,7 +89,10 @@ export const runsListCommand: CliCommand = {
     const listed = store.tracker.listRuns({ experiment: value(args, 'experiment'), status: statuses.length ? statuses : undefined });
     store.tracker.close(true);
     if (!listed.ok) return fail(io, args, 'runs list', listed.error);
-    let runs = listed.value.filter((r) => runMatches(r, filter.value));
+    // A finished pipeline run in which every stage was cached (earlier versions recorded one each time) is left out.
+    const stagesOf = new Map<string, Run[]>();
+    for (const r of listed.value) if (r.parentId) (stagesOf.get(r.parentId) ?? stagesOf.set(r.parentId, []).get(r.parentId)!).push(r);
+    let runs = listed.value.filter((r) => !isUnchangedPipelineRun(r, stagesOf.get(r.id) ?? []) && runMatches(r, filter.value));
     if (sort?.ok) runs = sortRuns(runs, sort.value);
     if (limit !== undefined) runs = runs.slice(0, limit);
     if (args.flags.json) io.json(runs.map(runListJson));

@@ -296,7 +296,8 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
   // After a whole-pipeline run, forget the stamps of files no stage looks at any more.
   if (!options.stages?.length) state.files = Object.fromEntries(Object.entries(hasher.cache).filter(([path]) => hasher.used.has(path)));
   saveState(stateFile, state);
-  const result: PipelineResult = { file, status, run_id: pipelineRunId, duration_ms: performance.now() - started, stages, warnings };
+  // A run in which every stage was cached may not be recorded (storeTracker.ts): then it has no id to give.
+  const result: PipelineResult = { file, status, run_id: tracker.recorded?.(pipelineRunId) === false ? null : pipelineRunId, duration_ms: performance.now() - started, stages, warnings };
   emit({ type: 'pipeline-end', result });
   return ok(result);
 }

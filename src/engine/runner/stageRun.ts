@@ -78,8 +78,11 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
     logArtifact: (id, file, options) => tracker.logArtifact(id, file, options),
   };
   const protocol = new ProtocolIngestor(recording, runId, { cwd: plan.cwd, onProblem: (p) => line('sextant', `protocol: stdout line ${p.line}: ${p.message}`) });
+  // The last line the stage wrote to stderr: what a failure is shown by (a Python traceback ends with the exception).
+  let lastStderr = '';
   const line = (stream: 'stdout' | 'stderr' | 'sextant', unmasked: string): void => {
     const text = masker.mask(unmasked);
+    if (stream === 'stderr' && text.trim()) lastStderr = text.trim();
     log.write(stream === 'stdout' ? `${text}\n` : `[${stream}] ${text}\n`);
     input.emit({ type: 'stage-log', stage: plan.name, stream, line: text });
     if (stream !== 'stdout') return;
@@ -201,7 +204,11 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
   const status = error ? (input.signal?.aborted ? 'killed' : 'failed') : 'finished';
   // The runner's tags are under `sextant.`: the stage's own `::sextant tag stage=…` stays the user's.
   const resources = Object.fromEntries(Object.entries({ 'sextant.resources.gpu': plan.gpu, 'sextant.resources.cpu': plan.cpu, 'sextant.resources.timeout_ms': plan.timeoutMs }).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-  tracker.finish(runId, { status, exitCode, durationMs: duration, tags: { 'sextant.stage': plan.name, ...(gpuLabel ? { 'sextant.gpu': gpuLabel } : {}), ...resources } });
+  // A failed stage keeps its error line (`sextant.error`): the last line its process wrote to stderr when
+  // it exited non-zero, else the runner's reason (a timeout, a missing output, a built-in's error).
+  const exitedBadly = plan.kind === 'run' && exitCode !== null && exitCode !== 0 && lastStderr !== '';
+  const errorLine: Record<string, string> = error ? { 'sextant.error': clipLine(exitedBadly ? lastStderr : masker.mask(error).split('\n')[0]!) } : {};
+  tracker.finish(runId, { status, exitCode, durationMs: duration, tags: { 'sextant.stage': plan.name, ...(gpuLabel ? { 'sextant.gpu': gpuLabel } : {}), ...resources, ...errorLine } });
   const gpu = devices !== null ? { gpu: { devices, peakUtilizationPercent: peaks?.peakUtilizationPercent ?? null, peakMemoryMiB: peaks?.peakMemoryMiB ?? null } } : {};
   const result: StageResult = {
     name: plan.name,
@@ -215,4 +222,9 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
     log: relative(root, logPath),
   };
   return error ? { result } : { result, state: { outs, metrics, runId, finishedAt: Date.now() } };
+}
+
+/** One line of at most 500 characters, for a tag. */
+function clipLine(text: string): string {
+  return text.length > 500 ? `${text.slice(0, 499)}…` : text;
 }

@@ -25,6 +25,8 @@ export interface RunTracker extends ProtocolSink {
   logMetric(runId: string, key: string, value: number, step?: number): void;
   /** Records a finished stage or pipeline; `tags` (the runner's, all under `sextant.`) are added to the run's. */
   finish(runId: string, outcome: { status: 'finished' | 'failed' | 'killed'; exitCode?: number | null; durationMs?: number; tags?: Record<string, string> }): void;
+  /** Whether the run was written to the store (false: a pipeline run in which every stage was cached, not recorded). */
+  recorded?(runId: string): boolean;
   /** The last value of each metric of a run, including what its process wrote to the store itself. */
   latestMetrics?(runId: string): Record<string, number>;
   /** Keeps a stage's log as the artifact `logs/<name>` (text/plain) of its run; may be a no-op. */

@@ -1,0 +1,137 @@
+// What the Experiments view shows, from engine data: each row's description with the most useful figure
+// first (a run's score, or for a failed run the stage that failed and its error line, then a short
+// "2h ago"), a pipeline run's score taken from its stages, its stages in execution order (cached ones
+// marked, with the run they reuse), and the metrics an experiment's runs and their stages logged. No
+// `vscode` import: experimentsTree.ts wraps these in TreeItems, test/unit/experiments.view.test.ts checks
+// them in plain Node.
+import { formatDuration } from '../engine/format';
+import type { PipelineStage } from '../engine/runner/pipelineStages';
+import type { MetricDirection } from '../engine/tracking/direction';
+import type { Run } from '../engine/tracking/schemas';
+import { mergeStages } from '../webviews/mergedRun';
+import { formatValue } from './runMarkdown';
+
+/** What fits before the first ` · ` at the sidebar's default width (about 30 characters with a run name). */
+export const HEAD_MAX = 30;
+
+/** `just now`, `5m ago`, `2h ago`, `3d ago`; a date after four weeks. */
+export function ago(ms: number, now: number): string {
+  const d = now - ms;
+  if (d < 60_000) return 'just now';
+  if (d < 3_600_000) return `${Math.floor(d / 60_000)}m ago`;
+  if (d < 86_400_000) return `${Math.floor(d / 3_600_000)}h ago`;
+  if (d < 28 * 86_400_000) return `${Math.floor(d / 86_400_000)}d ago`;
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+/** `text` in at most `max` characters, with an ellipsis when cut. */
+export function clipHead(text: string, max = HEAD_MAX): string {
+  const line = text.replace(/\s+/g, ' ').trim();
+  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+}
+
+/** `accuracy 0.9714`; a long key is shortened so that the value always shows. */
+export function scoreText(key: string, value: number, max = HEAD_MAX): string {
+  const v = formatValue(value);
+  return key.length + 1 + v.length <= max ? `${key} ${v}` : `${key.slice(0, Math.max(1, max - v.length - 2))}… ${v}`;
+}
+
+/** The metric shown for a run when the experiment names none: a score, else a loss, else the first. */
+export function defaultMetric(keys: readonly string[], direction: (key: string) => MetricDirection | undefined): string | undefined {
+  return keys.find((k) => direction(k) === 'higher') ?? keys.find((k) => direction(k) === 'lower') ?? keys[0];
+}
+
+/** The runs that hold a pipeline run's results: its stages' own runs, and for cached stages the runs they reuse. */
+function stageRuns(stages: readonly PipelineStage[]): Run[] {
+  return stages.map((s) => s.run).filter((r): r is Run => r !== undefined);
+}
+
+/** The run's metrics with its stages' merged in (a pipeline run logs its metrics in its stages). */
+export function runMetrics(run: Run, stages: readonly PipelineStage[]): Run['metrics'] {
+  return mergeStages(run, stageRuns(stages)).metrics;
+}
+
+/** Every metric key logged by these runs or their stages (cached stages' reused runs included), sorted. */
+export function experimentMetricKeys(runs: readonly { run: Run; stages: readonly PipelineStage[] }[]): string[] {
+  const keys = new Set<string>();
+  for (const r of runs) for (const k of Object.keys(runMetrics(r.run, r.stages))) keys.add(k);
+  return [...keys].sort();
+}
+
+export interface Failure {
+  /** The stage that failed (a pipeline run). */
+  stage?: string;
+  /** Its error line: what the stage wrote last to stderr, or the runner's reason. */
+  line: string;
+}
+
+/** Why a failed run failed: the failing stage and its error line, as far as the store knows. */
+export function failureOf(run: Run, stages: readonly PipelineStage[]): Failure | undefined {
+  if (run.status !== 'failed') return undefined;
+  const failed = stages.find((s) => s.status === 'failed');
+  if (failed) {
+    const own = failed.run && failed.run.parentId === run.id ? failed.run : undefined;
+    const line = own?.tags['sextant.error'] ?? failed.reason ?? (own?.exitCode ? `exit ${own.exitCode}` : 'failed');
+    return { stage: failed.name, line };
+  }
+  const line = run.tags['sextant.error'] ?? (run.exitCode ? `exit ${run.exitCode}` : undefined);
+  return line ? { line } : undefined;
+}
+
+/** The metric a row shows: the experiment's primary metric when the run has it, else the run's default one. */
+function scoreOf(metrics: Run['metrics'], primaryMetric: string | undefined, direction: (key: string) => MetricDirection | undefined): { key: string; value: number } | undefined {
+  const key = primaryMetric && metrics[primaryMetric] ? primaryMetric : defaultMetric(Object.keys(metrics), direction);
+  return key ? { key, value: metrics[key]!.last } : undefined;
+}
+
+export interface RowText {
+  description: string;
+  /** For screen readers: the status and the description's facts in words. */
+  accessibility: string;
+}
+
+/** A run's row (a pipeline run with its stages, or a plain run): score or failure first, then the time. */
+export function runRow(run: Run, stages: readonly PipelineStage[], primaryMetric: string | undefined, direction: (key: string) => MetricDirection | undefined, now: number): RowText {
+  const score = scoreOf(runMetrics(run, stages), primaryMetric, direction);
+  const failure = failureOf(run, stages);
+  const head = failure ? clipHead(failure.stage ? `${failure.stage}: ${failure.line}` : failure.line) : score ? scoreText(score.key, score.value) : '';
+  const when = run.status === 'running' && run.startedAt !== null ? formatDuration(now - run.startedAt) : ago(run.startedAt ?? run.createdAt, now);
+  const description = [head, when].filter(Boolean).join(' · ');
+  const facts = [failure ? `failed${failure.stage ? ` in ${failure.stage}` : ''}: ${failure.line}` : score ? `${score.key} ${formatValue(score.value)}` : '', when].filter(Boolean);
+  return { description, accessibility: `${run.name}, ${run.status}${facts.length ? `, ${facts.join(', ')}` : ''}` };
+}
+
+/** A stage's row under its pipeline run: cached, failed and skipped say so first; a stage that ran shows its score and duration. */
+export function stageRow(stage: PipelineStage, pipelineRunId: string, primaryMetric: string | undefined, direction: (key: string) => MetricDirection | undefined, now: number): RowText & { reuses?: string } {
+  const run = stage.run;
+  const score = run ? scoreOf(run.metrics, primaryMetric, direction) : undefined;
+  const scoreLabel = score ? scoreText(score.key, score.value) : '';
+  const took = run && run.startedAt !== null && stage.status !== 'cached' ? formatDuration((run.endedAt ?? now) - run.startedAt) : '';
+  let parts: string[];
+  let reuses: string | undefined;
+  switch (stage.status) {
+    case 'cached':
+      reuses = run && run.parentId !== pipelineRunId ? run.id : undefined;
+      parts = ['cached', scoreLabel, reuses ? `from ${reuses.slice(0, 8)}` : ''];
+      break;
+    case 'failed': {
+      const line = (run?.parentId === pipelineRunId ? run.tags['sextant.error'] : undefined) ?? stage.reason ?? 'failed';
+      parts = [clipHead(`failed: ${line}`), took];
+      break;
+    }
+    case 'skipped':
+      parts = [clipHead(stage.reason ? `skipped: ${stage.reason.replace(/^Not run: /, '')}` : 'skipped')];
+      break;
+    case 'running':
+    case 'queued':
+      parts = [stage.status, scoreLabel, took];
+      break;
+    case 'killed':
+      parts = ['killed', took];
+      break;
+    default:
+      parts = [scoreLabel, took];
+  }
+  const description = parts.filter(Boolean).join(' · ');
+  return { description, accessibility: `stage ${stage.name}, ${stage.status}${description ? `, ${description}` : ''}`, ...(reuses ? { reuses } : {}) };
+}
