@@ -1,15 +1,14 @@
 // The Experiments view's commands, as a table id → handler that the extension registers. Handlers
 // take the clicked node and the selected nodes (VS Code passes both for context-menu commands on a
 // multi-select tree), or fall back to the view's selection when run from the palette.
-import { isAbsolute, join } from 'node:path';
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { Run } from '../engine/tracking/schemas';
 import type { RunSort } from '../engine/tracking/runFilter';
 import { loadEngine } from '../engineLoader';
-import { openCompare, openTable } from '../webviews/register';
+import { openCompare, openRunDetails, openTable } from '../webviews/register';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
-import { RUN_SCHEME } from './experimentsTree';
+import { openRunLog } from './openRunLog';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler declares the arguments VS Code passes it (a tree node, a URI); unknown[] would reject them
 type Handler = (...args: any[]) => unknown;
@@ -72,11 +71,11 @@ export function experimentsCommands(ctx: Ctx): Record<string, Handler> {
       vscode.window.setStatusBarMessage(`Copied ${runs.length === 1 ? `run id ${runs[0]!.id}` : `${runs.length} run ids`}`, 3000);
     },
 
-    'sextant.experiments.showRun': async (node?: ExperimentNode, nodes?: ExperimentNode[]) => {
-      const run = selectedRuns(state, node, nodes)[0];
-      if (!run) return none();
-      const doc = await vscode.workspace.openTextDocument(vscode.Uri.from({ scheme: RUN_SCHEME, path: `/${run.id}.md` }));
-      await vscode.window.showTextDocument(doc, { preview: true, preserveFocus: true });
+    // A click on a run (or a run id from another command): its details panel, in the tab the last click opened.
+    'sextant.experiments.showRun': async (node?: ExperimentNode | string, nodes?: ExperimentNode[]) => {
+      const id = typeof node === 'string' ? node : selectedRuns(state, node, nodes)[0]?.id;
+      if (!id) return none();
+      openRunDetails(ctx, state, id, typeof node !== 'string');
     },
 
     'sextant.experiments.compare': async (node?: ExperimentNode, nodes?: ExperimentNode[]) => {
@@ -155,17 +154,10 @@ export function experimentsCommands(ctx: Ctx): Record<string, Handler> {
     'sextant.experiments.openRunLogs': async (node?: ExperimentNode, nodes?: ExperimentNode[]) => {
       const run = selectedRuns(state, node, nodes)[0];
       if (!run) return none();
-      const detail = await withTracker(ctx, state, `read ${run.id}`, (t) => t.getRun(run.id));
-      if (!detail || !report(ctx, detail) || !detail.ok) return;
-      const root = ctx.workspaceRoot() ?? '';
-      const candidates = [detail.value.logPath && (isAbsolute(detail.value.logPath) ? detail.value.logPath : join(root, detail.value.logPath)), ...detail.value.artifacts.filter((a) => a.path.endsWith('.log')).map((a) => a.file)].filter((f): f is string => Boolean(f));
-      const { exists } = await loadEngine();
-      const file = candidates.find((f) => exists(f));
-      if (!file) {
-        void vscode.window.showInformationMessage(`Run "${run.name}" has no log file${detail.value.logPath ? ` (${detail.value.logPath} is gone)` : ''}. Runs started by the Sextant runner keep their output in .sextant/logs.`);
-        return;
-      }
-      await vscode.window.showTextDocument(vscode.Uri.file(file), { preview: true });
+      // A pipeline run's log is its stages' logs in the order they ran (src/engine/runner/runLog.ts).
+      const got = await state.tracker();
+      if (got.kind !== 'ok') return void vscode.window.showErrorMessage(got.kind === 'missing' ? 'Sextant: no store yet in this workspace.' : `Sextant: ${got.error.message}`);
+      await openRunLog(got.tracker, run, ctx.workspaceRoot() ?? '', ctx.log);
     },
 
     'sextant.experiments.filter': async () => {

@@ -17,10 +17,9 @@ import { defaultMetric, experimentMetricKeys, failureOf, runMetrics, runRow, sta
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
 import { codeSpan, md } from './markdown';
 import type { WorkspaceState } from './workspaceState';
-import { runDocument, runTooltip } from './runMarkdown';
+import { runTooltip } from './runMarkdown';
 
 export const EXPERIMENTS_VIEW_ID = 'sextant.experiments';
-export const RUN_SCHEME = 'sextant-run';
 const REFRESH_MS = 400;
 const REAP_EVERY_MS = 5000;
 /** Store errors that Move Store Aside is the answer to: the view shows its welcome content for them. */
@@ -234,31 +233,6 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   }
 }
 
-/** Read-only documents `sextant-run:/<id>.md` with a run's details (the view's click target). */
-class RunDocuments implements vscode.TextDocumentContentProvider {
-  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
-  readonly onDidChange = this.changed.event;
-  constructor(private readonly state: ExperimentsState) {}
-
-  /** Re-renders the open run documents (their runs may have logged more). */
-  refreshOpen(): void {
-    for (const doc of vscode.workspace.textDocuments) if (doc.uri.scheme === RUN_SCHEME) this.changed.fire(doc.uri);
-  }
-
-  dispose(): void {
-    this.changed.dispose();
-  }
-
-  async provideTextDocumentContent(uri: vscode.Uri): Promise<string> {
-    const id = basename(uri.path).replace(/\.md$/, '');
-    const got = await this.state.tracker();
-    if (got.kind !== 'ok') return `# Run ${md(id)}\n\nThe store is not available.\n`;
-    const run = got.tracker.getRun(id);
-    if (!run.ok) return `# Run ${md(id)}\n\n${md(run.error.message)}\n`;
-    return runDocument(run.value);
-  }
-}
-
 /** Calls fn at most once per `ms()`, trailing, and only while `active()`; otherwise once it becomes active. */
 function throttle(fn: () => void, ms: () => number, active: () => boolean): { fire(): void; flushIfPending(): void; dispose(): void } {
   let timer: NodeJS.Timeout | undefined;
@@ -288,19 +262,14 @@ export function registerExperimentsView(ctx: Ctx, workspace: WorkspaceState): vo
   const tree = new ExperimentsTree(ctx, state, workspace);
   const view = vscode.window.createTreeView(EXPERIMENTS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   state.view = view;
-  const documents = new RunDocuments(state);
   const refresh = throttle(
-    () => {
-      tree.refresh();
-      documents.refreshOpen();
-    },
+    () => tree.refresh(),
     () => Math.max(REFRESH_MS, 10 * tree.lastReadMs),
     () => view.visible,
   );
-  ctx.push(view, refresh, documents, state.onDidChange(() => tree.refresh()), ctx.onStoreChanged(() => refresh.fire()), view.onDidChangeVisibility(() => refresh.flushIfPending()));
+  ctx.push(view, refresh, state.onDidChange(() => tree.refresh()), ctx.onStoreChanged(() => refresh.fire()), view.onDidChangeVisibility(() => refresh.flushIfPending()));
   // the workspace state re-read the store's header (and may have cleared a damage only the open found): look again
   ctx.push(workspace.onDidChange(() => refresh.fire()));
-  ctx.push(vscode.workspace.registerTextDocumentContentProvider(RUN_SCHEME, documents));
   void vscode.commands.executeCommand('setContext', 'sextant.experiments.filtered', Boolean(state.filterText));
 
   // Watch the store and its write-ahead log: every commit by any process touches the -wal file.

@@ -2,3 +2,4 @@
 export { openComparePanel, reviveComparePanel } from './compare/panel';
 export { openModelCardPanel, reviveModelCardPanel } from './model/panel';
 export { openTablePanel, reviveTablePanel } from './table/panel';
+export { openRunPanel, reviveRunPanel } from './run/panel';

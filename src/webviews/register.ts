@@ -7,7 +7,7 @@ import { loadWebviewHost } from '../webviewLoader';
 import type { ExperimentsState } from '../views/experimentsState';
 import type { PanelDeps } from './panelDeps';
 import { MODEL_VIEW_TYPE } from './viewTypes';
-import { COMPARE_VIEW_TYPE, TABLE_VIEW_TYPE } from './viewTypes';
+import { COMPARE_VIEW_TYPE, RUN_VIEW_TYPE, TABLE_VIEW_TYPE } from './viewTypes';
 
 export function panelDeps(ctx: Ctx, state: ExperimentsState): PanelDeps {
   return {
@@ -31,6 +31,9 @@ export function registerWebviews(ctx: Ctx, state: ExperimentsState): void {
     vscode.window.registerWebviewPanelSerializer(TABLE_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, saved: unknown) => loadWebviewHost().reviveTablePanel(panelDeps(ctx, state), panel, saved),
     }),
+    vscode.window.registerWebviewPanelSerializer(RUN_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, saved: unknown) => loadWebviewHost().reviveRunPanel(panelDeps(ctx, state), panel, saved),
+    }),
   );
 }
 
@@ -44,4 +47,9 @@ export function openModelCard(ctx: Ctx, state: ExperimentsState, model: string, 
 
 export function openTable(ctx: Ctx, state: ExperimentsState, experiment: string): void {
   loadWebviewHost().openTablePanel(panelDeps(ctx, state), experiment);
+}
+
+/** A run's details panel; `reuse`: in the tab the last click in the Experiments view opened. */
+export function openRunDetails(ctx: Ctx, state: ExperimentsState, runId: string, reuse = false): void {
+  loadWebviewHost().openRunPanel(panelDeps(ctx, state), runId, { reuse });
 }

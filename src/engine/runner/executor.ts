@@ -3,9 +3,9 @@
 // are unchanged is `cached` (deleted outputs are restored from the cache); a failure stops new stages
 // from starting (`skipped`), and the next run resumes from the failed stage because only successful
 // stages are remembered. Every stage is a child run of one pipeline run in the tracker.
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { relative } from 'node:path';
+import { join, relative } from 'node:path';
 import { describeError, fail, ok, type Result } from '../result';
 import { readPipeline } from '../pipeline/read';
 import { detectGpus, type Gpu } from '../gpu/nvidiaSmi';
@@ -24,6 +24,9 @@ import { runStage, type MetricLineParser } from './stageRun';
 import { recordedParams } from './secrets';
 import { alive, stopInterruptedRun } from './interrupted';
 import { acquireRunLock, runLockPath } from './lock';
+import { STAGES_TAG, stageRecordTag, type StageRecord } from './stageRecord';
+import { composeStageLogs } from './runLog';
+import { STORE_DIR } from '../workspace/layout';
 
 export interface RunPipelineOptions {
   /** The pipeline file. */
@@ -140,7 +143,23 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
   let gpuReleased: () => void = () => undefined;
   let gpuWait = new Promise<void>((r) => (gpuReleased = r));
 
+  // The stages in the order they were taken up, cached and skipped ones included: kept on the pipeline
+  // run (stageRecord.ts) as each one starts and settles, since a cached stage has no run of its own here.
+  const sequence: StageRecord[] = [];
+  let recordWarned = false;
+  const record = (name: string, patch: Omit<StageRecord, 'stage'>): void => {
+    const at = sequence.find((s) => s.stage === name);
+    if (at) Object.assign(at, patch);
+    else sequence.push({ stage: name, ...patch });
+    const tagged = tracker.setTags(pipelineRunId, { [STAGES_TAG]: stageRecordTag(sequence) });
+    if (!tagged.ok && !recordWarned) {
+      recordWarned = true;
+      warn(`store: could not record the order of the stages: ${describeError(tagged.error)}`);
+    }
+  };
+
   const finishStage = (result: StageResult): void => {
+    record(result.name, { status: result.status, run: result.run_id, ...(result.reason ? { reason: result.reason } : {}) });
     results.set(result.name, result);
     emit({ type: 'stage-end', result });
     if (result.status === 'failed' && !stopReason) stopReason = options.signal?.aborted ? 'the run was cancelled' : `stage "${result.name}" failed`;
@@ -166,6 +185,7 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
   const execute = async (name: string, devices: number[] | null, fallbackWarning: string | undefined): Promise<void> => {
     const plan = plans.get(name)!;
     const stageStarted = performance.now();
+    record(name, { status: 'running', run: null });
     // A stage before this one may have made a link that now leads an output outside: check again before anything is restored or removed.
     const escaped = refuseEscapes(name, plan.outs.map((o) => ({ what: 'outs', value: relative(root, o), write: true })), root, file);
     if (!escaped.ok) {
@@ -290,7 +310,8 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
   const stages = order.map((n) => results.get(n)!);
   const failed = stages.some((s) => s.status === 'failed');
   const status: PipelineResult['status'] = options.signal?.aborted ? 'cancelled' : failed ? 'failed' : 'succeeded';
-  tracker.finish(pipelineRunId, { status: status === 'succeeded' ? 'finished' : status === 'cancelled' ? 'killed' : 'failed', durationMs: performance.now() - started });
+  const logPath = writePipelineLog(join(root, STORE_DIR, 'logs', pipelineRunId), sequence, results, root, warn);
+  tracker.finish(pipelineRunId, { status: status === 'succeeded' ? 'finished' : status === 'cancelled' ? 'killed' : 'failed', durationMs: performance.now() - started, ...(logPath ? { logPath } : {}) });
   tracker.flush?.();
   state.running = undefined;
   // After a whole-pipeline run, forget the stamps of files no stage looks at any more.
@@ -300,6 +321,26 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
   const result: PipelineResult = { file, status, run_id: tracker.recorded?.(pipelineRunId) === false ? null : pipelineRunId, duration_ms: performance.now() - started, stages, warnings };
   emit({ type: 'pipeline-end', result });
   return ok(result);
+}
+
+/** The pipeline run's log: its stages' logs in the order they ran (runLog.ts), as `pipeline.log` beside them. */
+function writePipelineLog(dir: string, sequence: readonly StageRecord[], results: Map<string, StageResult>, root: string, warn: (message: string) => void): string | undefined {
+  const parts = sequence.map((s) => {
+    const r = results.get(s.stage);
+    const note = s.status === 'cached' ? 'cached: not run, its outputs were up to date' : r?.reason;
+    return { stage: s.stage, status: s.status, ...(r?.log ? { file: join(root, r.log) } : {}), ...(note ? { note } : {}) };
+  });
+  // A pipeline in which no stage ran (all cached) wrote no log: nothing to gather (the panel says what was cached).
+  if (!parts.some((p) => p.file)) return undefined;
+  const file = join(dir, 'pipeline.log');
+  try {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(file, composeStageLogs(parts).text);
+    return file;
+  } catch (err) {
+    warn(`Could not write the pipeline's log ${file}: ${(err as Error).message}`);
+    return undefined;
+  }
 }
 
 function findDuplicateOutput(plans: Map<string, StagePlan>, root: string): string | undefined {

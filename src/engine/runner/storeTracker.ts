@@ -110,7 +110,7 @@ export class StoreTracker implements RunTracker {
     this.check(this.tracker.logArtifact(runId, file, { path: `logs/${name}`, mediaType: 'text/plain' }), `keep the log ${name}`);
   }
 
-  finish(runId: string, outcome: { status: 'finished' | 'failed' | 'killed'; exitCode?: number | null; tags?: Record<string, string> }): void {
+  finish(runId: string, outcome: { status: 'finished' | 'failed' | 'killed'; exitCode?: number | null; tags?: Record<string, string>; logPath?: string }): void {
     if (this.pending.has(runId) && outcome.status === 'finished') {
       // No stage started and none failed: every stage was cached.
       this.pending.delete(runId);
@@ -119,6 +119,7 @@ export class StoreTracker implements RunTracker {
     }
     this.write(runId);
     if (outcome.tags) this.check(this.tracker.setTags(runId, outcome.tags), 'tag the run');
+    if (outcome.logPath) this.check(this.tracker.updateRun(runId, { logPath: outcome.logPath }), 'record the log');
     this.check(this.tracker.finishRun(runId, outcome.status, outcome.exitCode ?? null), 'finish the run');
   }
 

@@ -23,8 +23,8 @@ export interface RunTracker extends ProtocolSink {
   startPipeline(info: { name: string; file: string; params: Record<string, unknown>; stages: string[] }): string;
   startStage(pipelineRunId: string, info: StageRunInfo): string;
   logMetric(runId: string, key: string, value: number, step?: number): void;
-  /** Records a finished stage or pipeline; `tags` (the runner's, all under `sextant.`) are added to the run's. */
-  finish(runId: string, outcome: { status: 'finished' | 'failed' | 'killed'; exitCode?: number | null; durationMs?: number; tags?: Record<string, string> }): void;
+  /** Records a finished stage or pipeline; `tags` (the runner's, all under `sextant.`) are added to the run's; `logPath`: the pipeline's log, written at its end. */
+  finish(runId: string, outcome: { status: 'finished' | 'failed' | 'killed'; exitCode?: number | null; durationMs?: number; tags?: Record<string, string>; logPath?: string }): void;
   /** Whether the run was written to the store (false: a pipeline run in which every stage was cached, not recorded). */
   recorded?(runId: string): boolean;
   /** The last value of each metric of a run, including what its process wrote to the store itself. */
