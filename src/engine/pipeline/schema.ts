@@ -29,13 +29,21 @@ export const DatasetSchema = z
 
 export const ExpectationSchema = z
   .object({
-    column: z.string().describe('Column the expectation applies to.'),
+    column: z.string().optional().describe('Column the expectation applies to; left out for the dataset-level checks `rows` and `schema_unchanged`.'),
     not_null: z.boolean().optional().describe('No missing values in the column.'),
     between: z.tuple([z.number(), z.number()]).optional().describe('Inclusive [min, max] range of the values.'),
     in: z.array(z.union([z.string(), z.number(), z.boolean()])).optional().describe('The only allowed values.'),
     unique: z.boolean().optional().describe('No value appears twice.'),
     regex: z.string().optional().describe('Every value matches this regular expression.'),
-    pii: z.enum(['mask', 'drop', 'forbid']).optional().describe('Personal data handling: mask it, drop the column, or fail when found.'),
+    type: z.enum(['integer', 'float', 'number', 'boolean', 'datetime', 'string']).optional().describe('Every value present is of this type (`number`: integer or float; `string`: anything).'),
+    max_missing: z.number().min(0).max(1).optional().describe('At most this share of the column\'s values is missing (0 to 1).'),
+    rows: z
+      .object({ min: z.number().int().min(0).optional().describe('Fewest rows.'), max: z.number().int().min(0).optional().describe('Most rows.') })
+      .strict()
+      .optional()
+      .describe('Row-count bounds of the dataset (dataset-level: no `column`).'),
+    schema_unchanged: z.string().optional().describe('Path of a reference profile (`sextant data profile FILE --json > ref.json`), relative to the pipeline file: the columns and their types must be the same (dataset-level: no `column`). Dataset versions will replace the file.'),
+    pii: z.enum(['mask', 'hash', 'drop', 'forbid']).optional().describe('Personal data in this column: `mask` or `hash` its values, or `drop` the column, wherever data is shown or stored; `forbid`: fail when personal data is found.'),
   })
   .strict()
   .describe('One check on a dataset column.');
@@ -93,7 +101,7 @@ export const PipelineSchema = z
     name: z.string().optional().describe('Name of the pipeline, used as the experiment name.'),
     params: z.union([z.record(z.string(), z.union([ParamValueSchema, DeclaredParamSchema])), z.string()]).optional().describe('Parameters referenced as `${{ params.name }}` (a value, or `{ value: …, secret: true }` for one masked as *** in what the runner records and prints), or the path of a params YAML file.'),
     datasets: z.record(Name, DatasetSchema).optional().describe('Named datasets.'),
-    expectations: z.record(Name, z.array(ExpectationSchema)).optional().describe('Checks per dataset, run by `sextant/validate`.'),
+    expectations: z.record(Name, z.array(ExpectationSchema)).optional().describe('Checks per dataset, run by the `sextant/validate` stage and by `sextant data validate`.'),
     stages: z.record(Name, StageSchema).describe('The stages, by name.'),
     monitor: MonitorSchema.optional(),
   })

@@ -1,0 +1,203 @@
+// One column's profile, built value by value in bounded memory: counts by kind, Welford's running mean
+// and variance, min and max, a KLL sketch for quantiles, exact value counts up to DISTINCT_EXACT
+// distinct values (then a HyperLogLog estimate and the counts of the values most frequent by then), the first lines of each
+// kind (so values that do not fit the column's type are reported with their lines), and a sample for
+// the personal-data check. Raw values stay in memory; finish() masks what it reports.
+import type { Cell } from '../read/batch';
+import { PiiSampler } from '../pii/detect';
+import { protectValue, type PiiPolicy, type PiiRule } from '../pii/protect';
+import { BOOLEAN, classifyCell, DATETIME, FLOAT, INTEGER, KIND_NAMES, parsed, STRING } from './classify';
+import { HyperLogLog } from './hll';
+import { KllSketch } from './kll';
+import type { ColumnProfile, ColumnType } from './schema';
+
+export const DISTINCT_EXACT = 10_000;
+const EXAMPLES = 10;
+const TOP = 10;
+const TOP_TRACKED = 1000;
+const BINS = 20;
+const CATEGORICAL_MAX = 50;
+const QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
+
+export class ColumnProfiler {
+  count = 0;
+  readonly kinds = [0, 0, 0, 0, 0];
+  private readonly first: { line: number; value: string }[][] = [[], [], [], [], []];
+  private n = 0;
+  private mean = 0;
+  private m2 = 0;
+  private min = Infinity;
+  private max = -Infinity;
+  private readonly kll = new KllSketch();
+  private dtMin = Infinity;
+  private dtMax = -Infinity;
+  private counts: Map<string | number, number> | undefined = new Map();
+  private hll: HyperLogLog | undefined;
+  private top: Map<string | number, number> | undefined;
+  readonly pii = new PiiSampler();
+
+  constructor(readonly name: string) {}
+
+  add(cells: Cell[], lines: number[]): void {
+    const first = this.first;
+    const kinds = this.kinds;
+    for (let r = 0; r < cells.length; r++) {
+      const cell = cells[r];
+      if (cell === null || cell === undefined) continue;
+      this.count++;
+      const kind = classifyCell(cell);
+      kinds[kind]!++;
+      if (first[kind]!.length < EXAMPLES) first[kind]!.push({ line: lines[r]!, value: String(cell) });
+      if (!this.pii.full) this.pii.add(String(cell));
+      let key: string | number;
+      if (kind <= FLOAT) {
+        const x = parsed.number;
+        const d = x - this.mean;
+        this.mean += d / ++this.n;
+        this.m2 += d * (x - this.mean);
+        if (x < this.min) this.min = x;
+        if (x > this.max) this.max = x;
+        if (this.counts === undefined) this.kll.add(x);
+        key = x;
+      } else if (kind === DATETIME) {
+        if (parsed.ms < this.dtMin) this.dtMin = parsed.ms;
+        if (parsed.ms > this.dtMax) this.dtMax = parsed.ms;
+        key = cell as string;
+      } else if (kind === BOOLEAN) key = parsed.number === 1 ? 'true' : 'false';
+      else key = cell as string;
+      const counts = this.counts;
+      if (counts !== undefined) {
+        counts.set(key, (counts.get(key) ?? 0) + 1);
+        if (counts.size > DISTINCT_EXACT) this.overflow();
+      } else {
+        this.hll!.add(key);
+        const top = this.top!;
+        const c = top.get(key);
+        if (c !== undefined) top.set(key, c + 1);
+      }
+    }
+  }
+
+  /**
+   * Too many distinct values to count exactly: from here on, a HyperLogLog for the distinct count, the
+   * KLL sketch for quantiles (given the values so far), and exact counts of the TOP_TRACKED values that
+   * were most frequent so far (a value first seen later is not among the top values).
+   */
+  private overflow(): void {
+    this.hll = new HyperLogLog();
+    const counts = [...this.counts!];
+    for (const [key, c] of counts) {
+      this.hll.add(key);
+      if (typeof key === 'number') for (let i = 0; i < c; i++) this.kll.add(key);
+    }
+    counts.sort((a, b) => b[1] - a[1]);
+    this.top = new Map(counts.slice(0, TOP_TRACKED));
+    this.counts = undefined;
+  }
+
+  private decideType(): { type: ColumnType; conforming: (kind: number) => boolean } {
+    const k = this.kinds;
+    if (this.count === 0) return { type: 'empty', conforming: () => true };
+    const numeric = k[INTEGER]! + k[FLOAT]!;
+    const best = Math.max(numeric, k[BOOLEAN]!, k[DATETIME]!, k[STRING]!);
+    if (k[STRING]! === best) {
+      const distinct = this.counts?.size;
+      const categorical = distinct !== undefined && distinct <= CATEGORICAL_MAX && distinct <= this.count / 2;
+      return { type: categorical ? 'categorical' : 'string', conforming: () => true };
+    }
+    if (numeric === best) return { type: k[FLOAT]! > 0 ? 'float' : 'integer', conforming: (kind) => kind === INTEGER || kind === FLOAT };
+    if (k[BOOLEAN]! === best) return { type: 'boolean', conforming: (kind) => kind === BOOLEAN };
+    return { type: 'datetime', conforming: (kind) => kind === DATETIME };
+  }
+
+  /** Exact quantiles and histogram from the value counts (while they are exact). */
+  private exactNumeric(edges: number[]): { quantiles: number[]; counts: number[] } {
+    const entries = [...this.counts!].filter((e): e is [number, number] => typeof e[0] === 'number').sort((a, b) => a[0] - b[0]);
+    const quantiles = QUANTILES.map((q) => {
+      const target = q * this.n;
+      let cumulative = 0;
+      for (const [v, c] of entries) {
+        cumulative += c;
+        if (cumulative >= target) return v;
+      }
+      return this.max;
+    });
+    const counts = new Array<number>(edges.length - 1).fill(0);
+    for (const [v, c] of entries) counts[binOf(v, edges)]! += c;
+    return { quantiles, counts };
+  }
+
+  finish(rows: number, policy: PiiPolicy, rule: PiiRule | undefined): ColumnProfile {
+    const { type, conforming } = this.decideType();
+    const verdict = this.pii.verdict();
+    const flagged = verdict !== undefined || rule !== undefined;
+    const show = (value: string): string => String(protectValue(policy, this.name, value));
+    const strayKinds = [0, 1, 2, 3, 4].filter((kind) => !conforming(kind));
+    const strayCount = strayKinds.reduce((s, kind) => s + this.kinds[kind]!, 0);
+    const strayExamples = strayKinds
+      .flatMap((kind) => this.first[kind]!)
+      .sort((a, b) => a.line - b.line)
+      .slice(0, EXAMPLES)
+      .map((e) => ({ line: e.line, value: show(e.value) }));
+    let numeric: ColumnProfile['numeric'] = null;
+    if ((type === 'integer' || type === 'float') && !flagged && this.n > 0) {
+      const edges = binEdges(this.min, this.max);
+      const exact = this.counts !== undefined;
+      let quantiles: number[];
+      let counts: number[];
+      if (exact) ({ quantiles, counts } = this.exactNumeric(edges));
+      else {
+        quantiles = this.kll.quantiles(QUANTILES);
+        const below = this.kll.countsBelow(edges.slice(1, -1));
+        const cuts = [0, ...below.map(Math.round), this.n];
+        counts = cuts.slice(1).map((c, i) => Math.max(0, c - cuts[i]!));
+      }
+      const [p01, p05, p25, p50, p75, p95, p99] = quantiles as [number, number, number, number, number, number, number];
+      numeric = {
+        min: this.min,
+        max: this.max,
+        mean: this.mean,
+        std: this.n > 1 ? Math.sqrt(this.m2 / (this.n - 1)) : 0,
+        quantiles: { p01, p05, p25, p50, p75, p95, p99 },
+        histogram: { edges, counts },
+        exact,
+      };
+    }
+    const showTop = type === 'string' || type === 'categorical' || type === 'boolean';
+    let topValues: ColumnProfile['topValues'] = [];
+    if (showTop && policy.rules.get(this.name) !== 'drop') {
+      topValues = [...(this.counts ?? this.top!)]
+        .filter((e): e is [string, number] => typeof e[0] === 'string')
+        .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+        .slice(0, TOP)
+        .map(([value, count]) => ({ value: show(value), count }));
+    }
+    return {
+      name: this.name,
+      type,
+      count: this.count,
+      missing: rows - this.count,
+      missingShare: rows === 0 ? 0 : (rows - this.count) / rows,
+      distinct: this.counts ? { value: this.counts.size, exact: true } : { value: this.hll!.estimate(), exact: false },
+      kinds: Object.fromEntries(KIND_NAMES.map((name, i) => [name, this.kinds[i]!])) as ColumnProfile['kinds'],
+      strays: strayCount > 0 ? { count: strayCount, examples: strayExamples } : null,
+      numeric,
+      datetime: type === 'datetime' && !flagged ? { min: new Date(this.dtMin).toISOString(), max: new Date(this.dtMax).toISOString() } : null,
+      topValues,
+      pii: flagged ? { kind: verdict?.kind ?? null, share: verdict?.share ?? 0, rule: rule ?? null } : null,
+    };
+  }
+}
+
+function binEdges(min: number, max: number): number[] {
+  if (min === max) return [min, max];
+  const width = (max - min) / BINS;
+  return Array.from({ length: BINS + 1 }, (_, i) => (i === BINS ? max : min + i * width));
+}
+
+function binOf(v: number, edges: number[]): number {
+  const bins = edges.length - 1;
+  if (bins <= 1) return 0;
+  const i = Math.floor(((v - edges[0]!) / (edges[bins]! - edges[0]!)) * bins);
+  return Math.min(bins - 1, Math.max(0, i));
+}

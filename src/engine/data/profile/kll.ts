@@ -1,0 +1,119 @@
+// The KLL quantile sketch (Karnin, Lang & Liberty 2016): a stack of compactors, level h holding items
+// that each stand for 2^h values, with capacities k·(2/3)^depth (at least MIN_CAPACITY, which only makes
+// it more accurate). A full level is sorted and every other item (the odd or the even ones, at random)
+// moves up. Memory is a few thousand numbers whatever the stream; with k = 400 the rank of a reported
+// quantile is within about 0.7% of the asked one (measured in test/unit/data.profile.test.ts: ≤ 1%).
+// The random choices come from a fixed seed, so a profile of the same file is the same every time.
+export const KLL_K = 400;
+const MIN_CAPACITY = 128;
+
+export class KllSketch {
+  private levels: Float64Array[] = [];
+  private lengths: number[] = [];
+  private capacities: number[] = [];
+  private seed = 0x2545f491;
+  n = 0;
+
+  constructor(private readonly k = KLL_K) {
+    this.grow();
+  }
+
+  private grow(): void {
+    this.levels.push(new Float64Array(Math.max(this.k, MIN_CAPACITY) + 1));
+    this.lengths.push(0);
+    const height = this.levels.length;
+    this.capacities = this.levels.map((_, h) => Math.max(MIN_CAPACITY, Math.ceil(this.k * (2 / 3) ** (height - h - 1))));
+  }
+
+  private coin(): number {
+    let x = this.seed;
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    this.seed = x >>> 0;
+    return this.seed & 1;
+  }
+
+  add(x: number): void {
+    const len = this.lengths[0]!;
+    this.levels[0]![len] = x;
+    this.lengths[0] = len + 1;
+    this.n++;
+    if (len + 1 >= this.capacities[0]!) this.compact(0);
+  }
+
+  private compact(h: number): void {
+    if (h + 1 >= this.levels.length) this.grow();
+    const level = this.levels[h]!;
+    let len = this.lengths[h]!;
+    level.subarray(0, len).sort();
+    let kept = NaN;
+    if (len % 2 === 1) kept = level[--len]!;
+    const up = this.levels[h + 1]!;
+    let upLen = this.lengths[h + 1]!;
+    for (let i = this.coin(); i < len; i += 2) {
+      up[upLen++] = level[i]!;
+      if (upLen >= this.capacities[h + 1]!) {
+        this.lengths[h + 1] = upLen;
+        this.compact(h + 1);
+        upLen = this.lengths[h + 1]!;
+      }
+    }
+    this.lengths[h + 1] = upLen;
+    this.lengths[h] = 0;
+    if (kept === kept) {
+      level[0] = kept;
+      this.lengths[h] = 1;
+    }
+  }
+
+  /** The items and their weights, sorted by value. */
+  private weighted(): { values: Float64Array; cumulative: Float64Array; total: number } {
+    const items: [number, number][] = [];
+    this.levels.forEach((level, h) => {
+      for (let i = 0; i < this.lengths[h]!; i++) items.push([level[i]!, 2 ** h]);
+    });
+    items.sort((a, b) => a[0] - b[0]);
+    const values = new Float64Array(items.length);
+    const cumulative = new Float64Array(items.length);
+    let total = 0;
+    items.forEach(([v, w], i) => {
+      values[i] = v;
+      total += w;
+      cumulative[i] = total;
+    });
+    return { values, cumulative, total };
+  }
+
+  /** The value at each rank q in [0, 1]: the smallest with at least q of the weight at or below it (NaN when empty). */
+  quantiles(qs: number[]): number[] {
+    const { values, cumulative, total } = this.weighted();
+    return qs.map((q) => {
+      if (values.length === 0) return NaN;
+      const target = q * total;
+      let lo = 0;
+      let hi = values.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (cumulative[mid]! >= target) hi = mid;
+        else lo = mid + 1;
+      }
+      return values[lo]!;
+    });
+  }
+
+  /** How many values are below each edge (estimated, scaled to n). */
+  countsBelow(edges: number[]): number[] {
+    const { values, cumulative, total } = this.weighted();
+    return edges.map((edge) => {
+      let lo = 0;
+      let hi = values.length;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (values[mid]! < edge) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo === 0 || total === 0 ? 0 : (cumulative[lo - 1]! / total) * this.n;
+    });
+  }
+}
