@@ -89,16 +89,16 @@ export interface RunLog {
  * A run's log: its own file (the log path it recorded, relative to `root` when not absolute; or an
  * artifact named *.log), or for a pipeline run its stages' logs in the order they ran.
  */
-export function runLog(tracker: Pick<Tracker, 'listRuns' | 'getRun'>, run: Run, options: { root: string; maxBytes?: number }): Result<RunLog> {
+export function runLog(tracker: Pick<Tracker, 'listRuns' | 'listArtifacts'>, run: Run, options: { root: string; maxBytes?: number }): Result<RunLog> {
   const max = options.maxBytes ?? Infinity;
   const own = run.logPath ? (isAbsolute(run.logPath) ? run.logPath : join(options.root, run.logPath)) : undefined;
   if (own && existsSync(own)) return ok({ file: own, log: readTail(own, max) });
   const stages = pipelineStages(tracker, run);
   if (!stages.ok) return stages;
   if (stages.value.length === 0) {
-    const detail = tracker.getRun(run.id);
-    if (!detail.ok) return detail;
-    const kept = detail.value.artifacts.find((a) => a.path.endsWith('.log') && existsSync(a.file));
+    const listed = tracker.listArtifacts(run.id);
+    if (!listed.ok) return listed;
+    const kept = listed.value.find((a) => a.path.endsWith('.log') && existsSync(a.file));
     return ok({ file: kept?.file, log: kept ? readTail(kept.file, max) : undefined });
   }
   const parts = stages.value.map((s): LogPart => {
@@ -113,10 +113,10 @@ export function runLog(tracker: Pick<Tracker, 'listRuns' | 'getRun'>, run: Run, 
 }
 
 /** A stage's log: the file it wrote, or the copy kept as its artifact `logs/<stage>.log` when that file is gone. */
-function stageLogFile(tracker: Pick<Tracker, 'getRun'>, run: Run, root: string): string | undefined {
+function stageLogFile(tracker: Pick<Tracker, 'listArtifacts'>, run: Run, root: string): string | undefined {
   const own = run.logPath ? (isAbsolute(run.logPath) ? run.logPath : join(root, run.logPath)) : undefined;
   if (own && existsSync(own)) return own;
-  const detail = tracker.getRun(run.id);
-  const kept = detail.ok ? detail.value.artifacts.find((a) => a.path.startsWith('logs/') && a.path.endsWith('.log')) : undefined;
+  const listed = tracker.listArtifacts(run.id);
+  const kept = listed.ok ? listed.value.find((a) => a.path.startsWith('logs/') && a.path.endsWith('.log')) : undefined;
   return kept?.file ?? own;
 }

@@ -1,7 +1,7 @@
 // Reading runs back: lists with params and last metric values (from latest_metrics, never scanning
 // points), one run with its full histories, and experiments with run counts.
 import type { Database } from '../store/open';
-import type { Experiment, ListRunsFilter, MetricPoint, MetricSummary, Run, RunDetail, RunStatus } from './schemas';
+import type { Artifact, Experiment, ListRunsFilter, MetricPoint, MetricSummary, Run, RunDetail, RunStatus } from './schemas';
 import { resolveRun } from './runs';
 
 interface RunRow {
@@ -142,7 +142,14 @@ export function getRun(db: Database, idOrPrefix: string, artifactFile: (sha256: 
     .raw()
     .all(ref.id) as [string, number, number, number | null][];
   for (const [key, step, ts, value] of points) (history[key] ??= []).push({ step, timestamp: ts, value: fromSqlValue(value) });
-  const artifacts = (db.prepare('SELECT path, sha256, size, media_type, created_at FROM artifacts WHERE run_id = ? ORDER BY path').all(ref.id) as { path: string; sha256: string; size: number; media_type: string; created_at: number }[]).map((a) => ({
+  const artifacts = listArtifacts(db, ref.id, artifactFile);
+  const children = db.prepare('SELECT uid FROM runs WHERE parent_id = ? AND deleted_at IS NULL ORDER BY created_at').pluck().all(ref.id) as string[];
+  return { ...run, history, artifacts, children };
+}
+
+/** A run's artifacts by path (its row id), without reading its metric points. */
+export function listArtifacts(db: Database, runRowId: number, artifactFile: (sha256: string) => string): Artifact[] {
+  return (db.prepare('SELECT path, sha256, size, media_type, created_at FROM artifacts WHERE run_id = ? ORDER BY path').all(runRowId) as { path: string; sha256: string; size: number; media_type: string; created_at: number }[]).map((a) => ({
     path: a.path,
     sha256: a.sha256,
     size: a.size,
@@ -150,8 +157,6 @@ export function getRun(db: Database, idOrPrefix: string, artifactFile: (sha256: 
     createdAt: a.created_at,
     file: artifactFile(a.sha256),
   }));
-  const children = db.prepare('SELECT uid FROM runs WHERE parent_id = ? AND deleted_at IS NULL ORDER BY created_at').pluck().all(ref.id) as string[];
-  return { ...run, history, artifacts, children };
 }
 
 /** Metric keys logged in these runs (or in any run), sorted. */

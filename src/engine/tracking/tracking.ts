@@ -24,7 +24,7 @@ import type { WorkspaceLayout } from '../workspace/layout';
 import { blobPath, storeBlob } from './artifacts';
 import { findDeadRuns, markRunsKilled } from './liveness';
 import { MetricWriter } from './metricWriter';
-import { getRun, listExperiments, listRuns, metricKeys } from './queries';
+import { getRun, listArtifacts, listExperiments, listRuns, metricKeys } from './queries';
 import * as runs from './runs';
 import {
   ListRunsFilterSchema,
@@ -300,6 +300,11 @@ export class Tracker {
     if (found.value === 'ambiguous') return fail({ code: 'run-ambiguous', file: this.file, message: `More than one run id starts with "${id}".`, fix: 'Give more characters of the id.' });
     if (!found.value) return fail({ code: 'run-not-found', file: this.file, message: `No run with id "${id}" in this store.`, fix: 'List runs with `sextant runs list`.' });
     return ok(found.value);
+  }
+
+  /** A run's artifacts, without reading its metric points (getRun reads them all). */
+  listArtifacts(id: string): Result<Artifact[]> {
+    return this.withRun(id, 'list artifacts', (ref) => listArtifacts(this.db, ref.id, (sha) => blobPath(this.artifactsDir, sha)));
   }
 
   /** Downsampled curves for charts (server-side: min/mean/max per step bucket). */

@@ -6,13 +6,13 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { dirname, relative, isAbsolute } from 'node:path';
 import type { PipelineStage } from '../../engine/runner/pipelineStages';
-import type { Run, RunDetail } from '../../engine/tracking/schemas';
+import type { Artifact, Run } from '../../engine/tracking/schemas';
 import type { Tracker } from '../../engine/tracking/tracking';
 import { toMetricNumber } from '../compare/protocol';
 import type { Evaluation, RunArtifact, RunData, RunMetric, RunSeries, RunStage } from './protocol';
 
 /** What the panel needs of a Tracker. */
-export type RunSource = Pick<Tracker, 'getRun' | 'listRuns' | 'readSeries' | 'artifactsDir' | 'file'>;
+export type RunSource = Pick<Tracker, 'listRuns' | 'listArtifacts' | 'readSeries' | 'artifactsDir' | 'file'>;
 /** The engine functions it uses (src/engine/api.ts: loaded through the engine loader in the extension). */
 export type RunEngine = Pick<typeof import('../../engine/api'), 'pipelineStages' | 'runLog'>;
 
@@ -23,19 +23,18 @@ const EVALUATION_KEY = /^(confusion|roc|pr)\//;
 type Built<T> = { ok: true; value: T } | { ok: false; message: string };
 
 interface Gathered {
-  run: RunDetail;
+  run: Run;
   stages: PipelineStage[];
   /** The run, then each stage's run (its own, or the earlier one a cached stage reused), with the stage's name. */
   sources: { run: Run; stage?: string }[];
 }
 
 function gather(tracker: RunSource, engine: RunEngine, runId: string): Built<Gathered> {
-  const got = tracker.getRun(runId);
-  if (!got.ok) {
-    const gone = got.error.code === 'run-not-found';
-    return { ok: false, message: gone ? `Run ${runId.slice(0, 8)} is not in the store any more: it was deleted, or the store was replaced. Close this panel, or pick a run in the Experiments view.` : got.error.message };
-  }
-  const run = got.value;
+  // Not getRun: it reads every metric point (seconds for a run of a million).
+  const got = tracker.listRuns({ ids: [runId], includeDeleted: true });
+  if (!got.ok) return { ok: false, message: got.error.message };
+  const run = got.value[0];
+  if (!run) return { ok: false, message: `Run ${runId.slice(0, 8)} is not in the store any more: it was deleted, or the store was replaced. Close this panel, or pick a run in the Experiments view.` };
   if (run.deleted) return { ok: false, message: `Run "${run.name}" (${run.id.slice(0, 8)}) was deleted. Restore it from the Experiments view (Undo), or close this panel.` };
   const stages = engine.pipelineStages(tracker, run);
   if (!stages.ok) return { ok: false, message: stages.error.message };
@@ -90,8 +89,8 @@ export function buildRunData(tracker: RunSource, engine: RunEngine, runId: strin
 
   const artifacts: RunArtifact[] = [];
   for (const src of sources) {
-    const detail = src.run.id === run.id ? run : tracker.getRun(src.run.id);
-    const list = 'ok' in detail ? (detail.ok ? detail.value.artifacts : []) : detail.artifacts;
+    const listed = tracker.listArtifacts(src.run.id);
+    const list: Artifact[] = listed.ok ? listed.value : [];
     for (const a of list) artifacts.push({ runId: src.run.id, ...(src.stage ? { stage: src.stage } : {}), path: a.path, size: a.size, mediaType: a.mediaType, sha256: a.sha256, missing: !existsSync(a.file) });
   }
 
@@ -202,9 +201,9 @@ export function checkArtifactRequest(tracker: RunSource, engine: RunEngine, pane
   if (!g.ok) return g;
   const source = g.value.sources.find((s) => s.run.id === request.runId);
   if (!source) return { ok: false, message: `refused: run ${JSON.stringify(request.runId.slice(0, 40))} is not this run or one of its stages` };
-  const detail = source.run.id === g.value.run.id ? { ok: true as const, value: g.value.run } : tracker.getRun(source.run.id);
-  if (!detail.ok) return { ok: false, message: detail.error.message };
-  const artifact = detail.value.artifacts.find((a) => a.path === request.path);
+  const listed = tracker.listArtifacts(source.run.id);
+  if (!listed.ok) return { ok: false, message: listed.error.message };
+  const artifact = listed.value.find((a) => a.path === request.path);
   if (!artifact) return { ok: false, message: `refused: ${JSON.stringify(request.path.slice(0, 200))} is not an artifact of run ${source.run.name}` };
   if (!existsSync(artifact.file)) return { ok: false, message: `the file of artifact ${artifact.path} is missing from the artifact store (${artifact.file})` };
   let real: string;
