@@ -128,7 +128,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
       shown += kept.length;
       const withStages = top.map((run) => ({ run, stages: stagesOf.get(run.id) ?? [] }));
       const primaryMetric = setting ?? e.primaryMetric ?? defaultMetric(Object.keys(runMetrics(kept[0]!, stagesOf.get(kept[0]!.id) ?? [])), engine.metricDirection);
-      nodes.push({ kind: 'experiment', name: e.name, primaryMetric, runs: engine.sortRuns(kept, sort), total: top.length, metricKeys: experimentMetricKeys(withStages) });
+      // Sorted by a metric, a pipeline run sorts by its stages' value.
+      const sorted = engine.sortRuns(kept.map((r) => ({ ...r, metrics: runMetrics(r, stagesOf.get(r.id) ?? []) })), sort).map((r) => byId.get(r.id)!);
+      nodes.push({ kind: 'experiment', name: e.name, primaryMetric, runs: sorted, total: top.length, metricKeys: experimentMetricKeys(withStages) });
     }
     this.counts = { shown, total };
     this.running = read.runs.some((r) => r.status === 'running');
