@@ -19,6 +19,11 @@ export const THEMES: Record<'light' | 'dark' | 'high-contrast', { bodyClass: str
       '--vscode-descriptionForeground': '#717171', '--vscode-errorForeground': '#f85149', '--vscode-focusBorder': '#005fb8', '--vscode-editorWidget-border': '#c8c8c8',
       '--vscode-panel-border': '#e5e5e5', '--vscode-diffEditor-insertedLineBackground': 'rgba(155, 185, 85, 0.2)', '--vscode-disabledForeground': 'rgba(97, 97, 97, 0.5)',
       '--vscode-charts-blue': '#1a85ff', '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#388a34', '--vscode-charts-purple': '#652d90', '--vscode-charts-red': '#e51400', '--vscode-charts-yellow': '#bf8803',
+      // The controls (webview-ui-toolkit reads these; without them it falls back to its dark defaults) and lists.
+      '--vscode-input-background': '#ffffff', '--vscode-input-foreground': '#3b3b3b', '--vscode-input-placeholderForeground': '#767676', '--vscode-input-border': '#cecece',
+      '--vscode-button-background': '#005fb8', '--vscode-button-foreground': '#ffffff', '--vscode-button-hoverBackground': '#0258a8', '--vscode-button-secondaryBackground': '#e5e5e5', '--vscode-button-secondaryForeground': '#3b3b3b', '--vscode-button-secondaryHoverBackground': '#cccccc',
+      '--vscode-checkbox-background': '#f8f8f8', '--vscode-checkbox-border': '#cecece', '--vscode-checkbox-foreground': '#3b3b3b', '--vscode-dropdown-background': '#ffffff', '--vscode-dropdown-border': '#cecece', '--vscode-dropdown-foreground': '#3b3b3b',
+      '--vscode-list-hoverBackground': '#f2f2f2', '--vscode-list-inactiveSelectionBackground': '#e4e6f1', '--vscode-textLink-foreground': '#005fb8',
     },
   },
   dark: {
@@ -28,6 +33,10 @@ export const THEMES: Record<'light' | 'dark' | 'high-contrast', { bodyClass: str
       '--vscode-descriptionForeground': '#9d9d9d', '--vscode-errorForeground': '#f85149', '--vscode-focusBorder': '#0078d4', '--vscode-editorWidget-border': '#454545',
       '--vscode-panel-border': '#2b2b2b', '--vscode-diffEditor-insertedLineBackground': 'rgba(155, 185, 85, 0.2)', '--vscode-disabledForeground': 'rgba(204, 204, 204, 0.5)',
       '--vscode-charts-blue': '#3794ff', '--vscode-charts-orange': '#d18616', '--vscode-charts-green': '#89d185', '--vscode-charts-purple': '#b180d7', '--vscode-charts-red': '#f14c4c', '--vscode-charts-yellow': '#cca700',
+      '--vscode-input-background': '#313131', '--vscode-input-foreground': '#cccccc', '--vscode-input-placeholderForeground': '#989898', '--vscode-input-border': '#3c3c3c',
+      '--vscode-button-background': '#0078d4', '--vscode-button-foreground': '#ffffff', '--vscode-button-hoverBackground': '#026ec1', '--vscode-button-secondaryBackground': '#313131', '--vscode-button-secondaryForeground': '#cccccc', '--vscode-button-secondaryHoverBackground': '#3c3c3c',
+      '--vscode-checkbox-background': '#313131', '--vscode-checkbox-border': '#3c3c3c', '--vscode-checkbox-foreground': '#cccccc', '--vscode-dropdown-background': '#313131', '--vscode-dropdown-border': '#3c3c3c', '--vscode-dropdown-foreground': '#cccccc',
+      '--vscode-list-hoverBackground': '#2a2d2e', '--vscode-list-inactiveSelectionBackground': '#37373d', '--vscode-textLink-foreground': '#4daafc',
     },
   },
   'high-contrast': {

@@ -62,19 +62,9 @@ function attach(deps: PanelDeps, panel: vscode.WebviewPanel, experiment: string)
       } else if (message.type === 'compare') {
         openComparePanel(deps, message.runIds);
       } else if (message.type === 'open') {
-        await openRun(deps, message.runId);
+        // The run details command takes a run id (from the Experiments view it takes the clicked node).
+        await vscode.commands.executeCommand('sextant.experiments.showRun', message.runId);
       }
     },
   });
-}
-
-/** Shows a run's details with the Experiments view's command, given the node it gets from the tree. */
-async function openRun(deps: PanelDeps, runId: string): Promise<void> {
-  const got = await deps.tracker();
-  if (got.kind !== 'ok') return;
-  const listed = got.tracker.listRuns({ ids: [runId] });
-  const run = listed.ok ? listed.value[0] : undefined;
-  if (!run) return void vscode.window.showInformationMessage(`Run ${runId.slice(0, 8)} is no longer in the store.`);
-  const stages = got.tracker.listRuns({ parentId: run.id });
-  await vscode.commands.executeCommand('sextant.experiments.showRun', { kind: 'run', run, children: stages.ok ? stages.value : [], primaryMetric: undefined });
 }
