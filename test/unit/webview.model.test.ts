@@ -74,7 +74,7 @@ describe('model card: the data the host sends, from the demo pipeline', function
     assert.equal(data.source.params.lr, '0.1', 'the pipeline params');
     assert.equal(data.source.params.epochs, '200');
     assert.equal(data.source.gitCommit, null, 'the demo folder is no git repository');
-    assert.deepEqual(data.datasets, [], 'no dataset version is recorded by the runner today');
+    assert.deepEqual(data.datasets.map((d) => [d.name, d.path, d.version, d.role]), [['penguins', 'data/penguins.csv', 1, 'input']], 'the dataset version the run\'s stages read (recorded by the runner)');
     assert.deepEqual(data.datasetNames, ['penguins']);
     assert.deepEqual(data.aliases, [{ alias: 'staging', version: 1 }]);
     const register = db.prepare("SELECT uid FROM runs WHERE name = 'register'").pluck().get() as string;

@@ -23,6 +23,7 @@ export const DatasetSchema = z
     label: z.string().optional().describe('The target column that models predict.'),
     format: z.enum(['csv', 'tsv', 'jsonl', 'parquet']).optional().describe('File format; guessed from the extension when omitted.'),
     description: z.string().optional().describe('What this dataset holds, shown in the Datasets view.'),
+    version: z.number().int().min(1).optional().describe('Pin: the registered version of the dataset (`sextant data list`) the pipeline expects; the language server reports a version the store does not have, or a file whose content is no longer that version\'s.'),
   })
   .strict()
   .describe('A named dataset that stages refer to with `dataset: <name>`.');

@@ -12,6 +12,7 @@ import { STORE_DIR } from '../workspace/layout';
 import type { OutputCache } from './cache';
 import type { Hasher } from './hash';
 import { recordOutputs } from './outputs';
+import { stageDatasetLinks } from './datasetLinks';
 import type { StagePlan } from './plan';
 import { RUN_ID_PLACEHOLDER } from './plan';
 import { SecretMasker } from './secrets';
@@ -197,6 +198,9 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
     outs = recorded.outs;
     if (recorded.missing.length > 0) error = `The stage did not write ${recorded.missing.join(', ')} (declared in outs).`;
   }
+  // The dataset versions the stage read (also when it failed) and wrote (when it succeeded).
+  const datasets = stageDatasetLinks(plan, input.pipeline, root).filter((l) => l.role === 'input' || !error);
+  if (datasets.length > 0 && tracker.recordDatasets) for (const text of await tracker.recordDatasets(runId, { links: datasets, hasher: input.hasher, root })) line('sextant', text);
   if (error) line('sextant', error);
   const duration = performance.now() - started;
   await new Promise<void>((r) => log.end(r));

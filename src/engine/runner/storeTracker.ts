@@ -10,6 +10,9 @@ import { describeError, ok, type Result } from '../result';
 import type { MetricPointInput, Rejection, StartRunInput } from '../tracking/schemas';
 import type { Tracker } from '../tracking/tracking';
 import { newRunId, type RunTracker, type StageRunInfo } from './tracker';
+import { linkRun, registerDatasetVersion } from '../data/versions/register';
+import type { DatasetLink } from './datasetLinks';
+import type { Hasher } from './hash';
 
 export class StoreTracker implements RunTracker {
   readonly storePath: string;
@@ -121,6 +124,22 @@ export class StoreTracker implements RunTracker {
     if (outcome.tags) this.check(this.tracker.setTags(runId, outcome.tags), 'tag the run');
     if (outcome.logPath) this.check(this.tracker.updateRun(runId, { logPath: outcome.logPath }), 'record the log');
     this.check(this.tracker.finishRun(runId, outcome.status, outcome.exitCode ?? null), 'finish the run');
+  }
+
+  async recordDatasets(runId: string, input: { links: DatasetLink[]; hasher: Hasher; root: string }): Promise<string[]> {
+    const lines: string[] = [];
+    for (const link of input.links) {
+      const registered = await registerDatasetVersion(this.tracker.db, { name: link.name, file: link.file, root: input.root, hasher: input.hasher, pii: link.pii });
+      if (!registered.ok) {
+        this.onWarning(`store: could not record the version of dataset ${link.name}: ${describeError(registered.error)}`);
+        continue;
+      }
+      const { version, created, id, note } = registered.value;
+      this.check(linkRun(this.tracker.db, runId, id, link.role), `link dataset ${link.name} to the run`);
+      lines.push(`dataset ${link.name}: ${link.role === 'input' ? 'read' : 'wrote'} version ${version.version}${created ? ' (new)' : ''}, sha256 ${version.hash.slice(0, 12)}${note ? `, ${note}` : ''}`);
+      if (link.pin !== undefined && link.pin !== version.version) lines.push(`dataset ${link.name}: the pipeline pins version ${link.pin}, but the file is version ${version.version}`);
+    }
+    return lines;
   }
 
   runEnv(runId: string): Record<string, string> {

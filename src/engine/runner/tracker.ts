@@ -8,6 +8,8 @@ import { ok, type Result } from '../result';
 import type { ProtocolSink } from '../tracking/protocolIngest';
 import type { MetricPointInput, Rejection } from '../tracking/schemas';
 import { checkKey, checkValue } from '../tracking/validate';
+import type { DatasetLink } from './datasetLinks';
+import type { Hasher } from './hash';
 
 export interface StageRunInfo {
   name: string;
@@ -31,6 +33,8 @@ export interface RunTracker extends ProtocolSink {
   latestMetrics?(runId: string): Record<string, number>;
   /** Keeps a stage's log as the artifact `logs/<name>` (text/plain) of its run; may be a no-op. */
   keepLog?(runId: string, file: string, name: string): void;
+  /** Registers the version of each dataset a stage read or wrote and links it to the stage's run (datasetLinks.ts); returns lines for the stage's log. */
+  recordDatasets?(runId: string, input: { links: DatasetLink[]; hasher: Hasher; root: string }): Promise<string[]>;
   /** Flushes buffered writes (called at the end of a run). */
   flush?(): void;
   /** The store's file, for SEXTANT_STORE (undefined when runs are not stored). */

@@ -3,6 +3,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { fail, ok, type Result } from '../result';
 import { MODEL_ALIAS_HISTORY_SQL } from './aliasHistorySchema';
+import { DATASET_CHECKS_SQL } from './datasetChecksSchema';
 import { METRIC_BUCKETS_SQL, TRACKING_SCHEMA_SQL } from './schema';
 import { writeTx, type RetryOptions } from './tx';
 
@@ -32,6 +33,11 @@ export const MIGRATIONS: Migration[] = [
     version: 4,
     name: 'model alias history: every move of an alias, who and when',
     sql: MODEL_ALIAS_HISTORY_SQL,
+  },
+  {
+    version: 5,
+    name: 'dataset checks: validation and drift verdicts per dataset version',
+    sql: DATASET_CHECKS_SQL,
   },
 ];
 
