@@ -2,12 +2,14 @@
 // the rows it is sent, built from a real store (src/webviews/table/data.ts), and its filter, evaluated by the
 // engine's filter language (src/engine/tracking/runFilter.ts, as `sextant runs list --filter`).
 import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pipelineStages } from '../../src/engine/runner/pipelineStages';
 import * as runFilter from '../../src/engine/tracking/runFilter';
 import type { Run } from '../../src/engine/tracking/schemas';
 import { buildCompareData } from '../../src/webviews/compare/data';
 import { buildTableData, filterRows, tableTitle, type BuiltTable } from '../../src/webviews/table/data';
-import { HostMessageSchema, PageMessageSchema, PageStateSchema, type TableData } from '../../src/webviews/table/protocol';
+import { HostMessageSchema, PageMessageSchema, PageStateSchema, TABLE_VIEW_TYPE, type TableData } from '../../src/webviews/table/protocol';
 import { T0, tableFixture, type TableFixture } from '../support/tableFixture';
 import { tempDir } from './tempDir';
 
@@ -168,5 +170,30 @@ describe('experiments table: the filter is the engine filter language (as sextan
     const quoted = runFilter.parseRunFilter('name~fold, "lr="');
     assert.ok(!quoted.ok);
     assert.equal(quoted.error.column, 12, 'a quoted term: the column of its quote');
+  });
+});
+
+describe('experiments table: how VS Code reaches it', () => {
+  const ROOT = join(__dirname, '..', '..');
+  type Menu = { command: string; when?: string; group?: string };
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    activationEvents: string[];
+    contributes: { commands: { command: string; title: string }[]; menus: Record<string, Menu[]> };
+  };
+  const COMMAND = 'sextant.experiments.openTable';
+
+  it('Open Experiment Table: on an experiment in the Experiments view (inline and in its context menu), and in the palette when a store exists', () => {
+    assert.equal(manifest.contributes.commands.find((c) => c.command === COMMAND)?.title, 'Open Experiment Table');
+    const onItem = manifest.contributes.menus['view/item/context']!.filter((m) => m.command === COMMAND);
+    assert.deepEqual(onItem.map((m) => m.when), ['view == sextant.experiments && viewItem == experiment', 'view == sextant.experiments && viewItem == experiment']);
+    assert.deepEqual(onItem.map((m) => m.group?.split('@')[0]).sort(), ['1_experiment', 'inline']);
+    assert.equal(manifest.contributes.menus.commandPalette!.find((m) => m.command === COMMAND)?.when, 'sextant.storeState == ok');
+    assert.ok(/'sextant\.experiments\.openTable': async/.test(readFileSync(join(ROOT, 'src', 'views', 'experimentsCommands.ts'), 'utf8')), 'the command table handles it');
+  });
+
+  it('a table open when the window reloads comes back: the activation event and the serializer for its view type', () => {
+    assert.equal(TABLE_VIEW_TYPE, 'sextant.table');
+    assert.ok(manifest.activationEvents.includes(`onWebviewPanel:${TABLE_VIEW_TYPE}`));
+    assert.match(readFileSync(join(ROOT, 'src', 'webviews', 'register.ts'), 'utf8'), /registerWebviewPanelSerializer\(TABLE_VIEW_TYPE, \{\s*deserializeWebviewPanel: async \(panel, saved: unknown\) => loadWebviewHost\(\)\.reviveTablePanel\(/);
   });
 });
