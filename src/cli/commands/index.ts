@@ -1,5 +1,6 @@
 // The table of `sextant` subcommands: add a command by adding its module here.
 import type { CliCommand } from '../command';
+import { dataProfileCommand, dataValidateCommand } from './data';
 import { doctorCommand } from './doctor';
 import { driftCommand } from './drift';
 import { importMlflowCommand } from './importMlflow';
@@ -8,4 +9,4 @@ import { lintCommand } from './lint';
 import { runCommand } from './run';
 import { runsListCommand, runsShowCommand } from './runs';
 
-export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand];
+export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand, dataProfileCommand, dataValidateCommand];
