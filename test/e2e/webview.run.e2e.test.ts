@@ -120,6 +120,7 @@ describe('run details panel in Chromium (the page alone, real data from the runn
     await page.waitForSelector('tr[data-curve-of="train_loss"] canvas');
     assert.equal(await page.locator('h1').innerText(), pipeline.run.name);
     assert.deepEqual(problems, []);
+    await page.locator('#metrics').screenshot({ path: join(OUTPUT, 'run-curve-dark.png') });
     await page.close();
   });
 

@@ -358,5 +358,11 @@ window.addEventListener('message', (event: MessageEvent<unknown>) => {
   render(msg.data);
 });
 
-if (state?.data) render(state.data);
-post({ type: 'ready' });
+// Shown again (or after a window reload): rendered from the saved state before the host answers, once the
+// document (and its theme variables, which the charts read) is ready.
+const start = (): void => {
+  if (state?.data) render(state.data);
+  post({ type: 'ready' });
+};
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start, { once: true });
+else start();
