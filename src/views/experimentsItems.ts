@@ -1,15 +1,74 @@
-// What the Experiments view shows, from engine data: each row's description with the most useful figure
-// first (a run's score, or for a failed run the stage that failed and its error line, then a short
-// "2h ago"), a pipeline run's score taken from its stages, its stages in execution order (cached ones
-// marked, with the run they reuse), and the metrics an experiment's runs and their stages logged. No
-// `vscode` import: experimentsTree.ts wraps these in TreeItems, test/unit/experiments.view.test.ts checks
-// them in plain Node.
+// What the Experiments view shows, from engine data: the experiments and their runs (filtered, sorted, a
+// pipeline run by its stages' metrics), a pipeline run's stages in execution order (cached ones marked,
+// with the run they reuse), each row's description with the most useful figure first (a run's score, or
+// for a failed run the stage that failed and its error line, then a short "2h ago"), and the metrics an
+// experiment's runs and their stages logged. No `vscode` import: experimentsTree.ts reads the store and
+// wraps these in TreeItems; test/unit/experiments.view.test.ts checks them in plain Node.
 import { formatDuration } from '../engine/format';
 import type { PipelineStage } from '../engine/runner/pipelineStages';
 import type { MetricDirection } from '../engine/tracking/direction';
-import type { Run } from '../engine/tracking/schemas';
+import type { FilterTerm, RunSort } from '../engine/tracking/runFilter';
+import type { Experiment, ListRunsFilter, Run } from '../engine/tracking/schemas';
 import { mergeStages } from '../webviews/mergedRun';
+import type { ExperimentNode } from './experimentsState';
 import { formatValue } from './runMarkdown';
+
+/** The engine functions the tree is built with: loaded through the engine loader in the view, imported in tests. */
+export type TreeEngine = Pick<typeof import('../engine/api'), 'pipelineStages' | 'runMatches' | 'sortRuns' | 'isUnchangedPipelineRun' | 'metricDirection'>;
+
+export interface ExperimentsModel {
+  /** The experiments that have runs to show, each with its runs sorted. */
+  experiments: Extract<ExperimentNode, { kind: 'experiment' }>[];
+  /** Each top-level run's stages in execution order (absent: not a pipeline run). */
+  stagesOf: Map<string, PipelineStage[]>;
+  /** Runs shown (after the filter) and in all. */
+  shown: number;
+  total: number;
+}
+
+/**
+ * The view's root from everything read from the store. A finished pipeline run in which no stage ran (what
+ * earlier versions recorded for a fully cached run) is left out. The primary metric is the setting's, else
+ * the experiment's, else a score of its newest run (a pipeline run's from its stages).
+ */
+export function experimentsModel(read: { experiments: Experiment[]; runs: Run[] }, engine: TreeEngine, view: { filter: FilterTerm[]; sort: RunSort; primaryMetric: string | undefined }): ExperimentsModel {
+  const byParent = new Map<string, Run[]>();
+  for (const r of read.runs) if (r.parentId) (byParent.get(r.parentId) ?? byParent.set(r.parentId, []).get(r.parentId)!).push(r);
+  // Each pipeline run's stages through the engine's pipelineStages, from the runs in hand (no query per run).
+  const byId = new Map(read.runs.map((r) => [r.id, r]));
+  const inHand = { listRuns: (f: ListRunsFilter = {}) => ({ ok: true as const, value: f.parentId ? (byParent.get(f.parentId) ?? []) : (f.ids ?? []).flatMap((id) => byId.get(id) ?? []) }) };
+  const stagesOf = new Map<string, PipelineStage[]>();
+  for (const r of read.runs) {
+    if (r.parentId) continue;
+    const stages = engine.pipelineStages(inHand, r);
+    if (stages.ok && stages.value.length) stagesOf.set(r.id, stages.value);
+  }
+  const experiments: ExperimentsModel['experiments'] = [];
+  let shown = 0;
+  let total = 0;
+  for (const e of read.experiments) {
+    const top = read.runs.filter((r) => r.experimentId === e.id && !r.parentId && !engine.isUnchangedPipelineRun(r, byParent.get(r.id) ?? []));
+    total += top.length;
+    const kept = top.filter((r) => engine.runMatches(r, view.filter) || (byParent.get(r.id) ?? []).some((c) => engine.runMatches(c, view.filter)));
+    if (kept.length === 0) continue;
+    shown += kept.length;
+    const merged = (r: Run): Run => ({ ...r, metrics: runMetrics(r, stagesOf.get(r.id) ?? []) });
+    const primaryMetric = view.primaryMetric ?? e.primaryMetric ?? defaultMetric(Object.keys(merged(kept[0]!).metrics), engine.metricDirection);
+    // Sorted by a metric, a pipeline run sorts by its stages' value.
+    const runs = engine.sortRuns(kept.map(merged), view.sort).map((r) => byId.get(r.id)!);
+    const metricKeys = experimentMetricKeys(top.map((run) => ({ run, stages: stagesOf.get(run.id) ?? [] })));
+    experiments.push({ kind: 'experiment', name: e.name, primaryMetric, runs, total: top.length, metricKeys });
+  }
+  return { experiments, stagesOf, shown, total };
+}
+
+/** A pipeline run's children, in execution order: a stage that ran in it is its own run (commands act on it); a cached, skipped or unstarted one is a stage node. */
+export function stageNodes(node: Extract<ExperimentNode, { kind: 'run' }>): ExperimentNode[] {
+  const pipelineRunId = node.run.id;
+  return node.stages.map((stage): ExperimentNode =>
+    stage.run && stage.run.parentId === pipelineRunId ? { kind: 'run', run: stage.run, stages: [], primaryMetric: node.primaryMetric, stageOf: pipelineRunId } : { kind: 'stage', stage, pipelineRunId, primaryMetric: node.primaryMetric },
+  );
+}
 
 /** What fits before the first ` · ` at the sidebar's default width (about 30 characters with a run name). */
 export const HEAD_MAX = 30;

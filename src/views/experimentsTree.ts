@@ -11,9 +11,9 @@ import { onSettingsChanged, readSettings } from '../config';
 import type { Ctx } from '../ctx';
 import type { PipelineStage } from '../engine/runner/pipelineStages';
 import type { MetricDirection } from '../engine/tracking/direction';
-import type { ListRunsFilter, Run, RunStatus } from '../engine/tracking/schemas';
+import type { Run, RunStatus } from '../engine/tracking/schemas';
 import { loadEngine } from '../engineLoader';
-import { defaultMetric, experimentMetricKeys, failureOf, runMetrics, runRow, stageRow } from './experimentsItems';
+import { experimentsModel, failureOf, runMetrics, runRow, stageNodes, stageRow } from './experimentsItems';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
 import { codeSpan, md } from './markdown';
 import type { WorkspaceState } from './workspaceState';
@@ -63,13 +63,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
 
   async getChildren(node?: ExperimentNode): Promise<ExperimentNode[]> {
     if (node?.kind === 'experiment') return node.runs.map((run) => this.runNode(run, node.primaryMetric));
-    if (node?.kind === 'run') {
-      const pipelineRunId = node.run.id;
-      // A stage that ran here is its own run (commands act on it); a cached, skipped or unstarted one is a stage node.
-      return node.stages.map((stage): ExperimentNode =>
-        stage.run && stage.run.parentId === pipelineRunId ? { kind: 'run', run: stage.run, stages: [], primaryMetric: node.primaryMetric, stageOf: pipelineRunId } : { kind: 'stage', stage, pipelineRunId, primaryMetric: node.primaryMetric },
-      );
-    }
+    if (node?.kind === 'run') return stageNodes(node);
     if (node) return [];
     const got = await this.state.tracker();
     if (got.kind === 'missing') return [];
@@ -100,38 +94,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     if ('error' in read) return [{ kind: 'error', message: read.error?.message ?? 'Cannot read runs', ...(read.error?.file ? { file: read.error.file } : {}), ...(read.error?.fix ? { fix: read.error.fix } : {}) }];
     const filter = engine.parseRunFilter(this.state.filterText);
     if (!filter.ok) return [{ kind: 'note', message: `Filter: ${filter.error.message}`, command: { command: 'sextant.experiments.filter', title: 'Edit Filter' } }];
-    const byParent = new Map<string, Run[]>();
-    for (const r of read.runs) if (r.parentId) (byParent.get(r.parentId) ?? byParent.set(r.parentId, []).get(r.parentId)!).push(r);
-    // Each pipeline run's stages in execution order (the engine's pipelineStages), read from the runs in hand.
-    const byId = new Map(read.runs.map((r) => [r.id, r]));
-    const inHand = { listRuns: (f: ListRunsFilter = {}) => ({ ok: true as const, value: f.parentId ? (byParent.get(f.parentId) ?? []) : (f.ids ?? []).flatMap((id) => byId.get(id) ?? []) }) };
-    const stagesOf = new Map<string, PipelineStage[]>();
-    for (const r of read.runs) {
-      if (r.parentId) continue;
-      const stages = engine.pipelineStages(inHand, r);
-      if (stages.ok && stages.value.length) stagesOf.set(r.id, stages.value);
-    }
-    this.stagesOf = stagesOf;
+    const model = experimentsModel(read, engine, { filter: filter.value, sort: this.state.sort, primaryMetric: readSettings().primaryMetric });
+    this.stagesOf = model.stagesOf;
     this.direction = engine.metricDirection;
-    const sort = this.state.sort;
-    const setting = readSettings().primaryMetric;
-    const nodes: ExperimentNode[] = [];
-    let shown = 0;
-    let total = 0;
-    for (const e of read.experiments) {
-      // A finished pipeline run in which no stage ran (recorded by earlier versions for a fully cached run) is left out.
-      const top = read.runs.filter((r) => r.experimentId === e.id && !r.parentId && !engine.isUnchangedPipelineRun(r, byParent.get(r.id) ?? []));
-      total += top.length;
-      if (top.length === 0) continue;
-      const kept = top.filter((r) => engine.runMatches(r, filter.value) || (byParent.get(r.id) ?? []).some((c) => engine.runMatches(c, filter.value)));
-      if (kept.length === 0) continue;
-      shown += kept.length;
-      const withStages = top.map((run) => ({ run, stages: stagesOf.get(run.id) ?? [] }));
-      const primaryMetric = setting ?? e.primaryMetric ?? defaultMetric(Object.keys(runMetrics(kept[0]!, stagesOf.get(kept[0]!.id) ?? [])), engine.metricDirection);
-      // Sorted by a metric, a pipeline run sorts by its stages' value.
-      const sorted = engine.sortRuns(kept.map((r) => ({ ...r, metrics: runMetrics(r, stagesOf.get(r.id) ?? []) })), sort).map((r) => byId.get(r.id)!);
-      nodes.push({ kind: 'experiment', name: e.name, primaryMetric, runs: sorted, total: top.length, metricKeys: experimentMetricKeys(withStages) });
-    }
+    const { shown, total } = model;
+    const nodes: ExperimentNode[] = model.experiments;
     this.counts = { shown, total };
     this.running = read.runs.some((r) => r.status === 'running');
     this.updateMessage();

@@ -18,7 +18,8 @@ import type { Run } from '../../src/engine/tracking/schemas';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { workspaceLayout } from '../../src/engine/workspace/layout';
 import { demoOverwriteQuestion, overwriteAnswer, OVERWRITE } from '../../src/demoOverwrite';
-import { ago, experimentMetricKeys, HEAD_MAX, runRow, stageRow } from '../../src/views/experimentsItems';
+import * as engine from '../../src/engine/api';
+import { ago, experimentsModel, HEAD_MAX, runRow, stageNodes, stageRow } from '../../src/views/experimentsItems';
 import { buildServer } from '../support/buildServer';
 import { LspClient } from '../support/lspClient';
 import { tempDir } from './tempDir';
@@ -72,6 +73,14 @@ function topRuns(tracker: Tracker): { run: Run; stages: PipelineStage[] }[] {
 
 const head = (description: string): string => description.split(' · ')[0]!;
 
+/** The view's root, built from the store as the tree builds it (newest first, no filter). */
+function viewModel(tracker: Tracker, primaryMetric?: string): ReturnType<typeof experimentsModel> {
+  const experiments = tracker.listExperiments();
+  const runs = tracker.listRuns();
+  assert.ok(experiments.ok && runs.ok);
+  return experimentsModel({ experiments: experiments.value, runs: runs.value }, engine, { filter: [], sort: { by: 'started', direction: 'desc' }, primaryMetric });
+}
+
 describe('Experiments view: pipeline runs (src/views/experimentsItems.ts on runs the runner recorded)', function () {
   this.timeout(60_000);
 
@@ -82,7 +91,11 @@ describe('Experiments view: pipeline runs (src/views/experimentsItems.ts on runs
     const [top] = topRuns(tracker);
     // The pipeline run logs nothing itself: its stages do.
     assert.deepEqual(Object.keys(top!.run.metrics), []);
-    assert.deepEqual(experimentMetricKeys([top!]), ['accuracy', 'f1', 'rows', 'train_loss']);
+    const [experiment] = viewModel(tracker).experiments;
+    assert.equal(experiment!.name, 'penguins');
+    assert.deepEqual(experiment!.metricKeys, ['accuracy', 'f1', 'rows', 'train_loss']);
+    // with no primary metric set, the experiment shows a score
+    assert.equal(experiment!.primaryMetric, 'accuracy');
     tracker.close(true);
   });
 
@@ -144,9 +157,29 @@ describe('Experiments view: pipeline runs (src/views/experimentsItems.ts on runs
     assert.equal(row.reuses, firstPrepare);
     // the stages that ran are this run's own, in the order they ran
     assert.ok(latest.stages.slice(1).every((s) => s.run?.parentId === latest.run.id));
+    // in the tree: the cached stage is a stage node, the others are their runs (Show Run, Open Run Log act on them)
+    const model = viewModel(tracker);
+    const node = model.experiments[0]!.runs.map((r) => ({ kind: 'run' as const, run: r, stages: model.stagesOf.get(r.id) ?? [], primaryMetric: 'accuracy' })).find((n) => n.run.id === second.run_id)!;
+    assert.deepEqual(stageNodes(node).map((n) => (n.kind === 'stage' ? `${n.stage.name} (cached)` : n.kind === 'run' ? n.run.name : n.kind)), ['prepare (cached)', 'train', 'evaluate']);
     assert.ok(latest.stages[1]!.run!.startedAt! <= latest.stages[2]!.run!.startedAt!);
     // its score is still the attempt's: evaluate ran again
     assert.equal(head(runRow(latest.run, latest.stages, 'accuracy', metricDirection, Date.now()).description), 'accuracy 0.9714');
+    tracker.close(true);
+  });
+
+  it('sorted by a metric, pipeline runs sort by their stages\' values', async () => {
+    const dir = penguins("echo '::sextant metric accuracy=${{ params.lr }}'");
+    const tracker = openTracker(dir);
+    const ids: Record<string, string> = {};
+    for (const lr of [0.1, 0.3, 0.05]) {
+      setLr(dir, lr);
+      ids[lr] = (await run(dir, tracker)).run_id!;
+    }
+    const experiments = tracker.listExperiments();
+    const runs = tracker.listRuns();
+    assert.ok(experiments.ok && runs.ok);
+    const sorted = experimentsModel({ experiments: experiments.value, runs: runs.value }, engine, { filter: [], sort: { by: 'metric', key: 'accuracy', direction: 'desc' }, primaryMetric: undefined });
+    assert.deepEqual(sorted.experiments[0]!.runs.map((r) => r.id), [ids[0.3], ids[0.1], ids[0.05]]);
     tracker.close(true);
   });
 
@@ -160,6 +193,7 @@ describe('Experiments view: pipeline runs (src/views/experimentsItems.ts on runs
     assert.equal(again.run_id, null);
     assert.equal(third.run_id, null);
     assert.deepEqual(topRuns(tracker).map((r) => r.run.id), [first.run_id]);
+    assert.deepEqual(viewModel(tracker).experiments[0]!.runs.map((r) => r.id), [first.run_id]);
     tracker.close(true);
   });
 
@@ -178,6 +212,9 @@ describe('Experiments view: pipeline runs (src/views/experimentsItems.ts on runs
     const stagesOf = (r: Run): Run[] => all.value.filter((c) => c.parentId === r.id);
     const unchanged = all.value.filter((r) => isUnchangedPipelineRun(r, stagesOf(r))).map((r) => r.id);
     assert.deepEqual(unchanged, [legacy.value.id]);
+    const model = viewModel(tracker);
+    assert.equal(model.total, 2, 'the real pipeline run and the one that failed early');
+    assert.ok(!model.experiments[0]!.runs.some((r) => r.id === legacy.value.id));
     tracker.close(true);
   });
 });
