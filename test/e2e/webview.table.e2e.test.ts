@@ -224,6 +224,31 @@ describe('experiments table in Chromium (the page alone, real data from the engi
     await page.close();
   });
 
+  it('live: new data from the host keeps the selection, the sort and the filter (asked again over the new rows)', async () => {
+    const { page } = await openPage('dark');
+    await show(page, penguins);
+    await sortBy(page, 'metrics.accuracy');
+    await typeFilter(page, 'accuracy>0.9');
+    await serveFilter(page, penguins, 'accuracy>0.9');
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr.row').length === 3);
+    await page.locator('tbody tr.row').nth(0).locator('input[type=checkbox]').check();
+    // A run finishes in the store; the host sends the table again.
+    const started = fx.tracker.startRun({ experiment: 'penguins', name: 'late-run', params: { max_depth: 4 }, startedAt: T0 + 7_200_000 });
+    if (!started.ok) throw new Error(started.error.message);
+    assert.ok(fx.tracker.logMetrics(started.value.id, [{ key: 'accuracy', value: 0.99, step: 0 }]).ok);
+    assert.ok(fx.tracker.finishRun(started.value.id, 'finished', 0).ok);
+    const later = must(buildTableData(fx.tracker, { pipelineStages }, 'penguins', T0 + 7_300_000));
+    const asked = (await postedByPage(page)).filter((m) => (m as { type: string }).type === 'filter').length;
+    await sendToPage(page, { type: 'data', data: later.data });
+    await page.waitForFunction((n) => (window as unknown as { __posted: { type: string }[] }).__posted.filter((m) => m.type === 'filter').length > n, asked);
+    await serveFilter(page, later, 'accuracy>0.9');
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr.row').length === 4);
+    assert.deepEqual(await names(page), ['small-trees', 'large-trees', 'pipeline 10:00', 'late-run'], 'sorted by accuracy as before, the new run in its place');
+    assert.equal(await page.locator('tbody tr.row.selected .name').innerText(), 'small-trees');
+    assert.equal(await page.locator('.summary').innerText(), '8 runs · 4 match · 1 selected');
+    await page.close();
+  });
+
   it('says plainly what is wrong: an experiment with no runs, runs with no metrics, a host error, a message outside the contract', async () => {
     const { page, problems } = await openPage('dark');
     await show(page, empty);

@@ -277,7 +277,9 @@ function renderRows(): void {
   };
   const out: HTMLElement[] = [spacer(first)];
   if (view.length === 0) out.push(h('tr', { class: 'empty' }, h('td', { colspan: span }, matching ? 'No run matches this filter.' : 'No runs.')));
-  for (let v = first; v < last; v++) out.push(rowElement(data.rows[view[v]!]!, v, columns));
+  // One tab stop among the rows: the focused row, or the first drawn when it scrolled away.
+  const tabStop = focusIndex >= first && focusIndex < last ? focusIndex : first;
+  for (let v = first; v < last; v++) out.push(rowElement(data.rows[view[v]!]!, v, columns, v === tabStop));
   out.push(spacer(view.length - last));
   tbody.replaceChildren(...out);
   const measured = tbody.querySelector<HTMLElement>('tr.row')?.getBoundingClientRect().height;
@@ -289,11 +291,11 @@ function renderRows(): void {
   updateSummary();
 }
 
-function rowElement(row: TableRow, index: number, columns: Column[]): HTMLElement {
+function rowElement(row: TableRow, index: number, columns: Column[], tabStop: boolean): HTMLElement {
   const isSelected = selected.has(row.id);
   const box = h('input', { type: 'checkbox', tabindex: '-1', 'aria-label': `Select ${row.name}` });
   box.checked = isSelected;
-  const tr = h('tr', { class: `row status-${row.status}${isSelected ? ' selected' : ''}`, 'data-id': row.id, 'data-index': String(index), 'aria-rowindex': String(index + 2), 'aria-selected': String(isSelected), tabindex: index === focusIndex ? '0' : '-1' }, h('td', { class: 'select' }, box));
+  const tr = h('tr', { class: `row status-${row.status}${isSelected ? ' selected' : ''}`, 'data-id': row.id, 'data-index': String(index), 'aria-rowindex': String(index + 2), 'aria-selected': String(isSelected), tabindex: tabStop ? '0' : '-1' }, h('td', { class: 'select' }, box));
   for (const c of columns) {
     const text = c.text(row);
     const td = h('td', { class: [c.numeric ? 'num' : '', text === '–' ? 'absent' : ''].join(' ').trim() || undefined, 'data-column': c.id });
