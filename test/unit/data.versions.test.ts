@@ -187,12 +187,12 @@ describe('dataset versions (engine)', function () {
     for (let i = 0; i < 1_000_000; i++) {
       chunk += `${i},${((i * 7919) % 10007) / 100},${(i % 1000) * 0.5},${kinds[i % 4]},${i % 3 === 0 ? 'yes' : 'no'}\n`;
       if (chunk.length > 1 << 20) {
-        if (!out.write(chunk)) await new Promise((r) => out.once('drain', r));
+        if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
         chunk = '';
       }
     }
     out.end(chunk);
-    await new Promise((r) => out.on('finish', r));
+    await new Promise<void>((r) => out.on('finish', () => r()));
     const db = storeIn(dir);
     try {
       let t = performance.now();

@@ -1,6 +1,7 @@
 // The table of `sextant` subcommands: add a command by adding its module here.
 import type { CliCommand } from '../command';
 import { dataProfileCommand, dataValidateCommand } from './data';
+import { dataAddCommand, dataListCommand, dataShowCommand } from './dataVersions';
 import { doctorCommand } from './doctor';
 import { driftCommand } from './drift';
 import { importMlflowCommand } from './importMlflow';
@@ -9,4 +10,4 @@ import { lintCommand } from './lint';
 import { runCommand } from './run';
 import { runsListCommand, runsShowCommand } from './runs';
 
-export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand, dataProfileCommand, dataValidateCommand];
+export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand, dataProfileCommand, dataValidateCommand, dataAddCommand, dataListCommand, dataShowCommand];

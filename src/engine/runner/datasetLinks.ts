@@ -3,6 +3,7 @@
 // output is written. The tracker records the version of each (dataset versions, run_dataset_versions).
 import { resolve } from 'node:path';
 import type { PiiRule } from '../data/pii/protect';
+import type { DataFormat } from '../data/read/batch';
 import type { Pipeline } from '../pipeline/schema';
 import type { StagePlan } from './plan';
 
@@ -15,6 +16,7 @@ export interface DatasetLink {
   pin?: number;
   /** `pii:` rules of the dataset's expectations, by column. */
   pii: Map<string, PiiRule>;
+  format?: DataFormat;
 }
 
 export function stageDatasetLinks(plan: StagePlan, pipeline: Pipeline, root: string): DatasetLink[] {
@@ -27,7 +29,7 @@ export function stageDatasetLinks(plan: StagePlan, pipeline: Pipeline, root: str
     if (!role) continue;
     const pii = new Map<string, PiiRule>();
     for (const e of pipeline.expectations?.[name] ?? []) if (e.column && e.pii) pii.set(e.column, e.pii);
-    links.push({ name, file, role, ...(d.version !== undefined ? { pin: d.version } : {}), pii });
+    links.push({ name, file, role, ...(d.version !== undefined ? { pin: d.version } : {}), ...(d.format ? { format: d.format } : {}), pii });
   }
   return links;
 }

@@ -129,7 +129,7 @@ export class StoreTracker implements RunTracker {
   async recordDatasets(runId: string, input: { links: DatasetLink[]; hasher: Hasher; root: string }): Promise<string[]> {
     const lines: string[] = [];
     for (const link of input.links) {
-      const registered = await registerDatasetVersion(this.tracker.db, { name: link.name, file: link.file, root: input.root, hasher: input.hasher, pii: link.pii });
+      const registered = await registerDatasetVersion(this.tracker.db, { name: link.name, file: link.file, root: input.root, hasher: input.hasher, pii: link.pii, salt: process.env.SEXTANT_PII_SALT ?? '', ...(link.format ? { format: link.format } : {}) });
       if (!registered.ok) {
         this.onWarning(`store: could not record the version of dataset ${link.name}: ${describeError(registered.error)}`);
         continue;

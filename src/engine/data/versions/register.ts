@@ -9,6 +9,7 @@ import { storeError, writeTx } from '../../store/tx';
 import { describeError, fail, ok, type Result } from '../../result';
 import { Hasher } from '../../runner/hash';
 import type { PiiRule } from '../pii/protect';
+import type { DataFormat } from '../read/batch';
 import { profileDataFile } from '../profile/profile';
 import type { DatasetProfile } from '../profile/schema';
 import { readVersion } from './read';
@@ -25,6 +26,10 @@ export interface RegisterInput {
   hasher?: Hasher;
   /** `pii:` rules of the dataset's expectations, by column. */
   pii?: Map<string, PiiRule>;
+  /** The file's format when its extension does not say (the dataset's `format:`). */
+  format?: DataFormat;
+  /** Key of the `hash` rule (SEXTANT_PII_SALT). */
+  salt?: string;
   clock?: () => number;
 }
 
@@ -49,7 +54,7 @@ export async function registerDatasetVersion(db: Database, input: RegisterInput)
   let note: string | undefined;
   if (hashed.kind === 'dir') note = 'a folder: hashed, not profiled';
   else {
-    const profiled = await profileDataFile(input.file, input.pii ? { pii: input.pii } : {});
+    const profiled = await profileDataFile(input.file, { ...(input.pii ? { pii: input.pii } : {}), ...(input.salt ? { salt: input.salt } : {}), ...(input.format ? { format: input.format } : {}) });
     if (profiled.ok) profile = profiled.value;
     else note = `not profiled: ${describeError(profiled.error)}`;
   }
