@@ -4,6 +4,7 @@ import { storeBench } from './store.bench';
 import { runnerBench } from './runner.bench';
 import { lspBench } from './lsp.bench';
 import { pythonBench } from './python.bench';
+import { driftBench } from './drift.bench';
 import type { Bench } from './util';
 
-export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench];
+export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench, driftBench];

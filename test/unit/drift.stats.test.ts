@@ -8,6 +8,7 @@ import { kolmogn, smirnovSf } from '../../src/engine/drift/kolmogorov';
 import { KS_MAX_EXACT_N, ks2samp } from '../../src/engine/drift/ks';
 import { chi2Sf } from '../../src/engine/drift/gamma';
 import { chi2Contingency, histogram, jensenShannon, psi, sturgesEdges, wassersteinNormed, zTest } from '../../src/engine/drift/stattests';
+import { sortFloat64 } from '../../src/engine/drift/sort';
 import { Rng } from '../../src/engine/train/rng';
 
 const PYTHON = '/usr/bin/python3';
@@ -200,5 +201,17 @@ print(json.dumps(out))`;
       close(jensenShannon(rs, cs).statistic, expected[i]![1], `${c.name}: jensenshannon`);
       close(psi(rs, cs).statistic, expected[i]![2], `${c.name}: psi`);
     });
+  });
+});
+
+describe('drift: radix sort of numeric columns', () => {
+  it('orders 200k doubles exactly as Float64Array.prototype.sort (negatives, -0, ±Infinity, ties, subnormals)', () => {
+    const rng = new Rng(5);
+    const values = Float64Array.from({ length: 200_000 }, (_, i) => (i % 5 === 0 ? Math.round(rng.normal() * 3) : rng.normal() * 1e6) * (i % 13 === 0 ? 1e-310 : 1));
+    values.set([-0, 0, Infinity, -Infinity, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE], 100);
+    const expected = values.slice().sort();
+    const actual = sortFloat64(values.slice());
+    assert.equal(actual.length, expected.length);
+    for (let i = 0; i < expected.length; i++) if (!Object.is(actual[i], expected[i]) && actual[i] !== expected[i]) assert.fail(`index ${i}: ${actual[i]} vs ${expected[i]}`);
   });
 });

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { fail, ok, type Result } from '../result';
 import { ks2samp } from './ks';
+import { sortFloat64 } from './sort';
 import { DriftTestSchema, defaultTest, defaultThreshold, isPValueTest, numericOnly, type ColumnType, type DriftTest } from './select';
 import { chi2Contingency, histogram, jensenShannon, psi, sturgesEdges, wassersteinNormed, zTest, type TestValue } from './stattests';
 import { readColumns, type Column, type ColumnTable } from './table';
@@ -47,8 +48,11 @@ function sortedValues(values: Float64Array): Float64Array {
   const out = new Float64Array(n);
   let k = 0;
   for (let i = 0; i < values.length; i++) if (values[i] === values[i]) out[k++] = values[i]!;
-  return out.sort();
+  return sortFloat64(out);
 }
+
+/** Distinct values are counted up to one more than this (Evidently's cut-off between tests). */
+const DISTINCT_LIMIT = 5;
 
 interface Prepared {
   type: ColumnType;
@@ -59,24 +63,26 @@ interface Prepared {
   counts(): { ref: Float64Array; cur: Float64Array; refDistinct: number };
   nRef: number;
   nCur: number;
+  /** Distinct values of both sides together; for numbers, counted up to DISTINCT_LIMIT + 1 only. */
   distinct: number;
 }
 
 function prepareNumeric(refValues: Float64Array, curValues: Float64Array): Prepared {
   const ref = sortedValues(refValues);
   const cur = sortedValues(curValues);
+  // The test choice only asks whether there are more than 5 distinct values: stop counting at 6.
   let distinct = 0;
   let i = 0;
   let j = 0;
-  while (i < ref.length || j < cur.length) {
+  while ((i < ref.length || j < cur.length) && distinct <= DISTINCT_LIMIT) {
     const v = j >= cur.length || (i < ref.length && ref[i]! <= cur[j]!) ? ref[i]! : cur[j]!;
     while (i < ref.length && ref[i] === v) i++;
     while (j < cur.length && cur[j] === v) j++;
     distinct++;
   }
   const counts = (): { ref: Float64Array; cur: Float64Array; refDistinct: number } => {
-    const r = new Float64Array(distinct);
-    const c = new Float64Array(distinct);
+    const r = new Float64Array(ref.length + cur.length);
+    const c = new Float64Array(ref.length + cur.length);
     let a = 0;
     let b = 0;
     let k = 0;
@@ -92,7 +98,7 @@ function prepareNumeric(refValues: Float64Array, curValues: Float64Array): Prepa
       if (a > a0) refDistinct++;
       k++;
     }
-    return { ref: r, cur: c, refDistinct };
+    return { ref: r.slice(0, k), cur: c.slice(0, k), refDistinct };
   };
   return { type: 'numeric', ref, cur, counts, nRef: ref.length, nCur: cur.length, distinct };
 }

@@ -18,11 +18,11 @@ export const isPValueTest = (test: DriftTest): boolean => test === 'ks' || test 
 export const numericOnly = (test: DriftTest): boolean => test === 'ks' || test === 'wasserstein';
 export const defaultThreshold = (test: DriftTest): number => (isPValueTest(test) ? P_VALUE_THRESHOLD : DISTANCE_THRESHOLD);
 
-/** Evidently's default test, and a sentence saying why. `referenceSize` counts non-missing values. */
+/** Evidently's default test, and a sentence saying why. `referenceSize` counts non-missing values; `distinct` needs to be exact only up to 6. */
 export function defaultTest(type: ColumnType, referenceSize: number, distinct: number): { test: DriftTest; why: string } {
   const size = `reference of ${referenceSize} value${referenceSize === 1 ? '' : 's'}`;
   if (referenceSize <= SMALL_REFERENCE) {
-    if (type === 'numeric' && distinct > 5) return { test: 'ks', why: `numeric with ${distinct} distinct values (> 5), ${size} (<= ${SMALL_REFERENCE}): two-sample Kolmogorov–Smirnov` };
+    if (type === 'numeric' && distinct > 5) return { test: 'ks', why: `numeric with more than 5 distinct values, ${size} (<= ${SMALL_REFERENCE}): two-sample Kolmogorov–Smirnov` };
     const kind = type === 'numeric' ? `numeric with ${distinct} distinct value${distinct === 1 ? '' : 's'} (<= 5)` : `categorical with ${distinct} categor${distinct === 1 ? 'y' : 'ies'}`;
     if (distinct > 2) return { test: 'chi2', why: `${kind}, ${size} (<= ${SMALL_REFERENCE}): chi-square` };
     return { test: 'ztest', why: `${kind} (binary), ${size} (<= ${SMALL_REFERENCE}): z-test for two proportions` };

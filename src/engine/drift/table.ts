@@ -36,6 +36,7 @@ const LF = 10;
 const CR = 13;
 const SPACE = 32;
 const MISSING = new Set(['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None']);
+const MISSING_BYTES = [...MISSING].filter((m) => m !== '').map((m) => Buffer.from(m, 'latin1'));
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 
 /** Parses a decimal number from bytes exactly as Number()/Python float() round it; NaN when not a number. */
@@ -176,11 +177,27 @@ class Growable<T extends Float64Array | Int32Array> {
   }
 }
 
+/** '', NA, N/A, NaN, nan, null, NULL, None (spaces around ignored), compared as bytes: no string per field. */
 function isMissing(buf: Buffer, s: number, e: number): boolean {
   while (s < e && buf[s] === SPACE) s++;
   while (e > s && buf[e - 1] === SPACE) e--;
-  if (e - s > 4) return false;
-  return MISSING.has(buf.toString('latin1', s, e));
+  const len = e - s;
+  if (len === 0) return true;
+  if (len > 4) return false;
+  const c0 = buf[s]!;
+  if (c0 !== 78 && c0 !== 110) return false; // 'N' or 'n'
+  for (const word of MISSING_BYTES) {
+    if (word.length !== len) continue;
+    let same = true;
+    for (let i = 0; i < len; i++) {
+      if (buf[s + i] !== word[i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return true;
+  }
+  return false;
 }
 
 function firstNulLine(buf: Buffer, start: number, nul: number, firstLine: number): number {
