@@ -103,7 +103,8 @@ export class CurveCharts {
   update(data: CompareData): boolean {
     if (structure(data) !== structure(this.data)) return false;
     this.data = data;
-    for (const c of this.charts.values()) this.refill(c);
+    // A snapshot: refill may build a chart again, which puts it back in the map.
+    for (const c of [...this.charts.values()]) this.refill(c);
     return true;
   }
 
@@ -114,7 +115,7 @@ export class CurveCharts {
     if (rebuild) {
       this.clear();
       this.build();
-    } else for (const c of this.charts.values()) this.refill(c);
+    } else for (const c of [...this.charts.values()]) this.refill(c);
   }
 
   destroy(): void {
@@ -235,6 +236,7 @@ export class CurveCharts {
   /** New data or smoothing for a chart that exists: its zoom stays; unzoomed, it follows the data. */
   private refill(chart: Chart): void {
     const { lines } = this.linesOf(chart.key);
+    if (!chart.plot && lines.length === 0) return;
     if (!chart.plot || lines.length !== chart.lines.length || lines.some((l, i) => l.run.id !== chart.lines[i]!.run.id)) {
       // Which runs can be drawn changed (a run's first finite point): build this chart again.
       const next = chart.figure.nextSibling;

@@ -26,16 +26,19 @@ export function sortRuns(runs: CompareRun[], sort: Sort | undefined): CompareRun
   });
 }
 
-/** The run with the best last value of a metric whose direction is known (ties: the first). */
+/** The run with the best last value of a metric whose direction is known (ties: the first), when two runs or more have one. */
 export function bestRun(data: CompareData, key: string): string | undefined {
   const direction = data.directions[key];
   if (!direction) return undefined;
   let best: { id: string; v: number } | undefined;
+  let candidates = 0;
   for (const r of data.runs) {
     const v = finite(r.metrics[key]);
-    if (v !== undefined && (!best || (direction === 'lower' ? v < best.v : v > best.v))) best = { id: r.id, v };
+    if (v === undefined) continue;
+    candidates++;
+    if (!best || (direction === 'lower' ? v < best.v : v > best.v)) best = { id: r.id, v };
   }
-  return best?.id;
+  return candidates >= 2 ? best?.id : undefined;
 }
 
 export function scalarTable(data: CompareData, sort: Sort | undefined, onSort: (sort: Sort) => void): HTMLElement {
