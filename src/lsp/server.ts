@@ -21,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { withFindings, type Analysis } from '../engine/pipeline/analyze';
 import { liveFindings } from '../engine/pipeline/liveChecks';
+import { versionPins } from '../engine/pipeline/versionPins';
 import type { PipelineDiagnostic } from '../engine/pipeline/diagnostics';
 import { paramValue } from '../engine/pipeline/params';
 import { workspaceLayout } from '../engine/workspace/layout';
@@ -106,7 +107,7 @@ function flush(): void {
 /** Checks against models and the store (src/engine/pipeline/liveChecks.ts), published as a second pass. */
 const liveShown = new Map<string, number>();
 async function checkLive(uri: string, version: number, analysis: Analysis): Promise<void> {
-  const relevant = [...analysis.model.stages.values()].some((s) => s.facts.builtin === 'sextant/evaluate' || s.facts.modelAliases.length > 0);
+  const relevant = [...analysis.model.stages.values()].some((s) => s.facts.builtin === 'sextant/evaluate' || s.facts.modelAliases.length > 0) || versionPins(analysis).length > 0;
   if (!relevant && !liveShown.get(uri)) return;
   const host = pipelines.host(uri);
   if (!host) return;

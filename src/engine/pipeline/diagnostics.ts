@@ -75,6 +75,8 @@ export const CODES = {
   'onnx-signature': { severity: 'error', summary: "An ONNX model's inputs do not match the dataset's feature columns." },
   'onnx-unreadable': { severity: 'warning', summary: 'An ONNX model that onnxruntime cannot open.' },
   'unknown-model-alias': { severity: 'error', summary: 'A registered model `name@alias` that the workspace store does not have.' },
+  'unknown-dataset-version': { severity: 'error', summary: 'A dataset pinned (`version:`) to a version the workspace store does not have.' },
+  'dataset-version-changed': { severity: 'warning', summary: "A pinned dataset's file whose content is no longer the pinned version's (its sha256 differs)." },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 
 export type DiagnosticCode = keyof typeof CODES;

@@ -2,7 +2,8 @@
 // language server a moment after typing stops; `sextant lint` before printing):
 //  - an ONNX model read by `sextant/evaluate` whose input does not fit the dataset's feature columns
 //    (onnxruntime-node reads the input signature; Sextant-trained models also name their features);
-//  - a registered model `name@alias` that the workspace store does not have.
+//  - a registered model `name@alias` that the workspace store does not have;
+//  - a dataset pinned to a version the store does not have, or whose file changed since (versionPins.ts).
 // Native modules are loaded lazily (src/engine/native/load.ts); when one cannot load, its check is
 // skipped, never failed.
 import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { workspaceLayout } from '../workspace/layout';
 import type { Analysis } from './analyze';
 import type { Finding } from './diagnostics';
 import type { PipelineHost } from './host';
+import { versionPinFindings } from './versionPins';
 
 interface LiveCheckOptions {
   /** The workspace store (default: `.sextant/sextant.db` in the pipeline's folder). */
@@ -170,5 +172,7 @@ export async function liveFindings(analysis: Analysis, host: PipelineHost, optio
       }
     }
   }
+  // datasets.<name>.version pins against the store's versions and the files' content
+  out.push(...(await versionPinFindings(analysis, dir, options.storePath ?? workspaceLayout(dir).storePath)));
   return out;
 }
