@@ -7,7 +7,8 @@ import { driftCommand } from './drift';
 import { importMlflowCommand } from './importMlflow';
 import { initCommand } from './init';
 import { lintCommand } from './lint';
+import { monitorReportCommand } from './monitor';
 import { runCommand } from './run';
 import { runsListCommand, runsShowCommand } from './runs';
 
-export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand, dataProfileCommand, dataValidateCommand, dataAddCommand, dataListCommand, dataShowCommand];
+export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand, dataProfileCommand, dataValidateCommand, dataAddCommand, dataListCommand, dataShowCommand, monitorReportCommand];

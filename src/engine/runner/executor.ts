@@ -27,6 +27,7 @@ import { acquireRunLock, runLockPath } from './lock';
 import { STAGES_TAG, stageRecordTag, type StageRecord } from './stageRecord';
 import { composeStageLogs } from './runLog';
 import { STORE_DIR } from '../workspace/layout';
+import { monitorHook } from '../monitor/runnerHook';
 
 export interface RunPipelineOptions {
   /** The pipeline file. */
@@ -132,6 +133,8 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
   state.running = { runId: pipelineRunId, pid: process.pid, startedAt: Date.now(), stages: {} };
   saveState(stateFile, state);
   emit({ type: 'pipeline-start', file, run_id: pipelineRunId, stages: selected.value });
+  // `monitor:` checks drift before its on_drift stage and forces that stage on drift (monitor/runnerHook.ts).
+  const monitor = monitorHook({ pipeline: pipeline.value, file, root, selected: selected.value, dependents: dag.value.dependents, storePath: tracker.storePath, pipelineRunId, log: (stage, line) => emit({ type: 'stage-log', stage, stream: 'sextant', line }), warn });
 
   const hasher = new Hasher(state.files);
   const cache = new OutputCache(root);
@@ -161,6 +164,7 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
   const finishStage = (result: StageResult): void => {
     record(result.name, { status: result.status, run: result.run_id, ...(result.reason ? { reason: result.reason } : {}) });
     results.set(result.name, result);
+    monitor?.settled(result.name, result.status, result.run_id);
     emit({ type: 'stage-end', result });
     if (result.status === 'failed' && !stopReason) stopReason = options.signal?.aborted ? 'the run was cancelled' : `stage "${result.name}" failed`;
   };
@@ -194,7 +198,8 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
     }
     const { fingerprint, missingDeps } = await fingerprintStage(plan, root, hasher, upstreamState(name));
     const previous = state.stages[name];
-    const forced = options.force === true && (!options.stages?.length || options.stages.includes(name));
+    const drifted = monitor?.beforeStage(name) === true;
+    const forced = drifted || (options.force === true && (!options.stages?.length || options.stages.includes(name)));
     if (!forced && previous && previous.fingerprint === fingerprint && !plan.builtin?.alwaysRun?.(plan.with)) {
       const outs = await checkOutputs(plan, previous, root, hasher, cache);
       if (outs.intact) {

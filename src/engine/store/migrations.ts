@@ -4,6 +4,7 @@ import type BetterSqlite3 from 'better-sqlite3';
 import { fail, ok, type Result } from '../result';
 import { MODEL_ALIAS_HISTORY_SQL } from './aliasHistorySchema';
 import { DATASET_CHECKS_SQL } from './datasetChecksSchema';
+import { DRIFT_CHECKS_SQL } from './driftChecksSchema';
 import { REGISTRY_AUDIT_SQL } from './registryAuditSchema';
 import { METRIC_BUCKETS_SQL, TRACKING_SCHEMA_SQL } from './schema';
 import { writeTx, type RetryOptions } from './tx';
@@ -39,6 +40,11 @@ export const MIGRATIONS: Migration[] = [
     version: 5,
     name: 'dataset checks: validation and drift verdicts per dataset version',
     sql: DATASET_CHECKS_SQL,
+  },
+  {
+    version: 6,
+    name: 'drift checks: what the pipeline monitor compared, found and retrained',
+    sql: DRIFT_CHECKS_SQL,
   },
   {
     version: 7,
