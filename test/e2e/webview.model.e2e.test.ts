@@ -73,11 +73,11 @@ describe('model card in Chromium (the page alone, real data from the engine)', f
     assert.deepEqual(await page.locator('table.signature tr[data-name="label"] td').allInnerTexts(), ['output', 'string', '[N]']);
     assert.match(await page.locator('[data-section="signature"]').innerText(), /Input columns, in order: bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g\.\s+Predicts species: adelie, chinstrap, gentoo\./);
     assert.match((await texts(page, 'table.metrics tr[data-key="accuracy"] td'))[0]!, /^0\.9\d*/);
-    // Lineage: the second pipeline run, its lr, the stage that registered it, datasets by name only.
+    // Lineage: the second pipeline run, its lr, the stage that registered it, the dataset version its stages read.
     assert.equal(await page.locator('table.params tr[data-key="lr"] td').innerText(), '0.05');
     assert.equal(await page.locator('dd[data-fact="registered by stage"]').innerText(), 'register');
     assert.equal(await page.locator('dd[data-fact="git commit"]').innerText(), 'not recorded');
-    assert.match(await page.locator('[data-section="lineage"]').innerText(), /The stages read penguins; no dataset version \(content hash\) was recorded/);
+    assert.deepEqual(await page.locator('table.datasets tr[data-name="penguins"] td').allInnerTexts(), ['v1', v2.datasets[0]!.hash.slice(0, 12), String(v2.datasets[0]!.rows), 'data/penguins.csv']);
     // Aliases: production on v1 (a button to point it here), staging here.
     assert.deepEqual(await page.locator('table.aliases tr[data-alias="production"] > *').evaluateAll((c) => c.slice(0, 2).map((x) => x.textContent)), ['@production', 'v1']);
     assert.equal(await page.locator('table.aliases tr[data-alias="staging"] td').last().innerText(), 'points here');
