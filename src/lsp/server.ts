@@ -8,6 +8,7 @@ import {
   createConnection,
   DiagnosticSeverity,
   InlayHintKind,
+  MarkupKind,
   ProposedFeatures,
   ResponseError,
   TextDocuments,
@@ -21,6 +22,7 @@ import { fileURLToPath } from 'node:url';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { withFindings, type Analysis } from '../engine/pipeline/analyze';
 import { liveFindings } from '../engine/pipeline/liveChecks';
+import { driftFindings, type DriftFinding } from '../engine/pipeline/driftFindings';
 import { versionPins } from '../engine/pipeline/versionPins';
 import type { PipelineDiagnostic } from '../engine/pipeline/diagnostics';
 import { paramValue } from '../engine/pipeline/params';
@@ -106,14 +108,19 @@ function flush(): void {
 
 /** Checks against models and the store (src/engine/pipeline/liveChecks.ts), published as a second pass. */
 const liveShown = new Map<string, number>();
+/** The drift findings last published per document, for their hover (driftFindings.ts). */
+const driftShown = new Map<string, DriftFinding[]>();
 async function checkLive(uri: string, version: number, analysis: Analysis): Promise<void> {
   const relevant = [...analysis.model.stages.values()].some((s) => s.facts.builtin === 'sextant/evaluate' || s.facts.modelAliases.length > 0) || versionPins(analysis).length > 0;
-  if (!relevant && !liveShown.get(uri)) return;
+  const store = storeFor(uri);
+  // The monitor's latest drift check per dataset (a store read, no file read).
+  const drift = store && uri.startsWith('file:') ? driftFindings(analysis, fileURLToPath(uri), store) : [];
+  driftShown.set(uri, drift);
+  if (!relevant && drift.length === 0 && !liveShown.get(uri)) return;
   const host = pipelines.host(uri);
   if (!host) return;
   try {
-    const store = storeFor(uri);
-    const live = relevant ? await liveFindings(analysis, host, store ? { storePath: store } : {}) : [];
+    const live = [...(relevant ? await liveFindings(analysis, host, store ? { storePath: store } : {}) : []), ...drift.map((d) => d.finding)];
     if (documents.get(uri)?.version !== version) return;
     if (live.length === 0 && !liveShown.get(uri)) return;
     liveShown.set(uri, live.length);
@@ -192,6 +199,7 @@ const initializeResult = (): InitializeResult => ({
 documents.onDidChangeContent((e) => schedule(e.document.uri));
 documents.onDidClose((e) => {
   pipelines.close(e.document.uri);
+  driftShown.delete(e.document.uri);
   void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
 });
 connection.onDidChangeWatchedFiles(() => {
@@ -211,7 +219,10 @@ connection.onHover(
   guard('hover', null, (p) => {
     const a = analysisOf(p.textDocument.uri);
     if (!a || a.analysis.parsed.refused) return null;
-    return hover(a.doc.getText(), a.doc.offsetAt(p.position), a.analysis);
+    const offset = a.doc.offsetAt(p.position);
+    const drift = driftShown.get(p.textDocument.uri)?.find((d) => offset >= d.finding.start && offset <= d.finding.end);
+    if (drift) return { contents: { kind: MarkupKind.Markdown, value: drift.hover }, range: a.analysis.parsed.lines.range(drift.finding.start, drift.finding.end) };
+    return hover(a.doc.getText(), offset, a.analysis);
   }),
 );
 connection.onDefinition(

@@ -77,6 +77,7 @@ export const CODES = {
   'unknown-model-alias': { severity: 'error', summary: 'A registered model `name@alias` that the workspace store does not have.' },
   'unknown-dataset-version': { severity: 'error', summary: 'A dataset pinned (`version:`) to a version the workspace store does not have.' },
   'dataset-version-changed': { severity: 'warning', summary: "A pinned dataset's file whose content is no longer the pinned version's (its sha256 differs)." },
+  'dataset-drift': { severity: 'warning', summary: "The pipeline monitor's latest check found the dataset drifted from its reference (hover: each column's test and why)." },
 } as const satisfies Record<string, { severity: Severity; summary: string }>;
 
 export type DiagnosticCode = keyof typeof CODES;
