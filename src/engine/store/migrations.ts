@@ -6,6 +6,7 @@ import { MODEL_ALIAS_HISTORY_SQL } from './aliasHistorySchema';
 import { DATASET_CHECKS_SQL } from './datasetChecksSchema';
 import { DRIFT_CHECKS_SQL } from './driftChecksSchema';
 import { REGISTRY_AUDIT_SQL } from './registryAuditSchema';
+import { SERVING_SQL } from './servingSchema';
 import { METRIC_BUCKETS_SQL, TRACKING_SCHEMA_SQL } from './schema';
 import { writeTx, type RetryOptions } from './tx';
 
@@ -50,6 +51,11 @@ export const MIGRATIONS: Migration[] = [
     version: 7,
     name: 'audit log (append-only, hash-chained); model version descriptions, tags and promotion gates',
     sql: REGISTRY_AUDIT_SQL,
+  },
+  {
+    version: 8,
+    name: 'serving: API tokens (hashed) and the prediction log',
+    sql: SERVING_SQL,
   },
 ];
 
