@@ -204,14 +204,19 @@ print(json.dumps(out))`;
   });
 });
 
-describe('drift: radix sort of numeric columns', () => {
-  it('orders 200k doubles exactly as Float64Array.prototype.sort (negatives, -0, ±Infinity, ties, subnormals)', () => {
+describe('drift: sorting numeric columns (bucket and radix sort)', () => {
+  it('orders 200k doubles as Float64Array.prototype.sort does (negatives, -0, ±Infinity, ties, subnormals, heavy tails)', () => {
     const rng = new Rng(5);
     const values = Float64Array.from({ length: 200_000 }, (_, i) => (i % 5 === 0 ? Math.round(rng.normal() * 3) : rng.normal() * 1e6) * (i % 13 === 0 ? 1e-310 : 1));
     values.set([-0, 0, Infinity, -Infinity, Number.MIN_VALUE, -Number.MIN_VALUE, Number.MAX_VALUE, -Number.MAX_VALUE], 100);
-    const expected = values.slice().sort();
-    const actual = sortFloat64(values.slice());
-    assert.equal(actual.length, expected.length);
-    for (let i = 0; i < expected.length; i++) if (!Object.is(actual[i], expected[i]) && actual[i] !== expected[i]) assert.fail(`index ${i}: ${actual[i]} vs ${expected[i]}`);
+    const spread = Float64Array.from({ length: 200_000 }, () => rng.normal() * 1e3);
+    const heavyTail = Float64Array.from({ length: 200_000 }, () => Math.exp(4 * rng.normal()));
+    // Mixed signs, extremes and subnormals, heavy ties, and heavy tails (radix); spread values (buckets).
+    for (const input of [values, spread, heavyTail]) {
+      const expected = input.slice().sort();
+      const actual = sortFloat64(input.slice());
+      assert.equal(actual.length, expected.length);
+      for (let i = 0; i < expected.length; i++) if (actual[i] !== expected[i]) assert.fail(`index ${i}: ${actual[i]} vs ${expected[i]}`);
+    }
   });
 });
