@@ -9,6 +9,7 @@ import { VERSION } from './engine/version';
 import { isPipelineFileName } from './engine/workspace/layout';
 import { registerRunner } from './runner/register';
 import { registerDatasetsView } from './views/datasetsTree';
+import { datasetsCommands } from './views/datasetsCommands';
 import { experimentsCommands } from './views/experimentsCommands';
 import { registerExperimentsView } from './views/experimentsTree';
 import { experimentsState } from './views/experimentsState';
@@ -57,6 +58,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     ...experimentsCommands(ctx),
     ...modelsCommands(ctx),
+    ...datasetsCommands(ctx, () => datasets.refresh()),
     ...runnerCommands,
   });
   startLanguageClientOnDemand(ctx);
