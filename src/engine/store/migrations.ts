@@ -5,6 +5,7 @@ import { fail, ok, type Result } from '../result';
 import { MODEL_ALIAS_HISTORY_SQL } from './aliasHistorySchema';
 import { DATASET_CHECKS_SQL } from './datasetChecksSchema';
 import { DRIFT_CHECKS_SQL } from './driftChecksSchema';
+import { MODEL_EVALUATIONS_SQL } from './evaluationsSchema';
 import { REGISTRY_AUDIT_SQL } from './registryAuditSchema';
 import { SERVING_SQL } from './servingSchema';
 import { METRIC_BUCKETS_SQL, TRACKING_SCHEMA_SQL } from './schema';
@@ -56,6 +57,11 @@ export const MIGRATIONS: Migration[] = [
     version: 8,
     name: 'serving: API tokens (hashed) and the prediction log',
     sql: SERVING_SQL,
+  },
+  {
+    version: 9,
+    name: 'model evaluations: metrics of a model version on a dataset version',
+    sql: MODEL_EVALUATIONS_SQL,
   },
 ];
 
