@@ -3,7 +3,10 @@
 // artifact store by content, and the alias (if any) moved to the new version.
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { appendAudit, hasAuditLog } from '../audit/log';
+import type { PromotionGate } from '../pipeline/builtins';
 import { currentUser, hasAliasHistory, pointAlias } from '../registry/aliases';
+import { blockedReason, checkGates, type GateVerdict } from '../registry/gates';
 import { fail, ok, type Result } from '../result';
 import { openStore } from '../store/open';
 import { writeTx } from '../store/tx';
@@ -16,27 +19,53 @@ interface RegisteredVersion {
   version: number;
   sha256: string;
   alias?: string;
+  /** How the version's gates went (absent when it has none); when they blocked, the alias was not moved. */
+  gates?: GateVerdict;
 }
 
 export const registerBuiltin: BuiltinImpl = {
   deps: (w) => (typeof w.model === 'string' ? [w.model] : []),
   outs: () => [],
+  // Its gates judge the metrics of the stages it needs (sextant/evaluate's), so a change there re-runs it.
+  readsUpstreamMetrics: true,
   async run(ctx) {
     const w = parseWith('sextant/register', ctx.stage, ctx.with, ctx.pipelineFile);
     if (!w.ok) return w;
     if (!ctx.storePath) return fail({ code: 'registry-unavailable', file: ctx.pipelineFile, message: `Stage "${ctx.stage}": the model registry is not available: this run is not recorded in a store.`, fix: 'Run the pipeline with the workspace store (the default for `sextant run` and the VS Code task).' });
     const modelFile = resolve(ctx.root, w.value.model);
     if (!existsSync(modelFile)) return fail({ code: 'register-missing-model', file: modelFile, message: 'The model file does not exist.' });
-    const registered = registerModelVersion(ctx.storePath, { name: w.value.name, file: modelFile, runId: ctx.runId, artifactsDir: ctx.artifactsDir ?? join(dirname(ctx.storePath), 'artifacts'), ...(w.value.alias ? { alias: w.value.alias } : {}) });
+    const gates = w.value.gates ?? [];
+    const registered = registerModelVersion(ctx.storePath, {
+      name: w.value.name,
+      file: modelFile,
+      runId: ctx.runId,
+      artifactsDir: ctx.artifactsDir ?? join(dirname(ctx.storePath), 'artifacts'),
+      ...(w.value.alias ? { alias: w.value.alias } : {}),
+      ...(gates.length ? { gates, metrics: ctx.upstreamMetrics } : {}),
+    });
     if (!registered.ok) return registered;
     const v = registered.value;
-    ctx.log(`Registered ${v.name} version ${v.version} (sha256 ${v.sha256.slice(0, 12)}…)${v.alias ? `, alias "${v.alias}" → v${v.version}` : ''}`);
+    for (const g of v.gates?.results ?? []) ctx.log(`gate ${g.passed ? 'passed' : 'BLOCKED'}: ${g.gate}: ${g.reason}`);
+    if (gates.length && !w.value.alias) ctx.log(`note: no alias to move; the ${gates.length === 1 ? 'gate is' : `${gates.length} gates are`} kept with the version and checked when it is promoted.`);
     ctx.metric('model_version', v.version);
+    if (v.gates && !v.gates.passed) {
+      ctx.log(`Registered ${v.name} version ${v.version} (sha256 ${v.sha256.slice(0, 12)}…); alias "${w.value.alias}" NOT moved.`);
+      return fail({ code: 'gate-blocked', file: ctx.pipelineFile, message: `Stage "${ctx.stage}": ${v.name} version ${v.version} was registered, but the alias "${w.value.alias}" was not moved: a promotion gate blocked it: ${blockedReason(v.gates)}.`, fix: 'The block is recorded in the audit log (sextant audit list). Improve the model, or change the gates.' });
+    }
+    ctx.log(`Registered ${v.name} version ${v.version} (sha256 ${v.sha256.slice(0, 12)}…)${v.alias ? `, alias "${v.alias}" → v${v.version}` : ''}`);
     return ok(undefined);
   },
 };
 
-export function registerModelVersion(storePath: string, input: { name: string; file: string; runId: string; artifactsDir?: string; alias?: string; format?: string }): Result<RegisteredVersion> {
+/**
+ * Adds the file as the next version of model `name` (one transaction: the version, its run link, its audit entry
+ * and the alias move). With `gates`, the alias moves only when they pass on `metrics`; a block is written to the
+ * audit log with its reason and returned in `gates`, the version registered all the same.
+ */
+export function registerModelVersion(
+  storePath: string,
+  input: { name: string; file: string; runId: string; artifactsDir?: string; alias?: string; format?: string; gates?: PromotionGate[]; metrics?: Record<string, number> },
+): Result<RegisteredVersion> {
   const db = openStore(storePath, { create: false });
   if (!db.ok) return db;
   try {
@@ -47,26 +76,38 @@ export function registerModelVersion(storePath: string, input: { name: string; f
     // The Tracker's artifact folder; by default beside the store (.sextant/artifacts).
     const blob = storeBlob(input.artifactsDir ?? join(dirname(storePath), 'artifacts'), input.file);
     const now = Date.now();
-    const version = writeTx(db.value, () => {
+    const audited = hasAuditLog(db.value);
+    if (input.gates?.length && !audited) return fail({ code: 'registry-unavailable', file: storePath, message: 'This store cannot keep promotion gates yet (schema before version 7).', fix: 'Open it with this Sextant once (it migrates the store), then run again.' });
+    const who = { actor: currentUser(), source: `pipeline run ${input.runId.slice(0, 8)}` };
+    const { version, gates } = writeTx(db.value, () => {
       const d = db.value;
       d.prepare('INSERT OR IGNORE INTO models (name, created_at) VALUES (?, ?)').run(input.name, now);
       const modelId = d.prepare('SELECT id FROM models WHERE name = ?').pluck().get(input.name) as number;
       const runRow = d.prepare('SELECT id FROM runs WHERE uid = ?').pluck().get(input.runId) as number | undefined;
       const next = ((d.prepare('SELECT max(version) FROM model_versions WHERE model_id = ?').pluck().get(modelId) as number | null) ?? 0) + 1;
-      const info = d.prepare('INSERT INTO model_versions (model_id, version, run_id, artifact_sha256, format, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(modelId, next, runRow ?? null, blob.sha256, input.format ?? 'onnx', now);
+      const info = audited
+        ? d.prepare('INSERT INTO model_versions (model_id, version, run_id, artifact_sha256, format, created_at, gates_json) VALUES (?, ?, ?, ?, ?, ?, ?)').run(modelId, next, runRow ?? null, blob.sha256, input.format ?? 'onnx', now, input.gates?.length ? JSON.stringify(input.gates) : null)
+        : d.prepare('INSERT INTO model_versions (model_id, version, run_id, artifact_sha256, format, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(modelId, next, runRow ?? null, blob.sha256, input.format ?? 'onnx', now);
       const versionId = Number(info.lastInsertRowid);
+      if (audited) {
+        appendAudit(d, { kind: 'model-registered', ...who, subject: `model:${input.name}@${next}`, detail: { sha256: blob.sha256, format: input.format ?? 'onnx', run: input.runId, ...(input.gates?.length ? { gates: input.gates } : {}) }, at: now });
+      }
       if (runRow !== undefined) {
         const hasLink = d.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_model_versions'").get();
         if (hasLink) d.prepare("INSERT OR IGNORE INTO run_model_versions (run_id, model_version_id, role) VALUES (?, ?, 'output')").run(runRow, versionId);
       }
-      if (input.alias) {
+      const verdict = input.alias && input.gates?.length ? checkGates(d, modelId, next, input.gates, input.metrics ?? {}) : undefined;
+      if (input.alias && verdict && !verdict.passed) {
+        appendAudit(d, { kind: 'promotion-blocked', ...who, subject: `model:${input.name}@${next}`, detail: { alias: input.alias, reason: blockedReason(verdict), gates: verdict.results }, at: now });
+      } else if (input.alias) {
         // The move is recorded in the alias history (who: this user, from this pipeline run), in this transaction.
-        if (hasAliasHistory(d)) pointAlias(d, modelId, input.alias, versionId, { actor: currentUser(), source: `pipeline run ${input.runId.slice(0, 8)}` }, now);
+        if (hasAliasHistory(d)) pointAlias(d, modelId, input.alias, versionId, who, now);
         else d.prepare('INSERT INTO model_aliases (model_id, alias, model_version_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, alias) DO UPDATE SET model_version_id = excluded.model_version_id, updated_at = excluded.updated_at').run(modelId, input.alias, versionId, now);
       }
-      return next;
+      return { version: next, gates: verdict };
     });
-    return ok({ name: input.name, version, sha256: blob.sha256, ...(input.alias ? { alias: input.alias } : {}) });
+    const moved = input.alias && (!gates || gates.passed);
+    return ok({ name: input.name, version, sha256: blob.sha256, ...(moved ? { alias: input.alias } : {}), ...(gates ? { gates } : {}) });
   } catch (err) {
     return fail({ code: 'register-failed', file: storePath, message: `Could not register the model: ${(err as Error).message}` });
   } finally {

@@ -16,6 +16,23 @@ const Expression = z.string().regex(EXPRESSION_PATTERN, 'Write a value or one `$
 const TrainModelKind = z.enum(['logistic-regression', 'mlp', 'gbt']);
 const GATE_REQUIREMENT_PATTERN = /^\s*(>=|<=|>|<|==|!=)\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/;
 
+/**
+ * A promotion gate of `sextant/register`: what a version must meet before an alias moves to it (at register,
+ * and again when it is promoted later). Checked by src/engine/registry/gates.ts.
+ */
+export const PromotionGateSchema = z
+  .object({
+    metric: z.string().min(1).describe('A metric of the version: logged by the stages `sextant/register` needs (e.g. `f1` from `sextant/evaluate`).'),
+    at_least: z.number().optional().describe('The metric must be at least this, e.g. `0.85`.'),
+    at_most: z.number().optional().describe('The metric must be at most this, e.g. `0.3` for a loss.'),
+    not_worse_than: z.string().optional().describe('Alias of a registered version of the same model, e.g. `production`: the metric must not be worse than that version\'s by more than `tolerance`. Passes when no version has the alias yet.'),
+    tolerance: z.number().min(0).optional().describe('How much worse than `not_worse_than` is still accepted, in the metric\'s units. Default 0.'),
+    better: z.enum(['higher', 'lower']).optional().describe('Which way the metric improves, for `not_worse_than`. Default: known from the name (scores such as f1, accuracy, auc, r2 higher; loss, error, mae, rmse lower).'),
+  })
+  .strict()
+  .refine((g) => g.at_least !== undefined || g.at_most !== undefined || g.not_worse_than !== undefined, 'A gate needs `at_least`, `at_most` or `not_worse_than`.');
+export type PromotionGate = z.infer<typeof PromotionGateSchema>;
+
 /** The `with` schemas after expressions are resolved: what the runner parses. */
 const resolvedShapes = {
   'sextant/train': z
@@ -55,6 +72,7 @@ const resolvedShapes = {
       name: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, 'Use letters, digits, ".", "_" and "-".').describe('Registered model name; a new version is added to it.'),
       model: z.string().describe('Path of the ONNX model to register.'),
       alias: z.string().optional().describe('Alias to move to the new version, e.g. `staging`.'),
+      gates: z.array(PromotionGateSchema).optional().describe('Promotion gates, e.g. `[{ metric: f1, at_least: 0.85 }, { metric: f1, not_worse_than: production, tolerance: 0.01 }]`: the alias moves only when every one passes (the version is registered either way, and the stage fails naming the gate). Kept with the version and checked again when it is promoted.'),
     })
     .strict(),
   'sextant/validate': z

@@ -3,9 +3,12 @@
 // alias and its history never disagree; a failure anywhere leaves the alias where it was.
 import { userInfo } from 'node:os';
 import { z } from 'zod';
+import { appendAudit, hasAuditLog } from '../audit/log';
 import type { Database } from '../store/open';
 import { storeError, writeTx } from '../store/tx';
 import { fail, ok, type Result } from '../result';
+import { blockedReason, checkGates, GateResultSchema, storedGates } from './gates';
+import { metricsOf } from './versionMetrics';
 
 /** Who moved an alias, and from where (the model card, the CLI, a pipeline's register stage). */
 export const AliasActorSchema = z.object({ actor: z.string().min(1), source: z.string().min(1) });
@@ -17,6 +20,8 @@ export const AliasMoveSchema = z.object({
   /** The version it pointed at before; null when the alias is new. */
   from: z.number().int().nullable(),
   to: z.number().int(),
+  /** The version's promotion gates and how each went (empty when it has none, or for a rollback). */
+  gates: z.array(GateResultSchema),
 });
 export type AliasMove = z.infer<typeof AliasMoveSchema>;
 
@@ -53,14 +58,19 @@ export function aliasMoveQuestion(model: string, version: number, alias: string,
 }
 
 /**
- * Points `alias` of a model at the row `versionId`, recording the move, inside the caller's write transaction
- * (registering a version with an alias calls it too). Returns the version it pointed at before.
+ * Points `alias` of a model at the row `versionId`, recording the move (alias history, and the audit log when the
+ * store has one), inside the caller's write transaction (registering a version with an alias calls it too).
+ * Returns the version it pointed at before.
  */
-export function pointAlias(db: Database, modelId: number, alias: string, versionId: number, who: AliasActor, now: number): number | null {
+export function pointAlias(db: Database, modelId: number, alias: string, versionId: number, who: AliasActor, now: number, rollback = false): number | null {
   const before = db.prepare('SELECT v.version FROM model_aliases a JOIN model_versions v ON v.id = a.model_version_id WHERE a.model_id = ? AND a.alias = ?').pluck().get(modelId, alias) as number | undefined;
   const to = db.prepare('SELECT version FROM model_versions WHERE id = ?').pluck().get(versionId) as number;
   db.prepare('INSERT INTO model_aliases (model_id, alias, model_version_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, alias) DO UPDATE SET model_version_id = excluded.model_version_id, updated_at = excluded.updated_at').run(modelId, alias, versionId, now);
   db.prepare('INSERT INTO model_alias_history (model_id, alias, from_version, to_version, actor, source, at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(modelId, alias, before ?? null, to, who.actor, who.source, now);
+  if (hasAuditLog(db)) {
+    const name = db.prepare('SELECT name FROM models WHERE id = ?').pluck().get(modelId) as string;
+    appendAudit(db, { kind: 'alias-moved', actor: who.actor, source: who.source, subject: `model:${name}`, detail: { alias, from: before ?? null, to, ...(rollback ? { rollback: true } : {}) }, at: now });
+  }
   return before ?? null;
 }
 
@@ -70,11 +80,13 @@ export function hasAliasHistory(db: Database): boolean {
 }
 
 /**
- * Moves `alias` of model `name` to `version`, as one transaction (the alias and its history row together).
- * `expectedFrom`: the version the user was shown the alias at (null: not set); when another process moved it
- * since, nothing changes and the error says where it is now.
+ * Moves `alias` of model `name` to `version`, as one transaction (the alias, its history row and its audit
+ * entry together). `expectedFrom`: the version the user was shown the alias at (null: not set); when another
+ * process moved it since, nothing changes and the error says where it is now. The version's promotion gates
+ * are checked first (not for a rollback): when one blocks, the alias stays, the block and its reason are
+ * written to the audit log, and the error (`gate-blocked`) names each gate that blocked.
  */
-export function moveAlias(db: Database, file: string, input: { name: string; alias: string; version: number; expectedFrom?: number | null; who?: Partial<AliasActor>; now?: number }): Result<AliasMove> {
+export function moveAlias(db: Database, file: string, input: { name: string; alias: string; version: number; expectedFrom?: number | null; who?: Partial<AliasActor>; now?: number; rollback?: boolean }): Result<AliasMove> {
   const problem = aliasProblem(input.alias);
   if (problem) return fail({ code: 'alias-invalid', message: problem });
   const who: AliasActor = { actor: input.who?.actor ?? currentUser(), source: input.who?.source ?? 'sextant' };
@@ -91,8 +103,16 @@ export function moveAlias(db: Database, file: string, input: { name: string; ali
           return fail({ code: 'alias-moved', file, message: `The alias "${input.alias}" of "${input.name}" was moved meanwhile: it now ${now === undefined ? 'is not set' : `points at version ${now}`}. Nothing was changed.`, fix: 'Look at the model card again and repeat the move if it still applies.' });
         }
       }
-      const from = pointAlias(db, model, input.alias, versionId, who, input.now ?? Date.now());
-      return ok({ model: input.name, alias: input.alias, from, to: input.version });
+      const now = input.now ?? Date.now();
+      const gates = input.rollback ? [] : storedGates(db, versionId);
+      const verdict = checkGates(db, model, input.version, gates, metricsOf(db, db.prepare('SELECT run_id FROM model_versions WHERE id = ?').pluck().get(versionId) as number | null));
+      if (!verdict.passed) {
+        const reason = blockedReason(verdict);
+        if (hasAuditLog(db)) appendAudit(db, { kind: 'promotion-blocked', actor: who.actor, source: who.source, subject: `model:${input.name}@${input.version}`, detail: { alias: input.alias, reason, gates: verdict.results }, at: now });
+        return fail({ code: 'gate-blocked', file, message: `The alias "${input.alias}" of "${input.name}" was not moved to version ${input.version}: a promotion gate blocked it: ${reason}.`, fix: 'The block is recorded in the audit log (sextant audit list). Register a version that passes, or change the gates in the pipeline.' });
+      }
+      const from = pointAlias(db, model, input.alias, versionId, who, now, input.rollback === true);
+      return ok({ model: input.name, alias: input.alias, from, to: input.version, gates: verdict.results });
     });
   } catch (err) {
     return fail(storeError(err, file, `move the alias "${input.alias}" of "${input.name}"`));
@@ -109,4 +129,24 @@ export function aliasHistory(db: Database, name: string): AliasHistoryEntry[] {
     )
     .all(name) as AliasHistoryEntry[];
   return rows;
+}
+
+/** Where a rollback of `alias` would move it: the version it pointed at before its last move. */
+export function rollbackTarget(db: Database, name: string, alias: string): Result<{ current: number | null; previous: number }> {
+  const last = aliasHistory(db, name).find((h) => h.alias === alias);
+  if (!last) return fail({ code: 'alias-no-history', message: `The alias "${alias}" of "${name}" has no recorded move to roll back.` });
+  if (last.from === null) return fail({ code: 'alias-no-previous', message: `The alias "${alias}" of "${name}" pointed at no version before its last move (to version ${last.to ?? 'none'}), so there is nothing to roll back to.` });
+  return ok({ current: last.to, previous: last.from });
+}
+
+/**
+ * Moves `alias` back to the version it pointed at before its last move: one alias move (history row and audit
+ * entry marked as a rollback), refused when the alias was moved since `expectedFrom`. Gates are not checked:
+ * the version passed them when it was promoted, and a rollback must work when the new version misbehaves.
+ * Rolling back twice undoes the rollback.
+ */
+export function rollbackAlias(db: Database, file: string, input: { name: string; alias: string; expectedFrom?: number | null; who?: Partial<AliasActor>; now?: number }): Result<AliasMove> {
+  const target = rollbackTarget(db, input.name, input.alias);
+  if (!target.ok) return fail({ ...target.error, file });
+  return moveAlias(db, file, { ...input, version: target.value.previous, expectedFrom: input.expectedFrom === undefined ? target.value.current : input.expectedFrom, rollback: true });
 }

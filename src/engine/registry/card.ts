@@ -12,6 +12,7 @@ import { readOnnxMetadata } from '../train/onnx/metadata';
 import { OnnxSignatureSchema, readOnnxSignature } from '../train/onnx/signature';
 import { FittedModelSchema } from '../train/model';
 import { aliasHistory, AliasHistoryEntrySchema } from './aliases';
+import { metricsOf } from './versionMetrics';
 
 export const ModelCardSchema = z.object({
   name: z.string(),
@@ -133,19 +134,6 @@ function readFile(path: string | null, exists: boolean): Pick<ModelCard, 'signat
     trained = undefined;
   }
   return { signature: { ok: true, value: signature.value }, features: trained?.features ?? null, label: trained?.label ?? null, classes: trained?.classes ?? null };
-}
-
-/** Latest metrics of the run and of the other stages of its pipeline run (as the Models view shows them). */
-function metricsOf(db: Database, runId: number | null): Record<string, number> {
-  if (runId === null) return {};
-  const rows = db
-    .prepare(
-      `SELECT k.name AS key, lm.value AS value FROM latest_metrics lm JOIN metric_keys k ON k.id = lm.key_id
-       WHERE lm.run_id = @run OR lm.run_id IN (SELECT id FROM runs WHERE parent_id = (SELECT parent_id FROM runs WHERE id = @run))
-       ORDER BY lm.ts`,
-    )
-    .all({ run: runId }) as { key: string; value: number | null }[];
-  return Object.fromEntries(rows.map((r) => [r.key, r.value ?? NaN]).sort(([a], [b]) => String(a).localeCompare(String(b))));
 }
 
 function sourceOf(db: Database, run: RunRow | undefined, top: RunRow | undefined, family: number[]): ModelCard['source'] {
