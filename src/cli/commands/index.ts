@@ -13,6 +13,5 @@ import { monitorReportCommand } from './monitor';
 import { runCommand } from './run';
 import { runsListCommand, runsShowCommand } from './runs';
 import { serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRevokeCommand } from './serve';
-import { serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRevokeCommand } from './serve';
 
-export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand, dataProfileCommand, dataValidateCommand, dataAddCommand, dataListCommand, dataShowCommand, monitorReportCommand, ...MODELS_COMMANDS, auditListCommand, auditVerifyCommand, serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRevokeCommand, serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRevokeCommand];
+export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand, dataProfileCommand, dataValidateCommand, dataAddCommand, dataListCommand, dataShowCommand, monitorReportCommand, ...MODELS_COMMANDS, auditListCommand, auditVerifyCommand, serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRevokeCommand];
