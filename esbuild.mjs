@@ -47,7 +47,8 @@ const nodeEntries = [
   { entryPoints: ['src/webviews/host.ts'], outfile: 'dist/webviewHost.js', plugins: [lazyBundlesAsSeparateFiles] },
   { entryPoints: ['src/lsp/server.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
-  { entryPoints: ['bench/main.ts'], outfile: 'dist/bench.js' },
+  // playwright-core (the webview bench drives Chromium) is required from node_modules, not bundled.
+  { entryPoints: ['bench/main.ts'], outfile: 'dist/bench.js', external: [...external, 'playwright-core'] },
 ].filter((e) => existsSync(e.entryPoints[0]));
 
 const webviewDir = 'src/webviews/app';

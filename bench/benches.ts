@@ -5,7 +5,8 @@ import { runnerBench } from './runner.bench';
 import { lspBench } from './lsp.bench';
 import { pythonBench } from './python.bench';
 import { driftBench } from './drift.bench';
+import { webviewBench } from './webview.bench';
 import { dataBench } from './data.bench';
 import type { Bench } from './util';
 
-export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench, driftBench, dataBench];
+export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench];
