@@ -10,6 +10,7 @@ import { isPipelineFileName } from './engine/workspace/layout';
 import { registerRunner } from './runner/register';
 import { registerDatasetsView } from './views/datasetsTree';
 import { datasetsCommands } from './views/datasetsCommands';
+import { driftCommands } from './views/driftCommands';
 import { experimentsCommands } from './views/experimentsCommands';
 import { registerExperimentsView } from './views/experimentsTree';
 import { experimentsState } from './views/experimentsState';
@@ -59,6 +60,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...experimentsCommands(ctx),
     ...modelsCommands(ctx),
     ...datasetsCommands(ctx, () => datasets.refresh()),
+    ...driftCommands(ctx),
     ...runnerCommands,
   });
   startLanguageClientOnDemand(ctx);

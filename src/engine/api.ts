@@ -25,3 +25,4 @@ export { registerDatasetVersion } from './data/versions/register';
 export { validateVersion } from './data/versions/validateVersion';
 export { versionColumns } from './data/versions/describe';
 export { profileDataFile } from './data/profile/profile';
+export { compareWithHistograms } from './drift/histograms';

@@ -5,9 +5,10 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { loadWebviewHost } from '../webviewLoader';
 import type { ExperimentsState } from '../views/experimentsState';
+import type { DriftPair } from './drift/data';
 import type { PanelDeps } from './panelDeps';
 import { MODEL_VIEW_TYPE } from './viewTypes';
-import { COMPARE_VIEW_TYPE, RUN_VIEW_TYPE, TABLE_VIEW_TYPE } from './viewTypes';
+import { COMPARE_VIEW_TYPE, DRIFT_VIEW_TYPE, RUN_VIEW_TYPE, TABLE_VIEW_TYPE } from './viewTypes';
 
 export function panelDeps(ctx: Ctx, state: ExperimentsState): PanelDeps {
   return {
@@ -34,6 +35,9 @@ export function registerWebviews(ctx: Ctx, state: ExperimentsState): void {
     vscode.window.registerWebviewPanelSerializer(RUN_VIEW_TYPE, {
       deserializeWebviewPanel: async (panel, saved: unknown) => loadWebviewHost().reviveRunPanel(panelDeps(ctx, state), panel, saved),
     }),
+    vscode.window.registerWebviewPanelSerializer(DRIFT_VIEW_TYPE, {
+      deserializeWebviewPanel: async (panel, saved: unknown) => loadWebviewHost().reviveDriftPanel(panelDeps(ctx, state), panel, saved),
+    }),
   );
 }
 
@@ -52,4 +56,9 @@ export function openTable(ctx: Ctx, state: ExperimentsState, experiment: string)
 /** A run's details panel; `reuse`: in the tab the last click in the Experiments view opened. */
 export function openRunDetails(ctx: Ctx, state: ExperimentsState, runId: string, reuse = false): void {
   loadWebviewHost().openRunPanel(panelDeps(ctx, state), runId, { reuse });
+}
+
+/** The drift report of a current file against a reference (labels: what the user calls them). */
+export function openDrift(ctx: Ctx, state: ExperimentsState, pair: DriftPair): void {
+  loadWebviewHost().openDriftPanel(panelDeps(ctx, state), pair);
 }

@@ -4,3 +4,4 @@ export const COMPARE_VIEW_TYPE = 'sextant.compare';
 export const MODEL_VIEW_TYPE = 'sextant.model';
 export const TABLE_VIEW_TYPE = 'sextant.table';
 export const RUN_VIEW_TYPE = 'sextant.run';
+export const DRIFT_VIEW_TYPE = 'sextant.drift';
