@@ -231,21 +231,20 @@ export function compareTables(reference: ColumnTable, current: ColumnTable, opti
 
 /** Drift between two CSV/TSV files; a column numeric in one and not in the other is compared as categories. */
 export function compareFiles(referenceFile: string, currentFile: string, options: DriftOptions = {}): Result<DriftReport> {
-  let ref = readColumns(referenceFile);
+  const ref = readColumns(referenceFile);
   if (!ref.ok) return ref;
-  let cur = readColumns(currentFile);
+  const cur = readColumns(currentFile);
   if (!cur.ok) return cur;
-  const mixed = new Set(ref.value.columns.filter((name) => {
-    const ci = cur.ok ? cur.value.columns.indexOf(name) : -1;
-    return ci >= 0 && ref.ok && cur.ok && ref.value.data[ref.value.columns.indexOf(name)]!.kind !== cur.value.data[ci]!.kind;
-  }));
-  if (mixed.size > 0) {
-    const refNumeric = new Set([...mixed].filter((n) => ref.ok && ref.value.data[ref.value.columns.indexOf(n)]!.kind === 'numeric'));
-    const curNumeric = new Set([...mixed].filter((n) => !refNumeric.has(n)));
-    if (refNumeric.size > 0) ref = readColumns(referenceFile, refNumeric);
-    if (!ref.ok) return ref;
-    if (curNumeric.size > 0) cur = readColumns(currentFile, curNumeric);
-    if (!cur.ok) return cur;
-  }
-  return compareTables(ref.value, cur.value, options);
+  const kind = (t: ColumnTable, name: string): Column['kind'] | undefined => t.data[t.columns.indexOf(name)]?.kind;
+  // Columns read as numbers on one side only: read that side again with them as categories.
+  const mixed = ref.value.columns.filter((name) => kind(cur.value, name) !== undefined && kind(cur.value, name) !== kind(ref.value, name));
+  const again = (file: string, table: ColumnTable): Result<ColumnTable> => {
+    const numeric = mixed.filter((name) => kind(table, name) === 'numeric');
+    return numeric.length === 0 ? ok(table) : readColumns(file, new Set(numeric));
+  };
+  const reference = again(referenceFile, ref.value);
+  if (!reference.ok) return reference;
+  const current = again(currentFile, cur.value);
+  if (!current.ok) return current;
+  return compareTables(reference.value, current.value, options);
 }

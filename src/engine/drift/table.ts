@@ -466,7 +466,7 @@ function parse(fd: number, file: string, size: number, forced: ReadonlySet<strin
       const st = states[c]!;
       if (st.firstNonNumber) col.firstNonNumber = { ...st.firstNonNumber, numericShare: st.numbers / Math.max(1, st.nonMissing) };
     }
-    return ok({ ...again.value, data: again.value.data });
+    return again;
   }
   const data: Column[] = states.map((st) => (st.numeric ? { kind: 'numeric', values: st.numeric.done() } : { kind: 'categorical', codes: st.codes!.done(), categories: st.dict!.strings }));
   return ok({ file, columns: cols, rowCount: rows, data });
