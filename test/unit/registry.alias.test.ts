@@ -95,7 +95,7 @@ describe('model aliases: moves and their history', () => {
   it('moves an alias in one transaction, records it, and the Models view sees the new place', () => {
     const t0 = Date.now() + 1000;
     const moved = moveAlias(db, storePath, { name: 'penguin-species', alias: 'production', version: 2, expectedFrom: null, who: { actor: 'ada', source: 'model card' }, now: t0 });
-    assert.deepEqual(moved, { ok: true, value: { model: 'penguin-species', alias: 'production', from: null, to: 2 } });
+    assert.deepEqual(moved, { ok: true, value: { model: 'penguin-species', alias: 'production', from: null, to: 2, gates: [] } });
     const again = moveAlias(db, storePath, { name: 'penguin-species', alias: 'production', version: 3, expectedFrom: 2, who: { actor: 'ada', source: 'model card' }, now: t0 + 1000 });
     assert.ok(again.ok);
     assert.equal(again.value.from, 2);

@@ -35,6 +35,12 @@ export const registerBuiltin: BuiltinImpl = {
     const modelFile = resolve(ctx.root, w.value.model);
     if (!existsSync(modelFile)) return fail({ code: 'register-missing-model', file: modelFile, message: 'The model file does not exist.' });
     const gates = w.value.gates ?? [];
+    // The values its gates judge are recorded on this stage's run (the version's run), so a later promotion
+    // checks the same numbers even when the stage that computed them was cached in this pipeline run.
+    for (const metric of new Set(gates.map((g) => g.metric))) {
+      const value = ctx.upstreamMetrics[metric];
+      if (value !== undefined) ctx.metric(metric, value);
+    }
     const registered = registerModelVersion(ctx.storePath, {
       name: w.value.name,
       file: modelFile,
