@@ -14,6 +14,8 @@ export const DriftCheckSchema = z.object({
   /** Dataset names in the pipeline. */
   reference: z.string(),
   current: z.string(),
+  /** The `sextant/drift` stage that made the check; null: the pipeline's monitor. */
+  stage: z.string().nullable(),
   /** The pipeline run that made the check (null when it was not recorded). */
   run_uid: z.string().nullable(),
   checked_at: z.number(),
@@ -39,6 +41,7 @@ interface Row {
   pipeline_file: string;
   reference: string;
   current: string;
+  stage: string | null;
   run_uid: string | null;
   checked_at: number;
   current_changed_at: number | null;
@@ -68,10 +71,10 @@ export function recordDriftCheck(db: Database, input: DriftCheckInput): Result<n
     const id = writeTx(db, () =>
       db
         .prepare(
-          `INSERT INTO drift_checks (pipeline_file, reference, current, run_uid, checked_at, current_changed_at, dataset_drift, drift_share, columns_json, not_tested_json, on_drift, models_json)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO drift_checks (pipeline_file, reference, current, stage, run_uid, checked_at, current_changed_at, dataset_drift, drift_share, columns_json, not_tested_json, on_drift, models_json)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(input.pipeline_file, input.reference, input.current, input.run_uid, input.checked_at, input.current_changed_at, input.dataset_drift ? 1 : 0, input.drift_share, JSON.stringify(input.columns), JSON.stringify(input.not_tested), input.on_drift, JSON.stringify(input.models)),
+        .run(input.pipeline_file, input.reference, input.current, input.stage, input.run_uid, input.checked_at, input.current_changed_at, input.dataset_drift ? 1 : 0, input.drift_share, JSON.stringify(input.columns), JSON.stringify(input.not_tested), input.on_drift, JSON.stringify(input.models)),
     );
     return ok(Number(id.lastInsertRowid));
   } catch (err) {

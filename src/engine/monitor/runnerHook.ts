@@ -87,6 +87,7 @@ export function monitorHook(input: MonitorHookInput): MonitorHook | undefined {
       pipeline_file: input.file,
       reference: monitor.reference,
       current: monitor.current,
+      stage: null,
       run_uid: input.pipelineRunId,
       checked_at: Date.now(),
       current_changed_at: changedAt,

@@ -26,6 +26,7 @@ const TEST_NAMES: Record<string, string> = {
 
 const when = (ms: number): string => `${new Date(ms).toISOString().slice(0, 16).replace('T', ' ')} UTC`;
 const num = (x: number): string => (x !== 0 && (Math.abs(x) < 1e-3 || Math.abs(x) >= 1e5) ? x.toExponential(2) : String(Number(x.toPrecision(3))));
+const by = (check: DriftCheck): string => (check.stage === null ? 'the pipeline monitor' : `stage "${check.stage}"`);
 const cell = (text: string): string => text.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 /** The latest check per current dataset of this pipeline file (its path as given to the runner, or its real path). */
@@ -61,7 +62,7 @@ function latestChecks(storePath: string, pipelineFile: string): DriftCheck[] {
 export function driftHover(check: DriftCheck): string {
   const drifted = check.columns.filter((c) => c.drifted);
   const lines = [
-    `**Drift of \`${check.current}\` against \`${check.reference}\`**: ${drifted.length} of ${check.columns.length} columns drifted (${(check.drift_share * 100).toFixed(1)}%), found by the pipeline monitor on ${when(check.checked_at)}.` +
+    `**Drift of \`${check.current}\` against \`${check.reference}\`**: ${drifted.length} of ${check.columns.length} columns drifted (${(check.drift_share * 100).toFixed(1)}%), found by ${by(check)} on ${when(check.checked_at)}.` +
       (check.on_drift ? ` On drift it ran \`${check.on_drift}\`${check.retrain_status ? ` (${check.retrain_status})` : ''}.` : ''),
     '',
     '| column | test | result | why this test |',
@@ -87,7 +88,7 @@ export function driftFindings(analysis: Analysis, pipelineFile: string, storePat
         start: dataset.start,
         end: dataset.end,
         code: 'dataset-drift',
-        message: `Dataset "${check.current}" drifted from "${check.reference}": ${drifted.length} of ${check.columns.length} columns (${(check.drift_share * 100).toFixed(1)}%): ${drifted.map((c) => `${c.column} (${c.test})`).join(', ')}; found by the pipeline monitor on ${when(check.checked_at)}. Hover for each column's test and why; \`sextant drift\` compares the files again.`,
+        message: `Dataset "${check.current}" drifted from "${check.reference}": ${drifted.length} of ${check.columns.length} columns (${(check.drift_share * 100).toFixed(1)}%): ${drifted.map((c) => `${c.column} (${c.test})`).join(', ')}; found by ${by(check)} on ${when(check.checked_at)}. Hover for each column's test and why; \`sextant drift\` compares the files again.`,
       },
       hover: driftHover(check),
     });

@@ -1,4 +1,5 @@
-// Migration 6: every drift check the pipeline's `monitor:` made (src/engine/monitor/), drifted or not, so the
+// Migration 6: every drift check the pipeline's `monitor:` (or a `sextant/drift` stage: `stage`) made
+// (src/engine/monitor/), drifted or not, so the
 // editor can show the latest verdict at the dataset's entry and `sextant monitor report` can count
 // detections, retrains and the time from a detection to a new registered model version. Independent of
 // migration 5 (dataset versions): a check names the pipeline file and its datasets, not a stored version.
@@ -8,6 +9,7 @@ CREATE TABLE drift_checks (
   pipeline_file TEXT NOT NULL,
   reference TEXT NOT NULL,
   current TEXT NOT NULL,
+  stage TEXT,
   run_uid TEXT,
   checked_at INTEGER NOT NULL,
   current_changed_at INTEGER,
