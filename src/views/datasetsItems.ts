@@ -34,7 +34,7 @@ export function driftBadge(check: CheckSummary | null): string {
   return check.passed ? `no drift${against}` : `⚠ drift${against}`;
 }
 
-export interface VersionContext {
+interface VersionContext {
   /** sha256 of the dataset's file now (undefined: missing or not hashed). */
   currentHash?: string;
   /** The version the pipeline pins (`version:`). */

@@ -6,7 +6,7 @@ import { storeError, writeTx } from '../../store/tx';
 import { fail, ok, type Result } from '../../result';
 import type { CheckSummary } from './schema';
 
-export interface CheckInput {
+interface CheckInput {
   versionId: number;
   kind: 'validation' | 'drift';
   passed: boolean;

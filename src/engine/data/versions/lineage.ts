@@ -8,7 +8,7 @@ import type { DatasetVersionDetail } from './schema';
 
 type Lineage = Pick<DatasetVersionDetail, 'runs' | 'models'>;
 
-export function modelRole(stage: string, command: string | null): 'trained' | 'evaluated' | 'read' {
+function modelRole(stage: string, command: string | null): 'trained' | 'evaluated' | 'read' {
   if (command === 'uses: sextant/train') return 'trained';
   if (command === 'uses: sextant/evaluate') return 'evaluated';
   if (/train|fit/i.test(stage)) return 'trained';

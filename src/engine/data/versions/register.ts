@@ -33,7 +33,7 @@ export interface RegisterInput {
   clock?: () => number;
 }
 
-export interface Registered {
+interface Registered {
   version: DatasetVersion;
   /** false: this content was registered before, and nothing was written. */
   created: boolean;

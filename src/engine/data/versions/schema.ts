@@ -6,7 +6,6 @@ import { z } from 'zod';
 import { ColumnTypeSchema, DatasetProfileSchema } from '../profile/schema';
 
 export const SchemaColumnSchema = z.object({ name: z.string(), type: ColumnTypeSchema });
-export type SchemaColumn = z.infer<typeof SchemaColumnSchema>;
 
 export const CheckSummarySchema = z.object({
   kind: z.enum(['validation', 'drift']),
@@ -40,7 +39,7 @@ export const DatasetSummarySchema = z.object({
 });
 export type DatasetSummary = z.infer<typeof DatasetSummarySchema>;
 
-export const LineageRunSchema = z.object({
+const LineageRunSchema = z.object({
   id: z.string().describe('The run\'s public id.'),
   name: z.string(),
   experiment: z.string(),
@@ -51,7 +50,7 @@ export const LineageRunSchema = z.object({
   startedAt: z.number().int().nullable(),
 });
 
-export const LineageModelSchema = z.object({
+const LineageModelSchema = z.object({
   model: z.string(),
   version: z.number().int(),
   /** `trained`: the pipeline run that registered the model read this version before (or in) its training stage; `evaluated`: read by a stage after it. */

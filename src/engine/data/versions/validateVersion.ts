@@ -12,7 +12,7 @@ import { registerDatasetVersion, type RegisterInput } from './register';
 import type { DatasetVersion } from './schema';
 
 /** One line: `3 checks passed`, `2 of 7 checks failed` (warnings named apart). */
-export function validationSummary(report: ValidationReport): string {
+function validationSummary(report: ValidationReport): string {
   const errors = report.results.filter((r) => !r.passed && r.severity === 'error').length;
   const warnings = report.results.filter((r) => !r.passed && r.severity === 'warning').length;
   const n = report.results.length;
