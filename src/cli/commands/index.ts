@@ -5,6 +5,7 @@ import { dataProfileCommand, dataValidateCommand } from './data';
 import { dataAddCommand, dataListCommand, dataShowCommand } from './dataVersions';
 import { doctorCommand } from './doctor';
 import { driftCommand } from './drift';
+import { evalCommand } from './eval';
 import { importMlflowCommand } from './importMlflow';
 import { initCommand } from './init';
 import { lintCommand } from './lint';
@@ -14,4 +15,4 @@ import { runCommand } from './run';
 import { runsListCommand, runsShowCommand } from './runs';
 import { serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRevokeCommand } from './serve';
 
-export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand, dataProfileCommand, dataValidateCommand, dataAddCommand, dataListCommand, dataShowCommand, monitorReportCommand, ...MODELS_COMMANDS, auditListCommand, auditVerifyCommand, serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRevokeCommand];
+export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand, evalCommand, dataProfileCommand, dataValidateCommand, dataAddCommand, dataListCommand, dataShowCommand, monitorReportCommand, ...MODELS_COMMANDS, auditListCommand, auditVerifyCommand, serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRevokeCommand];
