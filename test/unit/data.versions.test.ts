@@ -5,13 +5,17 @@
 import { strict as assert } from 'node:assert';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { stringify } from 'yaml';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/command';
 import { recordDatasetCheck } from '../../src/engine/data/versions/checks';
 import { findVersionId, listDatasets, parseVersionRef, showDatasetVersion } from '../../src/engine/data/versions/read';
 import { registerDatasetVersion } from '../../src/engine/data/versions/register';
 import { modelCard } from '../../src/engine/registry/card';
+import { runPipeline } from '../../src/engine/runner/executor';
 import { sha256File } from '../../src/engine/runner/hash';
+import { StoreTracker } from '../../src/engine/runner/storeTracker';
+import { Tracker } from '../../src/engine/tracking/tracking';
 import { openStore, type Database } from '../../src/engine/store/open';
 import { workspaceLayout } from '../../src/engine/workspace/layout';
 import { tempDir } from './tempDir';
@@ -151,6 +155,41 @@ describe('dataset versions (engine)', function () {
     } finally {
       if (db.open) db.close();
     }
+  });
+
+  it('a stage that writes a dataset links its version as output, the next stage\'s as input; a pin to another version is said in the log', async () => {
+    const root = tempDir('sextant-dv-out-');
+    const pipeline = {
+      version: 1,
+      name: 'outs',
+      datasets: { clean: { path: 'clean.csv', version: 1 } },
+      stages: {
+        prepare: { run: `printf 'a,b\\n1,x\\n2,y\\n' > clean.csv`, outs: ['clean.csv'] },
+        train: { needs: ['prepare'], deps: ['clean.csv'], run: 'wc -l clean.csv' },
+      },
+    };
+    writeFileSync(join(root, 'sextant.yaml'), stringify(pipeline));
+    const opened = Tracker.open(workspaceLayout(root), { create: true });
+    assert.ok(opened.ok);
+    const result = must(await runPipeline({ file: join(root, 'sextant.yaml'), gpus: [], tracker: new StoreTracker(opened.value) }));
+    assert.equal(result.status, 'succeeded');
+    const db = opened.value.db;
+    const v1 = must(showDatasetVersion(db, 'clean'));
+    assert.deepEqual([v1.version, v1.rows], [1, 2]);
+    assert.deepEqual(v1.runs.map((r) => [r.name, r.role]).sort(), [['prepare', 'output'], ['train', 'input']]);
+    const trainLog = readFileSync(join(root, result.stages.find((x) => x.name === 'train')!.log!), 'utf8');
+    assert.match(trainLog, new RegExp(`\\[sextant\\] dataset clean: read version 1, sha256 ${v1.hash.slice(0, 12)}\\n`), 'registered by prepare already');
+    assert.match(readFileSync(join(root, result.stages.find((x) => x.name === 'prepare')!.log!), 'utf8'), /\[sextant\] dataset clean: wrote version 1 \(new\)/);
+    assert.doesNotMatch(trainLog, /pins version/);
+    // the data changes: the run writes and reads v2 while the pipeline pins v1, and the logs say so
+    pipeline.stages.prepare.run = `printf 'a,b\\n3,z\\n' > clean.csv`;
+    writeFileSync(join(root, 'sextant.yaml'), stringify(pipeline));
+    const second = must(await runPipeline({ file: join(root, 'sextant.yaml'), gpus: [], tracker: new StoreTracker(opened.value) }));
+    const prepareLog = readFileSync(join(root, second.stages.find((x) => x.name === 'prepare')!.log!), 'utf8');
+    assert.match(prepareLog, /\[sextant\] dataset clean: wrote version 2 \(new\), sha256 [0-9a-f]{12}\n\[sextant\] dataset clean: the pipeline pins version 1, but the file is version 2\n/);
+    const v2 = must(showDatasetVersion(db, 'clean', 2));
+    assert.deepEqual([v2.parentVersion, v2.rows, v2.runs.map((r) => r.role).sort()], [1, 1, ['input', 'output']]);
+    opened.value.close(true);
   });
 
   it('records validation and drift checks per version (migration 5), the latest shown on the version', async () => {
