@@ -14,7 +14,7 @@ export { Tracker } from './tracking/tracking';
 export { importMlflow } from './mlflow/importer';
 export { parseRunFilter, runMatches, sortRuns } from './tracking/runFilter';
 export { modelCard } from './registry/card';
-export { moveAlias, aliasMoveQuestion, aliasProblem } from './registry/aliases';
+export { moveAlias, aliasMoveQuestion, aliasProblem, rollbackAlias, rollbackQuestion, rollbackTarget } from './registry/aliases';
 export { pipelineStages } from './runner/pipelineStages';
 export { isUnchangedPipelineRun } from './runner/unchangedRun';
 export { metricDirection } from './tracking/direction';

@@ -97,6 +97,37 @@ export function modelsCommands(ctx: Ctx): Record<string, Handler> {
       vscode.window.setStatusBarMessage(`${card.name}@${alias} → v${card.version}`, 4000);
     },
 
+    // Moves an alias back to the version it pointed at before its last move (from the alias history), after a
+    // modal naming both versions. On a version: one of the aliases pointing at it; on a model: any of its aliases.
+    'sextant.models.rollbackAlias': async (arg?: unknown) => {
+      const node = (arg ?? {}) as { kind?: string; model?: unknown; alias?: unknown };
+      const name = node.kind === 'model' ? (node.model as { name: string }).name : versionOf(arg)?.model;
+      if (!name) return pickFirst();
+      const got = await state.tracker();
+      if (got.kind !== 'ok') return void vscode.window.showErrorMessage(got.kind === 'missing' ? 'Sextant: this workspace has no store yet.' : `Sextant: ${got.error.message}`);
+      const { listModels, rollbackAlias, rollbackQuestion, rollbackTarget } = await loadEngine();
+      const versions = listModels(got.tracker.db).find((m) => m.name === name)?.versions ?? [];
+      const at = versionOf(arg)?.version;
+      const aliases = typeof node.alias === 'string' ? [node.alias] : versions.filter((v) => node.kind === 'model' || v.version === at).flatMap((v) => v.aliases).sort();
+      if (aliases.length === 0) return void vscode.window.showInformationMessage(`No alias of ${name} points ${node.kind === 'model' ? 'anywhere' : `at version ${at}`}: there is nothing to roll back.`);
+      const alias = aliases.length === 1 ? aliases[0] : (await vscode.window.showQuickPick(aliases, { title: `Roll back an alias of ${name}`, placeHolder: 'The alias to move back' }));
+      if (!alias) return;
+      const target = rollbackTarget(got.tracker.db, name, alias);
+      if (!target.ok) return void vscode.window.showInformationMessage(`Sextant: ${target.error.message}`);
+      const go = await vscode.window.showWarningMessage(rollbackQuestion(name, alias, target.value.current, target.value.previous), { modal: true }, 'Roll Back');
+      if (go !== 'Roll Back') return;
+      const moved = ctx.log.time(`models: roll back ${name}@${alias} to v${target.value.previous}`, () =>
+        rollbackAlias(got.tracker.db, ctx.layout()?.storePath ?? '', { name, alias, expectedFrom: target.value.current, who: { source: 'VS Code (rollback)' } }),
+      );
+      if (!moved.ok) {
+        ctx.log.error(moved.error.message);
+        return void vscode.window.showErrorMessage(`Sextant: ${moved.error.message}${moved.error.fix ? ` ${moved.error.fix}` : ''}`);
+      }
+      ctx.log.info(`alias "${alias}" of ${name} rolled back: v${moved.value.from ?? '-'} → v${moved.value.to}`);
+      ctx.notifyStoreChanged();
+      vscode.window.setStatusBarMessage(`${name}@${alias} → v${moved.value.to} (rolled back)`, 4000);
+    },
+
     'sextant.models.revealFile': async (arg?: unknown) => {
       const v = versionOf(arg);
       if (!v) return pickFirst();

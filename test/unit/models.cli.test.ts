@@ -8,7 +8,7 @@ import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/command';
 import { listAudit } from '../../src/engine/audit/log';
 import { verifyAudit } from '../../src/engine/audit/verify';
-import { aliasHistory } from '../../src/engine/registry/aliases';
+import { aliasHistory, rollbackQuestion, rollbackTarget } from '../../src/engine/registry/aliases';
 import { VersionComparisonSchema } from '../../src/engine/registry/compare';
 import { ModelSummarySchema, listModels } from '../../src/engine/registry/list';
 import { openStore, type Database } from '../../src/engine/store/open';
@@ -135,5 +135,17 @@ describe('sextant models: the registry from the command line', function () {
     assert.ok(shown.events.some((e) => e.kind === 'model-version-tagged') && shown.events.some((e) => e.kind === 'model-version-described'));
     assert.throws(() => db.prepare("UPDATE model_versions SET artifact_sha256 = 'x' WHERE version = 1").run(), /a registered model version is immutable/);
     assert.throws(() => db.prepare('UPDATE model_versions SET version = 7 WHERE version = 1').run(), /immutable/);
+  });
+
+  it('the Models view offers Roll Back Alias… on versions and models, asking in a modal that names both versions', () => {
+    const manifest = JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')) as { contributes: { commands: { command: string; title: string }[]; menus: Record<string, { command: string; when?: string }[]> } };
+    assert.equal(manifest.contributes.commands.find((c) => c.command === 'sextant.models.rollbackAlias')?.title, 'Roll Back Alias…');
+    assert.match(manifest.contributes.menus['view/item/context']!.find((m) => m.command === 'sextant.models.rollbackAlias')?.when ?? '', /viewItem == modelVersion \|\| viewItem == model\)/);
+    assert.equal(manifest.contributes.menus.commandPalette!.find((m) => m.command === 'sextant.models.rollbackAlias')?.when, 'false', 'it needs a node: not in the palette');
+    assert.match(readFileSync(join(__dirname, '../../src/views/modelsCommands.ts'), 'utf8'), /'sextant\.models\.rollbackAlias': async/);
+    // What the modal says, from the store: staging moved 1 → 2 when the second run registered v2.
+    const target = rollbackTarget(db, 'penguin-species', 'staging');
+    assert.deepEqual(target, { ok: true, value: { current: 2, previous: 1 } });
+    assert.equal(rollbackQuestion('penguin-species', 'staging', 2, 1), 'Roll back the alias "staging" of model "penguin-species" from version 2 to version 1, where it pointed before its last move?');
   });
 });

@@ -131,6 +131,11 @@ export function aliasHistory(db: Database, name: string): AliasHistoryEntry[] {
   return rows;
 }
 
+/** The confirmation asked before a rollback: names the model, the alias, the version it leaves and the one it goes back to. */
+export function rollbackQuestion(model: string, alias: string, current: number | null, previous: number): string {
+  return `Roll back the alias "${alias}" of model "${model}" from ${current === null ? 'no version' : `version ${current}`} to version ${previous}, where it pointed before its last move?`;
+}
+
 /** Where a rollback of `alias` would move it: the version it pointed at before its last move. */
 export function rollbackTarget(db: Database, name: string, alias: string): Result<{ current: number | null; previous: number }> {
   const last = aliasHistory(db, name).find((h) => h.alias === alias);
