@@ -249,6 +249,14 @@ describe('compare panel in Chromium (the page alone, real data from the engine)'
     // The live run's new last value is in the table.
     const liveRow = page.locator(`.scalars-wrap tr[data-run="${live.after.runs[1]!.id}"] td[data-key="loss"][data-stat="last"]`);
     assert.ok(Math.abs(Number((await liveRow.innerText()).replace(' ★', '')) - (Math.exp(-0.003 * 1499) + 0.04)) < 1e-4);
+    // Hidden and shown again: the page reloads from its state, zoomed and smoothed as it was.
+    await page.reload();
+    await page.waitForSelector('figure.chart[data-key="loss"] canvas');
+    assert.deepEqual((await savedState(page)).zoom?.loss, zoom);
+    await hover(page, 'loss', 0.01);
+    const left = Number(/^step ([\d.]+)/.exec(await page.locator('figure.chart[data-key="loss"] .at-row').innerText())?.[1]);
+    assert.ok(left >= zoom[0] - 5 && left < zoom[0] + 50, `the chart starts at the zoom (${left} vs ${zoom[0]})`);
+    assert.equal(await page.getByLabel('Smoothing').inputValue(), '0.9');
     // Double-click resets the zoom.
     await page.locator('figure.chart[data-key="loss"] .u-over').dblclick();
     assert.equal((await savedState(page)).zoom?.loss, undefined);
@@ -402,7 +410,7 @@ describe('compare panel in Chromium (the page alone, real data from the engine)'
       await page.waitForSelector('table.scalars');
       assert.match(await page.locator('[data-note="no-common"]').innerText(), /These runs have no metric in common \(noisy: loss; other: acc\)/);
       assert.match(await page.locator('[data-note="no-points"]').innerText(), /No metric points logged by silent/);
-      assert.match(await page.locator('figure.chart[data-key="loss"]').innerText(), /4 points are NaN or ±Infinity: left out \(gaps in the line\)/);
+      assert.match(await page.locator('figure.chart[data-key="loss"]').innerText(), /4 points are NaN or ±Infinity: left out \(the line joins across them\)/);
       assert.match(await page.locator('figure.chart[data-key="loss"] figcaption').innerText(), /not logged by other, silent/);
       assert.equal(await page.locator('figure.chart canvas').count(), 2);
       const noisy = awkward.runs[0]!.id;

@@ -16,17 +16,20 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: { message: stri
 
 export function compareFixture(dir: string): CompareFixture {
   const tracker = must(Tracker.open({ storePath: join(dir, '.sextant', 'sextant.db'), artifactsDir: join(dir, '.sextant', 'artifacts') }, { create: true }));
-  const train = (name: string, params: Record<string, unknown>, rate: number, acc: number): string => {
+  // Logged as a training loop would: one step every `msPerStep`, the second run starting after the first.
+  const started = Date.now() - 3_600_000;
+  const train = (name: string, params: Record<string, unknown>, rate: number, acc: number, offset: number, msPerStep: number): string => {
     const { id } = must(tracker.startRun({ experiment: 'churn', name, params }));
     const points = [];
-    for (let step = 0; step < 2000; step++) points.push({ key: 'loss', step, value: Math.exp(-rate * step) + 0.05 });
-    for (let step = 0; step < 2000; step += 100) points.push({ key: 'val_acc', step, value: acc * (1 - Math.exp(-step / 400)) });
+    const timestamp = (step: number): number => started + offset + step * msPerStep;
+    for (let step = 0; step < 2000; step++) points.push({ key: 'loss', step, value: Math.exp(-rate * step) + 0.05, timestamp: timestamp(step) });
+    for (let step = 0; step < 2000; step += 100) points.push({ key: 'val_acc', step, value: acc * (1 - Math.exp(-step / 400)), timestamp: timestamp(step) });
     must(tracker.logMetrics(id, points));
     must(tracker.finishRun(id, 'finished', 0));
     return id;
   };
-  const baseline = train('baseline', { lr: 0.01, layers: 2, seed: 7 }, 0.002, 0.86);
-  const wide = train('wide-lr', { lr: 0.1, layers: 2, seed: 7 }, 0.006, 0.91);
+  const baseline = train('baseline', { lr: 0.01, layers: 2, seed: 7 }, 0.002, 0.86, 0, 400);
+  const wide = train('wide-lr', { lr: 0.1, layers: 2, seed: 7 }, 0.006, 0.91, 300_000, 600);
   const { id: pipeline } = must(tracker.startRun({ experiment: 'penguins', name: 'pipeline 12:00', params: { max_depth: 4 } }));
   const { id: stage } = must(tracker.startRun({ experiment: 'penguins', name: 'train', parentId: pipeline, params: { lr: 0.05 } }));
   must(tracker.logMetrics(stage, [0, 1, 2, 3].map((step) => ({ key: 'loss', step, value: 1 / (step + 1) }))));

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { lowerIsBetter } from '../../src/engine/pipeline/paramHistory';
 import { metricDirection } from '../../src/engine/tracking/direction';
 import { Tracker } from '../../src/engine/tracking/tracking';
+import { alignLines } from '../../src/webviews/app/compare/align';
 import { csvField, curvesCsv, runsCsv } from '../../src/webviews/compare/csv';
 import { ema, lineOf, nearestIndex, xsOf } from '../../src/webviews/compare/curves';
 import { buildCompareData, compareTitle } from '../../src/webviews/compare/data';
@@ -203,6 +204,22 @@ describe('compare panel: drawing a curve (src/webviews/compare/curves.ts)', () =
     assert.equal(line.nonPositive, 1);
     assert.equal(line.smooth, undefined);
     assert.equal(lineOf(series, { ...DEFAULT_VIEW, smoothing: 0.6 }).smooth?.length, 4);
+  });
+
+  it("lines on one x array for uPlot: shared xs as they are; otherwise every x of every line, points at the same x each on a row of their own", () => {
+    const a = { xs: [0, 1, 2], raw: [1, 2, 3], smooth: [1, 1.5, 2], nonPositive: 0 };
+    const b = { xs: [0, 1, 2], raw: [4, null, 6], nonPositive: 0 };
+    assert.deepEqual(alignLines([a, b], false), [[0, 1, 2], [1, 2, 3], [null, null, null], [4, null, 6], [null, null, null]]);
+    // Two points of c logged in the same millisecond (x 5 twice), d at other times: nothing overwritten.
+    const c = { xs: [5, 5, 7], raw: [10, 11, 12], smooth: [10, 10.5, 11], nonPositive: 0 };
+    const d = { xs: [4, 5, 8], raw: [20, 21, 22], smooth: [20, 20.5, 21], nonPositive: 0 };
+    assert.deepEqual(alignLines([c, d], true), [
+      [4, 5, 5, 7, 8],
+      [null, 10, 11, 12, null],
+      [null, 10, 10.5, 11, null],
+      [20, 21, null, null, 22],
+      [20, 20.5, null, null, 21],
+    ]);
   });
 
   it('the nearest point to an x', () => {

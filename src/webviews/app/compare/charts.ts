@@ -8,6 +8,7 @@
 // no flicker, zoom and hover kept).
 import uPlot from 'uplot';
 import { lineOf, nearestIndex, type Line } from '../../compare/curves';
+import { alignLines } from './align';
 import type { ChartView, CompareData, CompareRun } from '../../compare/protocol';
 import { button } from '../shared/controls';
 import { h, themeColor } from '../shared/vscodeApi';
@@ -41,35 +42,6 @@ interface Chart {
   at: HTMLElement;
   /** The x extent of all lines: a zoom that covers it is no zoom. */
   extent: [number, number];
-}
-
-/** Lines share one x array in uPlot: the union of their xs (the same array when every line has the same xs, as for runs logged step by step). */
-export function alignLines(lines: Line[], smoothing: boolean): uPlot.AlignedData {
-  const same = lines.every((l) => l.xs.length === lines[0]!.xs.length && l.xs.every((x, i) => x === lines[0]!.xs[i]));
-  const empty = (n: number): null[] => new Array<null>(n).fill(null);
-  if (same) {
-    const n = lines[0]?.xs.length ?? 0;
-    return [lines[0]?.xs ?? [], ...lines.flatMap((l) => [l.raw, smoothing ? l.smooth! : empty(n)])] as uPlot.AlignedData;
-  }
-  const all = new Float64Array(lines.reduce((n, l) => n + l.xs.length, 0));
-  let o = 0;
-  for (const l of lines) for (const x of l.xs) all[o++] = x;
-  all.sort();
-  const xs: number[] = [];
-  for (const x of all) if (xs.length === 0 || xs[xs.length - 1] !== x) xs.push(x);
-  const columns: (number | null)[][] = [];
-  for (const l of lines) {
-    const raw = empty(xs.length) as (number | null)[];
-    const smooth = empty(xs.length) as (number | null)[];
-    let j = 0;
-    for (let i = 0; i < l.xs.length; i++) {
-      while (xs[j]! < l.xs[i]!) j++;
-      raw[j] = l.raw[i]!;
-      if (smoothing) smooth[j] = l.smooth![i]!;
-    }
-    columns.push(raw, smooth);
-  }
-  return [xs, ...columns] as uPlot.AlignedData;
 }
 
 /** A line's points in x order (times can come out of order when steps were logged out of time order). */
@@ -170,7 +142,7 @@ export class CurveCharts {
     this.container.append(figure);
     if (nonFinite.length) figure.append(h('p', { class: 'note' }, `No finite value to draw for ${nonFinite.map((l) => l.run.name).join(', ')} (NaN or ±Infinity only).`));
     const gaps = series.reduce((n, s) => n + s.values.filter((v) => v === null).length, 0) - nonFinite.reduce((n, l) => n + (series.find((s) => s.runId === l.run.id)?.values.length ?? 0), 0);
-    if (gaps > 0) figure.append(h('p', { class: 'note' }, `${gaps} point${gaps === 1 ? ' is' : 's are'} NaN or ±Infinity: left out (gaps in the line).`));
+    if (gaps > 0) figure.append(h('p', { class: 'note' }, `${gaps} point${gaps === 1 ? ' is' : 's are'} NaN or ±Infinity: left out (the line joins across them).`));
     const nonPositive = lines.reduce((n, l) => n + l.line.nonPositive, 0);
     if (nonPositive > 0) figure.append(h('p', { class: 'note' }, `${nonPositive} value${nonPositive === 1 ? '' : 's'} ≤ 0 left out on the log scale.`));
     const at = h('span', { class: 'at' }, '');
