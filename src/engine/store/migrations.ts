@@ -5,6 +5,7 @@ import { fail, ok, type Result } from '../result';
 import { MODEL_ALIAS_HISTORY_SQL } from './aliasHistorySchema';
 import { DATASET_CHECKS_SQL } from './datasetChecksSchema';
 import { DRIFT_CHECKS_SQL } from './driftChecksSchema';
+import { MODEL_EXPLANATIONS_SQL } from './explanationsSchema';
 import { MODEL_EVALUATIONS_SQL } from './evaluationsSchema';
 import { REGISTRY_AUDIT_SQL } from './registryAuditSchema';
 import { SERVING_SQL } from './servingSchema';
@@ -62,6 +63,11 @@ export const MIGRATIONS: Migration[] = [
     version: 9,
     name: 'model evaluations: metrics of a model version on a dataset version',
     sql: MODEL_EVALUATIONS_SQL,
+  },
+  {
+    version: 10,
+    name: 'model explanations: permutation feature importance of a model version on a dataset',
+    sql: MODEL_EXPLANATIONS_SQL,
   },
 ];
 
