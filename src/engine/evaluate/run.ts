@@ -10,7 +10,7 @@ import { sha256File } from '../runner/hash';
 import { fail, ok, type Result } from '../result';
 import { classificationMetrics, oneVsRest } from './classification';
 import { binaryCurveCounts, prCurve, rocCurve } from './curves';
-import { readEvalData, type EvalData } from './feed';
+import { readEvalData, selectRows, type EvalData } from './feed';
 import { batchLatency } from './latency';
 import { readEvalModel, type EvalModel } from './model';
 import { openSession, planProvider, usableGpus } from './provider';
@@ -106,22 +106,40 @@ function classIndices(model: EvalModel, data: EvalData, classes: string[]): Resu
   });
 }
 
-export async function evaluateModel(options: EvaluateOptions): Promise<Result<Evaluation>> {
+/** The model file's bytes, signature and metadata. */
+export function loadEvalModel(file: string): Result<EvalModel> {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(options.model.file);
+    bytes = readFileSync(file);
   } catch (err) {
-    return fail({ code: 'model-unreadable', file: options.model.file, message: `Cannot read the model: ${(err as Error).message}` });
+    return fail({ code: 'model-unreadable', file, message: `Cannot read the model: ${(err as Error).message}` });
   }
-  const model = readEvalModel(options.model.file, bytes);
+  return readEvalModel(file, bytes);
+}
+
+/** The label column: the one given, else the model's. */
+export function labelOf(model: EvalModel, given: string | undefined): Result<string> {
+  const label = given ?? model.label;
+  return label ? ok(label) : fail({ code: 'evaluate-label', file: model.file, message: 'The model does not say which column holds the true values.', fix: 'Name the label column with --label.' });
+}
+
+/** Evaluates the model file on every labelled row of the data file. */
+export async function evaluateModel(options: EvaluateOptions): Promise<Result<Evaluation>> {
+  const model = loadEvalModel(options.model.file);
   if (!model.ok) return model;
-  const m = model.value;
-  const label = options.label ?? m.label;
-  if (!label) return fail({ code: 'evaluate-label', file: m.file, message: 'The model does not say which column holds the true values.', fix: 'Name the label column with --label.' });
+  const label = labelOf(model.value, options.label);
+  if (!label.ok) return label;
+  const raw = await readEvalData(model.value, options.data, label.value);
+  if (!raw.ok) return raw;
+  const data = selectRows(model.value, raw.value, label.value);
+  if (!data.ok) return data;
+  return evaluateData(model.value, data.value, label.value, options);
+}
+
+/** Runs the model on the selected rows in batches, then the metrics and the latency figures. */
+export async function evaluateData(m: EvalModel, data: EvalData, label: string, options: Omit<EvaluateOptions, 'data' | 'label'>): Promise<Result<Evaluation>> {
   if (m.task === 'regression' && options.positive !== undefined) return fail({ code: 'evaluate-positive', file: m.file, message: `--positive "${options.positive}" applies to a classifier; this model predicts a number.` });
-  const read = await readEvalData(m, options.data, label);
-  if (!read.ok) return read;
-  const data = read.value;
+  const bytes = m.bytes;
   const ort = loadOnnxRuntime();
   if (!ort.ok) return ort;
   const plan = planProvider(ort.value.listSupportedBackends(), await usableGpus(options.gpus));
