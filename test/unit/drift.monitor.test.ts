@@ -2,7 +2,8 @@
 // reference, the on_drift stage is not rerun (cached) and the check is recorded without drift; once the
 // current data drifts, the on_drift stage runs although its inputs did not change, the stage after it
 // registers a new model version, and the detection (time, drift share, columns, retrain run) is in the
-// store; `sextant monitor report --json` reports it per model.
+// store; the same data again is neither detected nor retrained twice; `sextant monitor report --json`
+// reports it per model.
 import { strict as assert } from 'node:assert';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,7 +76,7 @@ describe('pipeline monitor: drift → on_drift stage → detection recorded', fu
     const second = await run(dir);
     assert.equal(status(second, 'train'), 'cached', 'no drift: no retrain');
     const all = checks(dir);
-    assert.equal(all.length, 2);
+    assert.equal(all.length, 1, 'the second run had the same data: the first verdict stands');
     for (const c of all) {
       assert.equal(c.dataset_drift, false, JSON.stringify(c.columns));
       assert.equal(c.retrain_status, null);
@@ -92,8 +93,8 @@ describe('pipeline monitor: drift → on_drift stage → detection recorded', fu
     assert.equal(status(third, 'train'), 'ran', 'drift: retrain');
     assert.equal(status(third, 'register'), 'ran');
     const all = checks(dir);
-    assert.equal(all.length, 3);
-    const detection = all[2]!;
+    assert.equal(all.length, 2);
+    const detection = all[1]!;
     assert.equal(detection.dataset_drift, true);
     assert.ok(detection.checked_at >= before && detection.checked_at <= Date.now());
     assert.ok(detection.drift_share >= 0.5, String(detection.drift_share));
@@ -106,6 +107,14 @@ describe('pipeline monitor: drift → on_drift stage → detection recorded', fu
     assert.equal(detection.retrain_run_uid, third.stages.find((s) => s.name === 'train')!.run_id);
     assert.equal(detection.run_uid, third.run_id);
     assert.ok(detection.current_changed_at !== null && detection.current_changed_at >= before - 1000);
+    assert.match(detection.current_sha256 ?? '', /^[0-9a-f]{64}$/);
+    assert.notEqual(detection.current_sha256, all[0]!.current_sha256, 'new data, new hash');
+  });
+
+  it('the same drifted data again: no second detection and no second retrain', async () => {
+    const fourth = await run(dir);
+    assert.equal(status(fourth, 'train'), 'cached');
+    assert.equal(checks(dir).length, 2, 'the verdict on these files stands; nothing new recorded');
   });
 
   it('sextant monitor report --json: detections, retrains and time to a new version per model', async () => {
@@ -117,7 +126,7 @@ describe('pipeline monitor: drift → on_drift stage → detection recorded', fu
     assert.equal(report.models.length, 1);
     const m = report.models[0]!;
     assert.equal(m.model, 'churn');
-    assert.equal(m.checks, 3);
+    assert.equal(m.checks, 2);
     assert.equal(m.detections, 1);
     assert.equal(m.retrains, 1);
     assert.ok(m.median_time_to_new_version_ms !== null && m.median_time_to_new_version_ms >= 0 && m.median_time_to_new_version_ms < 60_000, String(m.median_time_to_new_version_ms));
@@ -126,6 +135,6 @@ describe('pipeline monitor: drift → on_drift stage → detection recorded', fu
 
     const human: string[] = [];
     assert.equal(await main(['monitor', 'report'], { ...io, json: (v) => human.push(JSON.stringify(v)), out: (t) => human.push(t) }), 0);
-    assert.match(human.join('\n'), /^churn\s+3\s+1\s+1\s/m);
+    assert.match(human.join('\n'), /^churn\s+2\s+1\s+1\s/m);
   });
 });

@@ -16,6 +16,9 @@ export const DriftCheckSchema = z.object({
   current: z.string(),
   /** The `sextant/drift` stage that made the check; null: the pipeline's monitor. */
   stage: z.string().nullable(),
+  /** The files' content (the runner's sha256) when checked: the same data is not checked twice. */
+  reference_sha256: z.string().nullable(),
+  current_sha256: z.string().nullable(),
   /** The pipeline run that made the check (null when it was not recorded). */
   run_uid: z.string().nullable(),
   checked_at: z.number(),
@@ -42,6 +45,8 @@ interface Row {
   reference: string;
   current: string;
   stage: string | null;
+  reference_sha256: string | null;
+  current_sha256: string | null;
   run_uid: string | null;
   checked_at: number;
   current_changed_at: number | null;
@@ -71,10 +76,10 @@ export function recordDriftCheck(db: Database, input: DriftCheckInput): Result<n
     const id = writeTx(db, () =>
       db
         .prepare(
-          `INSERT INTO drift_checks (pipeline_file, reference, current, stage, run_uid, checked_at, current_changed_at, dataset_drift, drift_share, columns_json, not_tested_json, on_drift, models_json)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          `INSERT INTO drift_checks (pipeline_file, reference, current, stage, reference_sha256, current_sha256, run_uid, checked_at, current_changed_at, dataset_drift, drift_share, columns_json, not_tested_json, on_drift, models_json)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(input.pipeline_file, input.reference, input.current, input.stage, input.run_uid, input.checked_at, input.current_changed_at, input.dataset_drift ? 1 : 0, input.drift_share, JSON.stringify(input.columns), JSON.stringify(input.not_tested), input.on_drift, JSON.stringify(input.models)),
+        .run(input.pipeline_file, input.reference, input.current, input.stage, input.reference_sha256, input.current_sha256, input.run_uid, input.checked_at, input.current_changed_at, input.dataset_drift ? 1 : 0, input.drift_share, JSON.stringify(input.columns), JSON.stringify(input.not_tested), input.on_drift, JSON.stringify(input.models)),
     );
     return ok(Number(id.lastInsertRowid));
   } catch (err) {
@@ -98,4 +103,12 @@ export function listDriftChecks(db: Database, filter: { pipelineFile?: string } 
   if (!has) return [];
   const rows = (filter.pipelineFile ? db.prepare('SELECT * FROM drift_checks WHERE pipeline_file = ? ORDER BY checked_at, id').all(filter.pipelineFile) : db.prepare('SELECT * FROM drift_checks ORDER BY checked_at, id').all()) as Row[];
   return rows.map(driftCheckFromRow);
+}
+
+/** The latest check of the monitor (not a stage) on exactly this data, if any. */
+export function sameDataCheck(db: Database, key: { pipelineFile: string; reference: string; current: string; referenceSha256: string; currentSha256: string }): DriftCheck | undefined {
+  const row = db
+    .prepare('SELECT * FROM drift_checks WHERE pipeline_file = ? AND reference = ? AND current = ? AND stage IS NULL AND reference_sha256 = ? AND current_sha256 = ? ORDER BY id DESC LIMIT 1')
+    .get(key.pipelineFile, key.reference, key.current, key.referenceSha256, key.currentSha256) as Row | undefined;
+  return row ? driftCheckFromRow(row) : undefined;
 }

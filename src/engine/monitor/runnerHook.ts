@@ -2,15 +2,19 @@
 // just before the `on_drift` stage would start (so the stages it needs may have written the data), the
 // current dataset is compared with the reference by the drift engine; on dataset drift that stage runs
 // even when it is cached, and the stages after it follow as usual (a `sextant/register` after it registers
-// the retrained model). Every check is kept in the store (checks.ts), with what became of the stage.
-// Without `on_drift`, the check runs before the first stage and only records.
+// the retrained model). Every check is kept in the store (checks.ts) with the two files' sha256 and what
+// became of the stage. The same data is not checked twice: when the store already has a check of exactly
+// these files, its verdict stands (no new row); a drift whose retraining already ran is not retrained again,
+// one whose retraining failed is retried. Without `on_drift`, the check runs before the first stage and only
+// records.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { compareFiles } from '../drift/report';
 import type { Pipeline } from '../pipeline/schema';
 import { describeError } from '../result';
-import { openStore } from '../store/open';
-import { recordDriftCheck, settleRetrain, type DriftCheckInput } from './checks';
+import type { Hasher } from '../runner/hash';
+import { openStore, type Database } from '../store/open';
+import { recordDriftCheck, sameDataCheck, settleRetrain, type DriftCheckInput } from './checks';
 
 export interface MonitorHookInput {
   pipeline: Pipeline;
@@ -21,13 +25,15 @@ export interface MonitorHookInput {
   dependents: Map<string, string[]>;
   storePath: string | undefined;
   pipelineRunId: string;
+  /** The run's hasher (its stat cache: an unchanged file is not read again). */
+  hasher: Hasher;
   log(stage: string, line: string): void;
   warn(message: string, stage?: string): void;
 }
 
 export interface MonitorHook {
   /** Called as each stage is about to start; true: run it even when cached (the dataset drifted). */
-  beforeStage(name: string): boolean;
+  beforeStage(name: string): Promise<boolean>;
   /** Called with each stage's outcome. */
   settled(name: string, status: 'ran' | 'cached' | 'failed' | 'skipped', runUid: string | null): void;
 }
@@ -49,6 +55,8 @@ function modelsAfter(pipeline: Pipeline, dependents: Map<string, string[]>, stag
   return [...new Set(names)].sort();
 }
 
+const when = (ms: number): string => new Date(ms).toISOString().slice(0, 16).replace('T', ' ');
+
 export function monitorHook(input: MonitorHookInput): MonitorHook | undefined {
   const monitor = input.pipeline.monitor;
   if (!monitor) return undefined;
@@ -57,7 +65,22 @@ export function monitorHook(input: MonitorHookInput): MonitorHook | undefined {
   let checked = false;
   let pending: number | undefined;
 
-  const check = (stage: string): boolean => {
+  /** Runs `fn` on the store opened for writing; a store that cannot be opened is a warning. */
+  const withStore = <T>(what: string, stage: string, fn: (db: Database) => T): T | undefined => {
+    if (!input.storePath) return undefined;
+    const db = openStore(input.storePath);
+    if (!db.ok) {
+      input.warn(`monitor: could not ${what}: ${describeError(db.error)}`, stage);
+      return undefined;
+    }
+    try {
+      return fn(db.value);
+    } finally {
+      db.value.close();
+    }
+  };
+
+  const check = async (stage: string): Promise<boolean> => {
     checked = true;
     const files: string[] = [];
     for (const name of [monitor.reference, monitor.current]) {
@@ -68,6 +91,29 @@ export function monitorHook(input: MonitorHookInput): MonitorHook | undefined {
       }
       files.push(resolve(input.root, dataset.path));
     }
+    let hashes: [string, string];
+    try {
+      hashes = [(await input.hasher.file(files[0]!)).sha256, (await input.hasher.file(files[1]!)).sha256];
+    } catch (err) {
+      input.warn(`monitor: drift of "${monitor.current}" against "${monitor.reference}" was not checked: ${(err as Error).message}`, stage);
+      return false;
+    }
+    const key = { pipelineFile: input.file, reference: monitor.reference, current: monitor.current, referenceSha256: hashes[0], currentSha256: hashes[1] };
+    const previous = withStore('read the earlier drift checks', stage, (db) => sameDataCheck(db, key));
+    if (previous && !previous.dataset_drift) {
+      input.log(stage, `monitor: no drift of "${monitor.current}" against "${monitor.reference}" (the same data as the check of ${when(previous.checked_at)})`);
+      return false;
+    }
+    if (previous && (previous.retrain_status === 'ran' || onDrift === null)) {
+      input.log(stage, `monitor: "${monitor.current}" still drifted from "${monitor.reference}" (the same data as the detection of ${when(previous.checked_at)}${previous.retrain_status === 'ran' ? ', already retrained' : ''})`);
+      return false;
+    }
+    if (previous) {
+      input.log(stage, `monitor: "${monitor.current}" drifted from "${monitor.reference}" (detected ${when(previous.checked_at)}); its retraining did not succeed then: running "${onDrift}" again`);
+      pending = previous.id;
+      return true;
+    }
+
     const compared = compareFiles(files[0]!, files[1]!);
     if (!compared.ok) {
       input.warn(`monitor: drift of "${monitor.current}" against "${monitor.reference}" was not checked: ${describeError(compared.error)}`, stage);
@@ -88,6 +134,8 @@ export function monitorHook(input: MonitorHookInput): MonitorHook | undefined {
       reference: monitor.reference,
       current: monitor.current,
       stage: null,
+      reference_sha256: hashes[0],
+      current_sha256: hashes[1],
       run_uid: input.pipelineRunId,
       checked_at: Date.now(),
       current_changed_at: changedAt,
@@ -98,43 +146,31 @@ export function monitorHook(input: MonitorHookInput): MonitorHook | undefined {
       on_drift: onDrift,
       models: onDrift ? modelsAfter(input.pipeline, input.dependents, onDrift) : [],
     };
-    if (input.storePath) {
-      const db = openStore(input.storePath);
-      if (!db.ok) input.warn(`monitor: the drift check could not be recorded: ${describeError(db.error)}`, stage);
-      else {
-        try {
-          const id = recordDriftCheck(db.value, record);
-          if (!id.ok) input.warn(`monitor: the drift check could not be recorded: ${describeError(id.error)}`, stage);
-          else if (report.dataset_drift && onDrift) pending = id.value;
-        } finally {
-          db.value.close();
-        }
-      }
-    }
+    withStore('record the drift check', stage, (db) => {
+      const id = recordDriftCheck(db, record);
+      if (!id.ok) input.warn(`monitor: could not record the drift check: ${describeError(id.error)}`, stage);
+      else if (report.dataset_drift && onDrift) pending = id.value;
+    });
     return report.dataset_drift;
   };
 
   return {
-    beforeStage(name) {
+    async beforeStage(name) {
       if (checked) return false;
       if (onDrift === null) {
-        check(name);
+        await check(name);
         return false;
       }
       return name === onDrift ? check(name) : false;
     },
     settled(name, status, runUid) {
-      if (name !== onDrift || pending === undefined || !input.storePath) return;
+      if (name !== onDrift || pending === undefined) return;
       const id = pending;
       pending = undefined;
-      const db = openStore(input.storePath);
-      if (!db.ok) return input.warn(`monitor: the retraining could not be recorded: ${describeError(db.error)}`, name);
-      try {
-        const settledRow = settleRetrain(db.value, id, runUid, status === 'cached' ? 'ran' : status);
-        if (!settledRow.ok) input.warn(`monitor: the retraining could not be recorded: ${describeError(settledRow.error)}`, name);
-      } finally {
-        db.value.close();
-      }
+      withStore('record the retraining', name, (db) => {
+        const settled = settleRetrain(db, id, runUid, status === 'cached' ? 'ran' : status);
+        if (!settled.ok) input.warn(`monitor: could not record the retraining: ${describeError(settled.error)}`, name);
+      });
     },
   };
 }

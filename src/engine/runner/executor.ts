@@ -133,10 +133,10 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
   state.running = { runId: pipelineRunId, pid: process.pid, startedAt: Date.now(), stages: {} };
   saveState(stateFile, state);
   emit({ type: 'pipeline-start', file, run_id: pipelineRunId, stages: selected.value });
-  // `monitor:` checks drift before its on_drift stage and forces that stage on drift (monitor/runnerHook.ts).
-  const monitor = monitorHook({ pipeline: pipeline.value, file, root, selected: selected.value, dependents: dag.value.dependents, storePath: tracker.storePath, pipelineRunId, log: (stage, line) => emit({ type: 'stage-log', stage, stream: 'sextant', line }), warn });
 
   const hasher = new Hasher(state.files);
+  // `monitor:` checks drift before its on_drift stage and forces that stage on drift (monitor/runnerHook.ts).
+  const monitor = monitorHook({ pipeline: pipeline.value, file, root, selected: selected.value, dependents: dag.value.dependents, storePath: tracker.storePath, pipelineRunId, hasher, log: (stage, line) => emit({ type: 'stage-log', stage, stream: 'sextant', line }), warn });
   const cache = new OutputCache(root);
   const maxParallel = Math.max(1, options.maxParallel ?? cpus().length);
   const results = new Map<string, StageResult>();
@@ -198,7 +198,7 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
     }
     const { fingerprint, missingDeps } = await fingerprintStage(plan, root, hasher, upstreamState(name));
     const previous = state.stages[name];
-    const drifted = monitor?.beforeStage(name) === true;
+    const drifted = (await monitor?.beforeStage(name)) === true;
     const forced = drifted || (options.force === true && (!options.stages?.length || options.stages.includes(name)));
     if (!forced && previous && previous.fingerprint === fingerprint && !plan.builtin?.alwaysRun?.(plan.with)) {
       const outs = await checkOutputs(plan, previous, root, hasher, cache);

@@ -10,6 +10,8 @@ CREATE TABLE drift_checks (
   reference TEXT NOT NULL,
   current TEXT NOT NULL,
   stage TEXT,
+  reference_sha256 TEXT,
+  current_sha256 TEXT,
   run_uid TEXT,
   checked_at INTEGER NOT NULL,
   current_changed_at INTEGER,
@@ -23,4 +25,5 @@ CREATE TABLE drift_checks (
   retrain_status TEXT CHECK (retrain_status IN ('ran', 'failed', 'skipped'))
 );
 CREATE INDEX drift_checks_by_pipeline ON drift_checks (pipeline_file, current, checked_at);
+CREATE INDEX drift_checks_by_data ON drift_checks (pipeline_file, current_sha256, reference_sha256);
 `;
