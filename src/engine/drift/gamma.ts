@@ -13,7 +13,7 @@ function stirlingCorrection(a: number): number {
 }
 
 /** log Γ(a) for a > 0. */
-export function logGamma(a: number): number {
+function logGamma(a: number): number {
   if (a < 10) {
     let shift = 0;
     let prod = 1;
@@ -34,7 +34,7 @@ function logPrefactor(a: number, x: number): number {
 }
 
 /** Q(a, x) = Γ(a, x) / Γ(a). */
-export function gammaincc(a: number, x: number): number {
+function gammaincc(a: number, x: number): number {
   if (!(a > 0) || Number.isNaN(x)) return NaN;
   if (x <= 0) return 1;
   if (x === Infinity) return 0;

@@ -19,13 +19,13 @@ function gcd(a: number, b: number): number {
 }
 
 /** NumPy's round: half to even. */
-export function roundHalfEven(x: number): number {
+function roundHalfEven(x: number): number {
   const r = Math.round(x);
   return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** D = sup |F1 - F2| over the pooled values, with F1 = i/n1 and F2 = j/n2 as NumPy divides them. */
-export function ksStatistic(a: Float64Array, b: Float64Array): number {
+function ksStatistic(a: Float64Array, b: Float64Array): number {
   const n1 = a.length;
   const n2 = b.length;
   let i = 0;

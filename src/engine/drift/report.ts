@@ -30,7 +30,6 @@ export const DriftReportSchema = z.object({
   warnings: z.array(z.object({ column: z.string(), file: z.string(), line: z.number().int(), message: z.string() })),
 });
 export type DriftReport = z.infer<typeof DriftReportSchema>;
-export type ColumnDrift = z.infer<typeof ColumnDriftSchema>;
 
 export interface DriftOptions {
   /** One test for every column, or a test per column name (the others get the default). */

@@ -10,9 +10,9 @@ export const DRIFT_TESTS = DriftTestSchema.options;
 export type ColumnType = 'numeric' | 'categorical';
 
 /** Reference size up to which p-value tests are used (Evidently: 1000 rows). */
-export const SMALL_REFERENCE = 1000;
-export const P_VALUE_THRESHOLD = 0.05;
-export const DISTANCE_THRESHOLD = 0.1;
+const SMALL_REFERENCE = 1000;
+const P_VALUE_THRESHOLD = 0.05;
+const DISTANCE_THRESHOLD = 0.1;
 
 export const isPValueTest = (test: DriftTest): boolean => test === 'ks' || test === 'chi2' || test === 'ztest';
 export const numericOnly = (test: DriftTest): boolean => test === 'ks' || test === 'wasserstein';

@@ -6,7 +6,7 @@
 import { chi2Sf, normalTwoSided } from './gamma';
 
 /** Neumaier-compensated sum (NumPy sums pairwise; both are within a few ulps of the exact sum). */
-export class Sum {
+class Sum {
   private s = 0;
   private c = 0;
   add(x: number): void {
@@ -83,7 +83,7 @@ export function zTest(ref: Float64Array, cur: Float64Array): TestValue {
 }
 
 /** scipy.stats.wasserstein_distance on two sorted samples. */
-export function wasserstein(u: Float64Array, v: Float64Array): number {
+function wasserstein(u: Float64Array, v: Float64Array): number {
   const nu = u.length;
   const nv = v.length;
   let i = 0;
@@ -105,7 +105,7 @@ export function wasserstein(u: Float64Array, v: Float64Array): number {
 }
 
 /** NumPy's np.std (population, ddof = 0). */
-export function populationStd(x: Float64Array): number {
+function populationStd(x: Float64Array): number {
   const s = new Sum();
   for (let i = 0; i < x.length; i++) s.add(x[i]!);
   const mean = s.value / x.length;

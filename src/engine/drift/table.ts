@@ -9,11 +9,11 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { fail, ok, type Result } from '../result';
 
-export interface NumericColumn {
+interface NumericColumn {
   kind: 'numeric';
   values: Float64Array;
 }
-export interface CategoricalColumn {
+interface CategoricalColumn {
   kind: 'categorical';
   codes: Int32Array;
   categories: string[];
