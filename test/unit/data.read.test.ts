@@ -178,6 +178,13 @@ describe('data readers', () => {
     );
   });
 
+  it('stops at a JSON Lines "line" over 32 MB with its line number instead of holding the file', async () => {
+    const r = await scanDataFile(file('one.jsonl', `{"a":1}\n{"a":"${'x'.repeat(34 << 20)}"}`), () => undefined);
+    assert.ok(!r.ok);
+    assert.equal(r.error.code, 'jsonl-line');
+    assert.equal(r.error.line, 2);
+  });
+
   it('reads Parquet (hyparquet) in slices of rows, numbered from 1', async () => {
     const n = 70_000;
     const path = join(tempDir('sextant-data-read-'), 'd.parquet');

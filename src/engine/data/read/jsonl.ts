@@ -4,6 +4,10 @@
 // line number and skipped: one bad line does not hide the rest of the file.
 import { IssueTally, positions, type Cell, type ColumnBatch, type ReadIssue } from './batch';
 import { BATCH_ROWS } from './csv';
+import { DataReadError } from './decode';
+
+/** A line longer than this (characters) is not a JSON Lines record: stop instead of holding the file. */
+const MAX_LINE_CHARS = 1 << 25;
 
 export class JsonLinesParser {
   readonly columns: string[] = [];
@@ -16,7 +20,10 @@ export class JsonLinesParser {
   private readonly notJson = new IssueTally('jsonl-not-json', (count, lines) => `${count} line${count === 1 ? ' is' : 's are'} not valid JSON (${positions(lines, count)}): skipped.`);
   private readonly notObject = new IssueTally('jsonl-not-object', (count, lines) => `${count} line${count === 1 ? ' holds' : 's hold'} JSON that is not an object (${positions(lines, count)}): skipped. Each line must be one {"column": value, …} object.`);
 
-  constructor(private readonly emit: (batch: ColumnBatch) => void) {}
+  constructor(
+    private readonly file: string,
+    private readonly emit: (batch: ColumnBatch) => void,
+  ) {}
 
   issues(): ReadIssue[] {
     return [this.notJson.issue(), this.notObject.issue()].filter((i): i is ReadIssue => i !== undefined);
@@ -31,6 +38,8 @@ export class JsonLinesParser {
       if (nl < 0) {
         if (final) {
           if (pos < text.length) this.parseLine(text.slice(pos));
+        } else if (text.length - pos > MAX_LINE_CHARS) {
+          throw new DataReadError({ code: 'jsonl-line', file: this.file, line: this.line, message: `Line ${this.line} is over ${MAX_LINE_CHARS >> 20} MB long: this is not JSON Lines (one object per line).`, fix: 'Write one JSON object per line, or give the right format.' });
         } else this.carry = text.slice(pos);
         break;
       }

@@ -53,7 +53,7 @@ export async function scanDataFile(path: string, onBatch: (batch: ColumnBatch) =
     }
     const text = textChunks(path, options.encoding);
     if (format === 'jsonl') {
-      const parser = new JsonLinesParser(emit);
+      const parser = new JsonLinesParser(path, emit);
       for await (const chunk of text.chunks) parser.push(chunk, false);
       parser.push('', true);
       return ok(summary({ encoding: text.encoding, delimiter: null, position: 'line', rows: parser.rows, columns: parser.columns, issues: parser.issues() }));
