@@ -1,25 +1,27 @@
-// `sextant/evaluate`: runs an ONNX model with onnxruntime-node on the held-out rows of a dataset and
-// logs accuracy, macro precision/recall/F1, log loss, ROC AUC, the confusion matrix, single-row latency
-// percentiles and batch throughput, and ROC/PR curves as metric series. A model trained
-// by `sextant/train` carries its features and classes in its metadata.
-import { resolve } from 'node:path';
-import { fail, ok } from '../result';
-import { loadOnnxRuntime } from '../native/load';
-import { labeledRows } from '../train/dataset';
-import { classificationMetrics } from '../train/metrics';
-import { classCurves } from '../train/curves';
-import { readSextantModel } from '../train/onnx/metadata';
-import { ONNX_INPUT, ONNX_PROBABILITIES } from '../train/onnx/export';
-import { holdoutSplit } from '../train/split';
-import { datasetPaths, findDataset, parseWith, readDataset } from './common';
-import type { BuiltinContext, BuiltinImpl } from './types';
+// `sextant/evaluate`: evaluates an ONNX model with the evaluation engine (src/engine/evaluate, the same
+// code and names as `sextant eval`) on a dataset's rows (all, or those held out with `split`/`seed`):
+// accuracy, precision, recall, f1 (of the positive class for two classes; macro for more), their
+// _macro and _weighted averages, log loss, ROC AUC (the positive column; one-vs-rest macro for more
+// classes), the confusion matrix as confusion/<true>/<pred>, ROC/PR curves as roc/<class> and
+// pr/<class> series; or MAE, MSE, RMSE and R² for a model that predicts a number; single-row latency
+// percentiles and batch throughput. The evaluation is stored against the registered model version.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { datasetVersionOf, modelVersionOf, recordEvaluation } from '../evaluate/record';
+import { readEvalData, selectRows } from '../evaluate/feed';
+import { evaluateData, labelOf, loadEvalModel } from '../evaluate/run';
+import type { EvaluationResult } from '../evaluate/schema';
+import { fail, ok, type Result } from '../result';
 import { openStore } from '../store/open';
 import { blobPath } from '../tracking/artifacts';
-import type { Result } from '../result';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { classCurves } from '../train/curves';
+import { holdoutSplit } from '../train/split';
+import { datasetPaths, findDataset, parseWith } from './common';
+import type { BuiltinContext, BuiltinImpl } from './types';
 
 const isRegistryRef = (model: string): boolean => /^[A-Za-z0-9][A-Za-z0-9_.-]*@[A-Za-z0-9_.-]+$/.test(model) && !model.endsWith('.onnx');
+
+const CLASSIFICATION_KEYS = ['accuracy', 'precision', 'recall', 'f1', 'precision_macro', 'recall_macro', 'f1_macro', 'precision_weighted', 'recall_weighted', 'f1_weighted', 'log_loss', 'roc_auc'] as const;
 
 export const evaluateBuiltin: BuiltinImpl = {
   deps: (w, pipeline) => [...datasetPaths(pipeline, [w.dataset]), ...(typeof w.model === 'string' && !isRegistryRef(w.model) ? [w.model] : [])],
@@ -30,100 +32,101 @@ export const evaluateBuiltin: BuiltinImpl = {
     const w = parseWith('sextant/evaluate', ctx.stage, ctx.with, ctx.pipelineFile);
     if (!w.ok) return w;
     let modelFile = resolve(ctx.root, w.value.model);
+    let registered: { name: string; version: number } | undefined;
     if (isRegistryRef(w.value.model)) {
       const found = resolveRegisteredModel(ctx, w.value.model);
       if (!found.ok) return found;
       modelFile = found.value.file;
-      ctx.log(`${w.value.model} is ${found.value.label}`);
+      registered = found.value;
+      ctx.log(`${w.value.model} is ${found.value.name} version ${found.value.version}`);
     }
-    const loaded = readSextantModel(modelFile);
-    if (!loaded.ok) return loaded;
-    const { model, bytes } = loaded.value;
+    const model = loadEvalModel(modelFile);
+    if (!model.ok) return model;
     const dataset = findDataset(ctx.pipeline, w.value.dataset, ctx.stage, ctx.pipelineFile);
     if (!dataset.ok) return dataset;
-    const label = dataset.value.label ?? model.label;
-    const table = readDataset(dataset.value, ctx.root);
-    if (!table.ok) return table;
+    const label = labelOf(model.value, dataset.value.label);
+    if (!label.ok) return label;
+    const dataFile = resolve(ctx.root, dataset.value.path);
+    const raw = await readEvalData(model.value, dataFile, label.value, dataset.value.format);
+    if (!raw.ok) return raw;
     const seed = w.value.seed ?? 0;
-    const labelColumn = table.value.values[table.value.columns.indexOf(label)];
-    const rowsIndex = w.value.split !== undefined ? holdoutSplit(table.value.rowCount, w.value.split, seed, labelColumn).test : undefined;
-    const holdout = model.training.holdout;
-    if (w.value.dataset === model.training.dataset && (!holdout || rowsIndex === undefined || holdout.fraction !== w.value.split || holdout.seed !== seed)) {
+    const rowsIndex = w.value.split !== undefined ? holdoutSplit(raw.value.rows, w.value.split, seed, raw.value.labels).test : undefined;
+    const holdout = model.value.fitted?.training.holdout;
+    if (model.value.fitted && w.value.dataset === model.value.fitted.training.dataset && (!holdout || rowsIndex === undefined || holdout.fraction !== w.value.split || holdout.seed !== seed)) {
       ctx.log(`warning: the evaluation rows (${rowsIndex === undefined ? 'all rows' : `split ${w.value.split}, seed ${seed}`}) are not the rows the model held out (${holdout ? `${holdout.fraction}, seed ${holdout.seed}` : 'none'}): they include training rows, so these metrics are optimistic.`);
     }
-    const rows = labeledRows(table.value, model.features, label, model.classes, rowsIndex);
-    if (!rows.ok) return rows;
-    const keep: number[] = [];
-    for (let i = 0; i < rows.value.x.rows; i++) if (rows.value.y[i]! >= 0) keep.push(i);
-    const skipped = rows.value.x.rows - keep.length;
-    if (keep.length === 0) return fail({ code: 'evaluate-no-rows', file: table.value.file, message: `No rows with a known "${label}" value to evaluate on.` });
-    const F = model.features.length;
-    const x = new Float32Array(keep.length * F);
-    const y = new Int32Array(keep.length);
-    keep.forEach((r, i) => {
-      for (let c = 0; c < F; c++) x[i * F + c] = rows.value.x.data[r * F + c]!;
-      y[i] = rows.value.y[r]!;
+    const data = selectRows(model.value, raw.value, label.value, rowsIndex);
+    if (!data.ok) return data;
+    const evaluated = await evaluateData(model.value, data.value, label.value, {
+      model: { file: modelFile, ...(registered ? { ref: w.value.model, version: registered.version } : {}) },
+      gpus: ctx.devices ?? [],
+      latencyBatchSizes: [1],
     });
-    const ort = loadOnnxRuntime();
-    if (!ort.ok) return ort;
-    let proba: Float32Array;
-    let inferenceMs: number;
-    const latencies: number[] = [];
-    let provider = 'CPU';
-    try {
-      let session: Awaited<ReturnType<typeof ort.value.InferenceSession.create>> | undefined;
-      if (ctx.devices?.length) {
-        // The CUDA execution provider when the stage was given a GPU and onnxruntime has it; else CPU.
-        try {
-          session = await ort.value.InferenceSession.create(bytes, { executionProviders: [{ name: 'cuda', deviceId: ctx.devices[0]! }] });
-          provider = `CUDA, GPU ${ctx.devices[0]}`;
-        } catch (err) {
-          ctx.log(`warning: the CUDA execution provider is not available (${(err as Error).message.split('\n')[0]}): evaluating on CPU.`);
-        }
-      }
-      session ??= await ort.value.InferenceSession.create(bytes);
-      const started = performance.now();
-      const out = await session.run({ [ONNX_INPUT]: new ort.value.Tensor('float32', x, [keep.length, F]) });
-      inferenceMs = performance.now() - started;
-      proba = out[ONNX_PROBABILITIES]!.data as Float32Array;
-      // Single-row latency, as a served model sees it: up to 200 requests over the evaluation rows.
-      for (let i = 0; i < Math.min(200, keep.length); i++) {
-        const t = performance.now();
-        await session.run({ [ONNX_INPUT]: new ort.value.Tensor('float32', x.subarray(i * F, (i + 1) * F), [1, F]) });
-        latencies.push(performance.now() - t);
-      }
-    } catch (err) {
-      return fail({ code: 'evaluate-onnx', file: modelFile, message: `onnxruntime could not run the model: ${(err as Error).message}` });
-    }
-    const m = classificationMetrics(y, proba, model.classes.length);
-    for (const key of ['accuracy', 'precision', 'recall', 'f1', 'log_loss', 'roc_auc'] as const) ctx.metric(key, m[key]);
-    ctx.metric('rows', m.rows);
-    latencies.sort((a, b) => a - b);
-    const pct = (p: number): number => latencies[Math.min(latencies.length - 1, Math.ceil((p / 100) * latencies.length) - 1)]!;
-    ctx.metric('latency_p50_ms', pct(50));
-    ctx.metric('latency_p95_ms', pct(95));
-    ctx.metric('throughput_rps', m.rows / (inferenceMs / 1000));
-    ctx.log(`Evaluated ${w.value.model} on ${m.rows} rows of ${dataset.value.path}${skipped ? ` (${skipped} without a known label skipped)` : ''} with onnxruntime (${provider}) in ${inferenceMs.toFixed(1)} ms`);
-    ctx.log(`single-row latency p50 ${pct(50).toFixed(3)} ms, p95 ${pct(95).toFixed(3)} ms (${latencies.length} requests); batch throughput ${Math.round(m.rows / (inferenceMs / 1000))} rows/s`);
-    ctx.log(`accuracy ${m.accuracy.toFixed(4)}  precision ${m.precision.toFixed(4)}  recall ${m.recall.toFixed(4)}  f1 ${m.f1.toFixed(4)}  log_loss ${m.log_loss.toFixed(4)}  roc_auc ${m.roc_auc.toFixed(4)}`);
-    const width = Math.max(8, ...model.classes.map((c) => c.length));
-    ctx.log(`confusion matrix (rows: true ${label}, columns: predicted)`);
-    ctx.log(`${''.padEnd(width)} ${model.classes.map((c) => c.padStart(width)).join(' ')}`);
-    m.confusion.forEach((row, k) => ctx.log(`${model.classes[k]!.padEnd(width)} ${row.map((v) => String(v).padStart(width)).join(' ')}`));
-    m.confusion.forEach((row, k) => row.forEach((v, j) => ctx.metric(`confusion/${model.classes[k]}/${model.classes[j]}`, v)));
-    // ROC and PR curves (train/curves.ts): `roc/<class>` and `pr/<class>`, x in thousandths as the step; of the positive class only when there are two.
-    for (let k = model.classes.length === 2 ? 1 : 0; k < model.classes.length; k++) {
-      const curves = classCurves(y, proba, model.classes.length, k);
-      if (!curves) continue;
-      for (const p of curves.roc) ctx.metric(`roc/${model.classes[k]}`, p.value, p.step);
-      for (const p of curves.pr) ctx.metric(`pr/${model.classes[k]}`, p.value, p.step);
-    }
+    if (!evaluated.ok) return evaluated;
+    const { result } = evaluated.value;
+    if (ctx.devices?.length && result.provider === 'cpu') ctx.log(`warning: the CUDA execution provider is not available (${result.provider_note}): evaluating on CPU.`);
+    logResult(ctx, result, w.value.model, dataset.value.path, evaluated.value.truth, evaluated.value.scores);
+    storeEvaluation(ctx, result, registered, model.value.bytes);
     return ok(undefined);
   },
 };
 
+function logResult(ctx: BuiltinContext, result: EvaluationResult, model: string, path: string, truth: Int32Array | Float64Array, scores: Float64Array): void {
+  const pass = result.latency.at(-1)!;
+  const passMs = (result.rows / result.rows_per_second) * 1000;
+  ctx.log(`Evaluated ${model} on ${result.rows} rows of ${path}${result.skipped_rows ? ` (${result.skipped_rows} without a "${result.label}" value skipped)` : ''} with onnxruntime (${result.provider === 'cuda' ? `CUDA, GPU ${ctx.devices?.[0] ?? 0}` : 'CPU'}) in ${passMs.toFixed(1)} ms`);
+  ctx.log(`single-row latency p50 ${result.latency_ms.p50.toFixed(3)} ms, p95 ${result.latency_ms.p95.toFixed(3)} ms, p99 ${result.latency_ms.p99.toFixed(3)} ms (${result.latency[0]!.runs} requests); batch throughput ${Math.round(result.rows_per_second)} rows/s (batches of ${pass.batch_size})`);
+  ctx.metric('rows', result.rows);
+  ctx.metric('latency_p50_ms', result.latency_ms.p50);
+  ctx.metric('latency_p95_ms', result.latency_ms.p95);
+  ctx.metric('latency_p99_ms', result.latency_ms.p99);
+  ctx.metric('throughput_rps', result.rows_per_second);
+  const value = (v: number | null): number => v ?? NaN;
+  if (result.task === 'regression') {
+    const m = result.metrics;
+    for (const key of ['mae', 'mse', 'rmse', 'r2'] as const) ctx.metric(key, value(m[key]));
+    ctx.log(`mae ${value(m.mae).toFixed(4)}  mse ${value(m.mse).toFixed(4)}  rmse ${value(m.rmse).toFixed(4)}  r2 ${value(m.r2).toFixed(4)}`);
+    return;
+  }
+  const m = result.metrics;
+  for (const key of CLASSIFICATION_KEYS) ctx.metric(key, value(m[key]));
+  if (result.positive !== null) ctx.log(`positive class: ${result.positive} (precision, recall and f1 are its own; f1_macro averages both classes)`);
+  ctx.log(`accuracy ${value(m.accuracy).toFixed(4)}  precision ${value(m.precision).toFixed(4)}  recall ${value(m.recall).toFixed(4)}  f1 ${value(m.f1).toFixed(4)}  f1_macro ${value(m.f1_macro).toFixed(4)}  log_loss ${value(m.log_loss).toFixed(4)}  roc_auc ${value(m.roc_auc).toFixed(4)}`);
+  const classes = result.classes;
+  const width = Math.max(8, ...classes.map((c) => c.length));
+  ctx.log(`confusion matrix (rows: true ${result.label}, columns: predicted)`);
+  ctx.log(`${''.padEnd(width)} ${classes.map((c) => c.padStart(width)).join(' ')}`);
+  result.confusion_matrix.forEach((row, k) => ctx.log(`${classes[k]!.padEnd(width)} ${row.map((v) => String(v).padStart(width)).join(' ')}`));
+  result.confusion_matrix.forEach((row, k) => row.forEach((v, j) => ctx.metric(`confusion/${classes[k]}/${classes[j]}`, v)));
+  // ROC and PR curves for charts (train/curves.ts): `roc/<class>` and `pr/<class>`, x in thousandths as the
+  // step; of the positive class only when there are two (the engine's exact points are in the stored result).
+  for (const c of result.curves) {
+    const curves = classCurves(truth as Int32Array, scores, classes.length, classes.indexOf(c.class));
+    if (!curves) continue;
+    for (const p of curves.roc) ctx.metric(`roc/${c.class}`, p.value, p.step);
+    for (const p of curves.pr) ctx.metric(`pr/${c.class}`, p.value, p.step);
+  }
+}
+
+/** Keeps the evaluation against the registered version (by name, or by the file's content) and the dataset version with this content. */
+function storeEvaluation(ctx: BuiltinContext, result: EvaluationResult, registered: { name: string; version: number } | undefined, bytes: Uint8Array): void {
+  if (!ctx.storePath || !existsSync(ctx.storePath)) return;
+  const db = openStore(ctx.storePath);
+  if (!db.ok) return ctx.log(`warning: the evaluation is not stored: ${db.error.message}`);
+  try {
+    const version = modelVersionOf(db.value, registered?.name ?? null, registered?.version ?? null, bytes);
+    if (!version) return;
+    const dataset = datasetVersionOf(db.value, result.data.sha256);
+    const stored = { ...result, model: { ...result.model, version: version.version }, data: { ...result.data, dataset: dataset?.name ?? null, version: dataset?.version ?? null } };
+    const id = recordEvaluation(db.value, { modelVersionId: version.id, datasetVersionId: dataset?.id ?? null, result: stored, runUid: ctx.runId }, ctx.storePath);
+    ctx.log(id.ok ? `stored as evaluation ${id.value} of ${version.name} version ${version.version}${dataset ? ` on ${dataset.name} v${dataset.version}` : ''}` : `warning: the evaluation is not stored: ${id.error.message}`);
+  } finally {
+    db.value.close();
+  }
+}
+
 /** `name@alias` or `name@3` (a version number): the registered version's file in the artifact store. */
-function resolveRegisteredModel(ctx: BuiltinContext, ref: string): Result<{ file: string; label: string }> {
+function resolveRegisteredModel(ctx: BuiltinContext, ref: string): Result<{ file: string; name: string; version: number }> {
   const [name, which] = ref.split('@') as [string, string];
   if (!ctx.storePath) return fail({ code: 'registry-unavailable', file: ctx.pipelineFile, message: `Stage "${ctx.stage}": ${ref} names a registered model, but this run is not recorded in a store.` });
   const db = openStore(ctx.storePath, { readonly: true });
@@ -136,7 +139,7 @@ function resolveRegisteredModel(ctx: BuiltinContext, ref: string): Result<{ file
     if (!row.sha) return fail({ code: 'evaluate-model-no-file', file: ctx.storePath, message: `${ref} (version ${row.version}) has no stored file.` });
     const file = blobPath(ctx.artifactsDir ?? join(dirname(ctx.storePath), 'artifacts'), row.sha);
     if (!existsSync(file)) return fail({ code: 'evaluate-model-missing', file, message: `The stored file of ${ref} (version ${row.version}) is missing from the artifact store.` });
-    return ok({ file, label: `${name} version ${row.version}` });
+    return ok({ file, name, version: row.version });
   } catch (err) {
     return fail({ code: 'registry-unavailable', file: ctx.storePath, message: `Cannot read the model registry: ${(err as Error).message}` });
   } finally {

@@ -5,24 +5,13 @@
 // was never predicted, sklearn's zero_division default); ROC AUC of the positive column for two classes,
 // one-vs-rest macro for more; log loss with probabilities clipped to [eps, 1 - eps] and each row
 // renormalised (sklearn's log_loss, eps of float64); the confusion matrix [true][predicted].
+import type { z } from 'zod';
 import { argmaxRows } from '../train/model';
+import type { ClassificationMetricsSchema } from './schema';
 import { binaryCurveCounts, rocCurve, trapezoid } from './curves';
 
-export interface ClassificationScores {
-  accuracy: number;
-  /** Of the positive class for two classes; the macro averages for more. */
-  precision: number;
-  recall: number;
-  f1: number;
-  precision_macro: number;
-  recall_macro: number;
-  f1_macro: number;
-  precision_weighted: number;
-  recall_weighted: number;
-  f1_weighted: number;
-  roc_auc: number;
-  log_loss: number;
-}
+/** The metrics of ClassificationMetricsSchema as computed (NaN where undefined; null only in JSON). */
+export type ClassificationScores = { [K in keyof z.infer<typeof ClassificationMetricsSchema>]: number };
 
 export interface ClassificationMetrics {
   rows: number;

@@ -4,7 +4,7 @@
 // integer input, is an error naming the column and the line. Then selectRows() keeps the rows to
 // evaluate (all, or a held-out part): rows without a label are skipped and counted, and a missing
 // feature on a kept row is an error unless the model imputes (a Sextant-trained one does).
-import { isMissingText, type Cell, type ColumnBatch } from '../data/read/batch';
+import { isMissingText, type Cell, type ColumnBatch, type DataFormat } from '../data/read/batch';
 import { DataReadError } from '../data/read/decode';
 import { formatOf, scanDataFile } from '../data/read/scan';
 import { fail, ok, type EngineError, type Result } from '../result';
@@ -72,8 +72,9 @@ function toNumber(cell: Cell): number | undefined {
   return Number.isNaN(n) ? undefined : n;
 }
 
-export async function readEvalData(model: EvalModel, file: string, label: string): Promise<Result<RawData>> {
-  const position = formatOf(file) === 'parquet' ? 'row' : 'line';
+/** `format`: the file's format when its extension does not say (a dataset's `format:`). */
+export async function readEvalData(model: EvalModel, file: string, label: string, format?: DataFormat): Promise<Result<RawData>> {
+  const position = (format ?? formatOf(file)) === 'parquet' ? 'row' : 'line';
   let mapping: FeatureMapping | undefined;
   let builders: Growing<InputArray>[] = [];
   const labels: (string | null)[] = [];
@@ -138,7 +139,7 @@ export async function readEvalData(model: EvalModel, file: string, label: string
       b.length += n * width;
     });
   };
-  const scanned = await scanDataFile(file, onBatch);
+  const scanned = await scanDataFile(file, onBatch, format ? { format } : {});
   if (!scanned.ok) return scanned;
   if (!mapping) return fail({ code: 'evaluate-no-rows', file, message: 'The data has no rows to evaluate on.' });
   return ok({ file, position, mapping, rows: labels.length, arrays: builders.map((b) => b.done()), labels, lines: lines.done(), missing: missing.done(), missingColumns });

@@ -4,7 +4,7 @@
 // model carries its features, label and classes in metadata_props["sextant"] and imputes missing values
 // in its graph; any other model may name its classes (`classes`: a JSON array or comma-separated), its
 // `label` and its `positive` class in metadata_props.
-import { FittedModelSchema } from '../train/model';
+import { FittedModelSchema, type FittedModel } from '../train/model';
 import { METADATA_KEY } from '../train/onnx/export';
 import { readOnnxMetadata } from '../train/onnx/metadata';
 import { readOnnxSignature, type OnnxSignature, type TensorSpec } from '../train/onnx/signature';
@@ -38,6 +38,8 @@ export interface EvalModel {
   positive: string | null;
   /** Whether the graph fills in missing (NaN) features itself. */
   imputes: boolean;
+  /** A Sextant-trained model's own description (how it was trained, its held-out split). */
+  fitted: FittedModel | null;
 }
 
 function classList(text: string | undefined): string[] | null {
@@ -114,5 +116,6 @@ export function readEvalModel(file: string, bytes: Uint8Array): Result<EvalModel
     label: sextant?.label ?? meta.label ?? null,
     positive: meta.positive ?? null,
     imputes: sextant !== undefined,
+    fitted: sextant ?? null,
   });
 }

@@ -1,13 +1,10 @@
 // Regression metrics with scikit-learn's definitions: mean absolute error, mean squared error, its root,
 // and the coefficient of determination R² (1 − SSres/SStot; with a constant target, 1 when the
 // predictions are exact and 0 otherwise, as sklearn's r2_score).
+import type { z } from 'zod';
+import type { RegressionMetricsSchema } from './schema';
 
-export interface RegressionScores {
-  mae: number;
-  mse: number;
-  rmse: number;
-  r2: number;
-}
+type RegressionScores = { [K in keyof z.infer<typeof RegressionMetricsSchema>]: number };
 
 export function regressionMetrics(y: Float64Array, predicted: ArrayLike<number>): RegressionScores {
   const n = y.length;
