@@ -1,9 +1,12 @@
 // `sextant/drift`: compares the pipeline's reference and current datasets column by column (the drift
 // engine, src/engine/drift/), logs each column's test and verdict, records `drift_share` and
-// `drifted_columns`, and fails when the share of drifted columns reaches `threshold` (default 0.5) or
+// `drifted_columns`, keeps the verdict in the store like the monitor's (drift_checks, with the stage and
+// its run: the language server's drift finding names it), and fails when the share of drifted columns reaches `threshold` (default 0.5) or
 // when no column could be tested.
 import { resolve } from 'node:path';
-import { compareFiles } from '../drift/report';
+import { compareFiles, type DriftReport } from '../drift/report';
+import { recordDriftCheck } from '../monitor/checks';
+import { openStore } from '../store/open';
 import { fail, ok } from '../result';
 import { datasetPaths, findDataset, parseWith } from './common';
 import type { BuiltinImpl } from './types';
@@ -34,6 +37,7 @@ export const driftBuiltin: BuiltinImpl = {
     for (const n of report.not_tested) ctx.log(`not tested: ${n.column}: ${n.reason}`);
     for (const warning of report.warnings) ctx.log(`warning: ${warning.file}:${warning.line}: ${warning.message}`);
     const drifted = report.columns.filter((c) => c.drifted);
+    record(ctx, w.value.reference, w.value.current, report);
     ctx.metric('drift_share', report.drift_share);
     ctx.metric('drifted_columns', drifted.length);
     if (report.columns.length === 0) {
@@ -46,3 +50,35 @@ export const driftBuiltin: BuiltinImpl = {
     return ok(undefined);
   },
 };
+
+/** Keeps the verdict with the stage and its run; a store that cannot be written is said in the log, never a failure. */
+function record(ctx: Parameters<typeof driftBuiltin.run>[0], reference: string, current: string, report: DriftReport): void {
+  if (!ctx.storePath) return;
+  const db = openStore(ctx.storePath);
+  if (!db.ok) {
+    ctx.log(`warning: the drift verdict was not kept in the store: ${db.error.message}`);
+    return;
+  }
+  try {
+    const recorded = recordDriftCheck(db.value, {
+      pipeline_file: ctx.pipelineFile,
+      reference,
+      current,
+      stage: ctx.stage,
+      reference_sha256: null,
+      current_sha256: null,
+      run_uid: ctx.runId,
+      checked_at: Date.now(),
+      current_changed_at: null,
+      dataset_drift: report.dataset_drift,
+      drift_share: report.drift_share,
+      columns: report.columns,
+      not_tested: report.not_tested,
+      on_drift: null,
+      models: [],
+    });
+    if (!recorded.ok) ctx.log(`warning: the drift verdict was not kept in the store: ${recorded.error.message}`);
+  } finally {
+    db.value.close();
+  }
+}
