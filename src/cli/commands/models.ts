@@ -1,7 +1,10 @@
-// `sextant models list|show|promote|rollback|compare|tag|describe`: the model registry of the workspace store.
+// `sextant models list|show|promote|rollback|compare|tag|describe|explain`: the model registry of the workspace store.
 // Promote and rollback move an alias in one transaction with its history row and audit entry
 // (src/engine/registry/aliases.ts); promote checks the version's promotion gates first and, when one blocks,
 // leaves the alias, records the block and exits 1 naming the gate.
+import { resolve } from 'node:path';
+import { explainVersion } from '../../engine/explain/explainVersion';
+import { IMPORTANCE_METRICS, type ImportanceMetric } from '../../engine/explain/permutation';
 import { moveAlias, rollbackAlias, type AliasMove } from '../../engine/registry/aliases';
 import { modelCard } from '../../engine/registry/card';
 import { compareVersions } from '../../engine/registry/compare';
@@ -235,4 +238,68 @@ export const modelsDescribeCommand: CliCommand = {
   },
 };
 
-export const MODELS_COMMANDS = [modelsListCommand, modelsShowCommand, modelsPromoteCommand, modelsRollbackCommand, modelsCompareCommand, modelsTagCommand, modelsDescribeCommand];
+const wholeNumber = (args: ParsedArgs, name: string, min: number): number | undefined => {
+  const text = value(args, name);
+  if (text === undefined) return undefined;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} takes a whole number from ${min}`);
+  return n;
+};
+
+export const modelsExplainCommand: CliCommand = {
+  name: 'models explain',
+  summary: 'Permutation feature importance of a model version on a CSV/TSV file (how much the metric drops when each feature is shuffled), kept with the version and shown on its model card.',
+  usage: 'sextant models explain NAME@VERSION DATA [--metric accuracy|f1|roc_auc|log_loss] [--repeats N] [--seed S] [--label COL] [--no-save] [--json]',
+  json: true,
+  options: [
+    { name: 'metric', type: 'string', description: `The score whose drop is measured: ${IMPORTANCE_METRICS.join(', ')} (log_loss: its rise). Default accuracy.` },
+    { name: 'repeats', type: 'string', description: 'Shuffles per feature (default 5).' },
+    { name: 'seed', type: 'string', description: 'Seed of the shuffles (default 0).' },
+    { name: 'label', type: 'string', description: "The label column (default: the model's)." },
+    { name: 'no-save', type: 'boolean', description: 'Print only; do not keep it with the version.' },
+    ...STORE_OPTIONS,
+  ],
+  async run(args, io) {
+    if (args.positionals.length !== 2) throw new UsageError('give a model version and a data file: NAME@VERSION DATA');
+    const ref = refOf(args.positionals[0]!);
+    const metric = value(args, 'metric');
+    if (metric !== undefined && !(IMPORTANCE_METRICS as readonly string[]).includes(metric)) throw new UsageError(`--metric: one of ${IMPORTANCE_METRICS.join(', ')}`);
+    const repeats = wholeNumber(args, 'repeats', 1);
+    const seed = wholeNumber(args, 'seed', 0);
+    const data = resolve(io.cwd, args.positionals[1]!);
+    const store = openWorkspaceStore(args, io, args.flags['no-save'] ? 'read' : 'write');
+    if (!store.ok) return commandFailure(io, args, 'models explain', store.error);
+    try {
+      const found = resolveModelRef(store.db, ref);
+      if (!found.ok) return commandFailure(io, args, 'models explain', found.error);
+      const label = value(args, 'label');
+      const explained = await explainVersion(store.db, {
+        storePath: store.layout.storePath,
+        artifactsDir: store.layout.artifactsDir,
+        name: found.value.name,
+        version: found.value.version,
+        versionId: found.value.id,
+        data,
+        save: !args.flags['no-save'],
+        ...(label ? { label } : {}),
+        ...(metric ? { metric: metric as ImportanceMetric } : {}),
+        ...(repeats ? { repeats } : {}),
+        ...(seed !== undefined ? { seed } : {}),
+      });
+      if (!explained.ok) return commandFailure(io, args, 'models explain', explained.error);
+      const e = explained.value;
+      if (args.flags.json) {
+        io.json(e);
+        return EXIT_OK;
+      }
+      io.out(`${e.model} v${e.version} on ${e.rows} rows${e.skipped ? ` (${e.skipped} left out)` : ''}: ${e.metric} ${formatValue(e.baseline)}; drop when each feature is shuffled (${e.repeats} repeats, seed ${e.seed}):`);
+      const top = Math.max(...e.features.map((f) => f.importance), 1e-12);
+      io.out(table([['FEATURE', 'IMPORTANCE', '±STD', ''], ...e.features.map((f) => [f.feature, formatValue(f.importance), formatValue(f.std), '█'.repeat(Math.max(0, Math.round((f.importance / top) * 30)))])]));
+      return EXIT_OK;
+    } finally {
+      store.db.close();
+    }
+  },
+};
+
+export const MODELS_COMMANDS = [modelsListCommand, modelsShowCommand, modelsPromoteCommand, modelsRollbackCommand, modelsCompareCommand, modelsTagCommand, modelsDescribeCommand, modelsExplainCommand];

@@ -11,6 +11,7 @@ import { METADATA_KEY } from '../train/onnx/export';
 import { readOnnxMetadata } from '../train/onnx/metadata';
 import { OnnxSignatureSchema, readOnnxSignature } from '../train/onnx/signature';
 import { FittedModelSchema } from '../train/model';
+import { ExplanationSchema, latestExplanation } from '../explain/explainVersion';
 import { aliasHistory, AliasHistoryEntrySchema } from './aliases';
 import { metricsOf } from './versionMetrics';
 
@@ -57,6 +58,8 @@ export const ModelCardSchema = z.object({
   datasetNames: z.array(z.string()),
   aliases: z.array(z.object({ alias: z.string(), version: z.number().int() })),
   history: z.array(AliasHistoryEntrySchema),
+  /** The latest permutation feature importance kept with the version (`sextant models explain`), or null. */
+  importance: ExplanationSchema.nullable(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 
@@ -111,6 +114,7 @@ export function modelCard(db: Database, artifactsDir: string, name: string, vers
     datasetNames: family.length ? (db.prepare(`SELECT DISTINCT value FROM params WHERE key = 'dataset' AND run_id IN (${family.map(() => '?').join(',')}) ORDER BY value`).pluck().all(...family) as string[]) : [],
     aliases: db.prepare('SELECT a.alias, v.version FROM model_aliases a JOIN model_versions v ON v.id = a.model_version_id WHERE a.model_id = ? ORDER BY a.alias').all(model.id) as { alias: string; version: number }[],
     history: aliasHistory(db, name),
+    importance: latestExplanation(db, row.id),
   });
 }
 

@@ -6,7 +6,7 @@
 // reveal the file, open the source run) that the host carries out (it confirms an alias move first).
 // No file or store access; the last data kept with setState so a hidden or reloaded panel shows the same.
 import './model.css';
-import { HostMessageSchema, PageStateSchema, type ModelCardData, type PageMessage, type PageState, type Tensor } from '../model/protocol';
+import { HostMessageSchema, PageStateSchema, type Importance, type ModelCardData, type PageMessage, type PageState, type Tensor } from '../model/protocol';
 import { button, textField } from './shared/controls';
 import { makeGridNavigable } from './shared/gridKeys';
 import { h, vscodeApi } from './shared/vscodeApi';
@@ -60,7 +60,7 @@ function render(data: ModelCardData): void {
   if (data.source.kind !== 'run') openRun.setAttribute('disabled', '');
   const actions = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Actions' }, reveal, openRun);
 
-  app.replaceChildren(heading, h('p', { class: 'facts' }, facts.join(' · ')), ...notes, actions, signatureSection(data), metricsSection(data), lineageSection(data), aliasSection(data), historySection(data));
+  app.replaceChildren(heading, h('p', { class: 'facts' }, facts.join(' · ')), ...notes, actions, signatureSection(data), metricsSection(data), importanceSection(data.importance ?? null), lineageSection(data), aliasSection(data), historySection(data));
 }
 
 function signatureSection(data: ModelCardData): HTMLElement {
@@ -88,6 +88,46 @@ function metricsSection(data: ModelCardData): HTMLElement {
   const parts: HTMLElement[] = [table('Metrics (latest value)', 'metrics', ['metric', 'value'], rows(main))];
   if (detail.length) parts.push(h('details', {}, h('summary', {}, `${detail.length} more: ${[...new Set(detail.map(([k]) => k.split('/')[0]))].join(', ')}`), table('Per-class metrics (latest value)', 'metrics detail', ['metric', 'value'], rows(detail))));
   return section('Metrics', 'metrics', ...parts);
+}
+
+const SVG = 'http://www.w3.org/2000/svg';
+
+/** A horizontal bar (inline SVG: widths as attributes, no style attribute under the CSP), its share of `top`. */
+function bar(value: number, std: number, top: number): SVGSVGElement {
+  const width = 160;
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('width', String(width));
+  svg.setAttribute('height', '12');
+  svg.setAttribute('class', 'bar');
+  svg.setAttribute('aria-hidden', 'true');
+  const scale = (x: number): number => Math.max(0, Math.min(width, (x / top) * width));
+  const rect = document.createElementNS(SVG, 'rect');
+  rect.setAttribute('x', '0');
+  rect.setAttribute('y', '1');
+  rect.setAttribute('height', '10');
+  rect.setAttribute('width', String(scale(value)));
+  svg.append(rect);
+  if (std > 0 && value > 0) {
+    const line = document.createElementNS(SVG, 'line');
+    line.setAttribute('class', 'spread');
+    line.setAttribute('x1', String(scale(value - std)));
+    line.setAttribute('x2', String(scale(value + std)));
+    line.setAttribute('y1', '6');
+    line.setAttribute('y2', '6');
+    svg.append(line);
+  }
+  return svg;
+}
+
+function importanceSection(imp: Importance | null): HTMLElement {
+  if (!imp) return section('Feature importance', 'importance', h('p', { class: 'note' }, 'Not measured yet: `sextant models explain NAME@VERSION DATA` measures how much the metric drops when each feature is shuffled, and keeps it with the version.'));
+  const top = Math.max(...imp.features.map((f) => f.importance + f.std), 1e-12);
+  const loss = imp.metric === 'log_loss';
+  const rows = imp.features.map((f) =>
+    h('tr', { 'data-feature': f.feature }, h('th', { scope: 'row' }, f.feature), h('td', { class: 'num' }, formatMetric(f.importance)), h('td', { class: 'num sub-cell' }, `± ${formatMetric(f.std)}`), h('td', {}, bar(f.importance, f.std, top))),
+  );
+  const about = `${loss ? 'Rise of the log loss' : `Drop of ${imp.metric}`} (${formatMetric(imp.baseline)} on ${imp.rows} rows of ${imp.data.path}) when each feature is shuffled; mean ± std over ${imp.repeats} repeats, seed ${imp.seed}, ${when(imp.createdAt)}.`;
+  return section('Feature importance', 'importance', h('p', { class: 'sub' }, about), table('Permutation feature importance', 'importance', ['feature', loss ? 'loss rise' : 'drop', '', ''], rows));
 }
 
 function lineageSection(data: ModelCardData): HTMLElement {

@@ -5,9 +5,19 @@ import { toMetricNumber } from '../compare/protocol';
 import type { ModelCardData } from './protocol';
 
 export function modelCardData(card: ModelCard): ModelCardData {
-  const { signature, metrics, ...rest } = card;
+  const { signature, metrics, importance, ...rest } = card;
   return {
     ...rest,
+    importance: importance && {
+      metric: importance.metric,
+      baseline: importance.baseline,
+      repeats: importance.repeats,
+      seed: importance.seed,
+      rows: importance.rows,
+      data: importance.data,
+      createdAt: importance.createdAt,
+      features: importance.features.map(({ feature, importance: value, std }) => ({ feature, importance: value, std })),
+    },
     signature: signature.ok ? { ok: true, inputs: signature.value.inputs, outputs: signature.value.outputs } : signature,
     metrics: Object.fromEntries(Object.entries(metrics).map(([k, v]) => [k, toMetricNumber(v)])),
   };

@@ -23,6 +23,20 @@ export const AliasHistoryRowSchema = z.object({
   at: z.number(),
 });
 
+/** Permutation feature importance of the version on a data file: the metric's drop when each feature is shuffled. */
+export const ImportanceSchema = z.object({
+  metric: z.string(),
+  baseline: z.number(),
+  repeats: z.number().int(),
+  seed: z.number().int(),
+  rows: z.number().int(),
+  data: z.object({ path: z.string(), sha256: z.string() }),
+  createdAt: z.number(),
+  /** Most important first. */
+  features: z.array(z.object({ feature: z.string(), importance: z.number(), std: z.number() })),
+});
+export type Importance = z.infer<typeof ImportanceSchema>;
+
 export const ModelCardDataSchema = z.object({
   name: z.string(),
   description: z.string().nullable(),
@@ -58,6 +72,8 @@ export const ModelCardDataSchema = z.object({
   datasetNames: z.array(z.string()),
   aliases: z.array(z.object({ alias: z.string(), version: z.number().int() })),
   history: z.array(AliasHistoryRowSchema),
+  /** Absent in a state saved before the card showed importance. */
+  importance: ImportanceSchema.nullable().optional(),
 });
 export type ModelCardData = z.infer<typeof ModelCardDataSchema>;
 
