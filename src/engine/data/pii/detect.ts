@@ -6,12 +6,12 @@
 import { isIPv4, isIPv6 } from 'node:net';
 import { z } from 'zod';
 
-export const PII_KINDS = ['email', 'phone', 'card', 'ipv4', 'ipv6', 'ssn', 'iban'] as const;
+const PII_KINDS = ['email', 'phone', 'card', 'ipv4', 'ipv6', 'ssn', 'iban'] as const;
 export const PiiKindSchema = z.enum(PII_KINDS);
 export type PiiKind = z.infer<typeof PiiKindSchema>;
 
-export const PII_SAMPLE = 200;
-export const PII_SHARE = 0.5;
+const PII_SAMPLE = 200;
+const PII_SHARE = 0.5;
 
 const EMAIL = /^[^\s@"<>,;]+@[^\s@"<>,;]+\.[A-Za-z]{2,}$/;
 const SSN = /^(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}$/;

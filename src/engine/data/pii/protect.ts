@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { Cell, ColumnBatch } from '../read/batch';
 import type { PiiKind } from './detect';
 
-export const PII_RULES = ['mask', 'hash', 'drop', 'forbid'] as const;
+const PII_RULES = ['mask', 'hash', 'drop', 'forbid'] as const;
 export const PiiRuleSchema = z.enum(PII_RULES);
 export type PiiRule = z.infer<typeof PiiRuleSchema>;
 

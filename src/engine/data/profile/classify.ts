@@ -5,7 +5,7 @@
 import type { Cell } from '../read/batch';
 
 export const KIND_NAMES = ['integer', 'float', 'boolean', 'datetime', 'string'] as const;
-export type CellKind = 0 | 1 | 2 | 3 | 4;
+type CellKind = 0 | 1 | 2 | 3 | 4;
 export const INTEGER = 0;
 export const FLOAT = 1;
 export const BOOLEAN = 2;
@@ -67,7 +67,7 @@ function fastIsoMs(s: string): number {
 }
 
 /** Epoch milliseconds of an ISO 8601 date or date-time (UTC when it has no offset); NaN when not one. */
-export function isoMs(text: string): number {
+function isoMs(text: string): number {
   const fast = fastIsoMs(text);
   if (fast === fast) return fast;
   const m = DATE_RE.exec(text);
@@ -88,7 +88,7 @@ export function isoMs(text: string): number {
 /** The last parsed number (classifyText sets it for integers and floats), so callers parse once. */
 export const parsed = { number: 0, ms: 0 };
 
-export function classifyText(s: string): CellKind {
+function classifyText(s: string): CellKind {
   const c0 = s.charCodeAt(0);
   if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 46 || c0 === 43) {
     const last = s.charCodeAt(s.length - 1);

@@ -11,7 +11,7 @@ import { HyperLogLog } from './hll';
 import { KllSketch } from './kll';
 import type { ColumnProfile, ColumnType } from './schema';
 
-export const DISTINCT_EXACT = 10_000;
+const DISTINCT_EXACT = 10_000;
 const EXAMPLES = 10;
 const TOP = 10;
 const TOP_TRACKED = 1000;

@@ -56,5 +56,3 @@ export class HyperLogLog {
     return Math.round(raw <= 2.5 * M && zeros > 0 ? M * Math.log(M / zeros) : raw);
   }
 }
-
-export const HLL_RELATIVE_ERROR = 1.04 / Math.sqrt(M);

@@ -4,7 +4,7 @@
 // moves up. Memory is a few thousand numbers whatever the stream; with k = 400 the rank of a reported
 // quantile is within about 0.7% of the asked one (measured in test/unit/data.profile.test.ts: ≤ 1%).
 // The random choices come from a fixed seed, so a profile of the same file is the same every time.
-export const KLL_K = 400;
+const KLL_K = 400;
 const MIN_CAPACITY = 128;
 
 export class KllSketch {

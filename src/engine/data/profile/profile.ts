@@ -6,7 +6,7 @@ import { emptyPolicy, type PiiRule } from '../pii/protect';
 import { ColumnProfiler } from './column';
 import type { DatasetProfile } from './schema';
 
-export interface ProfileOptions extends Omit<ScanOptions, 'transform'> {
+interface ProfileOptions extends Omit<ScanOptions, 'transform'> {
   /** `pii:` rules from the pipeline, by column. */
   pii?: Map<string, PiiRule>;
   /** Key of the `hash` rule. */

@@ -5,13 +5,13 @@ import { ReadIssueSchema, DataFormatSchema, EncodingSchema } from '../read/batch
 import { PiiKindSchema } from '../pii/detect';
 import { PiiRuleSchema } from '../pii/protect';
 
-export const COLUMN_TYPES = ['integer', 'float', 'boolean', 'datetime', 'string', 'categorical', 'empty'] as const;
+const COLUMN_TYPES = ['integer', 'float', 'boolean', 'datetime', 'string', 'categorical', 'empty'] as const;
 export const ColumnTypeSchema = z.enum(COLUMN_TYPES);
 export type ColumnType = z.infer<typeof ColumnTypeSchema>;
 
 const ExampleSchema = z.object({ line: z.number().int(), value: z.string().describe('PII-masked when the column is flagged.') });
 
-export const ColumnProfileSchema = z.object({
+const ColumnProfileSchema = z.object({
   name: z.string(),
   type: ColumnTypeSchema.describe('What most values are; `categorical`: text with few distinct values; `empty`: every value missing.'),
   count: z.number().int().describe('Values present.'),

@@ -3,7 +3,7 @@
 // in it (ragged rows, odd header names, unreadable lines), each with a count and the first positions.
 import { z } from 'zod';
 
-export const DATA_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet'] as const;
+const DATA_FORMATS = ['csv', 'tsv', 'jsonl', 'parquet'] as const;
 export const DataFormatSchema = z.enum(DATA_FORMATS);
 export type DataFormat = z.infer<typeof DataFormatSchema>;
 
@@ -53,7 +53,7 @@ export function isMissingText(text: string): boolean {
   return text.length === 0 || (text.length <= 4 && MISSING.has(text));
 }
 
-export const MAX_POSITIONS = 10;
+const MAX_POSITIONS = 10;
 
 /** Counts one kind of problem and keeps its first positions. */
 export class IssueTally {

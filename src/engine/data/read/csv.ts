@@ -14,7 +14,7 @@ export const BATCH_ROWS = 16_384;
 const MAX_ROW_CHARS = 1 << 25;
 
 /** The separator of a header line: the most frequent of , tab ; | outside quotes (`,` when none). */
-export function guessDelimiter(firstLine: string): string {
+function guessDelimiter(firstLine: string): string {
   const counts = new Map<string, number>([[',', 0], ['\t', 0], [';', 0], ['|', 0]]);
   let quoted = false;
   for (const ch of firstLine) {

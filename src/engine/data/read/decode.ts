@@ -77,7 +77,7 @@ async function invalidUtf8(path: string, offset: number, bytes: Uint8Array): Pro
   });
 }
 
-export interface TextStream {
+interface TextStream {
   /** Known once the first chunk is read. */
   encoding: Encoding;
   chunks: AsyncGenerator<string>;

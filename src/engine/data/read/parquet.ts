@@ -28,7 +28,7 @@ function toCell(v: unknown, unsupported: () => void): Cell {
   }
 }
 
-export interface ParquetScan {
+interface ParquetScan {
   columns: string[];
   rows: number;
   issues: ReadIssue[];

@@ -1,12 +1,12 @@
 // The result of validating a dataset file: what `sextant data validate --json` prints (docs/cli.md).
 import { z } from 'zod';
 
-export const ValidationExampleSchema = z.object({
+const ValidationExampleSchema = z.object({
   line: z.number().int().describe('Line of the file (row number for Parquet).'),
   value: z.string().describe('The value as text, "(missing)" for a missing one; masked or hashed when the column holds personal data.'),
 });
 
-export const ValidationResultSchema = z.object({
+const ValidationResultSchema = z.object({
   check: z.string().describe('not_null, between, in, unique, regex, type, max_missing, rows, schema_unchanged, pii, column, strays, or format:<code> for a problem of the file itself.'),
   column: z.string().nullable(),
   severity: z.enum(['error', 'warning']).describe('A warning is reported but does not fail the validation.'),

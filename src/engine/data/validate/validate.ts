@@ -14,7 +14,7 @@ import { COLUMN_KEYS, DATASET_KEYS, type Expectation } from './expectation';
 import type { ValidationReport, ValidationResult } from './report';
 import { readReference, schemaChanges } from './schemaDiff';
 
-export interface ValidateOptions extends Omit<ScanOptions, 'transform'> {
+interface ValidateOptions extends Omit<ScanOptions, 'transform'> {
   /** The dataset's name in the pipeline, for the report. */
   dataset?: string;
   /** Folder that `schema_unchanged` paths are relative to (the pipeline's). */
