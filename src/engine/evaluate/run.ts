@@ -181,7 +181,7 @@ export async function evaluateData(m: EvalModel, data: EvalData, label: string, 
     return fail({ code: 'evaluate-onnx', file: m.file, message: `onnxruntime could not run the model on the data: ${(err as Error).message.split('\n')[0]}` });
   }
   await session.release();
-  const pass = batchLatency(batch, times, n);
+  const pass = batchLatency(Math.min(batch, n), times, n);
   latency.push(pass);
   const single = latency.find((l) => l.batch_size === 1) ?? pass;
   const base = {

@@ -121,9 +121,9 @@ function allowExpressions(shape: z.ZodObject): z.ZodObject {
   return z.object(fields).strict();
 }
 
-const CLASSIFICATION_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss'] as const;
+const CLASSIFICATION_METRICS = ['accuracy', 'precision', 'recall', 'f1', 'roc_auc', 'log_loss', 'f1_macro', 'f1_weighted', 'precision_macro', 'precision_weighted', 'recall_macro', 'recall_weighted'] as const;
 const REGRESSION_METRICS = ['mae', 'mse', 'rmse', 'r2'] as const;
-const LATENCY_METRICS = ['latency_p50_ms', 'latency_p95_ms', 'throughput_rps'] as const;
+const LATENCY_METRICS = ['latency_p50_ms', 'latency_p95_ms', 'latency_p99_ms', 'throughput_rps'] as const;
 
 const meta: { [K in BuiltinName]: Omit<Builtin, 'name' | 'resolved' | 'written'> } = {
   'sextant/train': {
