@@ -108,7 +108,7 @@ function summaryLine(c: ColumnProfile, rows: number): string {
 }
 
 function printProfile(p: DatasetProfile, shown: string, io: CliIo): void {
-  io.out(`${shown}: ${p.rows.toLocaleString('en-US')} rows, ${p.columns.length} columns, ${p.format}${p.delimiter ? ` (${p.encoding}, ${JSON.stringify(p.delimiter)})` : p.format === 'parquet' ? '' : ` (${p.encoding})`}, ${(p.bytes / 2 ** 20).toFixed(1)} MB`);
+  io.out(`${shown}: ${p.rows.toLocaleString('en-US')} row${p.rows === 1 ? '' : 's'}, ${p.columns.length} column${p.columns.length === 1 ? '' : 's'}, ${p.format}${p.delimiter ? ` (${p.encoding}, ${JSON.stringify(p.delimiter)})` : p.format === 'parquet' ? '' : ` (${p.encoding})`}, ${(p.bytes / 2 ** 20).toFixed(1)} MB`);
   for (const issue of p.issues) io.out(`${shown}${issue.lines[0] !== undefined ? `:${issue.lines[0]}` : ''}: ${issue.message}`);
   if (p.columns.length === 0) return;
   io.out('');
@@ -148,7 +148,7 @@ function printReport(r: ValidationReport, shown: string, io: CliIo): void {
   }
   const failed = r.results.filter((x) => !x.passed && x.severity === 'error').length;
   const warnings = r.results.filter((x) => !x.passed && x.severity === 'warning').length;
-  io.err(`${shown}: ${r.rows.toLocaleString('en-US')} rows, ${r.results.length} check${r.results.length === 1 ? '' : 's'}: ${r.passed ? 'passed' : `${failed} failed`}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`);
+  io.err(`${shown}: ${r.rows.toLocaleString('en-US')} row${r.rows === 1 ? '' : 's'}, ${r.results.length} check${r.results.length === 1 ? '' : 's'}: ${r.passed ? 'passed' : `${failed} failed`}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`);
 }
 
 export const dataValidateCommand: CliCommand = {
