@@ -1,6 +1,7 @@
-// Training a dense softmax classifier (logistic regression: no hidden layer; MLP: ReLU hidden layers)
-// by mini-batch Adam on cross-entropy with L2, on Float64Arrays. Deterministic for a given seed: the
-// initial weights and the order of the batches come from the seeded PRNG only.
+// Training an MLP (ReLU hidden layers) by mini-batch Adam with L2, on Float64Arrays: a softmax output on
+// cross-entropy for classification, one linear output on half squared error for regression (fitted to
+// the standardised target, whose mean and scale are folded back into the last layer). Deterministic for
+// a given seed: the initial weights and the order of the batches come from the seeded PRNG only.
 import { Rng, permutation } from './rng';
 import { denseForward, type Layer, type Matrix } from './model';
 
@@ -31,12 +32,27 @@ interface Param {
   vb: Float64Array;
   inputs: number;
   outputs: number;
-  activation: 'relu' | 'softmax';
+  activation: Layer['activation'];
 }
 
-/** Fits on standardised features `x` and class indices `y` (0..classes-1), as steps (one per batch); see steps.ts. */
-export function* fitDenseSteps(x: Matrix, y: Int32Array, classes: number, options: FitOptions): Generator<void, FitResult> {
+type DenseTarget = { task: 'classification'; y: Int32Array; classes: number } | { task: 'regression'; y: Float64Array };
+
+/** Fits on standardised features `x` and the target, as steps (one per batch); see steps.ts. */
+export function* fitDenseSteps(x: Matrix, target: DenseTarget, options: FitOptions): Generator<void, FitResult> {
   const rng = new Rng(options.seed);
+  const regression = target.task === 'regression';
+  const classes = regression ? 1 : target.classes;
+  // Regression fits (y - mean) / sd; the last layer is rescaled at the end.
+  let yMean = 0;
+  let ySd = 1;
+  if (regression) {
+    const y = target.y;
+    for (let i = 0; i < y.length; i++) yMean += y[i]!;
+    yMean /= y.length;
+    let ss = 0;
+    for (let i = 0; i < y.length; i++) ss += (y[i]! - yMean) ** 2;
+    ySd = Math.sqrt(ss / y.length) || 1;
+  }
   const sizes = [x.cols, ...options.hidden, classes];
   const params: Param[] = [];
   for (let l = 0; l + 1 < sizes.length; l++) {
@@ -51,7 +67,7 @@ export function* fitDenseSteps(x: Matrix, y: Int32Array, classes: number, option
     }
     const z = () => new Float64Array(inputs * outputs);
     const zb = () => new Float64Array(outputs);
-    params.push({ w, b: zb(), gw: z(), gb: zb(), mw: z(), vw: z(), mb: zb(), vb: zb(), inputs, outputs, activation: last ? 'softmax' : 'relu' });
+    params.push({ w, b: zb(), gw: z(), gb: zb(), mw: z(), vw: z(), mb: zb(), vb: zb(), inputs, outputs, activation: last ? (regression ? 'identity' : 'softmax') : 'relu' });
   }
 
   const n = x.rows;
@@ -81,11 +97,19 @@ export function* fitDenseSteps(x: Matrix, y: Int32Array, classes: number, option
       const K = classes;
       const pOut = acts[params.length]!;
       const dOut = grads[params.length]!;
-      for (let r = 0; r < bs; r++) {
-        const label = y[order[start + r]!]!;
-        for (let j = 0; j < K; j++) dOut[r * K + j] = pOut[r * K + j]! / bs;
-        dOut[r * K + label]! -= 1 / bs;
-        lossSum -= Math.log(Math.max(pOut[r * K + label]!, 1e-15));
+      if (target.task === 'regression') {
+        for (let r = 0; r < bs; r++) {
+          const e = pOut[r]! - (target.y[order[start + r]!]! - yMean) / ySd;
+          dOut[r] = e / bs;
+          lossSum += 0.5 * e * e;
+        }
+      } else {
+        for (let r = 0; r < bs; r++) {
+          const label = target.y[order[start + r]!]!;
+          for (let j = 0; j < K; j++) dOut[r * K + j] = pOut[r * K + j]! / bs;
+          dOut[r * K + label]! -= 1 / bs;
+          lossSum -= Math.log(Math.max(pOut[r * K + label]!, 1e-15));
+        }
       }
       step++;
       const lrT = (options.lr * Math.sqrt(1 - beta2 ** step)) / (1 - beta1 ** step);
@@ -130,11 +154,17 @@ export function* fitDenseSteps(x: Matrix, y: Int32Array, classes: number, option
       }
       yield;
     }
-    const loss = lossSum / n;
+    // Regression reports the half squared error in the target's own units.
+    const loss = (lossSum / n) * ySd * ySd;
     losses.push(loss);
     if (options.onEpoch?.(epoch, loss) === false) break;
   }
 
+  if (regression) {
+    const out = params[params.length - 1]!;
+    for (let i = 0; i < out.w.length; i++) out.w[i]! *= ySd;
+    out.b[0] = out.b[0]! * ySd + yMean;
+  }
   const layers: Layer[] = params.map((p) => ({ inputs: p.inputs, outputs: p.outputs, weights: Array.from(p.w), bias: Array.from(p.b), activation: p.activation }));
   return { layers, losses };
 }

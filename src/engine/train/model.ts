@@ -1,11 +1,13 @@
-// A fitted classifier: the standardisation, the dense layers and the classes, as one zod-typed value.
-// Logistic regression is one softmax layer; the MLP adds ReLU layers before it; gradient-boosted trees
+// A fitted model: the standardisation, the dense layers and the classes, as one zod-typed value.
+// Logistic regression is one softmax layer; linear regression one identity layer; the MLP adds ReLU
+// layers before its last (softmax for classification, identity for regression); gradient-boosted trees
 // use only the scaler's means (to impute) and their ensemble. The same shape is exported to ONNX, so
-// the TypeScript forward pass here and onnxruntime's must agree.
+// the TypeScript forward pass here and onnxruntime's must agree. `task` absent means classification
+// (models written before regression existed).
 import { z } from 'zod';
 import { EnsembleSchema, ensembleScores } from './gbt';
 
-const MODEL_KINDS = ['logistic-regression', 'mlp', 'gbt'] as const;
+const MODEL_KINDS = ['logistic-regression', 'linear', 'mlp', 'gbt'] as const;
 export const ModelKindSchema = z.enum(MODEL_KINDS);
 export type ModelKind = z.infer<typeof ModelKindSchema>;
 
@@ -15,15 +17,20 @@ export const LayerSchema = z.object({
   /** Row-major [inputs × outputs]. */
   weights: z.array(z.number()),
   bias: z.array(z.number()),
-  activation: z.enum(['relu', 'softmax']),
+  activation: z.enum(['relu', 'softmax', 'identity']),
 });
 export type Layer = z.infer<typeof LayerSchema>;
 
+export const TaskSchema = z.enum(['classification', 'regression']);
+export type Task = z.infer<typeof TaskSchema>;
+
 export const FittedModelSchema = z.object({
   kind: ModelKindSchema,
+  task: TaskSchema.optional(),
   features: z.array(z.string()).min(1),
   label: z.string(),
-  classes: z.array(z.string()).min(2),
+  /** Class names (at least two) for classification; empty for regression. */
+  classes: z.array(z.string()),
   scaler: z.object({ mean: z.array(z.number()), scale: z.array(z.number()) }),
   /** Dense layers (logistic regression, MLP); empty for trees. */
   layers: z.array(LayerSchema),
@@ -40,10 +47,16 @@ export const FittedModelSchema = z.object({
     batchSize: z.number().int(),
     l2: z.number(),
     finalLoss: z.number(),
+    /** Optimiser iterations (L-BFGS) or boosting rounds run, and whether the stopping rule was met. */
+    iterations: z.number().int().optional(),
+    converged: z.boolean().optional(),
     dataset: z.string().optional(),
   }),
-});
+}).refine((m) => (m.task === 'regression' ? m.classes.length === 0 : m.classes.length >= 2), { message: 'a classifier names at least two classes; a regressor none', path: ['classes'] });
 export type FittedModel = z.infer<typeof FittedModelSchema>;
+
+/** What a model learns to predict: class indices (0..classes-1) with the class names, or numbers. */
+export type FitTarget = { task: 'classification'; y: Int32Array; classes: string[] } | { task: 'regression'; y: Float64Array };
 
 /** Row-major dense matrix. */
 export interface Matrix {
@@ -65,7 +78,7 @@ export function standardise(x: Matrix, mean: ArrayLike<number>, scale: ArrayLike
 }
 
 /** One dense layer: out[r] = act(in[r] · W + b). */
-export function denseForward(input: Float64Array, rows: number, layer: { inputs: number; outputs: number; weights: ArrayLike<number>; bias: ArrayLike<number>; activation: 'relu' | 'softmax' }, out: Float64Array): void {
+export function denseForward(input: Float64Array, rows: number, layer: { inputs: number; outputs: number; weights: ArrayLike<number>; bias: ArrayLike<number>; activation: Layer['activation'] }, out: Float64Array): void {
   const { inputs, outputs, weights, bias } = layer;
   for (let r = 0; r < rows; r++) {
     const io = r * inputs;
@@ -79,7 +92,7 @@ export function denseForward(input: Float64Array, rows: number, layer: { inputs:
     }
     if (layer.activation === 'relu') {
       for (let j = 0; j < outputs; j++) if (out[oo + j]! < 0) out[oo + j] = 0;
-    } else {
+    } else if (layer.activation === 'softmax') {
       let max = -Infinity;
       for (let j = 0; j < outputs; j++) if (out[oo + j]! > max) max = out[oo + j]!;
       let sum = 0;
@@ -93,14 +106,14 @@ export function denseForward(input: Float64Array, rows: number, layer: { inputs:
   }
 }
 
-/** Class probabilities [rows × classes] for raw (unscaled) features; NaN features are imputed. */
+/** Class probabilities [rows × classes] (regression: the predicted value per row) for raw (unscaled) features; NaN features are imputed. */
 export function predictProba(model: FittedModel, x: Matrix): Float64Array {
   if (model.ensemble) {
     const data = Float64Array.from(x.data);
     for (let i = 0; i < data.length; i++) if (Number.isNaN(data[i]!)) data[i] = model.scaler.mean[i % x.cols]!;
-    const K = model.classes.length;
+    const K = Math.max(1, model.classes.length);
     const scores = ensembleScores(model.ensemble, data, x.rows, x.cols, K);
-    softmaxRows(scores, x.rows, K);
+    if (model.task !== 'regression') softmaxRows(scores, x.rows, K);
     return scores;
   }
   let h = Float64Array.from(x.data);
