@@ -7,33 +7,17 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import * as ort from 'onnxruntime-node';
-import type { CliIo } from '../../src/cli/command';
 import { main } from '../../src/cli/main';
 import { emptyPolicy, hashValue } from '../../src/engine/data/pii/protect';
 import { loadServedModel, resolveModel, type ServedModel } from '../../src/engine/serve/model';
 import { PredictionLog } from '../../src/engine/serve/predictionLog';
 import { startServer, type RunningServer } from '../../src/engine/serve/server';
 import { openStore, type Database } from '../../src/engine/store/open';
-import { workspaceLayout, type WorkspaceLayout } from '../../src/engine/workspace/layout';
+import type { WorkspaceLayout } from '../../src/engine/workspace/layout';
+import { demoWorkspace, io } from './serveHelpers';
 import { tempDir } from './tempDir';
 
 const FEATURES = ['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g'];
-
-function io(cwd: string): CliIo & { stdout: string[]; stderr: string[]; docs: unknown[] } {
-  const stdout: string[] = [];
-  const stderr: string[] = [];
-  const docs: unknown[] = [];
-  return { stdout, stderr, docs, out: (t) => stdout.push(t), err: (t) => stderr.push(t), json: (v) => docs.push(v), isTty: false, cwd, env: {} };
-}
-
-/** The demo workspace with its pipeline run once by the CLI: penguin-species v1 registered, @staging on it. */
-export async function demoWorkspace(prefix: string): Promise<{ root: string; layout: WorkspaceLayout }> {
-  const root = tempDir(prefix);
-  const run = io(root);
-  assert.equal(await main(['init', root], run), 0, run.stderr.join('\n'));
-  assert.equal(await main(['run'], run), 0, run.stderr.join('\n'));
-  return { root, layout: workspaceLayout(root) };
-}
 
 /** Rows of the demo data (features only, in the model's order), blanks as null. */
 function demoRows(root: string, n: number): (number | null)[][] {

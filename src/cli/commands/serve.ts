@@ -54,14 +54,20 @@ function piiPolicy(root: string, modelFile: string, features: string[], salt: st
 function stopRequested(io: CliIo): Promise<string> {
   return new Promise((done) => {
     const signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+    const watchStdin = io.env.SEXTANT_CANCEL_ON_STDIN_CLOSE === '1' && !process.stdin.isTTY;
+    const onStdinEnd = (): void => stop('stdin closed');
     const stop = (why: string): void => {
       for (const s of signals) process.off(s, stop);
+      if (watchStdin) {
+        process.stdin.off('end', onStdinEnd).off('error', onStdinEnd);
+        // A paused pipe still holds the event loop open: let go of it so the process can exit.
+        process.stdin.destroy();
+      }
       done(why);
     };
     for (const s of signals) process.on(s, stop);
-    if (io.env.SEXTANT_CANCEL_ON_STDIN_CLOSE === '1' && !process.stdin.isTTY) {
-      process.stdin.on('end', () => stop('stdin closed'));
-      process.stdin.on('error', () => stop('stdin closed'));
+    if (watchStdin) {
+      process.stdin.on('end', onStdinEnd).on('error', onStdinEnd);
       process.stdin.resume();
     }
   });
@@ -88,14 +94,20 @@ export const serveCommand: CliCommand = {
     const layout = layoutOf(io, args);
     const logPredictions = !args.flags['no-log'];
     let db: Database | undefined;
-    if (existsSync(layout.storePath) || logPredictions) {
-      const opened = openStore(layout.storePath, { create: logPredictions });
+    if (existsSync(layout.storePath)) {
+      const opened = openStore(layout.storePath);
       if (!opened.ok) return failWith(io, args, 'serve', opened.error);
       db = opened.value;
     }
     try {
       const ref = resolveModel(args.positionals[0]!, io.cwd, { db, file: layout.storePath, artifactsDir: layout.artifactsDir });
       if (!ref.ok) return failWith(io, args, 'serve', ref.error);
+      if (!db && logPredictions) {
+        // A model file served where no store exists yet: the store is made for the prediction log.
+        const opened = openStore(layout.storePath, { create: true });
+        if (!opened.ok) return failWith(io, args, 'serve', opened.error);
+        db = opened.value;
+      }
       const model = await loadServedModel(ref.value);
       if (!model.ok) return failWith(io, args, 'serve', model.error);
       const features = model.value.spec.features.map((f) => f.name);
