@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseNvidiaSmiCsv, type Gpu } from '../../src/engine/gpu/nvidiaSmi';
 import { GpuAllocator, visibleGpus } from '../../src/engine/gpu/allocator';
-import { GpuSampler } from '../../src/engine/gpu/sampler';
+import { GpuMonitor } from '../../src/engine/gpu/sampler';
 
 const fixture = (name: string): string => readFileSync(join(__dirname, '..', 'fixtures', 'nvidia-smi', name), 'utf8');
 
@@ -73,10 +73,13 @@ describe('GPU: scheduling', () => {
       [{ ...gpus(2)[0]!, utilizationPercent: 10, memoryUsedMiB: 100 }, { ...gpus(2)[1]!, utilizationPercent: 99, memoryUsedMiB: 9999 }],
       [{ ...gpus(2)[0]!, utilizationPercent: 80, memoryUsedMiB: 50 }, { ...gpus(2)[1]!, utilizationPercent: 99, memoryUsedMiB: 9999 }],
     ];
-    const sampler = new GpuSampler([0], async () => ({ ok: true, value: samples[Math.min(call++, 1)]! }), 5);
-    sampler.start();
+    // Memory is the stage's own processes' (nvidia-smi --query-compute-apps), not the card's.
+    const apps = async () => ({ ok: true, value: [{ pid: process.pid, gpuUuid: 'g0', usedMemoryMiB: 100 }, { pid: 999_999_999, gpuUuid: 'g0', usedMemoryMiB: 9999 }] });
+    const monitor = new GpuMonitor(async () => ({ ok: true, value: samples[Math.min(call++, 1)]! }), apps, 5);
+    const watch = monitor.watch([0], () => ({ pid: process.pid, group: false }));
     await new Promise((r) => setTimeout(r, 30));
-    const peaks = await sampler.stop();
+    const peaks = await watch.stop();
+    await monitor.stop();
     assert.deepEqual(peaks, { peakUtilizationPercent: 80, peakMemoryMiB: 100 });
   });
 });

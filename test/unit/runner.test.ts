@@ -184,9 +184,11 @@ describe('runner: caching', () => {
 describe('runner: processes and faults', () => {
   it('injects SEXTANT_RUN_ID, SEXTANT_STAGE and CUDA_VISIBLE_DEVICES, and records the stage as a child run', async () => {
     const gpus: Gpu[] = [0, 1].map((index) => ({ index, uuid: `GPU-${index}`, name: 'Test GPU', memoryTotalMiB: 1000, memoryUsedMiB: 0, utilizationPercent: 0, driverVersion: '550' }));
-    const dir = workspace({ stages: { g: { run: 'echo "$SEXTANT_RUN_ID $SEXTANT_STAGE [$CUDA_VISIBLE_DEVICES]" > env.txt; echo "::sextant metric acc=0.75 step=1"', outs: ['env.txt'], resources: { gpu: 1 } } } });
+    // The stage's memory is its own processes' (nvidia-smi --query-compute-apps, matched by pid), not the card's.
+    const dir = workspace({ stages: { g: { run: 'echo "$SEXTANT_RUN_ID $SEXTANT_STAGE [$CUDA_VISIBLE_DEVICES]" > env.txt; echo $$ > pid.txt; sleep 0.3; echo "::sextant metric acc=0.75 step=1"', outs: ['env.txt'], resources: { gpu: 1 } } } });
     const tracker = new MemoryTracker();
-    const r = await run(dir, { gpus, tracker, sampleGpus: async () => ({ ok: true, value: gpus.map((g) => ({ ...g, utilizationPercent: 87, memoryUsedMiB: 512 })) }) });
+    const stagePid = (): number => (existsSync(join(dir, 'pid.txt')) ? Number(readFileSync(join(dir, 'pid.txt'), 'utf8')) || 1 : 1);
+    const r = await run(dir, { gpus, tracker, gpuSampleIntervalMs: 50, sampleGpus: async () => ({ ok: true, value: gpus.map((g) => ({ ...g, utilizationPercent: 87, memoryUsedMiB: 9000 })) }), sampleGpuApps: async () => ({ ok: true, value: [{ pid: stagePid(), gpuUuid: 'GPU-0', usedMemoryMiB: 512 }] }) });
     const g = stage(r, 'g');
     assert.equal(g.status, 'ran');
     assert.equal(readFileSync(join(dir, 'env.txt'), 'utf8').trim(), `${g.run_id} g [0]`);

@@ -8,8 +8,9 @@ import { cpus } from 'node:os';
 import { join, relative } from 'node:path';
 import { describeError, fail, ok, type Result } from '../result';
 import { readPipeline } from '../pipeline/read';
-import { detectGpus, type Gpu } from '../gpu/nvidiaSmi';
-import { GpuAllocator, visibleGpus } from '../gpu/allocator';
+import { detectGpus, type ComputeApp, type Gpu } from '../gpu/nvidiaSmi';
+import { busyThresholds, GpuAllocator, visibleGpus, type BusyThresholds } from '../gpu/allocator';
+import { GpuMonitor } from '../gpu/sampler';
 import { buildDag, selectStages } from './dag';
 import { Hasher } from './hash';
 import { loadParams, pipelineRoot, planStage, RUN_ID_PLACEHOLDER, type StagePlan } from './plan';
@@ -48,8 +49,14 @@ export interface RunPipelineOptions {
   parseMetricLine?: MetricLineParser;
   /** SIGTERM → SIGKILL grace on cancel and timeout (default 3 s). */
   killGraceMs?: number;
-  /** nvidia-smi query used for GPU sampling (tests replace it). */
+  /** nvidia-smi `--query-gpu` used by the run's one GPU monitor (tests replace it). */
   sampleGpus?: () => Promise<{ ok: boolean; value?: Gpu[] }>;
+  /** nvidia-smi `--query-compute-apps` used for each stage's own GPU memory (tests replace it). */
+  sampleGpuApps?: () => Promise<{ ok: boolean; value?: ComputeApp[] }>;
+  /** How often the GPU monitor samples (default 1 s). */
+  gpuSampleIntervalMs?: number;
+  /** When a GPU counts as busy with another process (default: SEXTANT_GPU_BUSY_MEMORY_MIB / SEXTANT_GPU_BUSY_UTILIZATION, else 1024 MiB / 10%). */
+  gpuBusy?: BusyThresholds;
   /** When another run of the workspace is in progress: wait for it (default), or fail at once with `runner-busy` (`--no-wait`). */
   waitIfBusy?: boolean;
 }
@@ -123,9 +130,16 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
     if (detected.ok) gpus = detected.value;
     else warn(`GPU detection failed: ${describeError(detected.error)}`);
   }
-  const visible = visibleGpus(gpus, (options.env ?? process.env).CUDA_VISIBLE_DEVICES);
-  if (visible.length < gpus.length) warn(`CUDA_VISIBLE_DEVICES=${(options.env ?? process.env).CUDA_VISIBLE_DEVICES} limits this run to ${visible.length} of ${gpus.length} GPUs.`);
-  const allocator = new GpuAllocator(visible);
+  const runnerEnv = options.env ?? process.env;
+  const cudaVisible = runnerEnv.CUDA_VISIBLE_DEVICES;
+  const visible = visibleGpus(gpus, cudaVisible);
+  if (visible.length < gpus.length) warn(`CUDA_VISIBLE_DEVICES=${cudaVisible} limits this run to ${visible.length} of ${gpus.length} GPUs.`);
+  const busy = options.gpuBusy ? { thresholds: options.gpuBusy, warnings: [] } : busyThresholds(runnerEnv);
+  if (needsGpu) for (const w of busy.warnings) warn(w);
+  const allocator = new GpuAllocator(visible, { busy: busy.thresholds, machineCount: gpus.length, ...(cudaVisible !== undefined ? { cudaVisibleDevices: cudaVisible } : {}) });
+  // One nvidia-smi sampler for the whole run (sampler.ts): the stages' peaks and the allocator's view of busy GPUs.
+  const gpuMonitor = needsGpu && visible.length > 0 && options.gpus !== 'never' ? new GpuMonitor(options.sampleGpus, options.sampleGpuApps, options.gpuSampleIntervalMs) : undefined;
+  const busyWarned = new Set<string>();
 
   const tracker: RunTracker = options.tracker ?? new MemoryTracker();
   const pipelineName = pipeline.value.name ?? relative(root, file);
@@ -145,6 +159,9 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
   let stopReason: string | undefined;
   let gpuReleased: () => void = () => undefined;
   let gpuWait = new Promise<void>((r) => (gpuReleased = r));
+  gpuMonitor?.onSample((sample, at) => {
+    if (allocator.update(sample, at)) gpuReleased();
+  });
 
   // The stages in the order they were taken up, cached and skipped ones included: kept on the pipeline
   // run (stageRecord.ts) as each one starts and settles, since a cached stage has no run of its own here.
@@ -162,6 +179,7 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
   };
 
   const finishStage = (result: StageResult): void => {
+    allocator.forget(result.name);
     record(result.name, { status: result.status, run: result.run_id, ...(result.reason ? { reason: result.reason } : {}) });
     results.set(result.name, result);
     monitor?.settled(result.name, result.status, result.run_id);
@@ -227,7 +245,7 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
       upstreamMetrics: upstreamMetrics(name),
       parseMetricLine: options.parseMetricLine,
       killGraceMs: options.killGraceMs,
-      sampleGpus: options.sampleGpus,
+      ...(gpuMonitor ? { gpuMonitor } : {}),
       cache,
       hasher,
       onProcessGroup: (runId, pgid) => {
@@ -247,6 +265,7 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
   for (;;) {
     let launchedOrSettled = false;
     let waitingForGpu = false;
+    let waitingOnBusyGpu = false;
     for (const name of order) {
       if (results.has(name) || inflight.has(name)) continue;
       const needs = dag.value.needs.get(name) ?? [];
@@ -269,6 +288,12 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
       const decision = allocator.acquire(name, plan.gpu);
       if (decision.kind === 'wait') {
         waitingForGpu = true;
+        gpuMonitor?.start();
+        if (decision.busy) waitingOnBusyGpu = true;
+        if (decision.busy && !busyWarned.has(name)) {
+          busyWarned.add(name);
+          warn(`Stage "${name}" waits for a GPU: ${decision.busy}.`, name);
+        }
         continue;
       }
       if (decision.kind === 'unavailable') {
@@ -283,7 +308,7 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
         })
         .finally(() => {
           if (devices && devices.length > 0) {
-            allocator.release(devices);
+            allocator.release(devices, performance.now());
             gpuReleased();
           }
         });
@@ -300,6 +325,19 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
     if (results.size === order.length) break;
     if (inflight.size === 0) {
       if (launchedOrSettled) continue;
+      // Only GPUs other processes keep busy hold the stages back: wait for the monitor's next sample (or a cancel).
+      if (waitingOnBusyGpu && gpuMonitor && !options.signal?.aborted) {
+        await new Promise<void>((resolve) => {
+          const done = (): void => {
+            options.signal?.removeEventListener('abort', done);
+            resolve();
+          };
+          options.signal?.addEventListener('abort', done, { once: true });
+          void gpuWait.then(done);
+        });
+        gpuWait = new Promise<void>((r) => (gpuReleased = r));
+        continue;
+      }
       // Nothing runs and nothing can start: only possible when GPUs never free up (a bug).
       for (const name of order) if (!results.has(name)) finishStage({ name, status: 'skipped', duration_ms: 0, run_id: null, reason: 'Not run: no GPU became free.' });
       break;
@@ -312,6 +350,7 @@ async function runLocked(options: RunPipelineOptions, lockWarnings: string[]): P
     }
   }
 
+  await gpuMonitor?.stop();
   const stages = order.map((n) => results.get(n)!);
   const failed = stages.some((s) => s.status === 'failed');
   const status: PipelineResult['status'] = options.signal?.aborted ? 'cancelled' : failed ? 'failed' : 'succeeded';

@@ -6,8 +6,8 @@ import { ProtocolIngestor, type ProtocolSink } from '../tracking/protocolIngest'
 import { readMetricsFile } from '../tracking/metricsFile';
 import { describeError } from '../result';
 import type { Pipeline } from '../pipeline/schema';
-import type { Gpu } from '../gpu/nvidiaSmi';
-import { GpuSampler } from '../gpu/sampler';
+import type { GpuMonitor } from '../gpu/sampler';
+import type { ProcessRoot } from '../gpu/processTree';
 import { STORE_DIR } from '../workspace/layout';
 import type { OutputCache } from './cache';
 import type { Hasher } from './hash';
@@ -40,7 +40,8 @@ export interface RunStageInput {
   upstreamMetrics: Record<string, number>;
   parseMetricLine?: MetricLineParser;
   killGraceMs?: number;
-  sampleGpus?: () => Promise<{ ok: boolean; value?: Gpu[] }>;
+  /** The run's one GPU monitor, which keeps this stage's peaks while it holds GPUs. */
+  gpuMonitor?: GpuMonitor;
   cache: OutputCache;
   hasher: Hasher;
   onProcessGroup(runId: string, pgid: number): void;
@@ -106,8 +107,9 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
   }
   for (const out of plan.outs) mkdirSync(dirname(out), { recursive: true });
 
-  const sampler = devices && devices.length > 0 ? new GpuSampler(devices, input.sampleGpus) : undefined;
-  sampler?.start();
+  // Its GPU memory is that of its own processes: its process group once started; a built-in runs in this process.
+  let processRoot: ProcessRoot | undefined = plan.kind === 'run' ? undefined : { pid: process.pid, group: false };
+  const watch = devices && devices.length > 0 ? input.gpuMonitor?.watch(devices, () => processRoot) : undefined;
   let exitCode: number | null = null;
   let signal: string | null = null;
   let error: string | undefined;
@@ -125,8 +127,9 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
       SEXTANT_STAGE: plan.name,
       ...(tracker.storePath ? { SEXTANT_STORE: tracker.storePath } : {}),
       ...(tracker.runEnv?.(runId) ?? {}),
-      // nvidia-smi numbers GPUs in PCI bus order; CUDA does too only when told so.
-      ...(devices !== null ? { CUDA_VISIBLE_DEVICES: devices.join(','), CUDA_DEVICE_ORDER: 'PCI_BUS_ID' } : {}),
+      // nvidia-smi numbers GPUs in PCI bus order; CUDA does too only when told so. A stage that asks for
+      // no GPU sees none (so it cannot take one handed to another stage), unless its own `env:` names them.
+      ...(devices !== null ? { CUDA_VISIBLE_DEVICES: devices.join(','), CUDA_DEVICE_ORDER: 'PCI_BUS_ID' } : 'CUDA_VISIBLE_DEVICES' in plan.env ? {} : { CUDA_VISIBLE_DEVICES: '' }),
     };
     line('sextant', `$ ${withRunId(plan.command)}`);
     const outcome = await runProcess({
@@ -136,7 +139,10 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
       ...(plan.timeoutMs ? { timeoutMs: plan.timeoutMs } : {}),
       signal: controller.signal,
       onLine: (stream, text) => line(stream, text),
-      onStart: (pgid) => input.onProcessGroup(runId, pgid),
+      onStart: (pgid) => {
+        processRoot = { pid: pgid, group: true };
+        input.onProcessGroup(runId, pgid);
+      },
       ...(input.killGraceMs !== undefined ? { killGraceMs: input.killGraceMs } : {}),
     });
     exitCode = outcome.exitCode;
@@ -175,7 +181,7 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
     }
   }
   input.signal?.removeEventListener('abort', onAbort);
-  const peaks = sampler ? await sampler.stop() : undefined;
+  const peaks = watch ? await watch.stop() : undefined;
   if (peaks?.peakUtilizationPercent != null) metric('gpu_utilization_peak_percent', peaks.peakUtilizationPercent);
   if (peaks?.peakMemoryMiB != null) metric('gpu_memory_peak_mib', peaks.peakMemoryMiB);
 
