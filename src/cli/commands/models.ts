@@ -276,6 +276,7 @@ export const modelsExplainCommand: CliCommand = {
       const explained = await explainVersion(store.db, {
         storePath: store.layout.storePath,
         artifactsDir: store.layout.artifactsDir,
+        root: store.layout.root,
         name: found.value.name,
         version: found.value.version,
         versionId: found.value.id,

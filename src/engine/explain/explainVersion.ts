@@ -4,6 +4,7 @@
 // file's columns to the model's input by name; rows with a missing label or feature are left out and counted.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, relative } from 'node:path';
 import { z } from 'zod';
 import { loadOnnxRuntime } from '../native/load';
 import { fail, ok, type Result } from '../result';
@@ -41,9 +42,15 @@ export function latestExplanation(db: Database, versionId: number): Explanation 
   return parsed.success ? parsed.data : null;
 }
 
+function shownPath(file: string, root: string | undefined): string {
+  if (!root) return file;
+  const rel = relative(root, file);
+  return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : file;
+}
+
 export async function explainVersion(
   db: Database,
-  input: { storePath: string; artifactsDir: string; name: string; version: number; versionId: number; data: string; label?: string; metric?: ImportanceMetric; repeats?: number; seed?: number; save?: boolean },
+  input: { storePath: string; artifactsDir: string; /** The workspace: a data file inside it is recorded by its relative path. */ root?: string; name: string; version: number; versionId: number; data: string; label?: string; metric?: ImportanceMetric; repeats?: number; seed?: number; save?: boolean },
 ): Promise<Result<Explanation>> {
   const sha = db.prepare('SELECT artifact_sha256 FROM model_versions WHERE id = ?').pluck().get(input.versionId) as string | null;
   if (!sha) return fail({ code: 'model-no-file', file: input.storePath, message: `${input.name} v${input.version} has no stored file.` });
@@ -91,7 +98,7 @@ export async function explainVersion(
       kind: 'permutation-importance',
       model: input.name,
       version: input.version,
-      data: { path: input.data, sha256: createHash('sha256').update(readFileSync(input.data)).digest('hex') },
+      data: { path: shownPath(input.data, input.root), sha256: createHash('sha256').update(readFileSync(input.data)).digest('hex') },
       label,
       skipped: dropped,
       createdAt: Date.now(),

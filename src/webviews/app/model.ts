@@ -119,12 +119,15 @@ function bar(value: number, std: number, top: number): SVGSVGElement {
   return svg;
 }
 
+/** Three significant digits: enough to rank features whose drops vary by more than that between repeats. */
+const short = (v: number): string => String(Number(v.toPrecision(3)));
+
 function importanceSection(imp: Importance | null): HTMLElement {
   if (!imp) return section('Feature importance', 'importance', h('p', { class: 'note' }, 'Not measured yet: `sextant models explain NAME@VERSION DATA` measures how much the metric drops when each feature is shuffled, and keeps it with the version.'));
   const top = Math.max(...imp.features.map((f) => f.importance + f.std), 1e-12);
   const loss = imp.metric === 'log_loss';
   const rows = imp.features.map((f) =>
-    h('tr', { 'data-feature': f.feature }, h('th', { scope: 'row' }, f.feature), h('td', { class: 'num' }, formatMetric(f.importance)), h('td', { class: 'num sub-cell' }, `± ${formatMetric(f.std)}`), h('td', {}, bar(f.importance, f.std, top))),
+    h('tr', { 'data-feature': f.feature }, h('th', { scope: 'row' }, f.feature), h('td', { class: 'num' }, short(f.importance)), h('td', { class: 'num sub-cell' }, `± ${short(f.std)}`), h('td', {}, bar(f.importance, f.std, top))),
   );
   const about = `${loss ? 'Rise of the log loss' : `Drop of ${imp.metric}`} (${formatMetric(imp.baseline)} on ${imp.rows} rows of ${imp.data.path}) when each feature is shuffled; mean ± std over ${imp.repeats} repeats, seed ${imp.seed}, ${when(imp.createdAt)}.`;
   return section('Feature importance', 'importance', h('p', { class: 'sub' }, about), table('Permutation feature importance', 'importance', ['feature', loss ? 'loss rise' : 'drop', '', ''], rows));
