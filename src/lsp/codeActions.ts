@@ -1,5 +1,7 @@
 // Quick fixes, driven by each diagnostic's code and data: replace with the suggested name, add a missing
-// param, remove an edge of a cycle, add missing `with` keys, and a suppression comment for any finding.
+// param, remove one chosen edge of a cycle (an action per written edge), remove a `needs` entry written
+// twice, add missing `with` keys, and a suppression comment for any finding but a cycle (the runner
+// refuses a cycle whatever the comment says).
 import { CodeActionKind, type CodeAction, type Diagnostic, type TextEdit } from 'vscode-languageserver/node';
 import type { z } from 'zod';
 import type { Analysis } from '../engine/pipeline/analyze';
@@ -24,9 +26,20 @@ export function codeActions(uri: string, text: string, diagnostics: Diagnostic[]
       const fix = addParam(text, data.name, analysis);
       if (fix) out.push(action(`Add param "${data.name}" to params`, uri, [fix], d, data.replace === undefined));
     }
-    if (code === 'cycle' && typeof data.stage === 'string' && typeof data.need === 'string') {
+    if (code === 'cycle' && Array.isArray(data.edges)) {
+      // which edge is wrong is the author's choice: one action per written edge, none preferred
+      for (const e of data.edges as { stage?: unknown; need?: unknown; derived?: unknown }[]) {
+        if (typeof e.stage !== 'string' || typeof e.need !== 'string' || e.derived !== undefined) continue;
+        const item = analysis.model.stages.get(e.stage)?.facts.needs.find((n) => n.name === e.need);
+        if (!item) continue;
+        const seg = analysis.model.stages.get(e.stage)!.seg;
+        const fix = removeNeed(text, { ...d, range: lines.range(seg.base + item.start, seg.base + item.end) }, analysis);
+        if (fix) out.push(action(`Remove "${e.need}" from the needs of "${e.stage}"`, uri, [fix], d));
+      }
+    }
+    if (code === 'duplicate-need' && typeof data.stage === 'string' && typeof data.need === 'string') {
       const fix = removeNeed(text, d, analysis);
-      if (fix) out.push(action(`Remove "${data.need}" from the needs of "${data.stage}"`, uri, [fix], d, true));
+      if (fix) out.push(action(`Remove the second "${data.need}" from the needs of "${data.stage}"`, uri, [fix], d, true));
     }
     if (code === 'unknown-stage' && typeof data.stage === 'string' && typeof data.need === 'string' && data.replace === undefined) {
       const fix = removeNeed(text, d, analysis);
@@ -38,6 +51,7 @@ export function codeActions(uri: string, text: string, diagnostics: Diagnostic[]
       if (fix) out.push(action(`Add ${(data.keys as string[]).map((k) => `"${k}"`).join(', ')} to with`, uri, [fix], d, true));
     }
     // suppression comment on the line before
+    if (code === 'cycle') continue;
     const line = d.range.start.line;
     const lineText = lines.lineText(line);
     const indent = /^\s*/.exec(lineText)![0];

@@ -1,10 +1,11 @@
-// Completion: keys by position (from the schema), enum values, stage names in `needs`, dataset names,
+// Completion: keys by position (from the schema), enum values, stage names in `needs` (not those that
+// would close a cycle), dataset names,
 // built-ins for `uses` with a snippet of their required `with`, params/contexts/functions inside
 // `${{ }}`, metric names in a gate's `require`, and file paths in deps/outs and other path values.
 import { posix } from 'node:path';
 import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type Range } from 'vscode-languageserver/node';
 import type { Analysis } from '../engine/pipeline/analyze';
-import { ancestors } from '../engine/pipeline/analyze';
+import { ancestors, dependents } from '../engine/pipeline/analyze';
 import { BUILTINS, builtin, type Builtin } from '../engine/pipeline/builtins';
 import { CONTEXTS, FUNCTIONS } from '../engine/pipeline/expressions';
 import type { PipelineHost } from '../engine/pipeline/host';
@@ -157,7 +158,9 @@ export function complete(text: string, offset: number, analysis: Analysis, host:
   // list items and values by key
   if (inStage && key === 'needs' && path.length === 2) {
     const listed = new Set(model.stages.get(inStage)?.facts.needs.map((n) => n.name));
-    return withEdit(stageNames.filter((s) => s !== inStage && !listed.has(s)).map((s) => stageItem(s, analysis)));
+    // a stage that already waits for this one (written or derived edges) would close a cycle
+    const after = dependents(inStage, model);
+    return withEdit(stageNames.filter((s) => s !== inStage && !listed.has(s) && !after.has(s)).map((s) => stageItem(s, analysis)));
   }
   if (path.length === 2 && path[0] === 'monitor' && key === 'run') return withEdit(stageNames.map((s) => stageItem(s, analysis)));
   if (inStage && key === 'uses' && path.length === 2) {

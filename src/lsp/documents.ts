@@ -26,10 +26,13 @@ export function dirOf(uri: string): string | undefined {
 export class PipelineDocuments {
   private readonly states = new Map<string, State>();
 
+  /** `storeFor`: the workspace store of a pipeline, whose logged metrics the gate checks read. */
+  constructor(private readonly storeFor?: (uri: string) => string | undefined) {}
+
   analysis(doc: TextDocument): Analysis {
     let state = this.states.get(doc.uri);
     if (!state) {
-      state = { parser: new PipelineParser(), host: new FsHost(dirOf(doc.uri)), version: -1 };
+      state = { parser: new PipelineParser(), host: new FsHost(dirOf(doc.uri), 2000, () => this.storeFor?.(doc.uri)), version: -1 };
       this.states.set(doc.uri, state);
     }
     if (!state.analysis || state.version !== doc.version) {

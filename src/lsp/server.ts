@@ -7,7 +7,6 @@ import {
   CodeLensRefreshRequest,
   createConnection,
   DiagnosticSeverity,
-  InlayHintKind,
   MarkupKind,
   ProposedFeatures,
   ResponseError,
@@ -25,19 +24,19 @@ import { liveFindings } from '../engine/pipeline/liveChecks';
 import { driftFindings, type DriftFinding } from '../engine/pipeline/driftFindings';
 import { versionPins } from '../engine/pipeline/versionPins';
 import type { PipelineDiagnostic } from '../engine/pipeline/diagnostics';
-import { paramValue } from '../engine/pipeline/params';
 import { workspaceLayout } from '../engine/workspace/layout';
 import { codeActions } from './codeActions';
 import { paramLenses } from './codeLens';
 import { complete } from './completion';
 import { dirOf, PipelineDocuments } from './documents';
 import { hover } from './hover';
+import { inlayHints } from './inlayHints';
 import { PipelineOutlineRequest, RUN_WITH_PARAM_COMMAND, RunsChangedNotification, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult, type ServerSettings } from './protocol';
 import { definitionAt, documentSymbols, prepareRename, referencesAt, renameAt, RenameError } from './symbols';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
-const pipelines = new PipelineDocuments();
+const pipelines = new PipelineDocuments((uri) => storeFor(uri));
 /** SEXTANT_LSP_TIMING=1 writes each analysis's duration to stderr (the bench reads it). */
 const TIMING = process.env.SEXTANT_LSP_TIMING === '1';
 
@@ -264,18 +263,7 @@ connection.onCodeAction(
 connection.languages.inlayHint.on(
   guard('inlayHint', [] as InlayHint[], (p: InlayHintParams): InlayHint[] => {
     const a = analysisOf(p.textDocument.uri);
-    if (!a) return [];
-    const from = a.doc.offsetAt(p.range.start);
-    const to = a.doc.offsetAt(p.range.end);
-    const hints: InlayHint[] = [];
-    for (const r of a.analysis.model.exprRefs) {
-      if (r.context !== 'params' || r.end < from || r.start > to || r.path.length === 0) continue;
-      const v = paramValue(a.analysis.model.params, r.path.map((x) => x.name));
-      if (!v.found) continue;
-      hints.push({ position: a.doc.positionAt(r.end), label: `= ${JSON.stringify(v.value)}`, kind: InlayHintKind.Type, paddingLeft: true });
-      if (hints.length > 500) break;
-    }
-    return hints;
+    return a && !a.analysis.parsed.refused ? inlayHints(a.analysis, p.range) : [];
   }),
 );
 connection.onCodeLens(

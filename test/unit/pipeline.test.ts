@@ -43,12 +43,15 @@ describe('pipeline analysis', () => {
     assert.equal(d!.data?.replace, 'prepare');
   });
 
-  it('reports a cycle with its path, once', () => {
+  it('reports a cycle on each of its edges, with its path in run order (issue 12)', () => {
     const text = `${HEAD}  a:\n    needs: [c]\n    run: echo\n  b:\n    needs: [a]\n    run: echo\n  c:\n    needs:\n      - b\n    run: echo\n`;
     const ds = lint(text).filter((d) => d.code === 'cycle');
-    assert.equal(ds.length, 1);
-    assert.match(ds[0]!.message, /a → c → b → a/);
-    assert.deepEqual(ds[0]!.data?.cycle, ['a', 'c', 'b', 'a']);
+    assert.equal(ds.length, 3);
+    for (const d of ds) {
+      assert.match(d.message, /a → b → c → a/);
+      assert.deepEqual(d.data?.cycle, ['a', 'b', 'c', 'a']);
+    }
+    assert.deepEqual(ds.map((d) => [d.data?.stage, d.data?.need]), [['a', 'c'], ['b', 'a'], ['c', 'b']]);
   });
 
   it('reports duplicate outputs, including a built-in `out`', () => {

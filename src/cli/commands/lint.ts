@@ -4,6 +4,7 @@ import { analyzeText, withFindings } from '../../engine/pipeline/analyze';
 import { liveFindings } from '../../engine/pipeline/liveChecks';
 import type { LintReport } from '../../engine/pipeline/diagnostics';
 import { FsHost } from '../../engine/pipeline/host';
+import { workspaceLayout } from '../../engine/workspace/layout';
 import { UsageError } from '../args';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand } from '../command';
 
@@ -28,7 +29,7 @@ export const lintCommand: CliCommand = {
       io.err(`sextant lint: cannot read ${shown}: ${(err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file (run `sextant init` to create a pipeline, or give its path)' : (err as Error).message}`);
       return EXIT_FAILURE;
     }
-    const host = new FsHost(dirname(file));
+    const host = new FsHost(dirname(file), 2000, () => workspaceLayout(dirname(file)).storePath);
     const analysis = analyzeText(text, host);
     const all = withFindings(analysis, await liveFindings(analysis, host));
     const diagnostics = all.map(({ range, severity, code, message }) => ({ range, severity, code, message }));

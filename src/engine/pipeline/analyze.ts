@@ -9,11 +9,12 @@ import { severityOf, type Finding, type PipelineDiagnostic } from './diagnostics
 import { PipelineParser, type Entry, type ParsedPipeline, type Segment } from './document';
 import type { PipelineHost } from './host';
 import { nearest } from './nearest';
-import { keyOf, pairOf, pairs, scalarText, span } from './nodes';
+import { items, keyOf, pairOf, pairs, scalarText, span } from './nodes';
+import { COLUMN_KEYS, DATASET_KEYS } from '../data/validate/expectation';
 import { paramTable, type ParamTable } from './params';
 import { PipelineSchema } from './schema';
 import { stageFacts, scanExpressions, type ExprRef, type Ref, type StageFacts } from './stageFacts';
-import { exprFindings, materialize, stageGlobal, unknownDatasetFinding } from './stageGlobal';
+import { exprFindings, materialize, stageGlobal, unknownDatasetFinding, type DerivedNeed } from './stageGlobal';
 import { runValueFindings } from './shellChecks';
 import { structuralFindings, type LocalFinding } from './structure';
 import { suppressions } from './suppress';
@@ -59,6 +60,8 @@ export interface PipelineModel {
   exprRefs: ExprRef[];
   /** Normalised output path → stage that writes it. */
   outputs: Map<string, string>;
+  /** `needs` edges implied by outputs other stages read (./derivedEdges.ts), where no `needs` says them. */
+  derived: DerivedNeed[];
 }
 
 export interface Analysis {
@@ -177,7 +180,13 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
   // stages: local facts (cached per segment), then names
   if (stagesEntry === undefined) {
     // reported by the schema as a missing key
-  } else if (parsed.stages.length === 0 && (stagesEntry.js === null || (typeof stagesEntry.js === 'object' && stagesEntry.js !== null && Object.keys(stagesEntry.js).length === 0))) {
+  } else if (
+    parsed.stages.length === 0 &&
+    (stagesEntry.js === null || (typeof stagesEntry.js === 'object' && stagesEntry.js !== null && Object.keys(stagesEntry.js).length === 0)) &&
+    // stages the YAML could not read (indented with tabs, a broken line) or a second `stages:` are not "no stages yet"
+    !parsed.segments.some((seg) => seg.problems.some((p) => !p.warning)) &&
+    parsed.top.filter((e) => e.key === 'stages').length === 1
+  ) {
     const s = span(stagesEntry.keyNode)!;
     findings.push({ start: stagesEntry.seg.base + s[0], end: stagesEntry.seg.base + s[1], code: 'no-stages', message: 'The pipeline has no stages yet: add one under `stages:`, e.g. `train: { run: python train.py }`.' });
   }
@@ -218,6 +227,7 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
   const global = stageGlobal(parsed.memo, allStages, model);
   model.stages = global.stagesMap;
   model.outputs = global.outputs;
+  model.derived = global.derived;
   for (const o of global.owned) findings.push(materialize(o, allStages));
   const stageNames = [...model.stages.keys()];
 
@@ -270,9 +280,10 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
   // expression references outside stages
   for (const e of topExprRefs) for (const f of exprFindings(e, 0, model.params, model.datasets, datasetNames)) findings.push(f);
 
-  // gates: required metrics must come from a stage before the gate
+  // metrics a gate requires (`sextant/gate`'s require, `sextant/register`'s gates) must come from a stage
+  // before it: a built-in's metrics, a metrics file's keys, or for `run:` stages what earlier runs logged
   for (const s of allStages) {
-    if (s.facts.builtin !== 'sextant/gate' || s.facts.requires.length === 0) continue;
+    if (s.facts.requires.length === 0) continue;
     const upstream = ancestors(s.name, model);
     const known = new Set<string>();
     let unknownProducers = false;
@@ -290,9 +301,12 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
       }
     }
     if (unknownProducers) continue;
+    const logged = runStages > 0 ? host.loggedMetrics?.() : undefined;
+    logged?.forEach((m) => known.add(m));
+    const what = s.facts.builtin === 'sextant/register' ? 'promotion gate' : 'gate';
     for (const r of s.facts.requires) {
       if (known.has(r.name)) continue;
-      const suggestion = nearest(r.name, known);
+      const suggestion = nearest(r.name, known, { byWords: true });
       const a = shift(s.seg, r);
       findings.push({
         start: a.start,
@@ -301,8 +315,8 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
         severity: runStages > 0 ? 'warning' : 'error',
         message:
           upstream.size === 0
-            ? `No stage before this gate produces "${r.name}": add the stage that evaluates the model (e.g. a \`sextant/evaluate\` stage) to \`needs\`.`
-            : `No stage before this gate produces "${r.name}".${suggestion ? ` Did you mean "${suggestion}"?` : ''}${known.size ? ` Known metrics: ${[...known].join(', ')}.` : ''}${runStages ? ' (`run:` stages declare their metrics files under `metrics:`.)' : ''}`,
+            ? `No stage before this ${what} produces "${r.name}": add the stage that evaluates the model (e.g. a \`sextant/evaluate\` stage) to \`needs\`.`
+            : `No stage before this ${what} produces "${r.name}".${suggestion ? ` Did you mean "${suggestion}"?` : ''}${known.size ? ` Known metrics: ${[...known].slice(0, 30).join(', ')}${known.size > 30 ? ', …' : ''}.` : ''}${runStages ? ` (\`run:\` stages declare their metrics files under \`metrics:\`${logged ? '; the metrics their earlier runs logged count too' : ''}.)` : ''}`,
         ...(suggestion ? { data: { replace: suggestion } } : {}),
       });
     }
@@ -327,6 +341,7 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
     const r = { name, start: expectations!.seg.base + s[0], end: expectations!.seg.base + s[1] };
     topRefs.push({ kind: 'dataset', ...r });
     unknownDataset(r);
+    findings.push(...expectationColumns(p.value, expectations!.seg));
   }
   const monitor = topByKey('monitor');
   if (monitor && isMap(monitor.value)) {
@@ -363,6 +378,7 @@ function lazyModel(allStages: StageInfo[], topRefs: SymbolRef[], topExprRefs: Ex
     datasets: new Map<string, DatasetInfo>(),
     params: { params: new Map(), known: true, inline: true, findings: [] } as ParamTable,
     outputs: new Map<string, string>(),
+    derived: [] as DerivedNeed[],
     get exprRefs(): ExprRef[] {
       exprRefs ??= [...topExprRefs, ...allStages.flatMap((s) => s.facts.exprRefs.map((e) => shiftExpr(s.seg, e)))];
       return exprRefs;
@@ -388,21 +404,70 @@ function lazyModel(allStages: StageInfo[], topRefs: SymbolRef[], topExprRefs: Ex
   return model;
 }
 
+/** Each expectation (a list item) with a column check but no `column:`, or a dataset check with one, at the item. */
+function expectationColumns(list: unknown, seg: Segment): Finding[] {
+  const out: Finding[] = [];
+  const base = seg.base;
+  for (const item of items(list)) {
+    if (!isMap(item)) continue;
+    const keys = pairs(item).map(keyOf).filter((k): k is string => k !== undefined);
+    const whole = span(item);
+    if (!whole) continue;
+    // a block mapping's range runs to the next line: end at its last character
+    const s: [number, number] = [whole[0], whole[0] + seg.text.slice(whole[0], whole[1]).trimEnd().length];
+    const hasColumn = keys.includes('column');
+    const columnKeys = keys.filter((k) => (COLUMN_KEYS as readonly string[]).includes(k));
+    const datasetKeys = keys.filter((k) => (DATASET_KEYS as readonly string[]).includes(k));
+    if (!hasColumn && columnKeys.length > 0) {
+      out.push({ start: base + s[0], end: base + s[1], code: 'missing-key', message: `Add "column:" to this expectation: ${columnKeys.join(', ')} check${columnKeys.length === 1 ? 's' : ''} one column.`, data: { key: 'column' } });
+    } else if (hasColumn && datasetKeys.length > 0) {
+      const k = span(pairOf(item, 'column')?.key) ?? s;
+      out.push({ start: base + k[0], end: base + k[1], code: 'invalid-value', message: `${datasetKeys.join(', ')} check${datasetKeys.length === 1 ? 's' : ''} the whole dataset: put ${datasetKeys.length === 1 ? 'it' : 'them'} in an expectation without "column:".` });
+    }
+  }
+  return out;
+}
+
 function shiftExpr(seg: Segment, e: ExprRef): ExprRef {
   return { context: e.context, start: seg.base + e.start, end: seg.base + e.end, path: e.path.map((p) => shift(seg, p)) };
 }
 
-/** Stages that `name` needs, directly or not. */
-export function ancestors(name: string, model: PipelineModel): Set<string> {
+/** Each stage's needs, written and derived (the edges the runner orders by). */
+function needsGraph(model: PipelineModel): Map<string, string[]> {
+  const graph = new Map<string, string[]>();
+  for (const [name, s] of model.stages) graph.set(name, s.facts.needs.map((n) => n.name));
+  for (const d of model.derived) graph.get(d.stage)?.push(d.need);
+  return graph;
+}
+
+function reach(name: string, graph: Map<string, string[]>): Set<string> {
   const seen = new Set<string>();
-  const stack = [...(model.stages.get(name)?.facts.needs.map((n) => n.name) ?? [])];
+  const stack = [...(graph.get(name) ?? [])];
   while (stack.length > 0) {
     const n = stack.pop()!;
     if (seen.has(n) || n === name) continue;
     seen.add(n);
-    stack.push(...(model.stages.get(n)?.facts.needs.map((x) => x.name) ?? []));
+    stack.push(...(graph.get(n) ?? []));
   }
   return seen;
+}
+
+/** Stages that `name` needs, directly or not, through written and derived edges. */
+export function ancestors(name: string, model: PipelineModel): Set<string> {
+  return reach(name, needsGraph(model));
+}
+
+/** Stages that need `name`, directly or not, through written and derived edges. */
+export function dependents(name: string, model: PipelineModel): Set<string> {
+  const reverse = new Map<string, string[]>();
+  for (const [stage, needs] of needsGraph(model)) {
+    for (const n of needs) {
+      const list = reverse.get(n);
+      if (list) list.push(stage);
+      else reverse.set(n, [stage]);
+    }
+  }
+  return reach(name, reverse);
 }
 
 function metricKeys(host: PipelineHost, file: string): string[] | undefined {
@@ -436,7 +501,8 @@ function toDiagnostics(parsed: ParsedPipeline, findings: Finding[]): { kept: Fin
   for (const f of findings) if (f.code === 'yaml-syntax') brokenLines.add(parsed.lines.position(f.start).line);
   for (const f of findings) {
     const range = parsed.lines.range(f.start, f.end);
-    if (supp?.isSuppressed(range.start.line, f.code)) continue;
+    // a cycle cannot be ignored: the runner refuses it whatever a comment says
+    if (f.code !== 'cycle' && supp?.isSuppressed(range.start.line, f.code)) continue;
     if (brokenLines.size > 0 && f.code !== 'yaml-syntax' && brokenLines.has(range.start.line)) continue;
     kept.push(f);
     if (diagnostics.length >= MAX_DIAGNOSTICS) continue;

@@ -2,6 +2,7 @@
 // cache invalidated by file events), in the CLI and in tests (an in-memory host).
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
 import { pathProblem, realPathOf, type NamedPath, type PathProblem } from './containment';
+import { loggedMetricNames } from './loggedMetrics';
 
 export interface DirEntry {
   name: string;
@@ -18,6 +19,8 @@ export interface PipelineHost {
   listDir(absPath: string): DirEntry[];
   /** What is wrong with a path the pipeline names (./containment.ts), symbolic links followed; absent: paths are taken as written. */
   pathProblem?(root: string, p: NamedPath): PathProblem | undefined;
+  /** Metric names earlier runs logged in the workspace store (./loggedMetrics.ts); absent or undefined: not known. */
+  loggedMetrics?(): ReadonlySet<string> | undefined;
 }
 
 /** A host over the real file system, caching answers for `ttlMs` (call `invalidate` on file events). */
@@ -32,7 +35,14 @@ export class FsHost implements PipelineHost {
   constructor(
     readonly dir: string | undefined,
     private readonly ttlMs = 2000,
+    /** The workspace store for this pipeline, read for the metrics its runs logged. */
+    private readonly storePath?: () => string | undefined,
   ) {}
+
+  loggedMetrics(): ReadonlySet<string> | undefined {
+    const store = this.storePath?.();
+    return store ? loggedMetricNames(store, this.ttlMs) : undefined;
+  }
 
   /** The answer kept for `key` when it is younger than ttlMs, else a fresh one from `compute`. */
   private cached<T>(cache: Map<string, { at: number; value: T }>, key: string, compute: () => T): T {

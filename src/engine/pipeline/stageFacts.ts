@@ -153,6 +153,25 @@ export function scanExpressions(text: string, node: unknown, findings: LocalFind
   }
 }
 
+/** `${params.x}` (a shell's form, which sh cannot expand: a bad substitution) where `${{ params.x }}` was meant. */
+const SHELL_STYLE = /\$\{\s*([A-Za-z_][\w-]*)((?:\.[A-Za-z_][\w-]*)+)\s*\}/g;
+
+/** Warns at each shell-style reference to a context in `run:`, read in the decoded scalar (./decoded.ts). */
+function shellStyleExpressions(text: string, runNode: unknown, findings: LocalFinding[]): void {
+  if (!isScalar(runNode) || typeof runNode.value !== 'string' || !runNode.value.includes('${')) return;
+  const s = span(runNode);
+  if (!s) return;
+  const source = text.slice(s[0], s[1]);
+  const d = decodeScalar(source, runNode.type, runNode.value) ?? identity(source);
+  for (const m of d.text.matchAll(SHELL_STYLE)) {
+    if (!(m[1]! in CONTEXTS)) continue;
+    const start = s[0] + d.from[m.index]!;
+    const end = s[0] + d.to[m.index + m[0].length - 1]!;
+    const meant = `\${{ ${m[1]}${m[2]} }}`;
+    findings.push({ start, end, code: 'shell-style-expression', message: `The shell cannot expand "${m[0]}" (a bad substitution): did you mean \`${meant}\`?`, data: { replace: meant } });
+  }
+}
+
 const isExpression = (v: unknown): boolean => typeof v === 'string' && EXPRESSION_PATTERN.test(v);
 
 function checkWith(facts: StageFacts, stageNode: unknown, js: Record<string, unknown>, usesName: BuiltinName, stage: string): void {
@@ -234,6 +253,13 @@ function checkWith(facts: StageFacts, stageNode: unknown, js: Record<string, unk
       if (r) facts.compareTo = r;
     }
   }
+  // `sextant/register`'s promotion gates name metrics too
+  if (usesName === 'sextant/register') {
+    for (const gate of items(pairOf(withNode, 'gates')?.value)) {
+      const r = ref(pairOf(gate, 'metric')?.value);
+      if (r && !r.name.includes('${{')) facts.requires.push(r);
+    }
+  }
 }
 
 /** Reads one stage. `text` is its segment's text. */
@@ -258,6 +284,11 @@ export function stageFacts(entry: Entry, text: string): StageFacts {
     facts.needs = listRefs(needsPair.value);
     const s = span(needsPair.value);
     if (s) facts.needsNode = { start: s[0], end: s[1], flow: Boolean((needsPair.value as { flow?: boolean }).flow) };
+    const listed = new Set<string>();
+    for (const n of facts.needs) {
+      if (!listed.has(n.name)) listed.add(n.name);
+      else facts.findings.push({ start: n.start, end: n.end, code: 'duplicate-need', message: `"${n.name}" is already in the needs of "${entry.key}": remove this one.`, data: { stage: entry.key, need: n.name } });
+    }
   }
   const runPair = pairOf(node, 'run');
   facts.run = runPair ? ref(runPair.value) : undefined;
@@ -310,6 +341,7 @@ export function stageFacts(entry: Entry, text: string): StageFacts {
     }
   }
   scanExpressions(text, node, facts.findings, facts.exprRefs);
+  if (runPair) shellStyleExpressions(text, runPair.value, facts.findings);
   if (runPair) {
     const shell = runInterpolations(text, runPair.value);
     facts.runInterpolations = shell.interpolations;

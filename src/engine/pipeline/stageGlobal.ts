@@ -1,19 +1,33 @@
 // The checks that relate stages to each other and to the declared names: stage names (duplicates),
-// outputs (one writer each), needs (defined, no cycles), dataset references and `${{ }}` references.
+// outputs (one writer each), needs (defined, no cycles, written or derived from outputs read: see
+// ./derivedEdges.ts), dataset references and `${{ }}` references.
 //
 // They depend only on each stage's names and references, not on where they are written, so their
 // result is kept (in the parser's memo) with findings anchored to a stage and a reference index, not
 // to offsets. While typing inside a command or a value, no stage's references change: the kept result
 // is reused and only its positions are read again from the current stages. Any change of a name, a
 // reference, the order of stages, the datasets or the params recomputes it.
-import { posix } from 'node:path';
 import type { StageInfo, PipelineModel, DatasetInfo } from './analyze';
+import { derivedEdges, isPattern, normPath, type StageIo } from './derivedEdges';
 import type { DiagnosticCode, Finding, Severity } from './diagnostics';
 import { nearest } from './nearest';
 import { paramValue, type ParamTable } from './params';
 import type { ExprRef, Ref, StageFacts } from './stageFacts';
 
-type Anchor = { kind: 'key' } | { kind: 'need' | 'dataset' | 'out'; index: number } | { kind: 'expr'; index: number; part: number };
+type Anchor = { kind: 'key' } | { kind: 'need' | 'dataset' | 'out' | 'dep' | 'input'; index: number } | { kind: 'expr'; index: number; part: number };
+
+/** A `needs` edge the pipeline implies: `stage` reads `path`, which `need` writes (./derivedEdges.ts). */
+export interface DerivedNeed {
+  stage: string;
+  need: string;
+  path: string;
+}
+
+/** A path a stage reads, with where it is written in the stage (to anchor a finding). */
+interface FactRead {
+  path: string;
+  anchor: { kind: 'dep' | 'input' | 'dataset'; index: number };
+}
 
 interface Owned {
   stage: number;
@@ -30,13 +44,12 @@ interface Memo {
   sigs: string[];
   stagesMap: Map<string, StageInfo>;
   outputs: Map<string, string>;
+  derived: DerivedNeed[];
   owned: Owned[];
 }
 
 const MEMO_KEY = 'stageGlobal';
 
-const normPath = (p: string): string => posix.normalize(p.replace(/\\/g, '/')).replace(/^\.\//, '').replace(/\/$/, '');
-const isPattern = (p: string): boolean => /[*?[\]{}]|\$\{\{/.test(p);
 
 /** Normalised output path (kept on the reference). */
 export function outputKey(o: Ref): string {
@@ -49,14 +62,14 @@ function signature(info: StageInfo): string {
   if (cached.sig !== undefined) return cached.sig;
   const f = info.facts;
   const names = (refs: Ref[]): string => refs.map((r) => r.name).join('\u0002');
-  cached.sig = [info.name, names(f.needs), names(f.outs), names(f.datasetRefs), f.exprRefs.map((e) => `${e.context}.${e.path.map((p) => p.name).join('.')}`).join('\u0002')].join('\u0001');
+  cached.sig = [info.name, names(f.needs), names(f.outs), names(f.datasetRefs), names(f.deps), names(f.inputs), names(f.metricsFiles), f.exprRefs.map((e) => `${e.context}.${e.path.map((p) => p.name).join('.')}`).join('\u0002')].join('\u0001');
   return cached.sig;
 }
 
 function tablesKey(model: PipelineModel): string {
   const p = model.params;
   const params = [...p.params.values()].map((d) => (d.value !== null && typeof d.value === 'object' ? `${d.name}=${JSON.stringify(d.value)}` : d.name));
-  return [[...model.datasets.keys()].join(','), params.join(','), p.known, p.inline, p.file ?? ''].join('\u0001');
+  return [[...model.datasets.values()].map((d) => `${d.name}=${d.path ?? ''}`).join(','), params.join(','), p.known, p.inline, p.file ?? ''].join('\u0001');
 }
 
 export function stageGlobal(memos: Map<string, unknown>, stages: StageInfo[], model: PipelineModel): Memo {
@@ -123,8 +136,23 @@ function compute(stages: StageInfo[], model: PipelineModel, key: string): Memo {
       for (const x of exprChecks(e, model.params, model.datasets, datasetNames)) owned.push({ stage: i, anchor: { kind: 'expr', index, part: x.part }, code: x.code, message: x.message, ...(x.data ? { data: x.data } : {}) });
     });
   });
-  owned.push(...cycles(stages, stagesMap));
-  return { key, infos: [...stages], sigs: stages.map(signature), stagesMap, outputs, owned };
+  // edges derived from outputs that other stages read, then cycles through written and derived edges
+  const io: StageIo<FactRead>[] = stages.map((s) => ({
+    name: s.name,
+    needs: s.facts.needs.map((n) => n.name),
+    reads: [
+      ...s.facts.deps.map((d, index) => ({ path: d.name, anchor: { kind: 'dep' as const, index } })),
+      ...s.facts.inputs.map((d, index) => ({ path: d.name, anchor: { kind: 'input' as const, index } })),
+      ...s.facts.datasetRefs.flatMap((d, index) => {
+        const path = model.datasets.get(d.name)?.path;
+        return path ? [{ path, anchor: { kind: 'dataset' as const, index } }] : [];
+      }),
+    ],
+    writes: [...s.facts.outs.map((o) => o.name), ...s.facts.metricsFiles.map((m) => m.name)],
+  }));
+  const derived = derivedEdges(io).filter((e) => stagesMap.has(e.stage) && stagesMap.has(e.need));
+  owned.push(...cycles(stages, stagesMap, derived));
+  return { key, infos: [...stages], sigs: stages.map(signature), stagesMap, outputs, derived: derived.map((e) => ({ stage: e.stage, need: e.need, path: e.read.path })), owned };
 }
 
 /** The finding of a kept result, at the current position of its anchor. */
@@ -144,6 +172,12 @@ export function materialize(o: Owned, stages: StageInfo[]): Finding {
       break;
     case 'out':
       r = f.outs[o.anchor.index]!;
+      break;
+    case 'dep':
+      r = f.deps[o.anchor.index]!;
+      break;
+    case 'input':
+      r = f.inputs[o.anchor.index]!;
       break;
     case 'expr': {
       const e = f.exprRefs[o.anchor.index]!;
@@ -207,48 +241,87 @@ export function exprFindings(e: ExprRef, base: number, params: ParamTable, datas
   });
 }
 
-function cycles(stages: StageInfo[], stagesMap: Map<string, StageInfo>): Owned[] {
+/** One edge of the stage graph: `from` needs `to`, written in its `needs` or derived from a path it reads. */
+interface Edge {
+  from: string;
+  to: string;
+  anchor: Anchor;
+  /** For a derived edge: the path `from` reads and `to` writes. */
+  path?: string;
+}
+
+/**
+ * Every cycle the depth-first search meets, each reported on every one of its edges (a `needs` item, or
+ * for a derived edge the path read), with the whole cycle spelled out in run order. An edge in two cycles
+ * is reported once.
+ */
+function cycles(stages: StageInfo[], stagesMap: Map<string, StageInfo>, derived: { stage: string; need: string; read: FactRead }[]): Owned[] {
   const out: Owned[] = [];
   const index = new Map(stages.map((s, i) => [s, i]));
+  const edges = new Map<string, Edge[]>();
+  for (const [name, info] of stagesMap) {
+    edges.set(
+      name,
+      info.facts.needs.flatMap((n, i) => (stagesMap.has(n.name) ? [{ from: name, to: n.name, anchor: { kind: 'need' as const, index: i } }] : [])),
+    );
+  }
+  for (const d of derived) edges.get(d.stage)?.push({ from: d.stage, to: d.need, anchor: d.read.anchor, path: d.read.path });
+  const order = new Map([...stagesMap.keys()].map((n, i) => [n, i]));
   const state = new Map<string, 1 | 2>(); // 1: on the stack, 2: done
   const reported = new Set<string>();
   for (const start of stagesMap.keys()) {
     if (state.has(start)) continue;
     const stack: [string, number][] = [[start, 0]];
-    const path: string[] = [start];
+    /** The edge taken out of each stage on the stack but the top one. */
+    const taken: Edge[] = [];
     state.set(start, 1);
     while (stack.length > 0) {
       const top = stack[stack.length - 1]!;
-      const info = stagesMap.get(top[0]);
-      const needs = info?.facts.needs ?? [];
-      if (top[1] >= needs.length) {
+      const out_ = edges.get(top[0]) ?? [];
+      if (top[1] >= out_.length) {
         state.set(top[0], 2);
         stack.pop();
-        path.pop();
+        taken.pop();
         continue;
       }
-      const needIndex = top[1]++;
-      const need = needs[needIndex]!;
-      if (!stagesMap.has(need.name)) continue;
-      const st = state.get(need.name);
+      const edge = out_[top[1]++]!;
+      const st = state.get(edge.to);
       if (st === 1) {
-        const cycle = [...path.slice(path.indexOf(need.name)), need.name];
-        const key = [...new Set(cycle)].sort().join('\u0000');
-        if (reported.has(key)) continue;
-        reported.add(key);
-        out.push({
-          stage: index.get(info!)!,
-          anchor: { kind: 'need', index: needIndex },
-          code: 'cycle',
-          message: `These stages need each other in a cycle: ${cycle.join(' → ')}. Remove "${need.name}" from the needs of "${top[0]}" (or another edge of the cycle).`,
-          data: { stage: top[0], need: need.name, cycle },
-        });
+        const from = stack.findIndex(([n]) => n === edge.to);
+        report([...taken.slice(from), edge]);
       } else if (st === undefined) {
-        state.set(need.name, 1);
-        stack.push([need.name, 0]);
-        path.push(need.name);
+        state.set(edge.to, 1);
+        stack.push([edge.to, 0]);
+        taken.push(edge);
       }
     }
   }
   return out;
+
+  function report(cycle: Edge[]): void {
+    // in run order (each stage runs after the one before it), from the stage first in the file
+    const run = [...cycle].reverse();
+    let first = 0;
+    for (let i = 1; i < run.length; i++) if (order.get(run[i]!.to)! < order.get(run[first]!.to)!) first = i;
+    const steps = [...run.slice(first), ...run.slice(0, first)];
+    const text = [steps[0]!.to, ...steps.map((e) => (e.path ? `${e.from} (reads ${e.path})` : e.from))].join(' → ');
+    const names = [steps[0]!.to, ...steps.map((e) => e.from)];
+    const edgeData = steps.map((e) => ({ stage: e.from, need: e.to, ...(e.path ? { derived: e.path } : {}) }));
+    const derivedNote = steps.some((e) => e.path) ? ' "(reads …)" marks an edge derived from a file the stage reads and the one before it writes: no `needs` says it.' : '';
+    for (const e of cycle) {
+      const key = `${e.from}\u0000${e.anchor.kind}\u0000${'index' in e.anchor ? e.anchor.index : ''}`;
+      if (reported.has(key)) continue;
+      reported.add(key);
+      const here = e.path
+        ? `Here "${e.from}" reads "${e.path}", which "${e.to}" writes (a derived edge): stop reading it, or remove another edge.`
+        : `Here "${e.from}" needs "${e.to}": remove this edge or another one of the cycle.`;
+      out.push({
+        stage: index.get(stagesMap.get(e.from)!)!,
+        anchor: e.anchor,
+        code: 'cycle',
+        message: `These stages wait for each other in a cycle: ${text}.${derivedNote} ${here}`,
+        data: { stage: e.from, need: e.to, ...(e.path ? { derived: e.path } : {}), cycle: names, edges: edgeData },
+      });
+    }
+  }
 }

@@ -77,7 +77,8 @@ export function structuralFindings(schema: z.ZodType, value: unknown, node: unkn
         if (actual === undefined && !reached) {
           const key = String(path[path.length - 1]);
           const parent = nodeAt(node, path.slice(0, -1));
-          const s = span(parent.keyNode) ?? fallback;
+          // at the key of the mapping that lacks it, or at the mapping itself when it has no key (a list item)
+          const s = span(parent.keyNode) ?? (parent.depth === path.length - 1 ? span(parent.node) : undefined) ?? fallback;
           const d = expected ? describe(expected) : undefined;
           out.push({
             start: s[0],
@@ -117,9 +118,32 @@ export function structuralFindings(schema: z.ZodType, value: unknown, node: unkn
         const expected = schemaAt(schema, path);
         const actual = valueAt(value, path);
         // a mapping where the only mapping allowed is one object (e.g. a dep `{ path, external }`): say what is wrong inside it
+        const isMapping = actual !== null && typeof actual === 'object' && !Array.isArray(actual);
         const objects = expected ? alternatives(expected).filter((a) => kindOf(a) === 'object') : [];
-        if (reached && objects.length === 1 && actual !== null && typeof actual === 'object' && !Array.isArray(actual)) {
-          out.push(...structuralFindings(objects[0]!, actual, at.node, nodeSpan, name));
+        const records = expected ? alternatives(expected).filter((a) => kindOf(a) === 'record') : [];
+        // a mapping where a mapping of names is allowed (e.g. `params`): say which of its entries is wrong
+        if (reached && isMapping && records.length === 1) {
+          const inner = structuralFindings(records[0]!, actual, at.node, nodeSpan, name);
+          if (inner.length > 0) {
+            out.push(...inner);
+            break;
+          }
+        }
+        if (reached && objects.length === 1 && isMapping) {
+          const shape = Object.keys(objectShape(objects[0]!) ?? {});
+          const written = Object.keys(actual);
+          // a mapping that does not even try to be that object (none of its keys): say it is the wrong kind
+          if (written.length === 0 || written.some((k) => shape.includes(k))) {
+            out.push(...structuralFindings(objects[0]!, actual, at.node, nodeSpan, name));
+            break;
+          }
+          const others = alternatives(expected!).filter((a) => kindOf(a) !== 'object');
+          out.push({
+            start: nodeSpan[0],
+            end: nodeSpan[1],
+            code: 'wrong-type',
+            message: `"${name}" is a mapping of ${written.map((k) => `"${k}"`).join(', ')}, but a mapping here takes only ${shape.join(' and ')}.${others.length ? ` Write ${others.map(typeName).join(', or ')}; or a mapping of ${shape.join(' and ')}.` : ''}${/^params\./.test(name) ? ' Nested params go in a params file (`params: params.yaml`), read as `${{ params.a.b }}`.' : ''}`,
+          });
           break;
         }
         const allowed = expected ? enumValues(expected).filter((v) => typeof v === 'string') : [];

@@ -1,5 +1,8 @@
-// The stage graph: `needs` edges checked (unknown stages, cycles named in full), a deterministic
-// topological order (file order among ready stages), and selection of a stage with what it needs.
+// The stage graph: `needs` edges checked (unknown stages, cycles named in full), plus the edges derived
+// from what stages read and write (pipeline/derivedEdges.ts: a stage reading another's output runs after
+// it, as the language server shows), a deterministic topological order (file order among ready stages),
+// and selection of a stage with what it needs.
+import { derivedEdges, pipelineIo } from '../pipeline/derivedEdges';
 import { fail, ok, type Result } from '../result';
 import type { Pipeline } from '../pipeline/schema';
 
@@ -23,6 +26,13 @@ export function buildDag(pipeline: Pipeline, file?: string): Result<Dag> {
     }
     needs.set(name, list);
   }
+  // edges derived from outputs read by other stages: `stage` also waits for `need`
+  const derived = new Map<string, string>();
+  for (const e of derivedEdges(pipelineIo(pipeline))) {
+    needs.get(e.stage)!.push(e.need);
+    dependents.get(e.need)!.push(e.stage);
+    derived.set(`${e.stage}\u0000${e.need}`, `${e.read.via} ${e.read.path}`);
+  }
   // Kahn's algorithm, taking ready stages in file order.
   const remaining = new Map(names.map((n) => [n, needs.get(n)!.length]));
   const order: string[] = [];
@@ -40,7 +50,12 @@ export function buildDag(pipeline: Pipeline, file?: string): Result<Dag> {
   }
   if (order.length < names.length) {
     const cycle = findCycle(names.filter((n) => !order.includes(n)), needs);
-    return fail({ code: 'pipeline-cycle', ...(file ? { file } : {}), message: `The stages form a cycle: ${cycle.join(' → ')}.`, fix: 'Remove one of these `needs`.' });
+    const steps = cycle.map((n, i) => {
+      // the cycle runs in order: each stage needs the one before it
+      const via = i > 0 ? derived.get(`${n}\u0000${cycle[i - 1]}`) : undefined;
+      return via ? `${n} (derived: it reads ${via}, which "${cycle[i - 1]}" writes)` : n;
+    });
+    return fail({ code: 'pipeline-cycle', ...(file ? { file } : {}), message: `The stages form a cycle: ${steps.join(' → ')}.`, fix: 'Remove one of these `needs` (or stop reading the output that a derived edge comes from).' });
   }
   return ok({ order, needs, dependents });
 }
