@@ -16,6 +16,7 @@ import { registerExperimentsView } from './views/experimentsTree';
 import { experimentsState } from './views/experimentsState';
 import { modelsCommands } from './views/modelsCommands';
 import { registerModelsView } from './views/modelsTree';
+import { Serving } from './views/serving';
 import { registerWebviews } from './webviews/register';
 import { WorkspaceState } from './views/workspaceState';
 
@@ -44,7 +45,9 @@ export function activate(context: vscode.ExtensionContext): void {
   const state = new WorkspaceState(ctx);
   ctx.push(state);
   const datasets = registerDatasetsView(ctx, state);
-  const models = registerModelsView(ctx);
+  const serving = new Serving(ctx);
+  ctx.push(serving);
+  const models = registerModelsView(ctx, serving);
   registerExperimentsView(ctx, state);
   registerWebviews(ctx, experimentsState(ctx));
   const runnerCommands = registerRunner(ctx);
@@ -59,6 +62,7 @@ export function activate(context: vscode.ExtensionContext): void {
     }),
     ...experimentsCommands(ctx),
     ...modelsCommands(ctx),
+    ...serving.commands(),
     ...datasetsCommands(ctx, () => datasets.refresh()),
     ...driftCommands(ctx),
     ...runnerCommands,

@@ -5,6 +5,7 @@ import type { Ctx } from '../ctx';
 import type { ModelSummary, ModelVersionSummary } from '../engine/registry/list';
 import { loadEngine } from '../engineLoader';
 import { codeSpan, md, table } from './markdown';
+import { servedDescription, type Serving } from './serving';
 
 export type ModelNode = { kind: 'model'; model: ModelSummary } | { kind: 'version'; model: string; version: ModelVersionSummary } | { kind: 'problem'; message: string };
 
@@ -22,8 +23,9 @@ class ModelsTree implements vscode.TreeDataProvider<ModelNode> {
   private readonly changed = new vscode.EventEmitter<ModelNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
-  constructor(private readonly ctx: Ctx) {
+  constructor(private readonly ctx: Ctx, private readonly serving?: Serving) {
     ctx.push(this.changed, ctx.onStoreChanged(() => this.refresh()));
+    if (serving) ctx.push(serving.onDidChange(() => this.refresh()));
   }
 
   refresh(): void {
@@ -65,7 +67,7 @@ class ModelsTree implements vscode.TreeDataProvider<ModelNode> {
     const item = new vscode.TreeItem(`v${v.version}`, vscode.TreeItemCollapsibleState.None);
     item.id = `model:${node.model}:v${v.version}`;
     item.iconPath = new vscode.ThemeIcon(v.aliases.includes('production') ? 'star-full' : v.aliases.length > 0 ? 'tag' : 'circle-outline');
-    item.description = [v.aliases.map((a) => `@${a}`).join(' '), metricText(v.metrics)].filter(Boolean).join('  ');
+    item.description = servedDescription(this.serving, node, [v.aliases.map((a) => `@${a}`).join(' '), metricText(v.metrics)].filter(Boolean).join('  '));
     const tooltip = new vscode.MarkdownString(undefined, true);
     tooltip.appendMarkdown(`**${md(node.model)}** v${v.version}${v.aliases.length ? ` — ${v.aliases.map((a) => codeSpan(`@${a}`)).join(' ')}` : ''}\n\n`);
     tooltip.appendMarkdown(`Registered ${new Date(v.createdAt).toISOString()}${v.runName ? ` by run ${codeSpan(v.runName)} (${codeSpan(v.runUid ?? '')})` : ''}\n\n`);
@@ -79,8 +81,8 @@ class ModelsTree implements vscode.TreeDataProvider<ModelNode> {
   }
 }
 
-export function registerModelsView(ctx: Ctx): ModelsTree {
-  const tree = new ModelsTree(ctx);
+export function registerModelsView(ctx: Ctx, serving?: Serving): ModelsTree {
+  const tree = new ModelsTree(ctx, serving);
   ctx.push(vscode.window.createTreeView('sextant.models', { treeDataProvider: tree, showCollapseAll: true }));
   return tree;
 }
