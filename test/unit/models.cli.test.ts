@@ -1,5 +1,5 @@
 // `sextant models list|show|promote|rollback|compare|tag|describe` on a real store: the demo pipeline run by the
-// CLI twice (penguin-species v1 and v2, the second trained for fewer epochs), then the registry commands, their
+// CLI twice (penguin-species v1 and v2, the second on two of the four features), then the registry commands, their
 // JSON shapes (docs/cli.md), their records (alias history, audit log) and their exit codes.
 import { strict as assert } from 'node:assert';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -37,9 +37,11 @@ describe('sextant models: the registry from the command line', function () {
     assert.equal((await sextant('init', root)).code, 0);
     assert.equal((await sextant('run')).code, 0);
     const file = join(root, 'sextant.yaml');
-    writeFileSync(file, readFileSync(file, 'utf8').replace('epochs: 200', 'epochs: 20'));
+    const text = readFileSync(file, 'utf8');
+    assert.ok(text.includes('features: [bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g]'));
+    writeFileSync(file, text.replace('features: [bill_length_mm, bill_depth_mm, flipper_length_mm, body_mass_g]', 'features: [bill_length_mm, flipper_length_mm]'));
     const second = await sextant('run');
-    assert.equal(second.code, 0, second.err);
+    assert.equal(second.code, 0, second.out);
     const opened = openStore(workspaceLayout(root).storePath);
     assert.ok(opened.ok);
     db = opened.value;
@@ -80,7 +82,7 @@ describe('sextant models: the registry from the command line', function () {
     assert.equal(first.code, 0, first.err);
     assert.deepEqual(first.doc, { model: 'penguin-species', alias: 'production', from: null, to: 1, gates: [] });
     const second = await sextant('models', 'promote', 'penguin-species@staging', '--alias', 'production');
-    assert.equal(second.code, 0, second.err);
+    assert.equal(second.code, 0, second.out);
     assert.equal(second.out, 'penguin-species@production: v1 → v2');
 
     const back = await sextant('models', 'rollback', 'penguin-species', '--alias', 'production', '--json');
@@ -107,7 +109,7 @@ describe('sextant models: the registry from the command line', function () {
     const cmp = VersionComparisonSchema.parse(r.doc);
     const [v2, v1] = listModels(db)[0]!.versions;
     assert.equal(cmp.sameArtifact, v1!.artifactSha256 === v2!.artifactSha256);
-    assert.equal(cmp.sameArtifact, false, 'fewer epochs: another model');
+    assert.equal(cmp.sameArtifact, false, 'other features: another model');
     const accuracy = cmp.metrics.find((m) => m.metric === 'accuracy')!;
     assert.deepEqual([accuracy.a, accuracy.b], [v1!.metrics.accuracy, v2!.metrics.accuracy]);
     assert.equal(accuracy.delta, v2!.metrics.accuracy! - v1!.metrics.accuracy!);
@@ -128,10 +130,10 @@ describe('sextant models: the registry from the command line', function () {
     assert.deepEqual(removed.doc, { model: 'penguin-species', version: 1, tags: { owner: 'ada' } });
     assert.equal((await sextant('models', 'tag', 'penguin-species@1', '1bad=x')).code, 1);
     assert.equal((await sextant('models', 'tag', 'penguin-species@1', 'novalue')).code, 2);
-    const described = await sextant('models', 'describe', 'penguin-species@1', 'The first, trained for 200 epochs.', '--json');
-    assert.deepEqual(described.doc, { model: 'penguin-species', version: 1, description: 'The first, trained for 200 epochs.' });
+    const described = await sextant('models', 'describe', 'penguin-species@1', 'The first, on all four features.', '--json');
+    assert.deepEqual(described.doc, { model: 'penguin-species', version: 1, description: 'The first, on all four features.' });
     const shown = (await sextant('models', 'show', 'penguin-species@1', '--json')).doc as { notes: { description: string; tags: object }; events: { kind: string }[] };
-    assert.deepEqual([shown.notes.description, shown.notes.tags], ['The first, trained for 200 epochs.', { owner: 'ada' }]);
+    assert.deepEqual([shown.notes.description, shown.notes.tags], ['The first, on all four features.', { owner: 'ada' }]);
     assert.ok(shown.events.some((e) => e.kind === 'model-version-tagged') && shown.events.some((e) => e.kind === 'model-version-described'));
     assert.throws(() => db.prepare("UPDATE model_versions SET artifact_sha256 = 'x' WHERE version = 1").run(), /a registered model version is immutable/);
     assert.throws(() => db.prepare('UPDATE model_versions SET version = 7 WHERE version = 1').run(), /immutable/);

@@ -26,8 +26,8 @@ interface RegisteredVersion {
 export const registerBuiltin: BuiltinImpl = {
   deps: (w) => (typeof w.model === 'string' ? [w.model] : []),
   outs: () => [],
-  // Its gates judge the metrics of the stages it needs (sextant/evaluate's), so a change there re-runs it.
-  readsUpstreamMetrics: true,
+  // Not readsUpstreamMetrics: evaluate's latency figures differ on every run, and the same model file must not
+  // become a new version each time. Its gates judge the upstream metrics of the run that registers the file.
   async run(ctx) {
     const w = parseWith('sextant/register', ctx.stage, ctx.with, ctx.pipelineFile);
     if (!w.ok) return w;
