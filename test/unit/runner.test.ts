@@ -345,11 +345,16 @@ describe('runner: built-in stages', () => {
     assert.equal(v.metrics?.violations, 5);
   });
 
-  it('validate does not pass a pii: forbid it cannot check', async () => {
+  it('validate checks pii: forbid with the personal-data detector (a@b.c is no e-mail address, ann@example.com is)', async () => {
+    // Before the detector, pii: forbid failed unchecked; a@b.c has a one-letter top-level domain, so it is not personal data.
     const dir = workspace({ datasets: { d: { path: 'd.csv' } }, expectations: { d: [{ column: 'email', pii: 'forbid' }, { column: 'id', pii: 'mask' }] }, stages: { v: { uses: 'sextant/validate', with: { dataset: 'd' } } } }, { 'd.csv': 'id,email\n1,a@b.c\n' });
     const r = await run(dir);
-    assert.equal(stage(r, 'v').status, 'failed');
-    assert.match(stage(r, 'v').reason!, /email pii: forbid \(personal-data detection is not implemented yet/);
+    assert.equal(stage(r, 'v').status, 'ran', stage(r, 'v').reason);
+    writeFileSync(join(dir, 'd.csv'), 'id,email\n1,ann@example.com\n');
+    const again = await run(dir);
+    assert.equal(stage(again, 'v').status, 'failed');
+    assert.match(stage(again, 'v').reason!, /email pii \(Personal data is forbidden here, and 100% of the sampled values look like email values\.\)/);
+    assert.ok(!stage(again, 'v').reason!.includes('ann@example.com'));
   });
 
   it('gate fails with the unmet requirement, and names a metric no stage logged', async () => {

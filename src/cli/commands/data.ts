@@ -8,6 +8,7 @@ import type { ColumnProfile, DatasetProfile } from '../../engine/data/profile/sc
 import type { PiiRule } from '../../engine/data/pii/protect';
 import type { Expectation } from '../../engine/data/validate/expectation';
 import type { ValidationReport } from '../../engine/data/validate/report';
+import { reportLines, reportSummary } from '../../engine/data/validate/format';
 import { validateDataFile } from '../../engine/data/validate/validate';
 import { readPipeline } from '../../engine/pipeline/read';
 import type { Pipeline } from '../../engine/pipeline/schema';
@@ -140,15 +141,8 @@ export const dataProfileCommand: CliCommand = {
 };
 
 function printReport(r: ValidationReport, shown: string, io: CliIo): void {
-  for (const x of r.results) {
-    const mark = x.passed ? '✓' : x.severity === 'warning' ? '!' : '✗';
-    const line = x.examples[0] && !x.passed ? `:${x.examples[0].line}` : '';
-    io.out(`${mark} ${shown}${line}: ${x.column ? `${x.column}: ` : ''}${x.check}: ${x.message}`);
-    if (!x.passed) for (const e of x.examples) io.out(`    ${r.position} ${e.line}: ${e.value}`);
-  }
-  const failed = r.results.filter((x) => !x.passed && x.severity === 'error').length;
-  const warnings = r.results.filter((x) => !x.passed && x.severity === 'warning').length;
-  io.err(`${shown}: ${r.rows.toLocaleString('en-US')} row${r.rows === 1 ? '' : 's'}, ${r.results.length} check${r.results.length === 1 ? '' : 's'}: ${r.passed ? 'passed' : `${failed} failed`}${warnings ? `, ${warnings} warning${warnings === 1 ? '' : 's'}` : ''}`);
+  for (const line of reportLines(r, shown)) io.out(line);
+  io.err(reportSummary(r, shown));
 }
 
 export const dataValidateCommand: CliCommand = {

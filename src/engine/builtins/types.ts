@@ -31,6 +31,8 @@ export interface BuiltinImpl {
   deps(w: Record<string, unknown>, pipeline: Pipeline): string[];
   /** Files it writes, relative to root. */
   outs(w: Record<string, unknown>): string[];
+  /** Pipeline settings outside `with` that its result depends on (e.g. the dataset's `expectations:`): fingerprinted, so changing them reruns the stage. */
+  settings?(w: Record<string, unknown>, pipeline: Pipeline): unknown;
   /** Whether its result depends on the upstream stages' metrics (gate). */
   readsUpstreamMetrics?: boolean;
   /** Never cached for this `with` (it reads something the runner cannot hash, e.g. a registry alias). */

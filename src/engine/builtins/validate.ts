@@ -1,127 +1,90 @@
-// `sextant/validate`: checks a dataset against its `expectations:` (not_null, between, in, unique,
-// regex) and fails with each violated expectation, how many rows break it and their line numbers.
+// `sextant/validate`: checks a dataset against its `expectations:` with the validation engine
+// (src/engine/data/validate/, the same code and report as `sextant data validate`), logs each check the
+// way the CLI prints it (failing rows counted, the first ones by line, masked where the column holds
+// personal data), records `rows`, `violations` and `failed/<column>/<check>` per check, keeps the verdict
+// with the dataset's version when runs are stored, and fails when an error-severity check fails.
+// It reads the data and writes none: nothing here materialises rows (docs/data.md, "Personal data").
+import { dirname, resolve } from 'node:path';
+import type { PiiRule } from '../data/pii/protect';
+import type { DataFormat } from '../data/read/batch';
+import { reportLines, reportSummary } from '../data/validate/format';
+import type { ValidationReport, ValidationResult } from '../data/validate/report';
+import { validateDataFile } from '../data/validate/validate';
+import { keepValidation } from '../data/versions/validateVersion';
+import { openStore } from '../store/open';
 import { fail, ok } from '../result';
-import type { Pipeline } from '../pipeline/schema';
-import { columnIndex, type Table } from '../train/csv';
-import { datasetPaths, findDataset, parseWith, readDataset } from './common';
-import type { BuiltinImpl } from './types';
+import { datasetPaths, findDataset, parseWith } from './common';
+import type { BuiltinContext, BuiltinImpl } from './types';
 
-type Expectation = NonNullable<Pipeline['expectations']>[string][number];
-const SHOW_LINES = 10;
+/** The metric a check's failing rows are recorded under: `failed/<column>/<check>` (`failed/<check>` for the dataset). */
+const metricKey = (r: ValidationResult): string => `failed/${r.column === null ? '' : `${r.column}/`}${r.check.split(' ')[0]}`;
 
-interface Violation {
-  column: string;
-  check: string;
-  count: number;
-  lines: number[];
-  examples: string[];
-}
-
-/** Runs every check of every expectation; returns the violations (empty when the data is valid). */
-function checkExpectations(table: Table, expectations: Expectation[]): { violations: Violation[]; notes: string[] } {
-  const violations: Violation[] = [];
-  const notes: string[] = [];
-  for (const e of expectations) {
-    const column = e.column;
-    const unsupported = (['type', 'max_missing', 'rows', 'schema_unchanged'] as const).filter((k) => e[k] !== undefined);
-    if (unsupported.length > 0) {
-      // A check this stage cannot make must not pass silently: `sextant data validate` makes them.
-      violations.push({ column: column ?? '(dataset)', check: unsupported.join(', '), count: 1, lines: [], examples: ['not checked by sextant/validate yet: run `sextant data validate`'] });
-    }
-    if (column === undefined) continue;
-    const index = columnIndex(table, column);
-    if (!index.ok) {
-      violations.push({ column, check: 'column exists', count: 1, lines: [1], examples: [`columns are ${table.columns.join(', ')}`] });
-      continue;
-    }
-    const values = table.values[index.value]!;
-    const check = (name: string, bad: (v: string | null, r: number) => boolean): void => {
-      const v: Violation = { column, check: name, count: 0, lines: [], examples: [] };
-      for (let r = 0; r < values.length; r++) {
-        if (!bad(values[r]!, r)) continue;
-        v.count++;
-        if (v.lines.length < SHOW_LINES) {
-          v.lines.push(table.lines[r]!);
-          if (v.examples.length < 3) v.examples.push(values[r] === null ? '(missing)' : JSON.stringify(values[r]));
-        }
-      }
-      if (v.count > 0) violations.push(v);
-    };
-    if (e.not_null) check('not_null', (v) => v === null);
-    if (e.between) {
-      const [lo, hi] = e.between;
-      check(`between [${lo}, ${hi}]`, (v) => {
-        if (v === null) return false;
-        const x = Number(v.trim());
-        return !Number.isFinite(x) || x < lo || x > hi;
-      });
-    }
-    if (e.in) {
-      const allowed = new Set(e.in.map((a) => String(a)));
-      check(`in [${e.in.join(', ')}]`, (v) => v !== null && !allowed.has(v.trim()));
-    }
-    if (e.unique) {
-      const seen = new Map<string, number>();
-      check('unique', (v, r) => {
-        if (v === null) return false;
-        const first = seen.get(v);
-        if (first === undefined) {
-          seen.set(v, r);
-          return false;
-        }
-        return true;
-      });
-    }
-    if (e.regex !== undefined) {
-      let re: RegExp;
-      try {
-        re = new RegExp(`^(?:${e.regex})$`);
-      } catch (err) {
-        violations.push({ column, check: `regex ${e.regex}`, count: 1, lines: [], examples: [`invalid regular expression: ${(err as Error).message}`] });
-        continue;
-      }
-      check(`regex ${e.regex}`, (v) => v !== null && !re.test(v));
-    }
-    if (e.pii === 'forbid') {
-      // A check that cannot be made must not pass silently.
-      violations.push({ column, check: 'pii: forbid', count: 1, lines: [], examples: ['personal-data detection is not implemented yet, so this cannot be checked'] });
-    } else if (e.pii) {
-      notes.push(`${column}: pii: ${e.pii} is not applied by sextant/validate yet (personal-data detection is not implemented).`);
-    }
-  }
-  return { violations, notes };
+/** A failed check in the stage's one-line failure reason. */
+function reasonPart(r: ValidationResult): string {
+  const name = `${r.column === null ? '' : `${r.column} `}${r.check}`;
+  return r.examples[0] && r.failed > 0 ? `${name} (${r.failed} rows, first at line ${r.examples[0].line})` : `${name} (${r.message})`;
 }
 
 export const validateBuiltin: BuiltinImpl = {
-  deps: (w, pipeline) => datasetPaths(pipeline, [w.dataset]),
+  // The data and the reference profiles of `schema_unchanged` (relative to the pipeline file, as root is).
+  deps: (w, pipeline) => [
+    ...datasetPaths(pipeline, [w.dataset]),
+    ...(typeof w.dataset === 'string' ? (pipeline.expectations?.[w.dataset] ?? []).flatMap((e) => (e.schema_unchanged !== undefined ? [e.schema_unchanged] : [])) : []),
+  ],
   outs: () => [],
+  // What is checked and how the file is read: a changed expectation or format reruns the stage.
+  settings: (w, pipeline) => (typeof w.dataset === 'string' ? { expectations: pipeline.expectations?.[w.dataset] ?? [], format: pipeline.datasets?.[w.dataset]?.format ?? null } : null),
   async run(ctx) {
     const w = parseWith('sextant/validate', ctx.stage, ctx.with, ctx.pipelineFile);
     if (!w.ok) return w;
-    const dataset = findDataset(ctx.pipeline, w.value.dataset, ctx.stage, ctx.pipelineFile);
+    const name = w.value.dataset;
+    const dataset = findDataset(ctx.pipeline, name, ctx.stage, ctx.pipelineFile);
     if (!dataset.ok) return dataset;
-    const expectations = ctx.pipeline.expectations?.[w.value.dataset] ?? [];
-    const table = readDataset(dataset.value, ctx.root);
-    if (!table.ok) return table;
-    if (expectations.length === 0) ctx.log(`warning: dataset "${w.value.dataset}" has no expectations: only its format was checked.`);
-    const { violations, notes } = checkExpectations(table.value, expectations);
-    for (const n of notes) ctx.log(`warning: ${n}`);
-    ctx.metric('rows', table.value.rowCount);
-    ctx.metric('violations', violations.reduce((s, v) => s + v.count, 0));
-    ctx.log(`Checked ${expectations.length} expectation${expectations.length === 1 ? '' : 's'} on ${table.value.rowCount} rows of ${dataset.value.path}`);
-    for (const v of violations) {
-      ctx.log(`✗ ${v.column}: ${v.check}: ${v.count} row${v.count === 1 ? '' : 's'} (line${v.lines.length === 1 ? '' : 's'} ${v.lines.join(', ')}${v.count > v.lines.length ? ', …' : ''}), e.g. ${v.examples.join(', ')}`);
-    }
-    if (violations.length > 0) {
-      const first = violations[0]!;
+    const expectations = ctx.pipeline.expectations?.[name] ?? [];
+    const file = resolve(ctx.root, dataset.value.path);
+    const format = dataset.value.format;
+    const salt = process.env.SEXTANT_PII_SALT ?? '';
+    if (expectations.length === 0) ctx.log(`warning: dataset "${name}" has no expectations: only its format, types and personal data are checked.`);
+    const validated = await validateDataFile(file, expectations, { dataset: name, baseDir: dirname(ctx.pipelineFile), salt, ...(format ? { format } : {}) });
+    if (!validated.ok) return validated;
+    const report = validated.value;
+    for (const line of reportLines(report, dataset.value.path)) ctx.log(line);
+    ctx.log(reportSummary(report, dataset.value.path));
+    const failed = report.results.filter((r) => !r.passed && r.severity === 'error');
+    ctx.metric('rows', report.rows);
+    // A failed check that concerns no rows (row count, schema, an expectation that cannot be checked) counts one.
+    ctx.metric('violations', failed.reduce((s, r) => s + Math.max(1, r.failed), 0));
+    const perCheck = new Map<string, number>();
+    for (const r of report.results) if (r.severity === 'error') perCheck.set(metricKey(r), (perCheck.get(metricKey(r)) ?? 0) + (r.passed ? 0 : r.failed));
+    for (const [key, n] of perCheck) ctx.metric(key, n);
+    const pii = new Map<string, PiiRule>(expectations.filter((e) => e.column !== undefined && e.pii).map((e) => [e.column!, e.pii!]));
+    await keep(ctx, { name, file, report, pii, salt, ...(format ? { format } : {}) });
+    if (failed.length > 0) {
+      const first = failed.find((r) => r.examples[0] !== undefined);
       return fail({
         code: 'validate-failed',
-        file: table.value.file,
-        ...(first.lines[0] !== undefined ? { line: first.lines[0] } : {}),
-        message: `${violations.length} expectation${violations.length === 1 ? '' : 's'} not met: ${violations.map((v) => (v.lines.length ? `${v.column} ${v.check} (${v.count} rows, first at line ${v.lines[0]})` : `${v.column} ${v.check} (${v.examples[0]})`)).join('; ')}.`,
+        file: report.file,
+        ...(first ? { line: first.examples[0]!.line } : {}),
+        message: `${failed.length} expectation${failed.length === 1 ? '' : 's'} not met: ${failed.map(reasonPart).join('; ')}.`,
       });
     }
-    ctx.log('All expectations met.');
     return ok(undefined);
   },
 };
+
+/** Keeps the verdict with the dataset's version and this run; a store that cannot be written is said in the log, never a failure. */
+async function keep(ctx: BuiltinContext, input: { name: string; file: string; report: ValidationReport; pii: Map<string, PiiRule>; salt: string; format?: DataFormat }): Promise<void> {
+  if (!ctx.storePath) return;
+  const db = openStore(ctx.storePath);
+  if (!db.ok) {
+    ctx.log(`warning: the validation was not kept in the store: ${db.error.message}`);
+    return;
+  }
+  try {
+    const kept = await keepValidation(db.value, { ...input, root: ctx.root, runUid: ctx.runId });
+    if (!kept.ok) ctx.log(`warning: the validation was not kept in the store: ${kept.error.message}`);
+    else ctx.log(`kept with dataset ${input.name} version ${kept.value.version.version}: ${kept.value.summary}`);
+  } finally {
+    db.value.close();
+  }
+}

@@ -151,7 +151,7 @@ const meta: { [K in BuiltinName]: Omit<Builtin, 'name' | 'resolved' | 'written'>
     metrics: [],
   },
   'sextant/validate': {
-    summary: 'Checks a dataset against its `expectations:` and fails on a violation (PII with `mask` is reported, not failed).',
+    summary: 'Checks a dataset against its `expectations:` with the validation engine (the same results as `sextant data validate`), logs each failed check with its failing rows and their lines (personal data masked), records `failed/<column>/<check>` per check, and fails when one is not met.',
     roles: { dataset: 'dataset' },
     gpu: false,
     metrics: ['rows', 'violations'],

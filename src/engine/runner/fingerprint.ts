@@ -1,5 +1,5 @@
 // A stage's fingerprint: what must be unchanged for its last result to stand (command or built-in and
-// its resolved `with`, env, cwd, declared params, the content of every input, and the outputs and
+// its resolved `with` and settings, env, cwd, declared params, the content of every input, and the outputs and
 // metrics of the stages it needs).
 import { relative } from 'node:path';
 import { canonicalJson, sha256Text, type Hasher } from './hash';
@@ -19,6 +19,6 @@ export async function fingerprintStage(plan: StagePlan, root: string, hasher: Ha
   for (const [name, state] of Object.entries(upstream)) {
     needs[name] = state ? { outs: Object.fromEntries(Object.entries(state.outs).map(([k, v]) => [k, v.sha256])), metrics: plan.builtin?.readsUpstreamMetrics ? state.metrics : undefined } : null;
   }
-  const material = { v: 1, kind: plan.kind, command: plan.command, with: plan.with, env: plan.env, cwd: relative(root, plan.cwd), params: plan.params, deps, outs: plan.outs.map((o) => relative(root, o)), needs };
+  const material = { v: 1, kind: plan.kind, command: plan.command, with: plan.with, ...(plan.settings !== undefined ? { settings: plan.settings } : {}), env: plan.env, cwd: relative(root, plan.cwd), params: plan.params, deps, outs: plan.outs.map((o) => relative(root, o)), needs };
   return { fingerprint: sha256Text(canonicalJson(material)), missingDeps };
 }

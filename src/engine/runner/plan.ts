@@ -29,6 +29,8 @@ export interface StagePlan {
   uses?: string;
   builtin?: BuiltinImpl;
   with: Record<string, unknown>;
+  /** A built-in's settings outside `with` (BuiltinImpl.settings), fingerprinted. */
+  settings?: unknown;
   env: Record<string, string>;
   cwd: string;
   /** Absolute paths. */
@@ -128,13 +130,15 @@ export function planStage(name: string, stage: Stage, pipeline: Pipeline, paramD
   const merge = (a: string[], b: string[]): string[] => [...new Set([...a, ...b])];
   let implicitDeps: string[] = [];
   let implicitOuts: string[] = [];
+  let settings: unknown;
   try {
     implicitDeps = builtin.deps(w, pipeline).map((d) => resolve(root, d));
     implicitOuts = builtin.outs(w).map((o) => resolve(root, o));
+    settings = builtin.settings?.(w, pipeline);
   } catch {
     /* a malformed `with` is reported when the stage runs */
   }
-  return ok({ ...base, kind: 'uses', uses, builtin, command: `uses: ${uses}`, recorded: { command: `uses: ${uses}`, params: w }, with: w, deps: merge(base.deps, implicitDeps), outs: merge(base.outs, implicitOuts) });
+  return ok({ ...base, kind: 'uses', uses, builtin, command: `uses: ${uses}`, recorded: { command: `uses: ${uses}`, params: w }, with: w, ...(settings !== undefined ? { settings } : {}), deps: merge(base.deps, implicitDeps), outs: merge(base.outs, implicitOuts) });
 }
 
 export function pipelineRoot(file: string): string {
