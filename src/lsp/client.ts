@@ -5,7 +5,7 @@ import { DidChangeConfigurationNotification, LanguageClient, TransportKind, type
 import { onSettingsChanged } from '../config';
 import type { Ctx } from '../ctx';
 import { PIPELINE_GLOB } from '../engine/workspace/layout';
-import { PipelineOutlineRequest, RunsChangedNotification, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult, type ServerSettings } from './protocol';
+import { PipelineOutlineRequest, RunsChangedNotification, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult, type ProtocolNotification, type ProtocolRequest, type ServerSettings } from './protocol';
 
 export async function startLanguageClient(ctx: Ctx): Promise<LanguageClient> {
   const module = ctx.extension.asAbsolutePath('dist/server.js');
@@ -32,7 +32,7 @@ export async function startLanguageClient(ctx: Ctx): Promise<LanguageClient> {
   ctx.push(onSettingsChanged(['storePath'], () => void client.sendNotification(DidChangeConfigurationNotification.type, { settings: serverSettings(ctx) })));
   // A run ended (the pipeline task's terminal says so through onStoreChanged) or runs were edited: the
   // server refreshes the param lenses, which would otherwise show the runs as they were before.
-  ctx.push(ctx.onStoreChanged(() => void client.sendNotification(RunsChangedNotification)));
+  ctx.push(ctx.onStoreChanged(() => void sendNotification(client, RunsChangedNotification, null)));
   return client;
 }
 
@@ -41,8 +41,18 @@ function serverSettings(ctx: Ctx): ServerSettings {
   return storePath ? { storePath } : {};
 }
 
+/** Sends a custom request of ./protocol.ts, its params and result typed from there. */
+function sendRequest<P, R>(client: LanguageClient, request: ProtocolRequest<P, R>, params: P): Promise<R> {
+  return client.sendRequest<R>(request.method, params);
+}
+
+/** Sends a custom notification of ./protocol.ts. */
+function sendNotification<P>(client: LanguageClient, notification: ProtocolNotification<P>, params: P): Promise<void> {
+  return client.sendNotification(notification.method, params);
+}
+
 /** The stages, datasets and params of an open pipeline, as the server sees them. */
 export function pipelineOutline(client: LanguageClient, uri: string): Promise<PipelineOutlineResult | null> {
   const params: PipelineOutlineParams = { uri };
-  return client.sendRequest<PipelineOutlineResult | null>(PipelineOutlineRequest, params);
+  return sendRequest(client, PipelineOutlineRequest, params);
 }

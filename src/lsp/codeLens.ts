@@ -3,7 +3,7 @@
 import type { CodeLens } from 'vscode-languageserver/node';
 import type { Analysis } from '../engine/pipeline/analyze';
 import { paramHistory, sameValue } from '../engine/pipeline/paramHistory';
-import { RUN_WITH_PARAM_COMMAND } from './protocol';
+import { RUN_WITH_PARAM_COMMAND, type RunWithParamArgs } from './protocol';
 
 const num = (v: number): string => (Math.abs(v) >= 100 ? v.toFixed(1) : Math.abs(v) >= 1 ? v.toFixed(3) : v.toPrecision(3));
 
@@ -35,7 +35,7 @@ export function paramLenses(uri: string, analysis: Analysis, store: string | und
     if (bestOther) parts.push(`best ${num(bestOther.best)} at ${p.name} = ${bestOther.value}`);
     lenses.push({ range, command: { title: parts.join(' · '), command: '' } });
     if (canRunWith && bestOther && (!current || (h.lowerIsBetter ? bestOther.best < current.best : bestOther.best > current.best))) {
-      lenses.push({ range, command: { title: `Run with ${p.name} = ${bestOther.value}`, command: RUN_WITH_PARAM_COMMAND, arguments: [uri, p.name, parseRecorded(bestOther.value)] } });
+      lenses.push({ range, command: { title: `Run with ${p.name} = ${bestOther.value}`, command: RUN_WITH_PARAM_COMMAND, arguments: [uri, p.name, parseRecorded(bestOther.value)] satisfies RunWithParamArgs } });
     }
   }
   return lenses;

@@ -1,6 +1,22 @@
-// Custom requests between the extension and the pipeline language server: the one place to read them.
-// Both sides import these names and types (the server with vscode-languageserver, the client with
-// vscode-languageclient).
+// Custom requests, notifications and the commands of the server's CodeLenses, between the extension and the pipeline language server: the
+// one place to read them. Both sides import these descriptors (the server in ./server.ts, the client in
+// ./client.ts, the extension's command table in ../runner/register.ts) and send or handle them through the
+// typed helpers there; no other file spells a `sextant/…` method. No runtime import here: this file is in
+// the activation bundle (dist/extension.js) through the command table, so it cannot pull vscode-jsonrpc in.
+
+declare const signature: unique symbol;
+
+/** A custom request: its method, with its params and result as types only. */
+export interface ProtocolRequest<P, R> {
+  readonly method: `sextant/${string}`;
+  readonly [signature]?: (params: P) => R;
+}
+
+/** A custom notification: its method, with its params as a type only. */
+export interface ProtocolNotification<P> {
+  readonly method: `sextant/${string}`;
+  readonly [signature]?: (params: P) => void;
+}
 
 /** What the client tells the server when it starts it. */
 export interface InitializationOptions extends ServerSettings {
@@ -22,10 +38,10 @@ export interface ServerSettings {
  * run ended, runs were renamed, deleted or given a primary metric). The server re-checks open pipelines
  * and asks the client to refresh its CodeLenses: the param lenses show what the runs recorded.
  */
-export const RunsChangedNotification = 'sextant/runsChanged';
+export const RunsChangedNotification: ProtocolNotification<null> = { method: 'sextant/runsChanged' };
 
-/** `sextant/pipelineOutline`: the stages of an open pipeline, for views and the runner's CodeLens. */
-export const PipelineOutlineRequest = 'sextant/pipelineOutline';
+/** `sextant/pipelineOutline` (client → server request): the stages, datasets and params of an open pipeline, as the server sees them; null for a document it does not have open. */
+export const PipelineOutlineRequest: ProtocolRequest<PipelineOutlineParams, PipelineOutlineResult | null> = { method: 'sextant/pipelineOutline' };
 
 export interface PipelineOutlineParams {
   uri: string;
@@ -49,8 +65,19 @@ export interface PipelineOutlineResult {
   warnings: number;
 }
 
-/** Command a "Run stage" CodeLens invokes with `[uri, stageName]` (registered by the extension). */
-export const RUN_STAGE_COMMAND = 'sextant.runStage';
+/** The arguments of the param CodeLens's command: the pipeline's URI, the param's name and the value to run with. */
+export type RunWithParamArgs = [uri: string, param: string, value: unknown];
 
-/** Command a param CodeLens invokes with `[uri, paramName, value]`: run the pipeline with that value (registered by the extension). */
+/**
+ * "Run with lr = 0.05": the command a param CodeLens of the server invokes (src/lsp/codeLens.ts), registered
+ * by the extension (src/runner/register.ts) and declared in package.json. The server offers that lens only to
+ * a client that lists the command in `InitializationOptions.commands`.
+ */
 export const RUN_WITH_PARAM_COMMAND = 'sextant.runWithParam';
+
+/** Every custom request, notification and command, for the tests that check both sides against this file. */
+export const PROTOCOL = {
+  requests: [PipelineOutlineRequest],
+  notifications: [RunsChangedNotification],
+  commands: [RUN_WITH_PARAM_COMMAND],
+} as const;

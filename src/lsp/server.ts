@@ -28,10 +28,15 @@ import { workspaceLayout } from '../engine/workspace/layout';
 import { codeActions } from './codeActions';
 import { paramLenses } from './codeLens';
 import { complete } from './completion';
+import { documentLinks } from './documentLinks';
 import { dirOf, PipelineDocuments } from './documents';
+import { foldingRanges } from './folding';
+import { formattingEdits } from './formatting';
 import { hover } from './hover';
 import { inlayHints } from './inlayHints';
-import { PipelineOutlineRequest, RUN_WITH_PARAM_COMMAND, RunsChangedNotification, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult, type ServerSettings } from './protocol';
+import { PipelineOutlineRequest, RUN_WITH_PARAM_COMMAND, RunsChangedNotification, type InitializationOptions, type PipelineOutlineParams, type PipelineOutlineResult, type ProtocolNotification, type ProtocolRequest, type ServerSettings } from './protocol';
+import { selectionRanges } from './selectionRanges';
+import { SEMANTIC_TOKENS_LEGEND, semanticTokens } from './semanticTokens';
 import { definitionAt, documentSymbols, prepareRename, referencesAt, renameAt, RenameError } from './symbols';
 
 const connection = createConnection(ProposedFeatures.all);
@@ -56,6 +61,16 @@ function guard<P, R>(name: string, fallback: R, fn: (params: P) => R): (params: 
       return fallback;
     }
   };
+}
+
+/** Handles a custom request of ./protocol.ts, its params and result typed from there. */
+function onRequest<P, R>(request: ProtocolRequest<P, R>, handler: (params: P) => R): void {
+  connection.onRequest(request.method, (params: P) => handler(params) as unknown);
+}
+
+/** Handles a custom notification of ./protocol.ts. */
+function onNotification<P>(notification: ProtocolNotification<P>, handler: (params: P) => void): void {
+  connection.onNotification(notification.method, handler);
 }
 
 function analysisOf(uri: string): { doc: TextDocument; analysis: Analysis } | undefined {
@@ -171,7 +186,7 @@ connection.onDidChangeConfiguration(
 );
 
 // The runs in the store changed (a run ended): the live checks and the param lenses read them.
-connection.onNotification(
+onNotification(
   RunsChangedNotification,
   guard('runsChanged', undefined, () => {
     for (const uri of documents.keys()) schedule(uri);
@@ -191,6 +206,11 @@ const initializeResult = (): InitializeResult => ({
       codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       inlayHintProvider: true,
       codeLensProvider: { resolveProvider: false },
+      foldingRangeProvider: true,
+      selectionRangeProvider: true,
+      documentLinkProvider: { resolveProvider: false },
+      documentFormattingProvider: true,
+      semanticTokensProvider: { legend: SEMANTIC_TOKENS_LEGEND, full: true, range: false },
     },
     serverInfo: { name: 'sextant-pipeline', version: typeof SEXTANT_VERSION === 'string' ? SEXTANT_VERSION : 'dev' },
 });
@@ -266,13 +286,45 @@ connection.languages.inlayHint.on(
     return a && !a.analysis.parsed.refused ? inlayHints(a.analysis, p.range) : [];
   }),
 );
+// Folding, expand selection, links to files, formatting and expression highlighting (./folding.ts,
+// ./selectionRanges.ts, ./documentLinks.ts, ./formatting.ts, ./semanticTokens.ts).
+connection.onFoldingRanges(
+  guard('foldingRanges', [], (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    return a && !a.analysis.parsed.refused ? foldingRanges(a.analysis) : [];
+  }),
+);
+connection.onSelectionRanges(
+  guard('selectionRanges', [], (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    return a && !a.analysis.parsed.refused ? selectionRanges(a.analysis, p.positions) : [];
+  }),
+);
+connection.onDocumentLinks(
+  guard('documentLinks', [], (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    return a && !a.analysis.parsed.refused ? documentLinks(a.analysis, dirOf(p.textDocument.uri), workspaceRoot) : [];
+  }),
+);
+connection.onDocumentFormatting(
+  guard('formatting', [], (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    return a && !a.analysis.parsed.refused ? formattingEdits(a.doc.getText()) : [];
+  }),
+);
+connection.languages.semanticTokens.on(
+  guard('semanticTokens', { data: [] }, (p) => {
+    const a = analysisOf(p.textDocument.uri);
+    return a && !a.analysis.parsed.refused ? semanticTokens(a.analysis) : { data: [] };
+  }),
+);
 connection.onCodeLens(
   guard('codeLens', [], (p) => {
     const a = analysisOf(p.textDocument.uri);
     return a && !a.analysis.parsed.refused ? paramLenses(p.textDocument.uri, a.analysis, storeFor(p.textDocument.uri), clientCommands.has(RUN_WITH_PARAM_COMMAND)) : [];
   }),
 );
-connection.onRequest(
+onRequest(
   PipelineOutlineRequest,
   guard('pipelineOutline', null, (p: PipelineOutlineParams): PipelineOutlineResult | null => {
     const a = analysisOf(p.uri);

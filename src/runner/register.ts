@@ -7,7 +7,7 @@ import type { CommandTable } from '../commands';
 import type { Ctx } from '../ctx';
 import { isPipelineFileName, PIPELINE_GLOB, PIPELINE_SEARCH_EXCLUDE } from '../engine/workspace/layout';
 import { loadEngine } from '../engineLoader';
-import { RUN_WITH_PARAM_COMMAND } from '../lsp/protocol';
+import { RUN_WITH_PARAM_COMMAND, type RunWithParamArgs } from '../lsp/protocol';
 import { StageCodeLensProvider } from './codeLens';
 import { findStageLines } from './stageLines';
 import { RunnerStatusBar } from './statusBar';
@@ -66,7 +66,7 @@ export function registerRunner(ctx: Ctx): CommandTable {
     },
     // The language server's "Run with lr = 0.05" CodeLens (src/lsp/codeLens.ts): writes the value into the
     // pipeline file (one undoable edit; the file says what ran, and the cache sees the change), then runs it.
-    [RUN_WITH_PARAM_COMMAND]: async (uriText: string, name: string, value: unknown) => {
+    [RUN_WITH_PARAM_COMMAND]: async (...[uriText, name, value]: RunWithParamArgs) => {
       const uri = vscode.Uri.parse(uriText);
       const document = await vscode.workspace.openTextDocument(uri);
       const { inlineParamEdit, describeError } = await loadEngine();
