@@ -7,6 +7,8 @@ import { pythonBench } from './python.bench';
 import { driftBench } from './drift.bench';
 import { webviewBench } from './webview.bench';
 import { dataBench } from './data.bench';
+import { evaluateBench } from './evaluate.bench';
+import { serveBench } from './serve.bench';
 import type { Bench } from './util';
 
-export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench];
+export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench, evaluateBench, serveBench];

@@ -1,11 +1,11 @@
 // Small ONNX models that are not Sextant-trained (no "sextant" metadata), written with the engine's
 // protobuf writer, for the evaluation tests: a linear model y = x·W + b over one [N, F] input or one
-// input per feature ([N, 1], concatenated), of float32, float64 or int64 (cast to float), ending in a
+// input per feature ([N, 1], concatenated), of float32, float64, int64 or string (cast to float), ending in a
 // value per row (regression, output "variable" [N, 1]) or in class probabilities (Softmax, output
 // "probabilities" [N, K]), with optional metadata_props.
 import { ProtoWriter } from '../../src/engine/train/onnx/protobuf';
 
-const TYPES = { float32: 1, int64: 7, float64: 11 } as const;
+const TYPES = { float32: 1, int64: 7, string: 8, float64: 11 } as const;
 
 export interface LinearSpec {
   /** Row-major [F, K]. */
