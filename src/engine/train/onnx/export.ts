@@ -3,6 +3,8 @@
 //   → (MatMul, Add, Relu)* → MatMul, Add → Softmax → "probabilities" [N, K]
 //   (trees: IsNaN/Where → ai.onnx.ml TreeEnsembleRegressor on the raw features → Softmax)
 //   → ArgMax → "label_index" [N] int64 → Gather over the class names → "label" [N] string
+// Regression models end at "prediction" float [N, 1] instead: the last dense layer without an activation,
+// or the TreeEnsembleRegressor's single target.
 // The fitted model (features, classes, training facts) rides along in metadata_props under "sextant".
 import { ProtoWriter } from './protobuf';
 import type { FittedModel } from '../model';
@@ -122,22 +124,26 @@ function valueInfo(name: string, elemType: number, dims: (number | string)[]): P
 
 export const ONNX_INPUT = 'input';
 export const ONNX_PROBABILITIES = 'probabilities';
+export const ONNX_PREDICTION = 'prediction';
 const ONNX_LABEL_INDEX = 'label_index';
 const ONNX_LABEL = 'label';
 
 /** The model as ONNX bytes. */
 export function exportOnnx(model: FittedModel, producerVersion = '0'): Uint8Array {
   const F = model.features.length;
-  const K = model.classes.length;
+  const regression = model.task === 'regression';
+  const K = regression ? 1 : model.classes.length;
+  const scores = regression ? ONNX_PREDICTION : 'scores';
   const graph = new ProtoWriter();
   const nodes: ProtoWriter[] = [];
-  const inits: ProtoWriter[] = [floatTensor('scaler_mean', [F], model.scaler.mean), stringTensor('classes', model.classes)];
+  const inits: ProtoWriter[] = [floatTensor('scaler_mean', [F], model.scaler.mean)];
+  if (!regression) inits.push(stringTensor('classes', model.classes));
   if (!model.ensemble) inits.push(floatTensor('scaler_scale', [F], model.scaler.scale));
   nodes.push(node('IsNaN', [ONNX_INPUT], ['input_isnan'], 'impute_isnan'));
   nodes.push(node('Where', ['input_isnan', 'scaler_mean', ONNX_INPUT], ['imputed'], 'impute_mean'));
   if (model.ensemble) {
-    nodes.push(treeEnsembleNode(model.ensemble, K, 'imputed', 'scores'));
-    nodes.push(node('Softmax', ['scores'], [ONNX_PROBABILITIES], 'softmax', [intAttr('axis', 1)]));
+    nodes.push(treeEnsembleNode(model.ensemble, K, 'imputed', scores));
+    if (!regression) nodes.push(node('Softmax', ['scores'], [ONNX_PROBABILITIES], 'softmax', [intAttr('axis', 1)]));
   } else {
     nodes.push(node('Sub', ['imputed', 'scaler_mean'], ['centered'], 'scaler_sub'));
     nodes.push(node('Div', ['centered', 'scaler_scale'], ['h0'], 'scaler_div'));
@@ -146,26 +152,31 @@ export function exportOnnx(model: FittedModel, producerVersion = '0'): Uint8Arra
   model.layers.forEach((layer, l) => {
     inits.push(floatTensor(`W${l}`, [layer.inputs, layer.outputs], layer.weights), floatTensor(`b${l}`, [layer.outputs], layer.bias));
     nodes.push(node('MatMul', [h, `W${l}`], [`mm${l}`], `dense${l}_matmul`));
-    nodes.push(node('Add', [`mm${l}`, `b${l}`], [`z${l}`], `dense${l}_add`));
+    nodes.push(node('Add', [`mm${l}`, `b${l}`], [layer.activation === 'identity' ? ONNX_PREDICTION : `z${l}`], `dense${l}_add`));
     if (layer.activation === 'relu') {
       nodes.push(node('Relu', [`z${l}`], [`h${l + 1}`], `dense${l}_relu`));
       h = `h${l + 1}`;
-    } else {
+    } else if (layer.activation === 'softmax') {
       nodes.push(node('Softmax', [`z${l}`], [ONNX_PROBABILITIES], 'softmax', [intAttr('axis', 1)]));
     }
   });
-  nodes.push(node('ArgMax', [ONNX_PROBABILITIES], [ONNX_LABEL_INDEX], 'argmax', [intAttr('axis', 1), intAttr('keepdims', 0)]));
-  nodes.push(node('Gather', ['classes', ONNX_LABEL_INDEX], [ONNX_LABEL], 'class_names', [intAttr('axis', 0)]));
+  if (!regression) {
+    nodes.push(node('ArgMax', [ONNX_PROBABILITIES], [ONNX_LABEL_INDEX], 'argmax', [intAttr('axis', 1), intAttr('keepdims', 0)]));
+    nodes.push(node('Gather', ['classes', ONNX_LABEL_INDEX], [ONNX_LABEL], 'class_names', [intAttr('axis', 0)]));
+  }
   for (const n of nodes) graph.message(1, n);
   graph.string(2, `sextant_${model.kind.replace(/-/g, '_')}`);
   for (const t of inits) graph.message(5, t);
-  graph.string(10, `${model.kind} on ${F} features (${model.features.join(', ')}) predicting ${model.label} (${model.classes.join(', ')})`);
+  graph.string(10, `${model.kind} on ${F} features (${model.features.join(', ')}) predicting ${model.label}${regression ? '' : ` (${model.classes.join(', ')})`}`);
   graph.message(11, valueInfo(ONNX_INPUT, FLOAT, ['N', F]));
-  graph.message(12, valueInfo(ONNX_PROBABILITIES, FLOAT, ['N', K]));
-  graph.message(12, valueInfo(ONNX_LABEL_INDEX, INT64, ['N']));
-  graph.message(12, valueInfo(ONNX_LABEL, STRING, ['N']));
+  if (regression) graph.message(12, valueInfo(ONNX_PREDICTION, FLOAT, ['N', 1]));
+  else {
+    graph.message(12, valueInfo(ONNX_PROBABILITIES, FLOAT, ['N', K]));
+    graph.message(12, valueInfo(ONNX_LABEL_INDEX, INT64, ['N']));
+    graph.message(12, valueInfo(ONNX_LABEL, STRING, ['N']));
+  }
   // Declared because not every checker infers the type of the ai.onnx.ml tree output.
-  if (model.ensemble) graph.message(13, valueInfo('scores', FLOAT, ['N', K]));
+  if (model.ensemble && !regression) graph.message(13, valueInfo('scores', FLOAT, ['N', K]));
 
   const m = new ProtoWriter()
     .int(1, IR_VERSION)
