@@ -2,6 +2,7 @@
 //   dist/extension.js  - VS Code extension host (no native module loaded at activation)
 //   dist/server.js     - pipeline language server (its own Node process)
 //   dist/cli.js        - the `sextant` command-line interface
+//   dist/trainWorker.js - the built-in trainer's worker thread
 //   dist/bench.js      - `npm run bench`
 //   dist/webviewHost.js - the webview panels' host side, required when a panel first opens
 //   dist/webviews/*.js - one browser bundle per webview panel (and its .css)
@@ -47,6 +48,8 @@ const nodeEntries = [
   { entryPoints: ['src/webviews/host.ts'], outfile: 'dist/webviewHost.js', plugins: [lazyBundlesAsSeparateFiles] },
   { entryPoints: ['src/lsp/server.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  // The trainer's worker thread (src/engine/train/worker.ts starts it from beside whichever bundle runs).
+  { entryPoints: ['src/engine/train/trainWorker.ts'], outfile: 'dist/trainWorker.js' },
   // playwright-core (the webview bench drives Chromium) is required from node_modules, not bundled.
   { entryPoints: ['bench/main.ts'], outfile: 'dist/bench.js', external: [...external, 'playwright-core'] },
 ].filter((e) => existsSync(e.entryPoints[0]));
