@@ -99,7 +99,7 @@ describe('pipeline language server over stdio', function () {
     const edited = FIXTURE.replace('model: mlp', 'model: ');
     const { uri: uri2 } = await open('b2.sextant.yaml', edited);
     const models = ((await client.request<{ label: string }[]>('textDocument/completion', { textDocument: { uri: uri2 }, position: { line: 13, character: 35 } })) ?? []).map((i) => i.label);
-    assert.deepEqual(models, ['logistic-regression', 'mlp', 'gbt']);
+    assert.deepEqual(models, ['logistic-regression', 'linear', 'mlp', 'gbt']);
   });
 
   it('completes column names from the dataset file (expectations, train features)', async () => {

@@ -86,7 +86,7 @@ describe('pipeline analysis', () => {
     );
     assert.equal(ds[0]!.data?.replace, 'sextant/train');
     assert.deepEqual(ds[1]!.data?.keys, ['out']);
-    assert.match(ds[3]!.message, /one of logistic-regression, mlp, gbt.*Did you mean "mlp"/);
+    assert.match(ds[3]!.message, /one of logistic-regression, linear, mlp, gbt.*Did you mean "mlp"/);
     assert.match(ds[4]!.message, /whole number/);
   });
 

@@ -1,17 +1,12 @@
-// `sextant/train`: trains logistic regression, an MLP or gradient-boosted trees on a declared dataset with the built-in
-// trainer, logs the loss per epoch, and writes an ONNX model. 20% of the rows (by the seed) are held
-// out (stratified by label) so that `sextant/evaluate` with `split: 0.2` and the same seed measures
-// unseen rows.
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+// `sextant/train`: trains a model (logistic regression, linear regression, an MLP or gradient-boosted
+// trees) on a declared dataset with the built-in trainer, logs the loss per iteration, and writes an
+// ONNX model. Classification or regression is decided from the label unless `task` is given
+// (train/task.ts). 20% of the rows (by the seed) are held out (stratified by class for classification)
+// so that `sextant/evaluate` with `split: 0.2` and the same seed measures unseen rows. The work is
+// train/fromTable.ts, the same function `sextant train` runs.
+import { resolve } from 'node:path';
 import { fail, ok } from '../result';
-import { VERSION } from '../version';
-import { labelClasses, labeledRows, numericColumns } from '../train/dataset';
-import { argmaxRows, predictProba } from '../train/model';
-import { exportOnnx } from '../train/onnx/export';
-import { holdoutSplit } from '../train/split';
-import { trainClassifierAsync } from '../train/train';
-import { StepsAborted } from '../train/steps';
+import { trainFromTable } from '../train/fromTable';
 import { datasetPaths, findDataset, parseWith, readDataset, yieldToEventLoop } from './common';
 import type { BuiltinImpl } from './types';
 
@@ -30,72 +25,33 @@ export const trainBuiltin: BuiltinImpl = {
     if (!label) return fail({ code: 'train-no-label', file: ctx.pipelineFile, message: `Dataset "${w.value.dataset}" has no \`label\`: sextant/train needs the target column.`, fix: `Add \`label: <column>\` to datasets.${w.value.dataset}.` });
     const table = readDataset(dataset.value, ctx.root);
     if (!table.ok) return table;
-    const features = w.value.features ?? numericColumns(table.value, [label]);
-    if (features.length === 0) return fail({ code: 'train-features', file: table.value.file, message: 'No numeric feature columns to train on.', fix: 'List them in `with.features`.' });
-    const classes = labelClasses(table.value, label);
-    if (!classes.ok) return classes;
     const seed = w.value.seed ?? 0;
-    const labelColumn = table.value.values[table.value.columns.indexOf(label)];
-    // Keys the registry's schema may add later (holdout, batch_size, l2, max_depth) are read when present.
-    const extra = w.value as { holdout?: number; batch_size?: number; l2?: number; max_depth?: number };
-    const holdout = extra.holdout ?? TRAIN_HOLDOUT;
-    const split = holdoutSplit(table.value.rowCount, holdout, seed, labelColumn);
-    const rows = labeledRows(table.value, features, label, classes.value, split.train);
-    if (!rows.ok) return rows;
-    ctx.log(`Training ${w.value.model} on ${rows.value.x.rows} of ${table.value.rowCount} rows of ${dataset.value.path} (${Math.round(holdout * 100)}% held out, stratified, seed ${seed}); features: ${features.join(', ')}; classes: ${classes.value.join(', ')}`);
+    const holdout = w.value.holdout ?? TRAIN_HOLDOUT;
     await yieldToEventLoop();
-    let cancelled = false;
-    // In slices, so the runner keeps streaming other stages' logs and honours timeouts while this trains.
-    let fit: Awaited<ReturnType<typeof trainClassifierAsync>>;
-    try {
-      fit = await trainClassifierAsync(rows.value, {
-        kind: w.value.model,
-        label,
-        seed,
-        ...(w.value.epochs !== undefined ? { epochs: w.value.epochs } : {}),
-        ...(w.value.lr !== undefined ? { lr: w.value.lr } : {}),
-        ...(w.value.hidden !== undefined ? { hidden: w.value.hidden } : {}),
-        ...(extra.batch_size !== undefined ? { batchSize: extra.batch_size } : {}),
-        ...(extra.l2 !== undefined ? { l2: extra.l2 } : {}),
-        ...(extra.max_depth !== undefined ? { maxDepth: extra.max_depth } : {}),
-        holdout: holdout > 0 ? { fraction: holdout, seed } : null,
-        dataset: w.value.dataset,
-        onEpoch: (epoch, loss) => {
-          ctx.metric('train_loss', loss, epoch);
-          if (ctx.signal.aborted) {
-            cancelled = true;
-            return false;
-          }
-          return true;
-        },
-      }, 50, ctx.signal);
-    } catch (err) {
-      if (err instanceof StepsAborted) return fail({ code: 'cancelled', message: 'Training was stopped (cancelled or timed out).' });
-      throw err;
-    }
-    if (cancelled) return fail({ code: 'cancelled', message: 'Training was cancelled.' });
-    if (!fit.ok) return fail({ ...fit.error, file: fit.error.file ?? table.value.file });
-    const model = fit.value.model;
-    const complete = rows.value;
-    const p = predictProba(model, complete.x);
-    const pred = argmaxRows(p, complete.x.rows, model.classes.length);
-    let right = 0;
-    let counted = 0;
-    for (let i = 0; i < pred.length; i++) {
-      if (complete.y[i]! < 0) continue;
-      counted++;
-      if (pred[i] === complete.y[i]) right++;
-    }
-    ctx.metric('train_accuracy', counted ? right / counted : NaN);
-    ctx.log(`Final loss ${model.training.finalLoss.toFixed(4)}, training accuracy ${(right / Math.max(1, counted)).toFixed(4)} (${model.training.droppedRows} rows with a missing value skipped)`);
-    const out = resolve(ctx.root, w.value.out);
-    try {
-      mkdirSync(dirname(out), { recursive: true });
-      writeFileSync(out, exportOnnx(model, VERSION));
-    } catch (err) {
-      return fail({ code: 'train-write', file: out, message: `Cannot write the model: ${(err as Error).message}` });
-    }
-    ctx.log(`Wrote ${w.value.out} (ONNX opset 13, input "input" float [N, ${features.length}], outputs "probabilities", "label")`);
+    const trained = await trainFromTable(table.value, {
+      label,
+      model: w.value.model,
+      ...(w.value.features ? { features: w.value.features } : {}),
+      ...(w.value.task ? { task: w.value.task } : {}),
+      holdout,
+      seed,
+      params: w.value,
+      out: resolve(ctx.root, w.value.out),
+      dataset: w.value.dataset,
+      signal: ctx.signal,
+      onProgress: (iteration, loss) => {
+        ctx.metric('train_loss', loss, iteration);
+        return !ctx.signal.aborted;
+      },
+    });
+    if (!trained.ok) return trained;
+    const { prepared, model, score } = trained.value;
+    ctx.log(`Training ${w.value.model} (${prepared.task}: ${prepared.taskReason}) on ${prepared.counts.rows - prepared.counts.heldOut} of ${prepared.counts.rows} rows of ${dataset.value.path} (${Math.round(holdout * 100)}% held out${prepared.task === 'classification' ? ', stratified' : ''}, seed ${seed}); features: ${prepared.features.join(', ')}${prepared.task === 'classification' ? `; classes: ${prepared.classes.join(', ')}` : ''}`);
+    for (const e of prepared.excluded) ctx.log(`excluded column "${e.column}": ${e.reason}`);
+    for (const note of prepared.notes) ctx.log(`note: ${note}`);
+    ctx.metric(score.metric, score.value);
+    ctx.log(`Final loss ${model.training.finalLoss.toFixed(4)}${model.training.iterations !== undefined ? ` after ${model.training.iterations} iterations` : ''}, ${score.metric} ${score.value.toFixed(4)} (${model.training.droppedRows} rows with a missing value skipped)`);
+    ctx.log(`Wrote ${w.value.out} (ONNX opset 13, input "input" float [N, ${prepared.features.length}], ${prepared.task === 'classification' ? 'outputs "probabilities", "label"' : 'output "prediction"'})`);
     return ok(undefined);
   },
 };

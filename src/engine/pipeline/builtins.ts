@@ -8,12 +8,13 @@
 // one whole expression keeps the param's type) and then parses with `Builtin.resolved`, which does not
 // accept expressions.
 import { z } from 'zod';
+import { TaskSchema } from '../train/model';
 
 /** A string that is one whole `${{ ... }}` expression. */
 export const EXPRESSION_PATTERN = /^\s*\$\{\{[\s\S]*\}\}\s*$/;
 const Expression = z.string().regex(EXPRESSION_PATTERN, 'Write a value or one `${{ ... }}` expression.');
 
-const TrainModelKind = z.enum(['logistic-regression', 'mlp', 'gbt']);
+const TrainModelKind = z.enum(['logistic-regression', 'linear', 'mlp', 'gbt']);
 const GATE_REQUIREMENT_PATTERN = /^\s*(>=|<=|>|<|==|!=)\s*-?\d+(\.\d+)?([eE][-+]?\d+)?\s*$/;
 
 /**
@@ -38,7 +39,8 @@ const resolvedShapes = {
   'sextant/train': z
     .object({
       dataset: z.string().describe('Name of a dataset declared under `datasets:`; its `label` column is the target.'),
-      model: TrainModelKind.describe('Model family: `logistic-regression` (linear, softmax for many classes), `mlp` (small neural network) or `gbt` (gradient-boosted trees).'),
+      model: TrainModelKind.describe('Model family: `logistic-regression` (classification: linear, softmax for many classes), `linear` (regression: least squares, ridge with `l2`), `mlp` (small neural network; either task) or `gbt` (gradient-boosted trees; either task).'),
+      task: TaskSchema.optional().describe('`classification` or `regression`. Default: decided from the label: text, or at most max(20, 5% of the rows) distinct whole numbers, is classification; numbers with a fractional part, or more distinct whole numbers, regression.'),
       features: z.array(z.string()).optional().describe('Feature columns. Default: every numeric column except the label.'),
       lr: z.number().positive().optional().describe('Learning rate. Default 0.1 (logistic-regression, gbt) or 0.01 (mlp).'),
       epochs: z.number().int().positive().optional().describe('Passes over the training data (boosting rounds for `gbt`). Default 100.'),
@@ -130,7 +132,7 @@ const meta: { [K in BuiltinName]: Omit<Builtin, 'name' | 'resolved' | 'written'>
     summary: 'Trains a model on a declared dataset without Python and exports it as ONNX.',
     roles: { dataset: 'dataset', out: 'output-file' },
     gpu: false,
-    metrics: ['train_loss', 'train_accuracy'],
+    metrics: ['train_loss', 'train_accuracy', 'train_r2'],
   },
   'sextant/evaluate': {
     summary: 'Evaluates an ONNX model on a dataset with onnxruntime (CUDA when present): classification or regression metrics, latency and throughput.',

@@ -72,6 +72,8 @@ export const CODES = {
   'protected-output': { severity: 'error', summary: 'An output that is the pipeline folder itself or the store folder `.sextant` (or inside it).' },
   'missing-dep': { severity: 'warning', summary: 'A `deps` file that does not exist and that no stage writes.' },
   'missing-file': { severity: 'warning', summary: 'A dataset or model file that does not exist and that no stage writes.' },
+  'train-task': { severity: 'error', summary: 'A `sextant/train` model that cannot do the `task` written (e.g. logistic-regression with `task: regression`).' },
+  'train-task-guess': { severity: 'warning', summary: 'A `sextant/train` model that cannot do the task its dataset\'s label points to in the first rows (a continuous label for logistic-regression); set `task` to say otherwise.' },
   'unknown-metric': { severity: 'error', summary: 'A gate requires a metric that no stage before it produces.' },
   'gpu-unused': { severity: 'warning', summary: 'A GPU is requested for a built-in that cannot use one.' },
   'onnx-signature': { severity: 'error', summary: "An ONNX model's inputs do not match the dataset's feature columns." },

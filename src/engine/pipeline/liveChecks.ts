@@ -3,7 +3,8 @@
 //  - an ONNX model read by `sextant/evaluate` whose input does not fit the dataset's feature columns
 //    (onnxruntime-node reads the input signature; Sextant-trained models also name their features);
 //  - a registered model `name@alias` that the workspace store does not have;
-//  - a dataset pinned to a version the store does not have, or whose file changed since (versionPins.ts).
+//  - a dataset pinned to a version the store does not have, or whose file changed since (versionPins.ts);
+//  - a `sextant/train` model that cannot do the task its dataset's label points to (trainTask.ts).
 // Native modules are loaded lazily (src/engine/native/load.ts); when one cannot load, its check is
 // skipped, never failed.
 import { existsSync, openSync, readSync, closeSync, statSync } from 'node:fs';
@@ -16,6 +17,7 @@ import type { Analysis } from './analyze';
 import type { Finding } from './diagnostics';
 import type { PipelineHost } from './host';
 import { versionPinFindings } from './versionPins';
+import { trainTaskGuess } from './trainTask';
 
 interface LiveCheckOptions {
   /** The workspace store (default: `.sextant/sextant.db` in the pipeline's folder). */
@@ -136,6 +138,21 @@ export async function liveFindings(analysis: Analysis, host: PipelineHost, optio
         message: `"${modelRef.name}" takes ${width} input feature${width === 1 ? '' : 's'} ("${input!.name}" [${input!.shape.join(', ')}]), but dataset "${dataset.name}" has ${numeric.length} numeric feature column${numeric.length === 1 ? '' : 's'}${dataset.label ? ` besides its label "${dataset.label}"` : ''} (${numeric.join(', ')}). Give \`features\` to the train stage, or evaluate the matching dataset.`,
       });
     }
+  }
+
+  // sextant/train without `task`: what the label's first rows point to, against what the model can do
+  for (const s of model.stages.values()) {
+    const t = s.facts.trainTask;
+    const datasetRef = s.facts.datasetRefs[0];
+    if (s.facts.builtin !== 'sextant/train' || !t || t.task || !datasetRef) continue;
+    const dataset = model.datasets.get(datasetRef.name);
+    if (!dataset?.path || !dataset.label || !host.exists(abs(dataset.path))) continue;
+    const head = csvHead(abs(dataset.path));
+    const at = head?.columns.indexOf(dataset.label) ?? -1;
+    if (!head || at < 0) continue;
+    const sample = head.rows.map((r) => (r[at] === undefined || ['', 'NA', 'N/A', 'NaN', 'nan', 'null', 'NULL', 'None'].includes(r[at]!) ? null : r[at]!));
+    const guess = trainTaskGuess(t, dataset.label, sample, dataset.name);
+    if (guess) out.push({ start: s.seg.base + t.model.start, end: s.seg.base + t.model.end, ...guess });
   }
 
   // name@alias in the registry

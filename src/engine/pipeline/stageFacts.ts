@@ -13,6 +13,7 @@ import { items, keyOf, pairOf, pairs, scalars, scalarText, span } from './nodes'
 import { NAME_PATTERN, StageSchema } from './schema';
 import { runInterpolations, type RunInterpolation } from './shellChecks';
 import { structuralFindings, type LocalFinding } from './structure';
+import { trainTaskFacts, type TrainTaskFacts } from './trainTask';
 
 export interface Ref {
   name: string;
@@ -63,6 +64,8 @@ export interface StageFacts {
   runInterpolations: RunInterpolation[];
   /** Every path it reads or writes (deps, outs, metrics, the built-in's files), as written. */
   paths: PathRef[];
+  /** `sextant/train`'s literal `model` and `task` (./trainTask.ts). */
+  trainTask?: TrainTaskFacts;
 }
 
 function ref(node: unknown): Ref | undefined {
@@ -335,6 +338,7 @@ export function stageFacts(entry: Entry, text: string): StageFacts {
     } else {
       facts.builtin = b.name;
       checkWith(facts, node, obj, b.name, entry.key);
+      if (b.name === 'sextant/train') facts.trainTask = trainTaskFacts(pairOf(node, 'with')?.value, facts.findings);
       if (facts.gpu && !b.gpu) {
         facts.findings.push({ start: facts.gpu.start, end: facts.gpu.end, code: 'gpu-unused', message: `${b.name} runs on CPU only, so this GPU would sit idle. Remove \`resources.gpu\`, or use \`run:\` with your own GPU code.` });
       }

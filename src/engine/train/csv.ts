@@ -185,7 +185,8 @@ export function numericColumn(table: Table, name: string): Result<Float64Array> 
     }
     const x = Number(v.trim());
     if (!Number.isFinite(x)) {
-      return fail({ code: 'dataset-not-numeric', file: table.file, line: table.lines[r], message: `Column "${name}" has "${v}", which is not a number.`, fix: 'Leave the field empty for a missing value, or drop the column from `features`.' });
+      const what = Number.isNaN(x) ? 'not a number' : 'not a finite number';
+      return fail({ code: 'dataset-not-numeric', file: table.file, line: table.lines[r], message: `Column "${name}" has "${v}", which is ${what}.`, fix: 'Leave the field empty for a missing value, or drop the column from `features`.' });
     }
     out[r] = x;
   }

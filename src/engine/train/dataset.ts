@@ -66,6 +66,57 @@ export function labeledRows(table: Table, features: string[], label: string, cla
   return ok({ x: { rows: n, cols: features.length, data }, y, classes, features, lines });
 }
 
+/** Rows for regression: the features and the label as a number (NaN where missing). */
+export interface RegressionRows {
+  x: Matrix;
+  y: Float64Array;
+  features: string[];
+  lines: Int32Array;
+}
+
+/** The rows `rows` as a matrix of `features` and the label as a number; a label that is not a number is an error naming its line. */
+export function regressionRows(table: Table, features: string[], label: string, rows: ArrayLike<number>): Result<RegressionRows> {
+  if (features.includes(label)) return fail({ code: 'train-features', file: table.file, message: `The label "${label}" cannot also be a feature.` });
+  const target = numericColumn(table, label);
+  if (!target.ok) return fail({ ...target.error, fix: 'Regression needs a number in every labelled row; leave the field empty for a missing value, or set `task: classification`.' });
+  const cols: Float64Array[] = [];
+  for (const f of features) {
+    const col = numericColumn(table, f);
+    if (!col.ok) return col;
+    cols.push(col.value);
+  }
+  const n = rows.length;
+  const F = features.length;
+  const data = new Float64Array(n * F);
+  const y = new Float64Array(n);
+  const lines = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    for (let c = 0; c < F; c++) data[i * F + c] = cols[c]![r]!;
+    y[i] = target.value[r]!;
+    lines[i] = table.lines[r]!;
+  }
+  return ok({ x: { rows: n, cols: F, data }, y, features, lines });
+}
+
+/** Regression rows with a label and no missing feature; returns how many were dropped. */
+export function dropIncompleteRegression(rows: RegressionRows): { rows: RegressionRows; dropped: number } {
+  const { x, y, lines } = rows;
+  const keep: number[] = [];
+  for (let r = 0; r < x.rows; r++) {
+    if (Number.isNaN(y[r]!)) continue;
+    let completeRow = true;
+    for (let c = 0; c < x.cols; c++) if (Number.isNaN(x.data[r * x.cols + c]!)) completeRow = false;
+    if (completeRow) keep.push(r);
+  }
+  const data = new Float64Array(keep.length * x.cols);
+  keep.forEach((r, i) => data.set(x.data.subarray(r * x.cols, (r + 1) * x.cols), i * x.cols));
+  return {
+    rows: { ...rows, x: { rows: keep.length, cols: x.cols, data }, y: Float64Array.from(keep, (r) => y[r]!), lines: Int32Array.from(keep, (r) => lines[r]!) },
+    dropped: x.rows - keep.length,
+  };
+}
+
 /** Keeps the rows with a label and no missing feature; returns how many were dropped. */
 export function dropIncomplete(rows: LabeledRows): { rows: LabeledRows; dropped: number } {
   const { x, y, lines } = rows;

@@ -1,11 +1,12 @@
 // Trains a classifier on rows of a table: standardise, fit, and return the fitted model with its losses.
 import { fail, type Result } from '../result';
-import { dropIncomplete, type LabeledRows } from './dataset';
+import { dropIncomplete, dropIncompleteRegression, type LabeledRows } from './dataset';
 import { fitModelSteps } from './fitModel';
 import { runSteps, runStepsAsync } from './steps';
 import type { FittedModel, ModelKind } from './model';
+import type { TrainingRows } from './prepare';
 
-interface TrainOptions {
+export interface TrainOptions {
   kind: ModelKind;
   label: string;
   seed: number;
@@ -29,6 +30,17 @@ export function trainClassifier(data: LabeledRows, options: TrainOptions): Resul
 /** The same training, handing the event loop back every `sliceMs` so a runner stays responsive. */
 export function trainClassifierAsync(data: LabeledRows, options: TrainOptions, sliceMs = 50, signal?: AbortSignal): Promise<Result<{ model: FittedModel; losses: number[] }>> {
   return runStepsAsync(trainSteps(data, options), sliceMs, signal);
+}
+
+/** Trains on prepared rows of either task (prepare.ts), handing the event loop back every `sliceMs`. */
+export function trainRowsAsync(data: TrainingRows, options: TrainOptions, sliceMs = 50, signal?: AbortSignal): Promise<Result<{ model: FittedModel; losses: number[] }>> {
+  return runStepsAsync(data.task === 'classification' ? trainSteps(data.rows, options) : regressionSteps(data, options), sliceMs, signal);
+}
+
+function* regressionSteps(data: Extract<TrainingRows, { task: 'regression' }>, options: TrainOptions): Generator<void, Result<{ model: FittedModel; losses: number[] }>> {
+  const { rows, dropped } = dropIncompleteRegression(data.rows);
+  if (rows.x.rows < 2) return fail({ code: 'train-no-rows', message: `Only ${rows.x.rows} complete rows to train on (${dropped} dropped for a missing label or feature).` });
+  return yield* fitModelSteps(rows.x, { task: 'regression', y: rows.y }, { ...options, features: rows.features, droppedRows: dropped });
 }
 
 function* trainSteps(data: LabeledRows, options: TrainOptions): Generator<void, Result<{ model: FittedModel; losses: number[] }>> {
