@@ -59,6 +59,36 @@ function candidates(analysis: Analysis): Candidate[] {
   return out;
 }
 
+/**
+ * What each path resolved to (a file URI, or null: no link), kept for TTL_MS: a 1,000-stage pipeline names
+ * about a thousand paths, and the editor asks for links after every pause in typing. File events clear it.
+ */
+const TTL_MS = 10_000;
+const now = (): number => Date.now();
+let rootCache: { root: string; real: string; at: number } | undefined;
+const targets = new Map<string, { at: number; target: string | null }>();
+
+/** Forgets what the paths resolved to (files changed on disk). */
+export function forgetLinkTargets(): void {
+  targets.clear();
+}
+
+function targetOf(realRoot: string, dir: string, path: string, now: number): string | null {
+  const key = `${realRoot}\0${dir}\0${path}`;
+  const known = targets.get(key);
+  if (known && now - known.at < TTL_MS) return known.target;
+  let target: string | null = null;
+  try {
+    const real = realPathOf(resolve(dir, path));
+    if (inside(realRoot, real) && statSync(real).isFile()) target = pathToFileURL(resolve(dir, path)).toString();
+  } catch {
+    // missing: no link
+  }
+  if (targets.size > 50_000) targets.clear();
+  targets.set(key, { at: now, target });
+  return target;
+}
+
 const inside = (root: string, path: string): boolean => {
   const rel = relative(root, path);
   return rel !== '' && rel !== '..' && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
@@ -70,22 +100,14 @@ const inside = (root: string, path: string): boolean => {
  */
 export function documentLinks(analysis: Analysis, dir: string | undefined, workspaceRoot?: string): DocumentLink[] {
   if (!dir) return [];
-  const realRoot = realPathOf(workspaceRoot ?? dir);
+  const root = workspaceRoot ?? dir;
+  const realRoot = rootCache?.root === root && now() - rootCache.at < TTL_MS ? rootCache.real : realPathOf(root);
+  rootCache = { root, real: realRoot, at: now() };
   const links: DocumentLink[] = [];
-  const verdicts = new Map<string, string | null>();
+  const at = now();
   for (const c of candidates(analysis)) {
     if (c.path === '' || PATTERN.test(c.path)) continue;
-    let target = verdicts.get(c.path);
-    if (target === undefined) {
-      target = null;
-      const real = realPathOf(resolve(dir, c.path));
-      try {
-        if (inside(realRoot, real) && statSync(real).isFile()) target = pathToFileURL(resolve(dir, c.path)).toString();
-      } catch {
-        // missing: no link
-      }
-      verdicts.set(c.path, target);
-    }
+    const target = targetOf(realRoot, dir, c.path, at);
     if (target) links.push({ range: analysis.parsed.lines.range(c.start, c.end), target, tooltip: `Open ${c.path}` });
   }
   return links;

@@ -28,7 +28,7 @@ import { workspaceLayout } from '../engine/workspace/layout';
 import { codeActions } from './codeActions';
 import { paramLenses } from './codeLens';
 import { complete } from './completion';
-import { documentLinks } from './documentLinks';
+import { documentLinks, forgetLinkTargets } from './documentLinks';
 import { dirOf, PipelineDocuments } from './documents';
 import { foldingRanges } from './folding';
 import { formattingEdits } from './formatting';
@@ -223,6 +223,7 @@ documents.onDidClose((e) => {
 });
 connection.onDidChangeWatchedFiles(() => {
   pipelines.filesChanged();
+  forgetLinkTargets();
   for (const uri of documents.keys()) schedule(uri);
 });
 

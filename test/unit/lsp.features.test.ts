@@ -188,6 +188,12 @@ describe('pipeline language server: editor features (folding, selection, links, 
         `${L('python train.py')}:train.py → train.py`,
       ]);
       // missing.csv, missing.py, models/m.onnx and report.txt do not exist; ../outside.py and escape.py (a link) lead out; data is a folder
+      // a file that appears (the editor reports it) gets its link
+      mkdirSync(join(dir, 'models'));
+      writeFileSync(join(dir, 'models', 'm.onnx'), '');
+      client.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: pathToFileURL(join(dir, 'models', 'm.onnx')).toString(), type: 1 }] });
+      const after = await client.request<{ range: Range; target: string }[]>('textDocument/documentLink', { textDocument: { uri } });
+      assert.deepEqual(after.filter((l) => !links.some((k) => k.target === l.target)).map((l) => textOf(PIPELINE, l.range)), ['models/m.onnx']);
     });
   });
 
