@@ -244,6 +244,23 @@ describe('pipeline language server: editor features (folding, selection, links, 
     });
   });
 
+  it('answers every feature on bad input without an error (empty, billion laughs, tabs, binary, a bare scalar, unclosed flow)', async () => {
+    const billion = `a: &a [x,x,x,x,x,x,x,x,x,x]\n${Array.from({ length: 8 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [${Array(10).fill(`*${String.fromCharCode(97 + i)}`).join(',')}]`).join('\n')}\n`;
+    const inputs = ['', billion, 'version: 1\nstages:\n\ta:\n\t\trun: x\n', Buffer.from(Array.from({ length: 512 }, (_, i) => (i * 7919) % 256)).toString('latin1'), 'just text\n', 'stages:\n  a: { run: "x ${{ params.\n', 'stages:\n  a:\n    needs: *nope\n    run: x\n'];
+    for (const [i, text] of inputs.entries()) {
+      const uri = await open(`bad${i}.sextant.yaml`, text);
+      const doc = { textDocument: { uri } };
+      await client.request('textDocument/foldingRange', doc);
+      await client.request('textDocument/selectionRange', { ...doc, positions: [{ line: 1, character: 3 }, { line: 0, character: 0 }] });
+      await client.request('textDocument/documentLink', doc);
+      await client.request('textDocument/semanticTokens/full', doc);
+      await client.request('textDocument/formatting', { ...doc, options: { tabSize: 2, insertSpaces: true } });
+    }
+    const logged = client.notifications.filter((n) => n.method === 'window/logMessage').map((n) => (n.params as { message: string }).message);
+    assert.deepEqual(logged.filter((m) => /failed/.test(m)), []);
+    assert.equal(client.exited, undefined);
+  });
+
   describe('semantic tokens', () => {
     it('tokens for expressions (also in a folded block and across its lines) and for stage references, at their exact positions', async () => {
       const { tokenTypes, tokenModifiers } = legend;
