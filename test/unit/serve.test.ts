@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import { request as httpRequest } from 'node:http';
 import * as ort from 'onnxruntime-node';
 import { main } from '../../src/cli/main';
+import { listAudit } from '../../src/engine/audit/log';
+import { verifyAudit } from '../../src/engine/audit/verify';
 import { emptyPolicy, hashValue } from '../../src/engine/data/pii/protect';
 import { loadServedModel, resolveModel, type ServedModel } from '../../src/engine/serve/model';
 import { PredictionLog } from '../../src/engine/serve/predictionLog';
@@ -258,6 +260,16 @@ describe('serving: the demo model over HTTP', function () {
       assert.equal(bytes.indexOf(admin), -1, `the raw admin token is not in ${file}`);
     }
     assert.equal((await cli(['serve', 'token', 'revoke', 'ops'])).code, 0);
+
+    // The audit log: the server's start, each token made, its first use by this server (once, not per request), its revocation.
+    const entries = listAudit(db).map((e) => `${e.kind} ${e.subject} ${e.actor}`);
+    assert.ok(entries.some((e) => e.startsWith('serving-started model:penguin-species@1 ')), entries.join('\n'));
+    for (const name of ['ci', 'ops']) {
+      assert.equal(entries.filter((e) => e.startsWith(`token-created token:${name} `)).length, 1);
+      assert.equal(entries.filter((e) => e === `token-used model:penguin-species@1 ${name}`).length, 1, `${name}: one token-used entry for many requests`);
+      assert.equal(entries.filter((e) => e.startsWith(`token-revoked token:${name} `)).length, 1);
+    }
+    assert.ok(verifyAudit(db).ok, 'the chain holds');
   });
 
   it('refuses to serve without tokens on a non-loopback address, before listening', async () => {

@@ -134,7 +134,9 @@ export async function loadServedModel(ref: ModelRef): Promise<Result<ServedModel
   if (!ort.ok) return ort;
   let session: InferenceSession;
   try {
-    session = await ort.value.InferenceSession.create(bytes);
+    // One thread per run: concurrent requests run side by side on libuv's pool, where a run spreading a
+    // small batch over every core would spin threads the other requests need.
+    session = await ort.value.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
   } catch (err) {
     return fail({ code: 'model-invalid', file: ref.file, message: `onnxruntime cannot load the model: ${(err as Error).message.split('\n')[0]}`, fix: 'Check the file is complete (compare its size or hash with the original), or re-export it.' });
   }

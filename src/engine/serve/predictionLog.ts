@@ -1,6 +1,6 @@
 // The log of answered predictions, written to the store off the response path: entries are queued and
 // written together (one transaction) every FLUSH_MS or once BATCH entries wait, so a request never waits
-// for the disk. Inputs are kept as rows of {feature: value} with the personal-data rules applied
+// for the disk; batches stay small so that a write holds the event loop for a few milliseconds at most. Inputs are kept as rows of {feature: value} with the personal-data rules applied
 // (src/engine/data/pii: the pipeline's `pii:` rules of the model's training dataset, and columns found to
 // hold personal data in the traffic itself, masked from then on), which is what drift compares later.
 // Feedback by request id (POST /feedback) is written to the logged row, after a flush when it still waits.
@@ -26,8 +26,8 @@ export interface LoggedModel {
   sha256: string;
 }
 
-const FLUSH_MS = 200;
-const BATCH = 256;
+const FLUSH_MS = 100;
+const BATCH = 64;
 /** Entries kept while the store cannot be written (locked, full) before the oldest are dropped. */
 const MAX_PENDING = 50_000;
 

@@ -9,6 +9,8 @@
 // loopback address. Every refusal is a JSON {error: {code, message}} and the server keeps serving.
 import { randomUUID } from 'node:crypto';
 import { isIP } from 'node:net';
+import { appendAudit, hasAuditLog } from '../audit/log';
+import { currentUser } from '../registry/aliases';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import type { PiiPolicy } from '../data/pii/protect';
 import { fail, ok, type Result } from '../result';
@@ -96,6 +98,10 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
     }
     if (role === 'admin' && check.role !== 'admin') return refuse(reply, 403, 'forbidden', 'forbidden', `The token "${check.name}" has the role "${check.role}"; ${request.routeOptions.url} needs "admin".`);
     request.tokenId = check.id;
+    if (!audited.has(check.id)) {
+      audited.add(check.id);
+      audit('token-used', check.name, { role: check.role, route: request.routeOptions.url ?? null });
+    }
   });
 
   app.addHook('onResponse', async (request, reply) => {
@@ -115,6 +121,17 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
   app.setNotFoundHandler((request, reply) => refuse(reply, 404, 'not_found', 'not-found', `No route ${request.method} ${request.url.split('?')[0]}. This server has: ${ROUTES.join(', ')}.`));
 
   const info = { name: model.ref.name, version: model.ref.version, sha256: model.sha256 };
+  // The audit log (when the store has one): the server's start and stop, and each token's first use by this server.
+  const subject = `model:${info.name}${info.version === null ? '' : `@${info.version}`}`;
+  const audit = (kind: 'serving-started' | 'serving-stopped' | 'token-used', actor: string, detail: Record<string, string | number | null>): void => {
+    if (!options.db || !hasAuditLog(options.db)) return;
+    try {
+      appendAudit(options.db, { kind, actor, source: 'sextant serve', subject, detail });
+    } catch (err) {
+      options.onWarning?.(`audit log: could not record ${kind}: ${(err as Error).message}`);
+    }
+  };
+  const audited = new Set<number>();
 
   const predict = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const started = performance.now();
@@ -173,6 +190,7 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
   const address = app.server.address();
   const actual = typeof address === 'object' && address ? address.port : port;
   const shownHost = host.includes(':') ? `[${host}]` : host;
+  audit('serving-started', currentUser(), { url: `http://${shownHost}:${actual}`, auth, alias: model.ref.alias, sha256: model.sha256, file: model.ref.version === null ? model.ref.file : null });
   return ok({
     url: `http://${shownHost}:${actual}`,
     port: actual,
@@ -182,6 +200,7 @@ export async function startServer(options: ServeOptions): Promise<Result<Running
     async close() {
       await app.close();
       log?.close();
+      audit('serving-stopped', currentUser(), { logged: log?.written ?? 0 });
       await model.release();
     },
   });

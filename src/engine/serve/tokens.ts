@@ -5,6 +5,7 @@
 // exit), so how long a check takes says nothing about how close a guess was.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { appendAudit, hasAuditLog } from '../audit/log';
 import { currentUser } from '../registry/aliases';
 import { fail, ok, type Result } from '../result';
 import type { Database } from '../store/open';
@@ -43,6 +44,7 @@ export function addToken(db: Database, file: string, input: { name: string; role
     return writeTx(db, () => {
       if (db.prepare('SELECT 1 FROM serve_tokens WHERE name = ?').get(input.name)) return fail({ code: 'token-exists', file, message: `A token named "${input.name}" exists already.`, fix: `Pick another name, or revoke it first: sextant serve token revoke ${input.name}` });
       db.prepare('INSERT INTO serve_tokens (name, role, digest, created_at, created_by) VALUES (?, ?, ?, ?, ?)').run(info.name, info.role, digestOf(token).toString('hex'), info.createdAt, info.createdBy);
+      if (hasAuditLog(db)) appendAudit(db, { kind: 'token-created', actor: info.createdBy, source: 'CLI', subject: `token:${info.name}`, detail: { role: info.role }, at: info.createdAt });
       return ok({ token, info });
     });
   } catch (err) {
@@ -61,7 +63,10 @@ export function revokeToken(db: Database, file: string, name: string, now = Date
     return writeTx(db, () => {
       const row = db.prepare('SELECT id, revoked_at FROM serve_tokens WHERE name = ?').get(name) as { id: number; revoked_at: number | null } | undefined;
       if (!row) return fail({ code: 'token-unknown', file, message: `No token named "${name}".`, fix: 'See `sextant serve token list`.' });
-      if (row.revoked_at === null) db.prepare('UPDATE serve_tokens SET revoked_at = ? WHERE id = ?').run(now, row.id);
+      if (row.revoked_at === null) {
+        db.prepare('UPDATE serve_tokens SET revoked_at = ? WHERE id = ?').run(now, row.id);
+        if (hasAuditLog(db)) appendAudit(db, { kind: 'token-revoked', actor: currentUser(), source: 'CLI', subject: `token:${name}`, at: now });
+      }
       return ok(listTokens(db).find((t) => t.name === name)!);
     });
   } catch (err) {
