@@ -68,6 +68,8 @@ export function detectPii(value: string): PiiKind | undefined {
 export class PiiSampler {
   private seen = 0;
   private readonly counts = new Map<PiiKind, number>();
+  /** The values sampled, in order: a parallel profile's parts are sampled again in the file's order. */
+  readonly values: string[] = [];
 
   get full(): boolean {
     return this.seen >= PII_SAMPLE;
@@ -76,6 +78,7 @@ export class PiiSampler {
   add(value: string): void {
     if (this.seen >= PII_SAMPLE) return;
     this.seen++;
+    this.values.push(value);
     const kind = detectPii(value);
     if (kind) this.counts.set(kind, (this.counts.get(kind) ?? 0) + 1);
   }

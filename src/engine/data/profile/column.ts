@@ -8,7 +8,7 @@ import { PiiSampler } from '../pii/detect';
 import { protectValue, type PiiPolicy, type PiiRule } from '../pii/protect';
 import { BOOLEAN, classifyCell, DATETIME, FLOAT, INTEGER, KIND_NAMES, parsed, STRING } from './classify';
 import { HyperLogLog } from './hll';
-import { KllSketch } from './kll';
+import { KllSketch, type KllState } from './kll';
 import type { ColumnProfile, ColumnType } from './schema';
 
 const DISTINCT_EXACT = 10_000;
@@ -18,6 +18,26 @@ const TOP_TRACKED = 1000;
 const BINS = 20;
 const CATEGORICAL_MAX = 50;
 const QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
+
+/** A profiler's whole state, as a worker of a parallel profile sends it back (structured-clonable; lines relative to its part). */
+export interface ProfilerState {
+  name: string;
+  count: number;
+  kinds: number[];
+  first: { line: number; value: string }[][];
+  n: number;
+  mean: number;
+  m2: number;
+  min: number;
+  max: number;
+  kll: KllState;
+  dtMin: number;
+  dtMax: number;
+  counts: Map<string | number, number> | undefined;
+  hll: Uint8Array | undefined;
+  top: Map<string | number, number> | undefined;
+  piiValues: string[];
+}
 
 export class ColumnProfiler {
   count = 0;
@@ -76,6 +96,74 @@ export class ColumnProfiler {
         if (c !== undefined) top.set(key, c + 1);
       }
     }
+  }
+
+  state(): ProfilerState {
+    return {
+      name: this.name,
+      count: this.count,
+      kinds: this.kinds,
+      first: this.first,
+      n: this.n,
+      mean: this.mean,
+      m2: this.m2,
+      min: this.min,
+      max: this.max,
+      kll: this.kll.state(),
+      dtMin: this.dtMin,
+      dtMax: this.dtMax,
+      counts: this.counts,
+      hll: this.hll?.state(),
+      top: this.top,
+      piiValues: this.pii.values,
+    };
+  }
+
+  /**
+   * Adds the profile of the next part of the file (its lines start after `offset` lines), as if its
+   * values had come after these: counts and kinds summed, the first examples kept in file order, the
+   * personal-data sample continued, mean and variance by Chan et al.'s pairwise formula (n = a + b,
+   * δ = mean_b − mean_a, mean = mean_a + δ·b/n, M2 = M2_a + M2_b + δ²·a·b/n), min and max, value counts
+   * summed while both are exact (then the same switch as overflow()), the HyperLogLogs by register
+   * maximum, the KLL sketches level by level, and the top-value candidates as a union of both.
+   */
+  absorb(s: ProfilerState, offset: number): void {
+    this.count += s.count;
+    for (let k = 0; k < this.kinds.length; k++) this.kinds[k]! += s.kinds[k]!;
+    s.first.forEach((examples, k) => {
+      for (const e of examples) if (this.first[k]!.length < EXAMPLES) this.first[k]!.push({ line: e.line + offset, value: e.value });
+    });
+    for (const v of s.piiValues) if (!this.pii.full) this.pii.add(v);
+    if (s.n > 0) {
+      const n = this.n + s.n;
+      const delta = s.mean - this.mean;
+      this.mean += (delta * s.n) / n;
+      this.m2 += s.m2 + (delta * delta * this.n * s.n) / n;
+      this.n = n;
+    }
+    if (s.min < this.min) this.min = s.min;
+    if (s.max > this.max) this.max = s.max;
+    if (s.dtMin < this.dtMin) this.dtMin = s.dtMin;
+    if (s.dtMax > this.dtMax) this.dtMax = s.dtMax;
+    if (this.counts !== undefined && s.counts !== undefined) {
+      for (const [key, c] of s.counts) this.counts.set(key, (this.counts.get(key) ?? 0) + c);
+      if (this.counts.size > DISTINCT_EXACT) this.overflow();
+      return;
+    }
+    if (this.counts !== undefined) this.overflow();
+    const top = this.top!;
+    if (s.counts !== undefined) {
+      for (const [key, c] of s.counts) {
+        this.hll!.add(key);
+        if (typeof key === 'number') for (let i = 0; i < c; i++) this.kll.add(key);
+        const t = top.get(key);
+        if (t !== undefined) top.set(key, t + c);
+      }
+      return;
+    }
+    this.hll!.merge(s.hll!);
+    this.kll.merge(s.kll);
+    for (const [key, c] of s.top!) top.set(key, (top.get(key) ?? 0) + c);
   }
 
   /**

@@ -44,6 +44,16 @@ export class HyperLogLog {
     if (rank > this.registers[index]!) this.registers[index] = rank;
   }
 
+  /** The registers, for a worker to send back. */
+  state(): Uint8Array {
+    return this.registers;
+  }
+
+  /** The union of two sets' estimates: the maximum of each register. */
+  merge(registers: Uint8Array): void {
+    for (let i = 0; i < M; i++) if (registers[i]! > this.registers[i]!) this.registers[i] = registers[i]!;
+  }
+
   estimate(): number {
     let sum = 0;
     let zeros = 0;

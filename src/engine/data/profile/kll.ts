@@ -5,6 +5,12 @@
 // quantile is within about 0.7% of the asked one (measured in test/unit/data.profile.test.ts: ≤ 1%).
 // The random choices come from a fixed seed, so a profile of the same file is the same every time.
 const KLL_K = 400;
+
+export interface KllState {
+  levels: Float64Array[];
+  n: number;
+  seed: number;
+}
 const MIN_CAPACITY = 128;
 
 export class KllSketch {
@@ -19,6 +25,7 @@ export class KllSketch {
   }
 
   private grow(): void {
+    // A level is at least capacity + 1 long; a merge may make one longer, until it is compacted.
     this.levels.push(new Float64Array(Math.max(this.k, MIN_CAPACITY) + 1));
     this.lengths.push(0);
     const height = this.levels.length;
@@ -65,6 +72,31 @@ export class KllSketch {
       level[0] = kept;
       this.lengths[h] = 1;
     }
+  }
+
+  /** What a worker sends back: each level's items, the count, the coin's state (structured-clonable). */
+  state(): KllState {
+    return { levels: this.levels.map((level, h) => level.slice(0, this.lengths[h])), n: this.n, seed: this.seed };
+  }
+
+  /**
+   * Merges another sketch (KLL is mergeable with the same error bound): level h of both together,
+   * then every level over its capacity compacted, from the bottom up.
+   */
+  merge(other: KllState): void {
+    while (this.levels.length < other.levels.length) this.grow();
+    other.levels.forEach((items, h) => {
+      if (items.length === 0) return;
+      const len = this.lengths[h]!;
+      const merged = new Float64Array(Math.max(this.levels[h]!.length, len + items.length + 1));
+      merged.set(this.levels[h]!.subarray(0, len));
+      merged.set(items, len);
+      this.levels[h] = merged;
+      this.lengths[h] = len + items.length;
+    });
+    this.n += other.n;
+    this.seed = (this.seed ^ other.seed) >>> 0 || 0x2545f491;
+    for (let h = 0; h < this.levels.length; h++) if (this.lengths[h]! >= this.capacities[h]!) this.compact(h);
   }
 
   /** The items and their weights, sorted by value. */

@@ -1,9 +1,13 @@
 // `sextant data profile`: one streamed pass over a dataset file, a ColumnProfiler per column, then the
-// personal-data verdicts and rules applied to everything the profile shows.
+// personal-data verdicts and rules applied to everything the profile shows. A large CSV/TSV file is read
+// in parallel parts whose profiles are merged (./parallel.ts); any other file, serially.
+import { statSync } from 'node:fs';
 import { fail, ok, type Result } from '../../result';
-import { scanDataFile, type ScanOptions } from '../read/scan';
+import type { ReadSummary } from '../read/batch';
+import { formatOf, scanDataFile, type ScanOptions } from '../read/scan';
 import { emptyPolicy, type PiiRule } from '../pii/protect';
 import { ColumnProfiler } from './column';
+import { readInParts } from './parallel';
 import type { DatasetProfile } from './schema';
 
 interface ProfileOptions extends Omit<ScanOptions, 'transform'> {
@@ -14,6 +18,20 @@ interface ProfileOptions extends Omit<ScanOptions, 'transform'> {
 }
 
 export async function profileDataFile(path: string, options: ProfileOptions = {}): Promise<Result<DatasetProfile>> {
+  const read = (await profileInParts(path, options)) ?? (await profileSerially(path, options));
+  if (!read.ok) return read;
+  const { summary, profilers } = read.value;
+  const policy = emptyPolicy(options.salt);
+  for (const [column, rule] of options.pii ?? []) policy.rules.set(column, rule);
+  for (const p of profilers) {
+    const verdict = p.pii.verdict();
+    if (verdict) policy.detected.set(p.name, verdict.kind);
+  }
+  const { file, format, encoding, delimiter, position, bytes, rows, issues } = summary;
+  return ok({ file, format, encoding, delimiter, position, bytes, rows, columns: profilers.map((p) => p.finish(rows, policy, policy.rules.get(p.name))), issues });
+}
+
+async function profileSerially(path: string, options: ProfileOptions): Promise<Result<{ summary: ReadSummary; profilers: ColumnProfiler[] }>> {
   const profilers = new Map<string, ColumnProfiler>();
   const scanned = await scanDataFile(
     path,
@@ -28,14 +46,21 @@ export async function profileDataFile(path: string, options: ProfileOptions = {}
     options,
   );
   if (!scanned.ok) return fail(scanned.error);
-  const summary = scanned.value;
-  const policy = emptyPolicy(options.salt);
-  for (const [column, rule] of options.pii ?? []) policy.rules.set(column, rule);
-  const ordered = summary.columns.map((name) => profilers.get(name) ?? new ColumnProfiler(name));
-  for (const p of ordered) {
-    const verdict = p.pii.verdict();
-    if (verdict) policy.detected.set(p.name, verdict.kind);
+  return ok({ summary: scanned.value, profilers: scanned.value.columns.map((name) => profilers.get(name) ?? new ColumnProfiler(name)) });
+}
+
+/** A large CSV/TSV file in parallel parts (./parallel.ts), when it can be read that way. */
+async function profileInParts(path: string, options: ProfileOptions): Promise<Result<{ summary: ReadSummary; profilers: ColumnProfiler[] }> | undefined> {
+  const format = options.format ?? formatOf(path);
+  let bytes: number;
+  try {
+    const stat = statSync(path);
+    if (!stat.isFile()) return undefined;
+    bytes = stat.size;
+  } catch {
+    return undefined;
   }
-  const { file, format, encoding, delimiter, position, bytes, rows, issues } = summary;
-  return ok({ file, format, encoding, delimiter, position, bytes, rows, columns: ordered.map((p) => p.finish(rows, policy, policy.rules.get(p.name))), issues });
+  if (!format) return undefined;
+  const parts = await readInParts(path, bytes, { format, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}), ...(options.encoding ? { encoding: options.encoding } : {}) });
+  return parts ? ok(parts) : undefined;
 }

@@ -55,6 +55,12 @@ export function isMissingText(text: string): boolean {
 
 const MAX_POSITIONS = 10;
 
+/** One kind of problem in a part of a file: how many, and the first positions. */
+export interface TallyPart {
+  count: number;
+  lines: number[];
+}
+
 /** Counts one kind of problem and keeps its first positions. */
 export class IssueTally {
   count = 0;
@@ -66,6 +72,11 @@ export class IssueTally {
   add(line: number): void {
     this.count++;
     if (this.lines.length < MAX_POSITIONS) this.lines.push(line);
+  }
+  /** Adds the count and first lines of a later part of the file (lines relative to it, shifted by `offset`). */
+  absorb(part: TallyPart, offset: number): void {
+    this.count += part.count;
+    for (const line of part.lines) if (this.lines.length < MAX_POSITIONS) this.lines.push(line + offset);
   }
   issue(): ReadIssue | undefined {
     return this.count === 0 ? undefined : { code: this.code, message: this.describe(this.count, this.lines), count: this.count, lines: this.lines };

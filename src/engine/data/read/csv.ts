@@ -3,7 +3,7 @@
 // cut by a chunk's end is carried to the next one, so memory holds one chunk and one batch. A row with
 // the wrong number of fields is kept (padded with missing values, or its extra fields dropped) and
 // counted with its line, never shifted silently; a quote never closed is an error naming its line.
-import { isMissingText, IssueTally, positions, type Cell, type ColumnBatch, type ReadIssue } from './batch';
+import { isMissingText, IssueTally, positions, type Cell, type ColumnBatch, type ReadIssue, type TallyPart } from './batch';
 import { DataReadError } from './decode';
 
 const QUOTE = 34;
@@ -67,6 +67,34 @@ export class CsvParser {
 
   issues(): ReadIssue[] {
     return [...this.headerIssues, ...[this.ragged.issue(), this.afterQuote.issue()].filter((i): i is ReadIssue => i !== undefined)];
+  }
+
+  /** For a part of a file that starts after the header (parallel profiles): the columns, as the header gave them. */
+  startAfterHeader(columns: string[]): void {
+    this.columns = columns;
+    this.values = columns.map(() => new Array<Cell>(BATCH_ROWS));
+    this.lines = new Array<number>(BATCH_ROWS);
+  }
+
+  /** Whether text is held for a row not ended yet (after a non-final push: the part ends inside a quoted field). */
+  get pending(): boolean {
+    return this.carry.length > 0;
+  }
+
+  /** Lines read so far (rows, blank lines and newlines inside quoted fields). */
+  get linesRead(): number {
+    return this.line - 1;
+  }
+
+  /** The row problems of this part, by line, for absorbTallies. */
+  tallies(): { ragged: TallyPart; quote: TallyPart } {
+    return { ragged: { count: this.ragged.count, lines: this.ragged.lines }, quote: { count: this.afterQuote.count, lines: this.afterQuote.lines } };
+  }
+
+  /** Counts the row problems of a later part of the file, whose lines start after `offset` lines. */
+  absorbTallies(part: { ragged: TallyPart; quote: TallyPart }, offset: number): void {
+    this.ragged.absorb(part.ragged, offset);
+    this.afterQuote.absorb(part.quote, offset);
   }
 
   /** Parses the complete rows of `chunk` (after what was carried); `final` on the last call. */

@@ -83,15 +83,18 @@ interface TextStream {
   chunks: AsyncGenerator<string>;
 }
 
-/** The file's text in chunks of about CHUNK_BYTES, decoded. `forced` overrides the detection. */
-export function textChunks(path: string, forced?: 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1'): TextStream {
+/**
+ * The file's text in chunks of about CHUNK_BYTES, decoded. `forced` overrides the detection. `range`: only
+ * the bytes [start, end) (a part of a file cut at a line end, read by a parallel profile's worker).
+ */
+export function textChunks(path: string, forced?: 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1', range?: { start: number; end: number }): TextStream {
   const state: TextStream = { encoding: forced ?? 'utf-8', chunks: undefined as unknown as AsyncGenerator<string> };
   async function* generate(): AsyncGenerator<string> {
-    let first = true;
-    let offset = 0;
+    let first = !range || range.start === 0;
+    let offset = range?.start ?? 0;
     let carry: Buffer | undefined;
     let utf16: TextDecoder | undefined;
-    for await (const data of createReadStream(path, { highWaterMark: CHUNK_BYTES })) {
+    for await (const data of createReadStream(path, { highWaterMark: CHUNK_BYTES, ...(range ? { start: range.start, end: range.end - 1 } : {}) })) {
       let buf = data as Buffer;
       if (first) {
         first = false;
