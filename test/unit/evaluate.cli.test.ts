@@ -5,7 +5,7 @@
 // provider choice, and bad input (names, count, dtype, a truncated model, unseen classes, NaN features,
 // usage) each with its precise error.
 import { strict as assert } from 'node:assert';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { main } from '../../src/cli/main';
@@ -242,6 +242,20 @@ describe('sextant eval (CLI) on the demo workspace', function () {
       writeFileSync(join(dir, 'imputed.csv'), lines.join('\n'));
       const imputed = await sextantEval(dir, 'models/penguins.onnx', 'imputed.csv', '--json');
       assert.equal(imputed.code, 0, imputed.out);
+    });
+
+    it('a store that cannot be opened: a model file is still evaluated (not stored, said on stderr); NAME@ALIAS fails', async () => {
+      const other = tempDir('sextant-eval-badstore-');
+      mkdirSync(join(other, '.sextant'));
+      writeFileSync(join(other, '.sextant', 'sextant.db'), 'not a database');
+      cpSync(join(dir, 'models', 'penguins.onnx'), join(other, 'm.onnx'));
+      cpSync(join(dir, 'data', 'penguins.csv'), join(other, 'p.csv'));
+      const r = await sextantEval(other, 'm.onnx', 'p.csv', '--json');
+      assert.equal(r.code, 0, r.out);
+      assert.equal(r.json!.stored, null);
+      assert.match(r.err, /warning: the evaluation will not be stored: .*sextant\.db/);
+      const ref = await sextantEval(other, 'penguin-species@staging', 'p.csv', '--json');
+      assert.equal(ref.code, 1);
     });
 
     it('a missing label column, an unknown registered model, usage', async () => {

@@ -8,7 +8,7 @@ import { datasetVersionOf, modelVersionOf, recordEvaluation } from '../../engine
 import { evaluateModel } from '../../engine/evaluate/run';
 import type { EvaluationResult } from '../../engine/evaluate/schema';
 import { describeError, type EngineError } from '../../engine/result';
-import { resolveModel } from '../../engine/serve/model';
+import { isModelRef, resolveModel } from '../../engine/serve/model';
 import { openStore, type Database } from '../../engine/store/open';
 import { workspaceLayout } from '../../engine/workspace/layout';
 import { UsageError, value, type ParsedArgs } from '../args';
@@ -70,8 +70,10 @@ export const evalCommand: CliCommand = {
     let db: Database | undefined;
     if (existsSync(layout.storePath)) {
       const opened = openStore(layout.storePath);
-      if (!opened.ok) return failWith(io, args, opened.error);
-      db = opened.value;
+      // A model file can be evaluated without the store (then nothing is stored); NAME@ALIAS needs it.
+      if (!opened.ok && !isModelRef(modelArg)) io.err(`sextant eval: warning: the evaluation will not be stored: ${describeError(opened.error)}`);
+      else if (!opened.ok) return failWith(io, args, opened.error);
+      else db = opened.value;
     }
     try {
       const ref = resolveModel(modelArg, io.cwd, { db, file: layout.storePath, artifactsDir: layout.artifactsDir });
