@@ -109,6 +109,22 @@ describe('sextant serve (CLI)', function () {
     assert.match(open.stderr.join('\n'), /No token is configured.*loopback/);
   });
 
+  it('the manifest: Serve Model on a version, Stop Serving while a server runs, neither in the palette without a version', () => {
+    const manifest = JSON.parse(readFileSync(join(repo, 'package.json'), 'utf8')) as { contributes: { commands: { command: string; title: string }[]; menus: Record<string, { command: string; when?: string }[]> } };
+    const title = (id: string) => manifest.contributes.commands.find((c) => c.command === id)?.title;
+    assert.equal(title('sextant.models.serve'), 'Serve Model');
+    assert.equal(title('sextant.models.stopServing'), 'Stop Serving');
+    const context = manifest.contributes.menus['view/item/context']!;
+    assert.equal(context.find((m) => m.command === 'sextant.models.serve')?.when, 'view == sextant.models && viewItem == modelVersion');
+    assert.equal(context.find((m) => m.command === 'sextant.models.stopServing')?.when, 'view == sextant.models && viewItem == modelVersion && sextant.serving');
+    const palette = manifest.contributes.menus.commandPalette!;
+    assert.equal(palette.find((m) => m.command === 'sextant.models.serve')?.when, 'false');
+    assert.equal(palette.find((m) => m.command === 'sextant.models.stopServing')?.when, 'sextant.serving');
+    // The handlers the extension registers under those ids (src/views/serving.ts builds the table).
+    const source = readFileSync(join(repo, 'src', 'views', 'serving.ts'), 'utf8');
+    for (const id of ['sextant.models.serve', 'sextant.models.stopServing', 'sextant.models.servingMenu']) assert.ok(source.includes(`'${id}':`), id);
+  });
+
   describe('as the editor starts it: the bundled CLI as a child process', () => {
     before(function () {
       if (!existsSync(cliScript(repo))) this.skip();
