@@ -143,6 +143,11 @@ describe('pipeline language server: cycles and derived edges (issue 12)', functi
     ].join('\n');
     const { uri, diagnostics } = await open('derived.sextant.yaml', text);
     assert.deepEqual(diagnostics, []);
+    // and one that reads a dataset's file through ${{ datasets.x.path }}
+    const viaDataset = ['version: 1', 'datasets:', '  made: { path: made.txt }', 'stages:', '  report:', '    run: wc -l ${{ datasets.made.path }}', '  make:', '    run: echo made > made.txt', '    outs: [made.txt]', ''].join('\n');
+    const v = await open('derived-dataset.sextant.yaml', viaDataset);
+    const vHints = await client.request<{ position: Pos; label: string }[]>('textDocument/inlayHint', { textDocument: { uri: v.uri }, range: { start: { line: 0, character: 0 }, end: { line: 10, character: 0 } } });
+    assert.deepEqual(vHints.filter((h) => h.label.startsWith('←')).map((h) => [h.position, h.label]), [[{ line: 4, character: 8 }, '← needs make (made.txt)']]);
     const hints = await client.request<{ position: Pos; label: string }[]>('textDocument/inlayHint', { textDocument: { uri }, range: { start: { line: 0, character: 0 }, end: { line: 10, character: 0 } } });
     assert.deepEqual(
       hints.map((h) => [h.position, h.label]),
@@ -164,11 +169,15 @@ describe('pipeline language server: cycles and derived edges (issue 12)', functi
   it('runs a stage after the stage whose output it reads, although no needs says so (the runner uses the same edges)', async () => {
     const text = [
       'version: 1',
+      'datasets:',
+      '  made: { path: data/made.txt }',
       'stages:',
       '  consume:',
       '    run: cat data/made.txt > copy.txt',
       '    deps: [data/made.txt]',
       '    outs: [copy.txt]',
+      '  report:',
+      '    run: cat ${{ datasets.made.path }} > report.txt',
       '  make:',
       '    run: mkdir -p data && echo made > data/made.txt',
       '    outs: [data]',
@@ -179,8 +188,9 @@ describe('pipeline language server: cycles and derived edges (issue 12)', functi
     const ran = await runPipeline({ file, gpus: [], killGraceMs: 500, maxParallel: 4 });
     assert.ok(ran.ok, JSON.stringify(ran));
     assert.equal(ran.value.status, 'succeeded', JSON.stringify(ran.value));
-    assert.deepEqual(ran.value.stages.map((s) => [s.name, s.status]), [['make', 'ran'], ['consume', 'ran']]);
+    assert.deepEqual(ran.value.stages.map((s) => [s.name, s.status]), [['make', 'ran'], ['consume', 'ran'], ['report', 'ran']]);
     assert.equal(readFileSync(join(dir, 'copy.txt'), 'utf8'), 'made\n');
+    assert.equal(readFileSync(join(dir, 'report.txt'), 'utf8'), 'made\n');
 
     // and refuses a cycle through a derived edge, naming the path
     const cyclic = join(dir, 'cyclic.sextant.yaml');

@@ -282,9 +282,10 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
 
   // metrics a gate requires (`sextant/gate`'s require, `sextant/register`'s gates) must come from a stage
   // before it: a built-in's metrics, a metrics file's keys, or for `run:` stages what earlier runs logged
+  let graph: Map<string, string[]> | undefined;
   for (const s of allStages) {
     if (s.facts.requires.length === 0) continue;
-    const upstream = ancestors(s.name, model);
+    const upstream = reach(s.name, (graph ??= needsGraph(model)));
     const known = new Set<string>();
     let unknownProducers = false;
     let runStages = 0;
@@ -301,7 +302,8 @@ export function analyzePipeline(parsed: ParsedPipeline, host: PipelineHost): Ana
       }
     }
     if (unknownProducers) continue;
-    const logged = runStages > 0 ? host.loggedMetrics?.() : undefined;
+    // the store is read only for a metric not known otherwise (kept a few seconds: ./loggedMetrics.ts)
+    const logged = runStages > 0 && s.facts.requires.some((r) => !known.has(r.name)) ? host.loggedMetrics?.() : undefined;
     logged?.forEach((m) => known.add(m));
     const what = s.facts.builtin === 'sextant/register' ? 'promotion gate' : 'gate';
     for (const r of s.facts.requires) {

@@ -1,10 +1,12 @@
 // Edges a pipeline implies without writing them, derived as DVC derives them: a stage that reads a path
-// another stage writes (a `deps` entry, a built-in's input file, or the file of a dataset it uses, against
+// another stage writes (a `deps` entry, a built-in's input file, or the file of a dataset it uses: by a
+// built-in's `dataset`, or `${{ datasets.x.path }}` in its values; against
 // the other's `outs`, built-in output and metrics files; a folder holds what is inside it) runs after
 // that stage, `needs` or not. The runner's order (runner/dag.ts) and the checks (cycles, completion, the
 // inlay hints of src/lsp/inlayHints.ts) take these edges from `derivedEdges`, so they always agree.
 import { posix } from 'node:path';
 import { builtin } from './builtins';
+import { collectRefs, findExpressions, parseExpression } from './expressions';
 import type { Pipeline } from './schema';
 
 /** What one stage reads and writes, as written (paths relative to the pipeline folder). */
@@ -84,7 +86,7 @@ export function derivedEdges<R extends { path: string }>(stages: readonly StageI
       const hit = writerOf(r.path);
       if (!hit) continue;
       const [writer, written] = hit;
-      if (writer === s.name || linked.has(writer)) continue;
+      if (writer === s.name || linked.has(writer) || s.needs.includes(writer)) continue;
       upstream ??= needed(s.name);
       if (upstream.has(writer)) continue;
       linked.add(writer);
@@ -92,6 +94,22 @@ export function derivedEdges<R extends { path: string }>(stages: readonly StageI
     }
   }
   return out;
+}
+
+/** Whether an expression reference reads a dataset's file: `datasets.<name>.path`. */
+export const readsDatasetPath = (r: { context: string; path: readonly { name: string }[] }): boolean => r.context === 'datasets' && r.path.length === 2 && r.path[1]!.name === 'path';
+
+/** Datasets whose `path` the `${{ }}` expressions in a stage's values name (as the checker's references do). */
+function datasetPathsIn(value: unknown, out: Set<string>): void {
+  if (typeof value === 'string') {
+    if (!value.includes('${{')) return;
+    for (const f of findExpressions(value)) {
+      const parsed = f.terminated ? parseExpression(f.inner, f.innerStart) : undefined;
+      if (!parsed?.expr) continue;
+      for (const r of collectRefs(parsed.expr).refs) if (readsDatasetPath(r)) out.add(r.path[0]!.name);
+    }
+  } else if (Array.isArray(value)) for (const v of value) datasetPathsIn(v, out);
+  else if (value !== null && typeof value === 'object') for (const v of Object.values(value)) datasetPathsIn(v, out);
 }
 
 /** A path a stage reads, named by where the pipeline says it (for messages). */
@@ -119,6 +137,12 @@ export function pipelineIo(pipeline: Pipeline): StageIo<PipelineRead>[] {
         } else if (role === 'input-file' || (role === 'model-ref' && !/^[^/\\]+@[^/\\]+$/.test(v))) reads.push({ path: v, via: `with.${key}` });
         else if (role === 'output-file') writes.push(v);
       }
+    }
+    const named = new Set<string>();
+    datasetPathsIn(stage, named);
+    for (const d of named) {
+      const path = pipeline.datasets?.[d]?.path;
+      if (path) reads.push({ path, via: `\${{ datasets.${d}.path }}` });
     }
     return { name, needs: stage.needs ?? [], reads, writes };
   });

@@ -8,7 +8,7 @@
 // is reused and only its positions are read again from the current stages. Any change of a name, a
 // reference, the order of stages, the datasets or the params recomputes it.
 import type { StageInfo, PipelineModel, DatasetInfo } from './analyze';
-import { derivedEdges, isPattern, normPath, type StageIo } from './derivedEdges';
+import { derivedEdges, isPattern, normPath, readsDatasetPath, type StageIo } from './derivedEdges';
 import type { DiagnosticCode, Finding, Severity } from './diagnostics';
 import { nearest } from './nearest';
 import { paramValue, type ParamTable } from './params';
@@ -26,7 +26,7 @@ export interface DerivedNeed {
 /** A path a stage reads, with where it is written in the stage (to anchor a finding). */
 interface FactRead {
   path: string;
-  anchor: { kind: 'dep' | 'input' | 'dataset'; index: number };
+  anchor: { kind: 'dep' | 'input' | 'dataset'; index: number } | { kind: 'expr'; index: number; part: number };
 }
 
 interface Owned {
@@ -146,6 +146,10 @@ function compute(stages: StageInfo[], model: PipelineModel, key: string): Memo {
       ...s.facts.datasetRefs.flatMap((d, index) => {
         const path = model.datasets.get(d.name)?.path;
         return path ? [{ path, anchor: { kind: 'dataset' as const, index } }] : [];
+      }),
+      ...s.facts.exprRefs.flatMap((e, index) => {
+        const path = readsDatasetPath(e) ? model.datasets.get(e.path[0]!.name)?.path : undefined;
+        return path ? [{ path, anchor: { kind: 'expr' as const, index, part: 0 } }] : [];
       }),
     ],
     writes: [...s.facts.outs.map((o) => o.name), ...s.facts.metricsFiles.map((m) => m.name)],
