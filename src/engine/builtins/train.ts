@@ -6,12 +6,9 @@
 // train/fromTable.ts, the same function `sextant train` runs.
 import { resolve } from 'node:path';
 import { fail, ok } from '../result';
-import { trainFromTable } from '../train/fromTable';
+import { DEFAULT_HOLDOUT, trainFromTable } from '../train/fromTable';
 import { datasetPaths, findDataset, parseWith, readDataset, yieldToEventLoop } from './common';
 import type { BuiltinImpl } from './types';
-
-/** The fraction `sextant/train` holds out (see the header). */
-const TRAIN_HOLDOUT = 0.2;
 
 export const trainBuiltin: BuiltinImpl = {
   deps: (w, pipeline) => datasetPaths(pipeline, [w.dataset]),
@@ -26,7 +23,7 @@ export const trainBuiltin: BuiltinImpl = {
     const table = readDataset(dataset.value, ctx.root);
     if (!table.ok) return table;
     const seed = w.value.seed ?? 0;
-    const holdout = w.value.holdout ?? TRAIN_HOLDOUT;
+    const holdout = w.value.holdout ?? DEFAULT_HOLDOUT;
     await yieldToEventLoop();
     const trained = await trainFromTable(table.value, {
       label,

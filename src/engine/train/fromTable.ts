@@ -13,6 +13,9 @@ import { prepareTraining, type PrepareOptions, type PreparedTraining } from './p
 import { StepsAborted } from './steps';
 import { trainRowsAsync, type TrainOptions } from './train';
 
+/** The fraction held out by default (stratified by class for classification), which `sextant/evaluate` with `split: 0.2` and the same seed scores. */
+export const DEFAULT_HOLDOUT = 0.2;
+
 /** Hyper-parameters, as `sextant/train`'s `with` names them (the CLI's `--param k=v`). */
 export interface TrainParams {
   epochs?: number;
