@@ -17,6 +17,8 @@ interface LocalFold {
 
 const CACHE_KEY = 'lsp.folding';
 
+const isBlock = (node: unknown): boolean => isScalar(node) && (node.type === 'BLOCK_LITERAL' || node.type === 'BLOCK_FOLDED');
+
 /** Offset just after the last non-blank character before `end`. */
 export function trimEnd(text: string, start: number, end: number): number {
   let e = Math.min(end, text.length);
@@ -37,15 +39,17 @@ function segmentFolds(seg: Segment): LocalFold[] {
     if (seg.text.slice(start, end).includes('\n')) folds.push({ start, end, comment: false });
   };
   visit(seg.doc, {
+    // a key whose value spans lines (a mapping, a list, a block or multi-line scalar) folds from the key
     Pair: (_key, pair) => {
       const value = pair.value as Node | null;
       const k = span(pair.key);
-      if (!k || !value) return;
-      if (isCollection(value) || (isScalar(value) && (value.type === 'BLOCK_LITERAL' || value.type === 'BLOCK_FOLDED' || seg.text.slice(k[0], span(value)?.[1] ?? k[0]).includes('\n')))) add(k[0], value);
-      if (isScalar(value) && (value.type === 'BLOCK_LITERAL' || value.type === 'BLOCK_FOLDED')) blocks.push(span(value)!);
+      if (!k || !value || !(isCollection(value) || isScalar(value))) return;
+      add(k[0], value);
+      if (isBlock(value)) blocks.push(span(value)!);
     },
+    // a list item that spans lines folds from its `-`
     Seq: (_key, seq) => {
-      for (const item of seq.items) if (isCollection(item) || (isScalar(item) && item.type?.startsWith('BLOCK'))) add(span(item)?.[0] ?? 0, item as Node);
+      for (const item of seq.items) if (isCollection(item) || isBlock(item)) add(span(item)?.[0] ?? 0, item as Node);
     },
   });
   // runs of two or more comment lines (not inside a block scalar)

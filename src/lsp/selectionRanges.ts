@@ -68,7 +68,9 @@ export function selectionRanges(analysis: Analysis, positions: Position[]): Sele
   return positions.map((position) => {
     const offset = lines.offset(position);
     const spans: Span[] = [...whole];
-    const index = parsed.segments.findIndex((s) => offset >= s.base && offset <= s.base + s.text.length && (offset < s.base + s.text.length || s === parsed.segments[parsed.segments.length - 1]));
+    // segments are contiguous from offset 0: the first that ends after the offset, else the last
+    const after = parsed.segments.findIndex((s) => offset < s.base + s.text.length);
+    const index = after >= 0 ? after : parsed.segments.length - 1;
     const seg = parsed.segments[index];
     if (seg) {
       if (seg.kind === 'stages') spans.push(...stagesAround(analysis, index));
