@@ -9,6 +9,7 @@ import { webviewBench } from './webview.bench';
 import { dataBench } from './data.bench';
 import { evaluateBench } from './evaluate.bench';
 import { serveBench } from './serve.bench';
+import { trainBench } from './train.bench';
 import type { Bench } from './util';
 
-export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench, evaluateBench, serveBench];
+export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench, evaluateBench, serveBench, trainBench];

@@ -118,6 +118,8 @@ class TreeGrower {
   private readonly og: Float64Array;
   private readonly oh: Float64Array;
   private readonly scratch: Uint32Array;
+  /** Histogram buffers for reuse: a tree needs at most one per open node. */
+  private readonly pool: Float64Array[] = [];
   constructor(
     private readonly bins: Uint8Array[],
     private readonly nbins: Int32Array,
@@ -132,7 +134,7 @@ class TreeGrower {
 
   /** Histograms [feature][bin] of (Σg, Σh, count) over the node's rows. */
   private histogram(node: Grow, g: Float64Array, h: Float64Array): Float64Array {
-    const hist = new Float64Array(this.hsize);
+    const hist = this.pool.pop()?.fill(0) ?? new Float64Array(this.hsize);
     const { og, oh, partition } = this;
     const n = node.end - node.start;
     for (let i = 0; i < n; i++) {
@@ -183,6 +185,11 @@ class TreeGrower {
         }
       }
     }
+  }
+
+  private release(node: Grow): void {
+    if (node.hist) this.pool.push(node.hist);
+    node.hist = null;
   }
 
   /** Grows one tree on gradients g and hessians h of the rows in partition[0, rows); returns it with the bin threshold per node. */
@@ -248,7 +255,7 @@ class TreeGrower {
         this.findSplit(child);
         if (child.split) open.push(child);
         else {
-          child.hist = null;
+          this.release(child);
           leaves.push(child);
         }
       }
@@ -257,7 +264,7 @@ class TreeGrower {
       const value = (-leaf.G / (leaf.H + o.l2)) * o.lr;
       tree.value[leaf.id] = value;
       leafRows(leaf.start, leaf.end, value);
-      leaf.hist = null;
+      this.release(leaf);
     }
     return { tree, binThreshold };
   }
