@@ -31,12 +31,15 @@ export function mapFeatures(model: EvalModel, dataColumns: string[], label: stri
     if (names && names.some((n) => candidates.includes(n))) return undefined;
     return ok(single ? { by: 'order', inputs: [{ input: single, columns: candidates }] } : { by: 'order', inputs: model.inputs.map((input, i) => ({ input, columns: [candidates[i]!] })) });
   };
-  const names = single && single.width !== 1 ? model.features : model.inputs.map((i) => i.name);
-  const width = single && single.width !== 1 ? single.width : model.inputs.length;
+  // One [N, F] input: its columns are the features the metadata names (F may be 1: a model trained on one
+  // feature), or unnamed. Otherwise one input per feature, named after it.
+  const matrix = single !== undefined && (single.width !== 1 || model.features !== null) ? single : undefined;
+  const names = matrix ? model.features : model.inputs.map((i) => i.name);
+  const width = matrix ? matrix.width : model.inputs.length;
   if (names) {
     const missing = names.filter((n) => !candidates.includes(n));
     if (missing.length === 0) {
-      return ok(single && single.width !== 1 ? { by: 'name', inputs: [{ input: single, columns: names }] } : { by: 'name', inputs: model.inputs.map((input) => ({ input, columns: [input.name] })) });
+      return ok(matrix ? { by: 'name', inputs: [{ input: matrix, columns: names }] } : { by: 'name', inputs: model.inputs.map((input) => ({ input, columns: [input.name] })) });
     }
     const ordered = byPosition(names, names.length);
     if (ordered) return ordered;
