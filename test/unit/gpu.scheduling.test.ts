@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync, existsSync } from 'n
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { runPipeline, type RunPipelineOptions } from '../../src/engine/runner/executor';
+import { processTreePids } from '../../src/engine/gpu/processTree';
 import type { Pipeline } from '../../src/engine/pipeline/schema';
 import type { PipelineResult, RunnerEvent } from '../../src/engine/runner/types';
 import { tempDir } from './tempDir';
@@ -176,6 +177,27 @@ describe('GPU scheduling: peak GPU memory is the stage’s own processes’', fu
     assert.equal(train.gpu?.peakMemoryMiB, 800);
     assert.equal(train.metrics?.gpu_memory_peak_mib, 800);
     assert.equal(train.gpu?.peakUtilizationPercent, 40, 'utilisation is per card (nvidia-smi has no per-process figure here)');
+  });
+});
+
+describe('GPU scheduling: a stage’s processes, from /proc', () => {
+  it('its process group and every descendant (even one that left the group), not other processes; a built-in only the runner itself', () => {
+    const proc = tempDir('sextant-fake-proc-');
+    const stat = (pid: number, comm: string, ppid: number, pgrp: number): void => {
+      mkdirSync(join(proc, String(pid)));
+      writeFileSync(join(proc, String(pid), 'stat'), `${pid} (${comm}) S ${ppid} ${pgrp} ${pgrp} 0 -1 4194560 0 0\n`);
+    };
+    stat(100, 'sh', 1, 100);
+    stat(101, 'python (train) x', 100, 100);
+    stat(102, 'worker', 101, 555); // setsid: another group, still a descendant
+    stat(103, 'other job', 1, 103);
+    stat(104, 'bg', 1, 100); // reparented to init, still in the stage's group
+    mkdirSync(join(proc, 'self'));
+    const sorted = (s: Set<number>): number[] => [...s].sort((a, b) => a - b);
+    assert.deepEqual(sorted(processTreePids({ pid: 100, group: true }, proc)), [100, 101, 102, 104]);
+    assert.deepEqual(sorted(processTreePids({ pid: 100, group: false }, proc)), [100, 101, 102]);
+    assert.deepEqual(sorted(processTreePids({ pid: 100, group: false, alone: true }, proc)), [100]);
+    assert.deepEqual(sorted(processTreePids({ pid: 100, group: true }, join(proc, 'missing'))), [100], 'without /proc: the first process only');
   });
 });
 

@@ -3,14 +3,19 @@
 // /proc (Linux). Without /proc only the first process is known.
 import { readdirSync, readFileSync } from 'node:fs';
 
-/** `pid`: the stage's first process; `group`: whether the stage has a process group of its own (pgid = pid). */
+/**
+ * `pid`: the stage's first process; `group`: whether the stage has a process group of its own (pgid = pid);
+ * `alone`: only that process, not its children (a built-in runs in the runner, whose children are other stages).
+ */
 export interface ProcessRoot {
   pid: number;
   group: boolean;
+  alone?: boolean;
 }
 
 export function processTreePids(root: ProcessRoot, procDir = '/proc'): Set<number> {
   const pids = new Set<number>([root.pid]);
+  if (root.alone) return pids;
   let entries: string[];
   try {
     entries = readdirSync(procDir).filter((e) => /^\d+$/.test(e));

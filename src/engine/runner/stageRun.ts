@@ -108,7 +108,7 @@ export async function runStage(input: RunStageInput): Promise<{ result: StageRes
   for (const out of plan.outs) mkdirSync(dirname(out), { recursive: true });
 
   // Its GPU memory is that of its own processes: its process group once started; a built-in runs in this process.
-  let processRoot: ProcessRoot | undefined = plan.kind === 'run' ? undefined : { pid: process.pid, group: false };
+  let processRoot: ProcessRoot | undefined = plan.kind === 'run' ? undefined : { pid: process.pid, group: false, alone: true };
   const watch = devices && devices.length > 0 ? input.gpuMonitor?.watch(devices, () => processRoot) : undefined;
   let exitCode: number | null = null;
   let signal: string | null = null;
