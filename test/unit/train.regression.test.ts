@@ -1,6 +1,9 @@
 // The trainer's regression models (linear, gbt, mlp) and their ONNX files, its answers to bad input, and
 // cancelling a long fit: real fits on generated data, predictions checked against onnxruntime-node.
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { fitModelSteps } from '../../src/engine/train/fitModel';
 import { FittedModelSchema, predictProba, type FitTarget, type FittedModel, type Matrix, type ModelKind } from '../../src/engine/train/model';
@@ -9,6 +12,7 @@ import { readOnnxMetadata } from '../../src/engine/train/onnx/metadata';
 import { Rng } from '../../src/engine/train/rng';
 import { runSteps, StepsAborted } from '../../src/engine/train/steps';
 import { trainRowsAsync } from '../../src/engine/train/train';
+import { tempDir } from './tempDir';
 
 /** y = 3·x0 - 2·x1 + 0.5·x2² + noise, with x3 constant. */
 function regressionData(n: number, seed: number): { x: Matrix; y: Float64Array } {
@@ -72,6 +76,23 @@ describe('trainer: regression models and their ONNX files', function () {
       const parsed = FittedModelSchema.safeParse(JSON.parse(meta[METADATA_KEY]!));
       assert.ok(parsed.success);
       assert.equal(parsed.data.task, 'regression');
+    });
+  }
+
+  for (const kind of ['linear', 'gbt'] as const) {
+    it(`${kind} regression: the ONNX file passes onnx.checker.check_model with full shape inference (when /usr/bin/python3 has onnx)`, function () {
+      const probe = spawnSync('/usr/bin/python3', ['-c', 'import onnx'], { encoding: 'utf8' });
+      if (probe.error || probe.status !== 0) {
+        console.warn(`    SKIPPED: /usr/bin/python3 has no onnx package (apt-get install python3-onnx): ${(probe.stderr || String(probe.error)).trim().split('\n').pop()}`);
+        this.skip();
+      }
+      const r = fit(train.x, { task: 'regression', y: train.y }, kind, { epochs: 5 });
+      assert.ok(r.ok);
+      const file = join(tempDir('sextant-onnx-'), 'm.onnx');
+      writeFileSync(file, exportOnnx(r.value.model));
+      const check = spawnSync('/usr/bin/python3', ['-c', 'import onnx,sys; m = onnx.load(sys.argv[1]); onnx.checker.check_model(m, full_check=True); print([o.name for o in m.graph.output])', file], { encoding: 'utf8' });
+      assert.equal(check.status, 0, check.stderr);
+      assert.equal(check.stdout.trim(), "['prediction']");
     });
   }
 
