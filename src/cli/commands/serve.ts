@@ -19,7 +19,7 @@ import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../command';
 
 const WORKSPACE = { name: 'workspace', alias: 'w', type: 'string' as const, description: 'Workspace folder whose store is used (default: the current folder).' };
 const STORE = { name: 'store', type: 'string' as const, description: 'The store file (default: .sextant/sextant.db in the workspace).' };
-export const DEFAULT_PORT = 8765;
+const DEFAULT_PORT = 8765;
 
 /** The error, as JSON with --json (one line for `serve`, whose output is a stream of lines). */
 function failWith(io: CliIo, args: ParsedArgs, command: string, error: EngineError): number {

@@ -5,7 +5,7 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { LoggedModel } from './predictionLog';
 
-export const ERROR_REASONS = ['bad_input', 'unauthorized', 'forbidden', 'too_large', 'model_error', 'not_found'] as const;
+const ERROR_REASONS = ['bad_input', 'unauthorized', 'forbidden', 'too_large', 'model_error', 'not_found'] as const;
 export type ErrorReason = (typeof ERROR_REASONS)[number];
 
 export interface ServerMetrics {

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { ServedDtype, ServingSpec } from './spec';
 
 /** Rows in one request at most. */
-export const MAX_BATCH_ROWS = 10_000;
+const MAX_BATCH_ROWS = 10_000;
 
 export type Value = number | string | boolean | null;
 

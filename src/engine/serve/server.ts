@@ -22,7 +22,7 @@ import { parsePredictRequest, requestSchemas } from './request';
 import { TokenVerifier, type TokenRole } from './tokens';
 
 /** Request bodies above this are refused with 413 before they are read whole (8 MiB: 10,000 rows of 50 features fit). */
-export const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
+const DEFAULT_BODY_LIMIT = 8 * 1024 * 1024;
 
 export interface ServeOptions {
   model: ServedModel;
@@ -50,7 +50,7 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export function isLoopback(host: string): boolean {
+function isLoopback(host: string): boolean {
   return host === 'localhost' || host === '::1' || (isIP(host) === 4 && host.startsWith('127.'));
 }
 

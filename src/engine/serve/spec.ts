@@ -9,8 +9,8 @@ import { z } from 'zod';
 import { fail, ok, type Result } from '../result';
 import type { OnnxSignature, TensorSpec } from '../train/onnx/signature';
 
-export const SERVED_DTYPES = ['float32', 'float64', 'int32', 'int64', 'bool', 'string'] as const;
-export const ServedDtypeSchema = z.enum(SERVED_DTYPES);
+const SERVED_DTYPES = ['float32', 'float64', 'int32', 'int64', 'bool', 'string'] as const;
+const ServedDtypeSchema = z.enum(SERVED_DTYPES);
 export type ServedDtype = z.infer<typeof ServedDtypeSchema>;
 
 export const ServingSpecSchema = z.object({

@@ -11,7 +11,7 @@ import { fail, ok, type Result } from '../result';
 import type { Database } from '../store/open';
 import { storeError, writeTx } from '../store/tx';
 
-export const TOKEN_ROLES = ['predict', 'admin'] as const;
+const TOKEN_ROLES = ['predict', 'admin'] as const;
 export const TokenRoleSchema = z.enum(TOKEN_ROLES);
 export type TokenRole = z.infer<typeof TokenRoleSchema>;
 
@@ -31,7 +31,7 @@ const PREFIX = 'sxt_';
 const digestOf = (token: string): Buffer => createHash('sha256').update(token, 'utf8').digest();
 
 /** Whether the store has the serving tables (a store migrated by this Sextant). */
-export function hasServingTables(db: Database): boolean {
+function hasServingTables(db: Database): boolean {
   return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'serve_tokens'").get() !== undefined;
 }
 
@@ -74,7 +74,7 @@ export function revokeToken(db: Database, file: string, name: string, now = Date
   }
 }
 
-export type TokenCheck = { ok: true; id: number; name: string; role: TokenRole } | { ok: false; reason: 'missing' | 'invalid' };
+type TokenCheck = { ok: true; id: number; name: string; role: TokenRole } | { ok: false; reason: 'missing' | 'invalid' };
 
 /**
  * Checks presented tokens against the store's active ones. The digests are read once and again whenever
