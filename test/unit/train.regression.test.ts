@@ -137,6 +137,20 @@ describe('trainer: optimiser reports and bad input', function () {
     for (let i = 1; i < r.value.losses.length; i++) assert.ok(r.value.losses[i]! <= r.value.losses[i - 1]! + 1e-12);
   });
 
+  it('two-class gbt (one tree per iteration on the log-odds): onnxruntime gives the TypeScript probabilities', async () => {
+    const { x, y } = classes(3000, 6);
+    const r = fit(x, { task: 'classification', y, classes: ['no', 'yes'] }, 'gbt', { epochs: 20 });
+    assert.ok(r.ok);
+    const model = r.value.model;
+    assert.equal(model.ensemble!.trees.length, 20);
+    assert.ok(model.ensemble!.trees.every((t) => t.target === 1));
+    const ours = predictProba(model, x);
+    const session = await ort.InferenceSession.create(exportOnnx(model));
+    const out = await session.run({ input: new ort.Tensor('float32', Float32Array.from(x.data), [x.rows, x.cols]) });
+    const theirs = out.probabilities!.data as Float32Array;
+    for (let i = 0; i < ours.length; i++) assert.ok(Math.abs(theirs[i]! - ours[i]!) < 1e-4, `${i}: ${theirs[i]} vs ${ours[i]}`);
+  });
+
   it('refuses a model that cannot do the task, one class, one row, and infinite features, each with a reason', () => {
     const { x, y } = classes(50, 4);
     const cases: [FitTarget, ModelKind, Matrix, RegExp][] = [
