@@ -11,6 +11,7 @@ export { describeError, fail } from './result';
 export { exists } from './workspace/layout';
 export { listModels } from './registry/list';
 export { Tracker } from './tracking/tracking';
+export { ChangeFeed } from './tracking/changes';
 export { importMlflow } from './mlflow/importer';
 export { parseRunFilter, runMatches, sortRuns } from './tracking/runFilter';
 export { modelCard } from './registry/card';
