@@ -35,6 +35,8 @@ export class PredictionLog {
   private pending: PredictionEntry[] = [];
   private usedTokens = new Map<number, number>();
   private timer: NodeJS.Timeout | undefined;
+  /** A flush is queued for the next turn of the event loop (a full batch waits). */
+  private immediate = false;
   private insert;
   private touchToken;
   /** Entries written, and entries dropped because the store could not take them. */
@@ -61,8 +63,13 @@ export class PredictionLog {
   add(entry: PredictionEntry): void {
     this.pending.push(entry);
     if (entry.tokenId !== null) this.usedTokens.set(entry.tokenId, entry.at);
-    if (this.pending.length >= BATCH) setImmediate(() => this.flush());
-    else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    if (this.pending.length >= BATCH && !this.immediate) {
+      this.immediate = true;
+      setImmediate(() => {
+        this.immediate = false;
+        this.flush();
+      });
+    } else this.timer ??= setTimeout(() => this.flush(), FLUSH_MS);
   }
 
   /** The inputs as they may be stored: a row per object, personal data masked, hashed or dropped. */
