@@ -4,7 +4,8 @@
 // CSV and fits, timed together ("read + fit"). scikit-learn runs single-threaded (OMP_NUM_THREADS=1):
 // LogisticRegression (after StandardScaler, as ours standardises), HistGradientBoostingClassifier and
 // LinearRegression, all defaults. Ours: logistic-regression, gbt and linear with their defaults, in this
-// thread. Figures: accuracy or R² on the test rows, seconds, ratio, peak RSS (this process's
+// thread. Figures: accuracy or R² on the test rows, wall seconds (and of them reading), ratio, CPU
+// seconds (on a shared machine they say more than wall time), peak RSS (this process's
 // maxRSS after our fits, before Python runs; Python's from its own resource.getrusage). Skipped when
 // python3-sklearn is absent. SEXTANT_BENCH_TRAIN_ROWS sets the row count (default 200000).
 import { spawnSync } from 'node:child_process';
@@ -45,19 +46,20 @@ out = {}
 for key, file, make in [('logistic-regression', 'classification.csv', lambda: make_pipeline(StandardScaler(), LogisticRegression())),
                         ('gbt', 'classification.csv', lambda: HistGradientBoostingClassifier()),
                         ('linear', 'regression.csv', lambda: LinearRegression())]:
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     d = read(file)
     X, y = d[:, :-1], d[:, -1]
     t1 = time.perf_counter()
     m = make().fit(X[:train], y[:train])
-    s = time.perf_counter() - t0
-    out[key] = {'seconds': s, 'read': t1 - t0, 'score': float(m.score(X[train:], y[train:]))}
+    s, cpu = time.perf_counter() - t0, time.process_time() - c0
+    out[key] = {'seconds': s, 'cpu': cpu, 'read': t1 - t0, 'score': float(m.score(X[train:], y[train:]))}
 out['rss_mb'] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps(out))
 `;
 
 interface Ours {
   seconds: number;
+  cpu: number;
   read: number;
   /** Peak RSS (MB) after reading, and after the fit. */
   rssRead: number;
@@ -68,6 +70,7 @@ interface Ours {
 
 function ours(file: string, kind: ModelKind, task: FitTarget['task'], train: number): Ours {
   const start = process.hrtime.bigint();
+  const cpu0 = process.cpuUsage();
   const table = readCsv(file);
   if (!table.ok) throw new Error(table.error.message);
   const features = table.value.columns.filter((c) => c !== 'label');
@@ -88,6 +91,8 @@ function ours(file: string, kind: ModelKind, task: FitTarget['task'], train: num
   const fit = runSteps(fitModelSteps(trainX, target, { kind, label: 'label', features, seed: 0 }));
   if (!fit.ok) throw new Error(fit.error.message);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  const used = process.cpuUsage(cpu0);
+  const cpu = (used.user + used.system) / 1e6;
   const rssFit = process.resourceUsage().maxRSS / 1024;
   const test = { rows: n - train, cols: F, data: x.subarray(train * F) };
   const p = predictProba(fit.value.model, test);
@@ -109,7 +114,7 @@ function ours(file: string, kind: ModelKind, task: FitTarget['task'], train: num
     for (let i = 0; i < test.rows; i++) if (pred[i] === yTest[i]) right++;
     score = right / test.rows;
   }
-  return { seconds, read, rssRead, rssFit, score, iterations: fit.value.model.training.iterations ?? 0 };
+  return { seconds, cpu, read, rssRead, rssFit, score, iterations: fit.value.model.training.iterations ?? 0 };
 }
 
 export const trainBench: Bench = {
@@ -135,14 +140,14 @@ export const trainBench: Bench = {
       const rss = process.resourceUsage().maxRSS / 1024;
       const sk = spawnSync(PYTHON, ['-c', SCRIPT, 'fit', dir, String(ROWS)], { encoding: 'utf8', env, maxBuffer: 1 << 20 });
       if (sk.status !== 0) throw new Error(sk.stderr);
-      const ref = JSON.parse(sk.stdout) as Record<string, { seconds: number; read: number; score: number }> & { rss_mb: number };
-      print('| model | ours: score | scikit-learn: score | Δ | ours: read + fit (read) | scikit-learn, 1 thread: read + fit (read) | ratio (fit alone) | ours: peak RSS after read / fit |');
-      print('|---|---|---|---|---|---|---|---|');
+      const ref = JSON.parse(sk.stdout) as Record<string, { seconds: number; cpu: number; read: number; score: number }> & { rss_mb: number };
+      print('| model | ours: score | scikit-learn: score | Δ | ours: read + fit (read) | scikit-learn, 1 thread: read + fit (read) | ratio (fit alone) | CPU s: ours / scikit-learn | ours: peak RSS after read / fit |');
+      print('|---|---|---|---|---|---|---|---|---|');
       for (const [kind, o] of results) {
         const r = ref[kind]!;
         const metric = kind === 'linear' ? 'R²' : 'accuracy';
         const fitRatio = (o.seconds - o.read) / (r.seconds - r.read);
-        print(`| ${kind} | ${metric} ${o.score.toFixed(4)} | ${r.score.toFixed(4)} | ${(o.score - r.score).toFixed(4)} | ${o.seconds.toFixed(2)} s (${o.read.toFixed(2)} s), ${o.iterations} it. | ${r.seconds.toFixed(2)} s (${r.read.toFixed(2)} s) | ${(o.seconds / r.seconds).toFixed(2)}× (${fitRatio.toFixed(2)}×) | ${o.rssRead.toFixed(0)} / ${o.rssFit.toFixed(0)} MB |`);
+        print(`| ${kind} | ${metric} ${o.score.toFixed(4)} | ${r.score.toFixed(4)} | ${(o.score - r.score).toFixed(4)} | ${o.seconds.toFixed(2)} s (${o.read.toFixed(2)} s), ${o.iterations} it. | ${r.seconds.toFixed(2)} s (${r.read.toFixed(2)} s) | ${(o.seconds / r.seconds).toFixed(2)}× (${fitRatio.toFixed(2)}×) | ${o.cpu.toFixed(2)} / ${r.cpu.toFixed(2)} (${(o.cpu / r.cpu).toFixed(2)}×) | ${o.rssRead.toFixed(0)} / ${o.rssFit.toFixed(0)} MB |`);
       }
       print(`peak RSS: ours ${rss.toFixed(0)} MB (${rssBefore.toFixed(0)} MB before reading), scikit-learn ${ref.rss_mb.toFixed(0)} MB`);
     } finally {

@@ -89,13 +89,14 @@ function binEdges(col: Float64Array, maxBins: number): Float64Array {
   return Float64Array.from(out);
 }
 
-function binIndex(v: number, edges: Float64Array): number {
+/** The bin of `v`: the first cut point it is at most, compared in float32 (`edges32` holds the cut points rounded to float32). */
+function binIndex(v: number, edges32: Float32Array): number {
   const fv = Math.fround(v);
   let lo = 0;
-  let hi = edges.length;
+  let hi = edges32.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    if (fv <= Math.fround(edges[mid]!)) hi = mid;
+    if (fv <= edges32[mid]!) hi = mid;
     else lo = mid + 1;
   }
   return lo;
@@ -270,6 +271,54 @@ class TreeGrower {
   }
 }
 
+/** Fills the gradients and hessians of each class at the scores `raw` (rows × K) of rows `idx`; returns their mean loss. */
+function gradients(target: GbtTarget, raw: Float64Array, K: number, idx: Uint32Array, g: Float64Array[], h: Float64Array[]): number {
+  let loss = 0;
+  const m = idx.length;
+  if (target.task === 'regression') {
+    const y = target.y;
+    const g0 = g[0]!;
+    for (let i = 0; i < m; i++) {
+      const r = idx[i]!;
+      const e = raw[r]! - y[r]!;
+      g0[r] = e;
+      loss += 0.5 * e * e;
+    }
+  } else if (K === 1) {
+    const y = target.y;
+    const g0 = g[0]!;
+    const h0 = h[0]!;
+    for (let i = 0; i < m; i++) {
+      const r = idx[i]!;
+      const z = raw[r]!;
+      const e = Math.exp(-Math.abs(z));
+      const p = z >= 0 ? 1 / (1 + e) : e / (1 + e);
+      g0[r] = p - y[r]!;
+      h0[r] = p * (1 - p);
+      loss += (z > 0 ? z : 0) + Math.log1p(e) - y[r]! * z;
+    }
+  } else {
+    const y = target.y;
+    const ex = new Float64Array(K);
+    for (let i = 0; i < m; i++) {
+      const r = idx[i]!;
+      const o = r * K;
+      let max = -Infinity;
+      for (let k = 0; k < K; k++) max = Math.max(max, raw[o + k]!);
+      let sum = 0;
+      for (let k = 0; k < K; k++) sum += ex[k] = Math.exp(raw[o + k]! - max);
+      const yr = y[r]!;
+      for (let k = 0; k < K; k++) {
+        const p = ex[k]! / sum;
+        g[k]![r] = p - (yr === k ? 1 : 0);
+        h[k]![r] = p * (1 - p);
+      }
+      loss += Math.log(sum) + max - raw[o + yr]!;
+    }
+  }
+  return loss / Math.max(1, m);
+}
+
 /** Mean loss of raw scores (rows × K) on rows `idx`. */
 function meanLoss(target: GbtTarget, raw: Float64Array, K: number, idx: Uint32Array): number {
   let loss = 0;
@@ -330,7 +379,8 @@ export function* fitGbtSteps(x: Matrix, target: GbtTarget, o: GbtOptions): Gener
     }
     const e = binEdges(Float64Array.from(sample, (r) => col[r]!), maxBins);
     const bf = new Uint8Array(n);
-    for (let r = 0; r < n; r++) bf[r] = binIndex(col[r]!, e);
+    const e32 = Float32Array.from(e);
+    for (let r = 0; r < n; r++) bf[r] = binIndex(col[r]!, e32);
     bins.push(bf);
     edges.push(e);
     nbins[f] = e.length + 1;
@@ -363,29 +413,10 @@ export function* fitGbtSteps(x: Matrix, target: GbtTarget, o: GbtOptions): Gener
   const validationLosses: number[] = [];
   const scores: number[] = [];
   if (val.length > 0) scores.push(-meanLoss(target, raw, K, val));
+  gradients(target, raw, K, train, g, h);
   let stoppedEarly = false;
   let iterations = 0;
   for (let it = 0; it < o.maxIter; it++) {
-    // Gradients and hessians of every class from the current scores.
-    for (const r of train) {
-      if (target.task === 'regression') g[0]![r] = raw[r]! - target.y[r]!;
-      else if (K === 1) {
-        const z = raw[r]!;
-        const p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-        g[0]![r] = p - target.y[r]!;
-        h[0]![r] = p * (1 - p);
-      } else {
-        let max = -Infinity;
-        for (let k = 0; k < K; k++) max = Math.max(max, raw[r * K + k]!);
-        let sum = 0;
-        for (let k = 0; k < K; k++) sum += Math.exp(raw[r * K + k]! - max);
-        for (let k = 0; k < K; k++) {
-          const p = Math.exp(raw[r * K + k]! - max) / sum;
-          g[k]![r] = p - (target.y[r] === k ? 1 : 0);
-          h[k]![r] = p * (1 - p);
-        }
-      }
-    }
     for (let k = 0; k < K; k++) {
       partition.set(train);
       const { tree, binThreshold } = grower.grow(train.length, g[k]!, h[k]!, K === 1 && target.task === 'classification' ? 1 : k, edges, (start, end, value) => {
@@ -400,7 +431,8 @@ export function* fitGbtSteps(x: Matrix, target: GbtTarget, o: GbtOptions): Gener
       yield;
     }
     iterations++;
-    const loss = meanLoss(target, raw, K, train);
+    // The loss of the scores now, and the gradients the next iteration fits.
+    const loss = gradients(target, raw, K, train, g, h);
     losses.push(loss);
     if (val.length > 0) {
       const vl = meanLoss(target, raw, K, val);
