@@ -5,6 +5,7 @@ import { fitModelSteps } from './fitModel';
 import { runSteps, runStepsAsync } from './steps';
 import type { FittedModel, ModelKind } from './model';
 import type { TrainingRows } from './prepare';
+import { trainInWorker } from './worker';
 
 export interface TrainOptions {
   kind: ModelKind;
@@ -32,9 +33,14 @@ export function trainClassifierAsync(data: LabeledRows, options: TrainOptions, s
   return runStepsAsync(trainSteps(data, options), sliceMs, signal);
 }
 
-/** Trains on prepared rows of either task (prepare.ts), handing the event loop back every `sliceMs`. */
+/** Trains on prepared rows of either task (prepare.ts) in a worker thread (worker.ts); without one, handing the event loop back every `sliceMs`. */
 export function trainRowsAsync(data: TrainingRows, options: TrainOptions, sliceMs = 50, signal?: AbortSignal): Promise<Result<{ model: FittedModel; losses: number[] }>> {
-  return runStepsAsync(data.task === 'classification' ? trainSteps(data.rows, options) : regressionSteps(data, options), sliceMs, signal);
+  return trainInWorker(data, options, signal, () => runStepsAsync(trainRowsSteps(data, options), sliceMs, signal));
+}
+
+/** The training of trainRowsAsync as steps (what the worker runs). */
+export function trainRowsSteps(data: TrainingRows, options: TrainOptions): Generator<void, Result<{ model: FittedModel; losses: number[] }>> {
+  return data.task === 'classification' ? trainSteps(data.rows, options) : regressionSteps(data, options);
 }
 
 function* regressionSteps(data: Extract<TrainingRows, { task: 'regression' }>, options: TrainOptions): Generator<void, Result<{ model: FittedModel; losses: number[] }>> {
