@@ -1,6 +1,7 @@
 // `sextant runs list` and `sextant runs show ID`: the runs recorded in the workspace store.
 import { resolve } from 'node:path';
 import { formatDuration } from '../../engine/format';
+import { hasNoEnd } from '../../engine/mlflow/noEnd';
 import { describeError, type EngineError } from '../../engine/result';
 import { isUnchangedPipelineRun } from '../../engine/runner/unchangedRun';
 import { runDetailJson, runListJson } from '../../engine/tracking/jsonShapes';
@@ -44,7 +45,7 @@ function table(rows: string[][]): string {
 
 function listLine(run: Run): string[] {
   const started = run.startedAt === null ? '-' : new Date(run.startedAt).toISOString().slice(0, 16).replace('T', ' ');
-  const duration = run.startedAt === null ? '-' : formatDuration((run.endedAt ?? Date.now()) - run.startedAt);
+  const duration = hasNoEnd(run) ? 'no end recorded' : run.startedAt === null ? '-' : formatDuration((run.endedAt ?? Date.now()) - run.startedAt);
   const metrics = Object.values(run.metrics)
     .slice(0, 3)
     .map((m) => `${m.key}=${formatValue(m.last)}`)
@@ -125,7 +126,7 @@ export const runsShowCommand: CliCommand = {
     const lines = [
       `run ${r.id}  ${r.name}  (${r.experiment})`,
       `status    ${r.status}${r.exitCode !== null ? ` (exit ${r.exitCode})` : ''}`,
-      `started   ${r.startedAt === null ? '-' : new Date(r.startedAt).toISOString()}${r.startedAt !== null ? `  duration ${formatDuration((r.endedAt ?? Date.now()) - r.startedAt)}` : ''}`,
+      `started   ${r.startedAt === null ? '-' : new Date(r.startedAt).toISOString()}${hasNoEnd(r) ? '  no end recorded (imported from MLflow as RUNNING; nothing is writing to it)' : r.startedAt !== null ? `  duration ${formatDuration((r.endedAt ?? Date.now()) - r.startedAt)}` : ''}`,
     ];
     if (r.parentId) lines.push(`parent    ${r.parentId}`);
     if (r.children.length) lines.push(`stages    ${r.children.join(', ')}`);

@@ -4,22 +4,11 @@
 // are nested folders. `.trash` holds deleted experiments, which are not imported.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
-import { parse } from 'yaml';
 import { parseMetricNumber } from '../tracking/protocol';
+import { metaTime, readMetaYaml } from './metaYaml';
 import type { ImportProblem, MlflowExperiment, MlflowMetricPoint, MlflowRun, MlflowSource } from './model';
 
-function readYaml(file: string, problems: ImportProblem[]): Record<string, unknown> | undefined {
-  try {
-    const value = parse(readFileSync(file, 'utf8')) as unknown;
-    if (value && typeof value === 'object') return value as Record<string, unknown>;
-    problems.push({ file, message: 'meta.yaml is empty or not a mapping' });
-  } catch (err) {
-    problems.push({ file, message: `cannot read meta.yaml: ${(err as Error).message.split('\n')[0]}` });
-  }
-  return undefined;
-}
-
-/** Every file under dir, as "a/b/c" keys (MLflow nests keys that contain "/"). */
+/** Every file under dir, as "a/b/c" keys (MLflow nests keys that contain "/"), exactly as named (no trimming). */
 function keyFiles(dir: string): { key: string; file: string }[] {
   if (!existsSync(dir)) return [];
   const out: { key: string; file: string }[] = [];
@@ -31,25 +20,81 @@ function keyFiles(dir: string): { key: string; file: string }[] {
     }
   };
   walk(dir);
-  return out.sort((a, b) => a.key.localeCompare(b.key));
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
 }
 
-function num(v: unknown): number | null {
-  if (v === null || v === undefined || v === '') return null;
-  const n = Number(v);
-  return Number.isFinite(n) ? Math.trunc(n) : null;
+function str(v: string | null | undefined): string | null {
+  return v === null || v === undefined || v === '' ? null : v;
 }
 
-function str(v: unknown): string | null {
-  return v === null || v === undefined || v === '' ? null : String(v);
-}
-
-export function isFileStore(dir: string): boolean {
+function isDir(path: string): boolean {
   try {
-    return statSync(dir).isDirectory() && readdirSync(dir).some((name) => existsSync(join(dir, name, 'meta.yaml')));
+    return statSync(path).isDirectory();
   } catch {
     return false;
   }
+}
+
+/** Folders inside an experiment folder that are not runs: its tags, MLflow 2.x dataset records, MLflow 3 logged models. */
+const EXPERIMENT_SUBFOLDERS = new Set(['tags', 'datasets', 'models', 'traces']);
+
+/** A run folder whose meta.yaml is missing still holds what MLflow logged into it. */
+function looksLikeRun(dir: string): boolean {
+  return ['metrics', 'params', 'tags', 'artifacts'].some((d) => isDir(join(dir, d)));
+}
+
+function folders(dir: string): string[] {
+  if (!isDir(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+}
+
+function metaText(dir: string): string {
+  try {
+    return readFileSync(join(dir, 'meta.yaml'), 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function holdsRunData(dir: string): boolean {
+  return isDir(join(dir, 'metrics')) || isDir(join(dir, 'params'));
+}
+
+/**
+ * What an MLflow folder is: the store (mlruns/, experiments inside), one experiment (runs inside), one run,
+ * or none of these. Works when meta.yaml files are missing (a .gitignore that drops *.yaml).
+ */
+export function fileStoreFolderKind(dir: string): 'store' | 'experiment' | 'run' | 'none' {
+  if (!isDir(dir)) return 'none';
+  const meta = metaText(dir);
+  if (/^run_(?:id|uuid):/m.test(meta) || holdsRunData(dir)) return 'run';
+  if (/^experiment_id:/m.test(meta)) return 'experiment';
+  const children = folders(dir).filter((n) => !n.startsWith('.'));
+  if (children.some((n) => holdsRunData(join(dir, n)))) return 'experiment';
+  if (children.some((n) => existsSync(join(dir, n, 'meta.yaml')) || folders(join(dir, n)).some((r) => holdsRunData(join(dir, n, r))))) return 'store';
+  return 'none';
+}
+
+function readKeyValues(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const { key, file } of keyFiles(dir)) out[key] = readFileSync(file, 'utf8');
+  return out;
+}
+
+/** What the import leaves behind, named once per store: registered models, MLflow 3 logged models, dataset records. */
+function reportNotImported(root: string, problems: ImportProblem[]): void {
+  for (const model of folders(join(root, 'models'))) {
+    problems.push({ file: join(root, 'models', model), message: 'registered model not imported (the MLflow model registry is not imported yet); its versions stay in MLflow' });
+  }
+}
+
+function reportExperimentExtras(dir: string, problems: ImportProblem[]): void {
+  for (const m of folders(join(dir, 'models'))) problems.push({ file: join(dir, 'models', m), message: 'MLflow 3 logged model not imported (its params, metrics and artifacts stay in MLflow)' });
+  for (const d of folders(join(dir, 'datasets'))) problems.push({ file: join(dir, 'datasets', d), message: 'MLflow dataset record not imported (dataset inputs are not imported yet)' });
+  for (const t of folders(join(dir, 'traces'))) problems.push({ file: join(dir, 'traces', t), message: 'MLflow trace not imported' });
 }
 
 export function openFileStore(root: string): MlflowSource {
@@ -61,47 +106,60 @@ export function openFileStore(root: string): MlflowSource {
     skippedDeleted: 0,
     experiments() {
       const out: MlflowExperiment[] = [];
-      for (const name of readdirSync(root).sort()) {
+      reportNotImported(root, problems);
+      for (const name of folders(root)) {
         if (name.startsWith('.') || name === 'models') continue;
-        const meta = join(root, name, 'meta.yaml');
-        if (!existsSync(meta)) continue;
-        const m = readYaml(meta, problems);
+        const dir = join(root, name);
+        const meta = join(dir, 'meta.yaml');
+        const tags = readKeyValues(join(dir, 'tags'));
+        if (!existsSync(meta)) {
+          const runs = folders(dir).filter((r) => !EXPERIMENT_SUBFOLDERS.has(r) && existsSync(join(dir, r, 'meta.yaml')));
+          const orphans = folders(dir).filter((r) => !EXPERIMENT_SUBFOLDERS.has(r) && !existsSync(join(dir, r, 'meta.yaml')) && looksLikeRun(join(dir, r)));
+          if (runs.length === 0 && orphans.length === 0) {
+            problems.push({ file: dir, message: 'not an MLflow experiment (no meta.yaml and no runs): skipped' });
+            continue;
+          }
+          problems.push({ file: dir, message: `experiment folder without meta.yaml: its ${runs.length} complete runs imported into the experiment "${name}", tagged sextant.import.recovered` });
+          reportExperimentExtras(dir, problems);
+          out.push({ experimentId: name, folder: name, name, creationTime: null, artifactLocation: null, tags: { ...tags, 'sextant.import.recovered': 'experiment meta.yaml missing' }, recovered: true });
+          continue;
+        }
+        const m = readMetaYaml(meta, problems);
         if (!m) continue;
         if (m.lifecycle_stage === 'deleted') {
           source.skippedDeleted++;
           continue;
         }
-        const tags: Record<string, string> = {};
-        for (const t of keyFiles(join(root, name, 'tags'))) tags[t.key] = readFileSync(t.file, 'utf8');
         const experimentName = str(m.name);
         if (!experimentName) {
           problems.push({ file: meta, message: 'the experiment has no name' });
           continue;
         }
-        out.push({ experimentId: str(m.experiment_id) ?? name, name: experimentName, creationTime: num(m.creation_time), artifactLocation: str(m.artifact_location), tags });
+        reportExperimentExtras(dir, problems);
+        out.push({ experimentId: str(m.experiment_id) ?? name, folder: name, name: experimentName, creationTime: metaTime(m.creation_time), artifactLocation: str(m.artifact_location), tags });
       }
       return out;
     },
     runIds(experiment) {
-      const dir = join(root, experiment.experimentId);
-      if (!existsSync(dir)) return [];
-      return readdirSync(dir, { withFileTypes: true })
-        .filter((e) => e.isDirectory() && existsSync(join(dir, e.name, 'meta.yaml')))
-        .map((e) => e.name)
-        .sort();
+      const dir = join(root, experiment.folder ?? experiment.experimentId);
+      const ids: string[] = [];
+      for (const name of folders(dir)) {
+        if (EXPERIMENT_SUBFOLDERS.has(name) || name.startsWith('.')) continue;
+        if (existsSync(join(dir, name, 'meta.yaml'))) ids.push(name);
+        else if (looksLikeRun(join(dir, name))) problems.push({ file: join(dir, name), message: 'run folder without meta.yaml: not imported (its start, end and status are unknown; MLflow cannot read it either)' });
+      }
+      return ids;
     },
     readRun(experiment, runId) {
-      const dir = join(root, experiment.experimentId, runId);
-      const m = readYaml(join(dir, 'meta.yaml'), problems);
+      const dir = join(root, experiment.folder ?? experiment.experimentId, runId);
+      const m = readMetaYaml(join(dir, 'meta.yaml'), problems);
       if (!m) return undefined;
       if (m.lifecycle_stage === 'deleted') {
         source.skippedDeleted++;
         return undefined;
       }
-      const params: Record<string, string> = {};
-      for (const p of keyFiles(join(dir, 'params'))) params[p.key] = readFileSync(p.file, 'utf8');
-      const tags: Record<string, string> = {};
-      for (const t of keyFiles(join(dir, 'tags'))) tags[t.key] = readFileSync(t.file, 'utf8');
+      const params = readKeyValues(join(dir, 'params'));
+      const tags = readKeyValues(join(dir, 'tags'));
       const metrics: MlflowMetricPoint[] = [];
       for (const { key, file } of keyFiles(join(dir, 'metrics'))) {
         readFileSync(file, 'utf8')
@@ -116,7 +174,7 @@ export function openFileStore(root: string): MlflowSource {
               problems.push({ file, line: i + 1, message: `not a "timestamp value step" line: ${line.slice(0, 80)}` });
               return;
             }
-            metrics.push({ key, value, timestamp, step });
+            metrics.push({ key, value, timestamp, step, file, line: i + 1 });
           });
       }
       const id = str(m.run_id) ?? str(m.run_uuid) ?? runId;
@@ -124,9 +182,9 @@ export function openFileStore(root: string): MlflowSource {
         runId: id,
         experimentId: experiment.experimentId,
         name: str(m.run_name) ?? tags['mlflow.runName'] ?? null,
-        status: String(m.status ?? ''),
-        startTime: num(m.start_time),
-        endTime: num(m.end_time),
+        status: m.status ?? '',
+        startTime: metaTime(m.start_time),
+        endTime: metaTime(m.end_time),
         userId: str(m.user_id),
         artifactUri: str(m.artifact_uri),
         params,

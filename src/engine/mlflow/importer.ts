@@ -5,15 +5,17 @@
 // Each run is written in its own transaction. Deleted runs and experiments are skipped; MLflow
 // artifacts stay where they are (their location is kept in the tag mlflow.artifactUri).
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import { fail, ok, type Result } from '../result';
 import { storeError, writeTx } from '../store/tx';
 import { recomputeBuckets, recomputeLatest } from '../tracking/latest';
-import { getOrCreateExperiment, upsertKeyValues } from '../tracking/runs';
+import { getOrCreateExperiment } from '../tracking/runs';
 import type { Tracker } from '../tracking/tracking';
-import { checkKey } from '../tracking/validate';
-import { isFileStore, openFileStore } from './fileStore';
+import { exactKeyProblem, upsertExact } from './exactKeys';
+import { fileStoreFolderKind, openFileStore } from './fileStore';
+import { keepMlflowPoints } from './points';
+import { NO_END_TAG } from './noEnd';
 import { MlflowRunSchema, toSextantStatus, type ImportProblem, type MlflowRun, type MlflowSource } from './model';
 import { openMlflowDb } from './sqlStore';
 
@@ -26,6 +28,8 @@ export const ImportReportSchema = z.object({
   params: z.number().int(),
   tags: z.number().int(),
   skippedDeleted: z.number().int(),
+  /** Runs imported now whose mlflow.parentRunId names a run not in the store (yet): top-level until it arrives. */
+  missingParents: z.array(z.object({ run: z.string(), parent: z.string(), source: z.string() })),
   problems: z.array(z.object({ file: z.string(), line: z.number().int().optional(), message: z.string() })),
 });
 export type ImportReport = z.infer<typeof ImportReportSchema>;
@@ -44,8 +48,20 @@ export function findMlflowSources(path: string): Result<MlflowSource[]> {
     if (!db.ok) return db;
     sources.push(db.value);
   }
-  if (isFileStore(join(path, 'mlruns'))) sources.push(openFileStore(join(path, 'mlruns')));
-  else if (isFileStore(path)) sources.push(openFileStore(path));
+  if (fileStoreFolderKind(join(path, 'mlruns')) === 'store') sources.push(openFileStore(join(path, 'mlruns')));
+  else {
+    const kind = fileStoreFolderKind(path);
+    if (kind === 'store') sources.push(openFileStore(path));
+    else if (sources.length === 0 && (kind === 'experiment' || kind === 'run')) {
+      const store = kind === 'experiment' ? dirname(path) : dirname(dirname(path));
+      return fail({
+        code: 'mlflow-not-a-store',
+        file: path,
+        message: `This is one MLflow ${kind} folder, not the store that holds it: the import reads a whole mlruns/ folder (experiments, their runs, the links between them).`,
+        fix: `Pass ${store} instead.`,
+      });
+    }
+  }
   if (sources.length === 0) {
     return fail({ code: 'mlflow-not-found', file: path, message: 'No MLflow data here: no mlflow.db, and no mlruns/ folder with experiment meta.yaml files.', fix: 'Point at the folder where MLflow ran (it holds mlruns/ or mlflow.db).' });
   }
@@ -57,9 +73,9 @@ export function importMlflow(tracker: Tracker, from: string | MlflowSource[], op
   const found = typeof from === 'string' ? findMlflowSources(from) : ok(from);
   if (!found.ok) return found;
   const now = options.clock ?? Date.now;
-  const report: ImportReport = { sources: [], experiments: 0, runsCreated: 0, runsUpdated: 0, metricPoints: 0, params: 0, tags: 0, skippedDeleted: 0, problems: [] };
+  const report: ImportReport = { sources: [], experiments: 0, runsCreated: 0, runsUpdated: 0, metricPoints: 0, params: 0, tags: 0, skippedDeleted: 0, missingParents: [], problems: [] };
   const db = tracker.db;
-  const parents: { child: string; parent: string }[] = [];
+  const parents: { child: string; parent: string; source: string }[] = [];
   try {
     for (const source of found.value) {
       report.sources.push({ kind: source.kind, path: source.path });
@@ -81,7 +97,7 @@ export function importMlflow(tracker: Tracker, from: string | MlflowSource[], op
               continue;
             }
             writeRun(db, experimentId, parsed.data, source.path, report, now());
-            if (run.tags['mlflow.parentRunId']) parents.push({ child: run.runId, parent: run.tags['mlflow.parentRunId'] });
+            if (run.tags['mlflow.parentRunId']) parents.push({ child: run.runId, parent: run.tags['mlflow.parentRunId'], source: source.path });
           }
         }
         report.problems.push(...source.problems);
@@ -90,15 +106,36 @@ export function importMlflow(tracker: Tracker, from: string | MlflowSource[], op
         source.close();
       }
     }
-    writeTx(db, () => {
-      const link = db.prepare('UPDATE runs SET parent_id = (SELECT id FROM runs WHERE uid = ?) WHERE uid = ? AND EXISTS (SELECT 1 FROM runs WHERE uid = ?)');
-      for (const { child, parent } of parents) link.run(parent, child, parent);
-    });
+    report.missingParents = linkParents(db, parents);
+    for (const m of report.missingParents) report.problems.push({ file: m.source, message: `run ${m.run}: its parent run ${m.parent} (mlflow.parentRunId) is not in this store, so it is shown as a top-level run; importing the store that holds the parent links them` });
   } catch (err) {
     return fail(storeError(err, tracker.file, 'import from MLflow'));
   }
   tracker.forgetCachedRuns();
   return ok(report);
+}
+
+/**
+ * Links each child to its parent run, and every run an earlier import left without its parent (the
+ * parent came in a later store). Returns the children imported now whose parent is still missing.
+ */
+function linkParents(db: Tracker['db'], parents: readonly { child: string; parent: string; source: string }[]): ImportReport['missingParents'] {
+  const missing: ImportReport['missingParents'] = [];
+  writeTx(db, () => {
+    const idOf = db.prepare('SELECT id FROM runs WHERE uid = ?').pluck();
+    const link = db.prepare('UPDATE runs SET parent_id = ? WHERE id = ?');
+    const waiting = db.prepare("SELECT r.id, t.value AS parent FROM runs r JOIN tags t ON t.run_id = r.id AND t.key = 'mlflow.parentRunId' WHERE r.parent_id IS NULL").all() as { id: number; parent: string }[];
+    for (const w of waiting) {
+      const parentId = idOf.get(w.parent) as number | undefined;
+      if (parentId !== undefined && parentId !== w.id) link.run(parentId, w.id);
+    }
+    for (const { child, parent, source } of parents) {
+      const parentId = idOf.get(parent) as number | undefined;
+      if (parentId === undefined) missing.push({ run: child, parent, source });
+      else link.run(parentId, idOf.get(child) as number);
+    }
+  });
+  return missing;
 }
 
 function writeRun(db: Tracker['db'], experimentId: number, run: MlflowRun, sourcePath: string, report: ImportReport, now: number): void {
@@ -108,6 +145,17 @@ function writeRun(db: Tracker['db'], experimentId: number, run: MlflowRun, sourc
     status = run.endTime ? 'finished' : 'running';
   }
   const problems: ImportProblem[] = [];
+  const kept = keepMlflowPoints(run.metrics);
+  for (const c of kept.collapsed) {
+    problems.push({
+      file: c.file ?? sourcePath,
+      ...(c.line !== undefined ? { line: c.line } : {}),
+      message: `run ${run.runId}: metric "${c.key}" point (step ${c.step}, timestamp ${c.timestamp}, value ${c.value}) not stored: another point has the same step and timestamp, and the store keeps one point per (run, key, step, timestamp); the one kept is ${c.keptValue}, MLflow's latest-value choice`,
+    });
+  }
+  // A run MLflow still calls RUNNING was left so by a script that ended without saying (no process here
+  // is writing to it): it keeps the status, and the tag tells views it is not live and has no end.
+  const noEnd = status === 'running' && run.endTime === null;
   writeTx(db, () => {
     const existing = db.prepare('SELECT id FROM runs WHERE uid = ?').pluck().get(run.runId) as number | undefined;
     const name = run.name ?? run.runId.slice(0, 8);
@@ -121,26 +169,27 @@ function writeRun(db: Tracker['db'], experimentId: number, run: MlflowRun, sourc
       id = Number(db.prepare('INSERT INTO runs (experiment_id, name, status, created_at, started_at, ended_at, git_commit, command, uid) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)').run(...fields, run.runId).lastInsertRowid);
       report.runsCreated++;
     }
-    const tags = { ...run.tags, 'mlflow.runId': run.runId, 'mlflow.experimentId': run.experimentId, ...(run.userId ? { 'mlflow.user': run.userId } : {}), ...(run.artifactUri ? { 'mlflow.artifactUri': run.artifactUri } : {}), 'sextant.importedFrom': sourcePath };
-    for (const r of upsertKeyValues(db, 'params', id, run.params)) problems.push({ file: sourcePath, message: `run ${run.runId}: param "${r.key}" skipped: ${r.reason}` });
-    for (const r of upsertKeyValues(db, 'tags', id, tags)) problems.push({ file: sourcePath, message: `run ${run.runId}: tag "${r.key}" skipped: ${r.reason}` });
+    const tags = { ...run.tags, 'mlflow.runId': run.runId, 'mlflow.experimentId': run.experimentId, ...(run.userId ? { 'mlflow.user': run.userId } : {}), ...(run.artifactUri ? { 'mlflow.artifactUri': run.artifactUri } : {}), 'sextant.importedFrom': sourcePath, ...(noEnd ? { [NO_END_TAG]: 'true' } : {}) };
+    if (!noEnd) db.prepare('DELETE FROM tags WHERE run_id = ? AND key = ?').run(id, NO_END_TAG);
+    for (const r of upsertExact(db, 'params', id, run.params)) problems.push({ file: sourcePath, message: `run ${run.runId}: param "${r.key}" skipped: ${r.reason}` });
+    for (const r of upsertExact(db, 'tags', id, tags)) problems.push({ file: sourcePath, message: `run ${run.runId}: tag "${r.key}" skipped: ${r.reason}` });
     report.params += Object.keys(run.params).length;
     report.tags += Object.keys(tags).length;
     const insertKey = db.prepare('INSERT OR IGNORE INTO metric_keys (name) VALUES (?)');
     const keyId = db.prepare('SELECT id FROM metric_keys WHERE name = ?').pluck();
     const insert = db.prepare('INSERT OR REPLACE INTO metrics (run_id, key_id, step, ts, value) VALUES (?, ?, ?, ?, ?)');
     const ids = new Map<string, number | null>();
-    for (const p of run.metrics) {
+    for (const p of kept.points) {
       let kid = ids.get(p.key);
       if (kid === undefined) {
-        const checked = checkKey(p.key);
-        if (!checked.ok) {
-          problems.push({ file: sourcePath, message: `run ${run.runId}: metric "${p.key}" skipped: ${checked.reason}` });
+        const bad = exactKeyProblem(p.key);
+        if (bad) {
+          problems.push({ file: sourcePath, message: `run ${run.runId}: metric "${p.key}" skipped: ${bad}` });
           ids.set(p.key, null);
           continue;
         }
-        insertKey.run(checked.key);
-        kid = keyId.get(checked.key) as number;
+        insertKey.run(p.key);
+        kid = keyId.get(p.key) as number;
         ids.set(p.key, kid);
       }
       if (kid === null) continue;

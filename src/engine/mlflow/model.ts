@@ -3,7 +3,15 @@
 import { z } from 'zod';
 import { MetricValueSchema, type RunStatus } from '../tracking/schemas';
 
-export const MlflowMetricPointSchema = z.object({ key: z.string(), value: MetricValueSchema, timestamp: z.number().int(), step: z.number().int() });
+export const MlflowMetricPointSchema = z.object({
+  key: z.string(),
+  value: MetricValueSchema,
+  timestamp: z.number().int(),
+  step: z.number().int(),
+  /** Where the point was read (a file store's metric file and line), for the report. */
+  file: z.string().optional(),
+  line: z.number().int().optional(),
+});
 export type MlflowMetricPoint = z.infer<typeof MlflowMetricPointSchema>;
 
 export const MlflowRunSchema = z.object({
@@ -27,6 +35,10 @@ export const MlflowExperimentSchema = z.object({
   creationTime: z.number().int().nullable(),
   artifactLocation: z.string().nullable(),
   tags: z.record(z.string(), z.string()),
+  /** The experiment's folder in a file store (its id, unless meta.yaml says otherwise). */
+  folder: z.string().optional(),
+  /** Read from a folder without meta.yaml: named after the folder. */
+  recovered: z.boolean().optional(),
 });
 export type MlflowExperiment = z.infer<typeof MlflowExperimentSchema>;
 
