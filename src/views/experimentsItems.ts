@@ -194,3 +194,171 @@ export function stageRow(stage: PipelineStage, pipelineRunId: string, primaryMet
   const description = parts.filter(Boolean).join(' · ');
   return { description, accessibility: `stage ${stage.name}, ${stage.status}${description ? `, ${description}` : ''}`, ...(reuses ? { reuses } : {}) };
 }
+
+/** Puts the runs the change feed named into the runs in hand: those read again replace them, the others (deleted, purged) leave. */
+export function mergeChangedRuns(runs: Map<string, Run>, changed: readonly string[], fresh: readonly Run[]): void {
+  for (const id of changed) runs.delete(id);
+  for (const r of fresh) runs.set(r.id, r);
+}
+
+/** Runs an experiment lists before its "show more" row; each click on it shows this many more. */
+export const RUNS_PER_PAGE = 50;
+
+type ExperimentItem = Extract<ExperimentNode, { kind: 'experiment' }>;
+type RunItem = Extract<ExperimentNode, { kind: 'run' }>;
+
+/** The experiments shown expanded at first: those with a running (or queued) run, else the one with the most recent run. */
+export function expandedByDefault(experiments: readonly ExperimentItem[]): Set<string> {
+  const active = experiments.filter((e) => e.runs.some((r) => r.status === 'running' || r.status === 'queued')).map((e) => e.name);
+  if (active.length) return new Set(active);
+  let newest: { name: string; at: number } | undefined;
+  for (const e of experiments) for (const r of e.runs) {
+    const at = r.startedAt ?? r.createdAt;
+    if (!newest || at > newest.at) newest = { name: e.name, at };
+  }
+  return new Set(newest ? [newest.name] : []);
+}
+
+/** An experiment's row: `120 runs · 2 running · best accuracy 0.9714` (shown/total under a filter). */
+export function experimentOverview(node: ExperimentItem, stagesOf: ReadonlyMap<string, PipelineStage[]>, direction: (key: string) => MetricDirection | undefined): string {
+  const running = node.runs.filter((r) => r.status === 'running').length;
+  const count = `${node.runs.length === node.total ? node.total : `${node.runs.length}/${node.total}`} run${node.total === 1 ? '' : 's'}`;
+  const key = node.primaryMetric;
+  const way = key ? direction(key) : undefined;
+  let best: number | undefined;
+  if (key) {
+    for (const r of node.runs) {
+      const v = runMetrics(r, stagesOf.get(r.id) ?? [])[key]?.last;
+      if (v === undefined || !Number.isFinite(v)) continue;
+      if (best === undefined || (way === 'lower' ? v < best : v > best)) best = v;
+    }
+  }
+  const score = key ? (best !== undefined && way ? `best ${key} ${formatValue(best)}` : key) : '';
+  return [count, running ? `${running} running` : '', score].filter(Boolean).join(' · ');
+}
+
+/**
+ * The nodes the view has handed to VS Code, kept by identity across refreshes: VS Code updates an element
+ * only when the event names the same object it was given. apply() takes a freshly built model, moves its
+ * values into the existing objects, and says what to refresh: the root when the experiments themselves
+ * changed, else the experiments whose rows or children changed and the runs whose rows changed.
+ */
+export class ExperimentNodes {
+  private experiments = new Map<string, { node: ExperimentItem; sig: string }>();
+  private runs = new Map<string, { node: RunItem; sig: string }>();
+  private order = '';
+  /** How many runs each experiment shows (grows with "show more"). */
+  private limits = new Map<string, number>();
+  stagesOf: ReadonlyMap<string, PipelineStage[]> = new Map();
+
+  constructor(private readonly direction: (key: string) => MetricDirection | undefined) {}
+
+  /** The experiments, same objects as before where the name is the same, and what changed since the previous model. */
+  apply(model: ExperimentsModel): { roots: ExperimentItem[]; changed: ExperimentNode[] | 'root' } {
+    this.stagesOf = model.stagesOf;
+    const order = model.experiments.map((e) => e.name).join('\n');
+    const root = order !== this.order;
+    this.order = order;
+    const changed: ExperimentNode[] = [];
+    const seen = new Set<string>();
+    const roots = model.experiments.map((fresh) => {
+      seen.add(fresh.name);
+      const sig = `${fresh.primaryMetric}|${fresh.total}|${fresh.metricKeys.join(',')}|${experimentOverview(fresh, model.stagesOf, this.direction)}|${this.shownRuns(fresh).map((r) => r.id).join(',')}`;
+      const kept = this.experiments.get(fresh.name);
+      if (!kept) {
+        this.experiments.set(fresh.name, { node: fresh, sig });
+        return fresh;
+      }
+      Object.assign(kept.node, fresh);
+      if (kept.sig !== sig) changed.push(kept.node);
+      kept.sig = sig;
+      for (const r of this.shownRuns(kept.node)) {
+        const before = this.runs.get(r.id);
+        const beforeSig = before?.sig;
+        const node = this.runNode(r, kept.node.primaryMetric);
+        if (before && beforeSig !== this.runs.get(r.id)!.sig) changed.push(node);
+      }
+      return kept.node;
+    });
+    for (const name of [...this.experiments.keys()]) if (!seen.has(name)) this.experiments.delete(name);
+    return { roots, changed: root ? 'root' : changed };
+  }
+
+  private shownRuns(node: ExperimentItem): Run[] {
+    return node.runs.slice(0, this.limits.get(node.name) ?? RUNS_PER_PAGE);
+  }
+
+  /** An experiment's rows: its first runs and, when it has more, a "show more" row. */
+  children(node: ExperimentItem): ExperimentNode[] {
+    const shown = this.shownRuns(node);
+    const rows: ExperimentNode[] = shown.map((r) => this.runNode(r, node.primaryMetric));
+    if (node.runs.length > shown.length) rows.push({ kind: 'more', experiment: node.name, hidden: node.runs.length - shown.length });
+    return rows;
+  }
+
+  /** Shows the next page of an experiment's runs; returns its node to refresh. */
+  showMore(experiment: string): ExperimentItem | undefined {
+    const kept = this.experiments.get(experiment);
+    if (!kept) return undefined;
+    this.limits.set(experiment, (this.limits.get(experiment) ?? RUNS_PER_PAGE) + RUNS_PER_PAGE);
+    return kept.node;
+  }
+
+  /** The run's node (the same object as before for the same run), updated to this run and its stages. */
+  runNode(run: Run, primaryMetric: string | undefined): RunItem {
+    const stages = this.stagesOf.get(run.id) ?? [];
+    const sig = runSignature(run, stages, primaryMetric);
+    const kept = this.runs.get(run.id);
+    if (!kept) {
+      const node: RunItem = { kind: 'run', run, stages, primaryMetric };
+      this.runs.set(run.id, { node, sig });
+      return node;
+    }
+    Object.assign(kept.node, { run, stages, primaryMetric });
+    kept.sig = sig;
+    return kept.node;
+  }
+
+  /** The running runs' nodes (their elapsed time needs ticking). */
+  running(): RunItem[] {
+    return [...this.runs.values()].map((k) => k.node).filter((n) => n.run.status === 'running');
+  }
+}
+
+/** What a run's row and children are drawn from: when it changes, the row is refreshed. */
+function runSignature(run: Run, stages: readonly PipelineStage[], primaryMetric: string | undefined): string {
+  const metrics = Object.values(run.metrics).map((m) => `${m.key}=${m.last}@${m.step}`).join(',');
+  return `${run.status}|${run.name}|${run.endedAt}|${primaryMetric}|${metrics}|${JSON.stringify(run.tags)}|${stages.map((s) => `${s.name}:${s.status}:${s.run?.id}:${s.run ? Object.values(s.run.metrics).map((m) => `${m.key}=${m.last}`).join(',') : ''}`).join(';')}`;
+}
+
+/**
+ * Runs `refresh` one at a time: a request while one is in flight is not started beside it; once it ends,
+ * `refresh` runs once more for every request that came meanwhile (the newest supersedes the pending ones,
+ * and a pending one is never dropped). The promise settles when no request is left.
+ */
+export function oneAtATime(refresh: () => Promise<void>): { request(): Promise<void>; readonly inFlight: boolean } {
+  let running: Promise<void> | undefined;
+  let again = false;
+  return {
+    request() {
+      if (running) {
+        again = true;
+        return running;
+      }
+      running = (async () => {
+        try {
+          do {
+            again = false;
+            await refresh();
+          } while (again);
+        } finally {
+          running = undefined;
+        }
+      })();
+      return running;
+    },
+    get inFlight() {
+      return running !== undefined;
+    },
+  };
+}

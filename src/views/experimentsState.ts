@@ -17,11 +17,13 @@ const SORT_KEY = 'sextant.experiments.sort';
  * a stage's own run under its pipeline run (`stageOf`: that pipeline run's id). A stage without a run of
  * its own in that pipeline run (cached, skipped, or failed before it started) is a `stage` node; a
  * cached one names the run whose outputs it reused (`stage.run`) when that run is still in the store.
+ * `more`: the row after an experiment's first runs that shows the next ones (`hidden`: how many are not shown).
  */
 export type ExperimentNode =
   | { kind: 'experiment'; name: string; primaryMetric: string | undefined; runs: Run[]; total: number; metricKeys: string[] }
   | { kind: 'run'; run: Run; stages: PipelineStage[]; primaryMetric: string | undefined; stageOf?: string }
   | { kind: 'stage'; stage: PipelineStage; pipelineRunId: string; primaryMetric: string | undefined }
+  | { kind: 'more'; experiment: string; hidden: number }
   | { kind: 'error'; message: string; file?: string; fix?: string }
   | { kind: 'note'; message: string; command?: vscode.Command };
 

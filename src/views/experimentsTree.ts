@@ -1,10 +1,13 @@
 // The Experiments view: experiments → runs (→ pipeline stages in execution order, cached ones marked),
 // with status icons (spinning while a run runs), the primary metric (a pipeline run's from its stages) or
 // why a run failed beside each run (experimentsItems.ts: what each row says), a rich tooltip,
-// multi-select and context values for menus (`experiment`, `run`, `run-running`, `stage`). It re-reads the store when it changes: the context's
-// onStoreChanged and a file watcher on the store and its -wal file, throttled so a training loop
-// committing every few milliseconds refreshes the view at most every 400 ms (longer when reading the
-// store takes long: reads stay under ~10% of the time), and not at all while the view is hidden.
+// multi-select and context values for menus (`experiment`, `run`, `run-running`, `stage`). Experiments
+// start collapsed but for the one with running runs (else the newest), list 50 runs and a "show more" row,
+// and say on their row how many runs they hold, how many run, and the best primary metric.
+// It reads the whole store once; afterwards, when the store changes (the context's onStoreChanged, a file
+// watcher on the store and its -wal file; at most every 400 ms, one update at a time, none while the view
+// is hidden) it asks the store's change feed what changed, re-reads only those runs, and refreshes only
+// the rows that changed (the same node objects, so expanded experiments update in place).
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { onSettingsChanged, readSettings } from '../config';
@@ -13,13 +16,18 @@ import type { PipelineStage } from '../engine/runner/pipelineStages';
 import type { MetricDirection } from '../engine/tracking/direction';
 import type { Run, RunStatus } from '../engine/tracking/schemas';
 import { loadEngine } from '../engineLoader';
-import { experimentsModel, failureOf, runMetrics, runRow, stageNodes, stageRow } from './experimentsItems';
+import type { ChangeFeed } from '../engine/tracking/changes';
+import type { Experiment } from '../engine/tracking/schemas';
+import type { Tracker } from '../engine/tracking/tracking';
+import { mergeChangedRuns, expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, failureOf, oneAtATime, runMetrics, runRow, RUNS_PER_PAGE, stageNodes, stageRow } from './experimentsItems';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
 import { codeSpan, md } from './markdown';
 import type { WorkspaceState } from './workspaceState';
 import { runTooltip } from './runMarkdown';
 
 export const EXPERIMENTS_VIEW_ID = 'sextant.experiments';
+/** The "show more" row's command (not in the palette: it takes the experiment's name). */
+const SHOW_MORE_COMMAND = 'sextant.experiments.showMoreRuns';
 const REFRESH_MS = 400;
 const REAP_EVERY_MS = 5000;
 /** Store errors that Move Store Aside is the answer to: the view shows its welcome content for them. */
@@ -45,11 +53,18 @@ const STAGE_ICON: Record<PipelineStage['status'], vscode.ThemeIcon> = {
 };
 
 export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> {
-  private readonly changed = new vscode.EventEmitter<ExperimentNode | undefined>();
+  private readonly changed = new vscode.EventEmitter<ExperimentNode | ExperimentNode[] | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
   private lastReap = 0;
   /** Runs shown and total, for the view's message. */
   counts = { shown: 0, total: 0 };
+  /** What the last full read returned, kept current from the store's change feed; undefined: read it all again. */
+  private read: { tracker: Tracker; feed: ChangeFeed; experiments: Experiment[]; runs: Map<string, Run> } | undefined;
+  private nodes = new ExperimentNodes(() => undefined);
+  private expanded = new Set<string>();
+  /** The root's rows as last built (what VS Code holds). */
+  private roots: ExperimentNode[] | undefined;
+  private readonly updates = oneAtATime(() => this.applyStoreChanges());
 
   constructor(
     private readonly ctx: Ctx,
@@ -57,12 +72,84 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     private readonly workspace: WorkspaceState,
   ) {}
 
+  /** Reads everything again (the filter, sort or settings changed, or the store was replaced). */
   refresh(): void {
+    this.read = undefined;
+    this.roots = undefined;
     this.changed.fire(undefined);
   }
 
+  /** The store changed: re-reads only the runs the change feed names, and refreshes only their rows (one update at a time). */
+  storeChanged(): Promise<void> {
+    return this.updates.request();
+  }
+
+  /** Shows the next page of an experiment's runs. */
+  showMore(experiment: string): void {
+    const node = this.nodes.showMore(experiment);
+    this.changed.fire(node);
+  }
+
+  /** Running runs' rows (their elapsed time) only. */
+  tick(): void {
+    const running = this.nodes.running();
+    if (running.length) this.changed.fire(running);
+  }
+
+  private async applyStoreChanges(): Promise<void> {
+    const read = this.read;
+    if (!read) return this.changed.fire(undefined);
+    const got = await this.state.tracker();
+    if (got.kind !== 'ok' || got.tracker !== read.tracker) return this.refresh();
+    this.reap(read.tracker);
+    const changes = this.ctx.log.time('experiments: change feed', () => {
+      try {
+        return { value: read.feed.next() };
+      } catch (err) {
+        return { error: err as Error };
+      }
+    });
+    if ('error' in changes) return this.refresh();
+    if (!changes.value) return;
+    const ids = changes.value.runs;
+    const fresh = this.ctx.log.time(`experiments: read ${ids.length} changed run(s)`, () => read.tracker.listRuns({ ids }));
+    if (!fresh.ok) return this.refresh();
+    mergeChangedRuns(read.runs, ids, fresh.value);
+    if (changes.value.added.length) {
+      const experiments = read.tracker.listExperiments();
+      if (experiments.ok) read.experiments = experiments.value;
+    }
+    const built = await this.build();
+    this.roots = built.roots;
+    if (built.changed === 'root') this.changed.fire(undefined);
+    else if (built.changed.length) this.changed.fire(built.changed);
+  }
+
+  /** The root's rows from what was read (a filter that does not parse, or no run matching it, is a note). */
+  private async build(): Promise<{ roots: ExperimentNode[]; changed: ExperimentNode[] | 'root' }> {
+    const read = this.read!;
+    const engine = await loadEngine();
+    const filter = engine.parseRunFilter(this.state.filterText);
+    if (!filter.ok) return { roots: [{ kind: 'note', message: `Filter: ${filter.error.message}`, command: { command: 'sextant.experiments.filter', title: 'Edit Filter' } }], changed: 'root' };
+    const runs = [...read.runs.values()];
+    const model = this.ctx.log.time('experiments: tree model', () => experimentsModel({ experiments: read.experiments, runs }, engine, { filter: filter.value, sort: this.state.sort, primaryMetric: readSettings().primaryMetric }));
+    this.direction = engine.metricDirection;
+    const applied = this.nodes.apply(model);
+    this.counts = { shown: model.shown, total: model.total };
+    this.updateMessage();
+    if (applied.roots.length === 0 && model.total > 0) return { roots: [{ kind: 'note', message: `No runs match "${this.state.filterText}"`, command: { command: 'sextant.experiments.clearFilter', title: 'Clear Filter' } }], changed: 'root' };
+    return applied;
+  }
+
+  private reap(tracker: Tracker): void {
+    if (Date.now() - this.lastReap <= REAP_EVERY_MS) return;
+    this.lastReap = Date.now();
+    const reaped = tracker.reapDeadRuns();
+    if (reaped.ok && reaped.value.length) this.ctx.log.info(`experiments: marked ${reaped.value.length} run(s) killed (their process is gone): ${reaped.value.join(', ')}`);
+  }
+
   async getChildren(node?: ExperimentNode): Promise<ExperimentNode[]> {
-    if (node?.kind === 'experiment') return node.runs.map((run) => this.runNode(run, node.primaryMetric));
+    if (node?.kind === 'experiment') return this.nodes.children(node);
     if (node?.kind === 'run') return stageNodes(node);
     if (node) return [];
     const got = await this.state.tracker();
@@ -78,48 +165,38 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
       return [{ kind: 'error', message: `${file ? `${basename(file)}: ` : ''}${got.error.message}`, ...(file ? { file } : {}), ...(got.error.fix ? { fix: got.error.fix } : {}) }];
     }
     const tracker = got.tracker;
-    if (Date.now() - this.lastReap > REAP_EVERY_MS) {
-      this.lastReap = Date.now();
-      const reaped = tracker.reapDeadRuns();
-      if (reaped.ok && reaped.value.length) this.ctx.log.info(`experiments: marked ${reaped.value.length} run(s) killed (their process is gone): ${reaped.value.join(', ')}`);
-    }
+    this.reap(tracker);
     const engine = await loadEngine();
-    const started = performance.now();
-    const read = this.ctx.log.time('experiments: list runs', () => {
-      const experiments = tracker.listExperiments();
-      const runs = tracker.listRuns();
-      return experiments.ok && runs.ok ? { experiments: experiments.value, runs: runs.value } : { error: !experiments.ok ? experiments.error : !runs.ok ? runs.error : undefined };
-    });
-    this.lastReadMs = performance.now() - started;
-    if ('error' in read) return [{ kind: 'error', message: read.error?.message ?? 'Cannot read runs', ...(read.error?.file ? { file: read.error.file } : {}), ...(read.error?.fix ? { fix: read.error.fix } : {}) }];
-    const filter = engine.parseRunFilter(this.state.filterText);
-    if (!filter.ok) return [{ kind: 'note', message: `Filter: ${filter.error.message}`, command: { command: 'sextant.experiments.filter', title: 'Edit Filter' } }];
-    const model = experimentsModel(read, engine, { filter: filter.value, sort: this.state.sort, primaryMetric: readSettings().primaryMetric });
-    this.stagesOf = model.stagesOf;
-    this.direction = engine.metricDirection;
-    const { shown, total } = model;
-    const nodes: ExperimentNode[] = model.experiments;
-    this.counts = { shown, total };
-    this.running = read.runs.some((r) => r.status === 'running');
-    this.updateMessage();
-    if (nodes.length === 0 && total > 0) return [{ kind: 'note', message: `No runs match "${this.state.filterText}"`, command: { command: 'sextant.experiments.clearFilter', title: 'Clear Filter' } }];
-    return nodes;
+    if (!this.read || this.read.tracker !== tracker) {
+      const started = performance.now();
+      // The feed's first look comes before the read, so that nothing committed in between is missed.
+      const feed = new engine.ChangeFeed(tracker.db);
+      const read = this.ctx.log.time('experiments: list runs', () => {
+        try {
+          feed.next();
+        } catch {
+          // the read below reports what is wrong with the store
+        }
+        const experiments = tracker.listExperiments();
+        const runs = tracker.listRuns();
+        return experiments.ok && runs.ok ? { experiments: experiments.value, runs: runs.value } : { error: !experiments.ok ? experiments.error : !runs.ok ? runs.error : undefined };
+      });
+      this.lastReadMs = performance.now() - started;
+      if ('error' in read) return [{ kind: 'error', message: read.error?.message ?? 'Cannot read runs', ...(read.error?.file ? { file: read.error.file } : {}), ...(read.error?.fix ? { fix: read.error.fix } : {}) }];
+      this.read = { tracker, feed, experiments: read.experiments, runs: new Map(read.runs.map((r) => [r.id, r])) };
+      this.nodes = new ExperimentNodes(engine.metricDirection);
+    }
+    if (this.roots) return this.roots;
+    const built = await this.build();
+    this.roots = built.roots;
+    const experiments = built.roots.filter((n): n is Extract<ExperimentNode, { kind: 'experiment' }> => n.kind === 'experiment');
+    this.expanded = expandedByDefault(experiments);
+    return built.roots;
   }
 
-  private stagesOf = new Map<string, PipelineStage[]>();
   private direction: (key: string) => MetricDirection | undefined = () => undefined;
-  private running = false;
-  /** How long the last read of the store took (the refresh throttle keeps reads under ~10% of the time). */
+  /** How long the last full read of the store took. */
   lastReadMs = 0;
-
-  /** Whether the last read found a running run (its elapsed time needs ticking). */
-  hasRunning(): boolean {
-    return this.running;
-  }
-
-  private runNode(run: Run, primaryMetric: string | undefined): ExperimentNode {
-    return { kind: 'run', run, stages: this.stagesOf.get(run.id) ?? [], primaryMetric };
-  }
 
   private updateMessage(): void {
     const view = this.state.view;
@@ -150,12 +227,21 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
         return item;
       }
       case 'experiment': {
-        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+        // Collapsed but for the experiment with running runs or the newest: VS Code keeps what the user opened (the id is stable).
+        const item = new vscode.TreeItem(node.name, this.expanded.has(node.name) ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `experiment:${node.name}`;
         item.iconPath = new vscode.ThemeIcon('beaker');
-        const running = node.runs.filter((r) => r.status === 'running').length;
-        item.description = `${node.runs.length === node.total ? node.total : `${node.runs.length}/${node.total}`} run${node.total === 1 ? '' : 's'}${running ? ` · ${running} running` : ''}${node.primaryMetric ? ` · ${node.primaryMetric}` : ''}`;
+        item.description = experimentOverview(node, this.nodes.stagesOf, this.direction);
+        item.tooltip = `${node.name}: ${item.description}`;
         item.contextValue = 'experiment';
+        return item;
+      }
+      case 'more': {
+        const item = new vscode.TreeItem(`Show ${Math.min(node.hidden, RUNS_PER_PAGE)} more…`, vscode.TreeItemCollapsibleState.None);
+        item.id = `more:${node.experiment}`;
+        item.description = `${node.hidden} not shown`;
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.command = { command: SHOW_MORE_COMMAND, title: 'Show More Runs', arguments: [node.experiment] };
         return item;
       }
       case 'stage': {
@@ -181,7 +267,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
         const item = new vscode.TreeItem(run.name, node.stages.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = `run:${run.id}`;
         item.iconPath = STATUS_ICON[run.status];
-        const stage = node.stageOf ? this.stagesOf.get(node.stageOf)?.find((s) => s.run?.id === run.id) : undefined;
+        const stage = node.stageOf ? this.nodes.stagesOf.get(node.stageOf)?.find((s) => s.run?.id === run.id) : undefined;
         const row = stage && node.stageOf ? stageRow(stage, node.stageOf, node.primaryMetric, this.direction, Date.now()) : runRow(run, node.stages, node.primaryMetric, this.direction, Date.now());
         item.description = row.description;
         item.contextValue = run.status === 'running' || run.status === 'queued' ? 'run-running' : 'run';
@@ -231,14 +317,25 @@ export function registerExperimentsView(ctx: Ctx, workspace: WorkspaceState): vo
   const tree = new ExperimentsTree(ctx, state, workspace);
   const view = vscode.window.createTreeView(EXPERIMENTS_VIEW_ID, { treeDataProvider: tree, canSelectMany: true, showCollapseAll: true });
   state.view = view;
+  // A store change asks the change feed (nothing read when nothing was committed) and refreshes the rows it names.
   const refresh = throttle(
-    () => tree.refresh(),
-    () => Math.max(REFRESH_MS, 10 * tree.lastReadMs),
+    () => void tree.storeChanged().catch((err: unknown) => ctx.log.error(`experiments: ${(err as Error).message}`)),
+    () => REFRESH_MS,
     () => view.visible,
   );
-  ctx.push(view, refresh, state.onDidChange(() => tree.refresh()), ctx.onStoreChanged(() => refresh.fire()), view.onDidChangeVisibility(() => refresh.flushIfPending()));
-  // the workspace state re-read the store's header (and may have cleared a damage only the open found): look again
-  ctx.push(workspace.onDidChange(() => refresh.fire()));
+  const showMore = vscode.commands.registerCommand(SHOW_MORE_COMMAND, (experiment: unknown) => {
+    if (typeof experiment === 'string') tree.showMore(experiment);
+  });
+  ctx.push(view, refresh, showMore, state.onDidChange(() => tree.refresh()), ctx.onStoreChanged(() => refresh.fire()), view.onDidChangeVisibility(() => refresh.flushIfPending()));
+  // the workspace state re-read the store's header: a store that appeared, vanished or was repaired is read again whole
+  let storeKind = workspace.store.kind;
+  ctx.push(
+    workspace.onDidChange(() => {
+      if (workspace.store.kind === storeKind) return refresh.fire();
+      storeKind = workspace.store.kind;
+      tree.refresh();
+    }),
+  );
   void vscode.commands.executeCommand('setContext', 'sextant.experiments.filtered', Boolean(state.filterText));
 
   // Watch the store and its write-ahead log: every commit by any process touches the -wal file.
@@ -252,7 +349,7 @@ export function registerExperimentsView(ctx: Ctx, workspace: WorkspaceState): vo
     watcher.onDidCreate(() => refresh.fire());
     watcher.onDidDelete((uri) => {
       if (uri.fsPath === layout.storePath) ctx.resetStore();
-      refresh.fire();
+      else refresh.fire();
     });
   };
   watch();
@@ -260,15 +357,15 @@ export function registerExperimentsView(ctx: Ctx, workspace: WorkspaceState): vo
     { dispose: () => watcher?.dispose() },
     // a store elsewhere: watch it (Ctx re-opens it and fires onStoreChanged, which refreshes)
     onSettingsChanged(['storePath'], watch),
-    onSettingsChanged(['primaryMetric'], () => refresh.fire()),
+    onSettingsChanged(['primaryMetric'], () => tree.refresh()),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       watch();
-      refresh.fire();
+      tree.refresh();
     }),
   );
   // Running runs show their elapsed time: tick while any is visible and running.
   const ticker = setInterval(() => {
-    if (view.visible && tree.hasRunning()) refresh.fire();
+    if (view.visible) tree.tick();
   }, 5000);
   ctx.push({ dispose: () => clearInterval(ticker) });
 }
