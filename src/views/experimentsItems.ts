@@ -2,8 +2,10 @@
 // pipeline run by its stages' metrics), a pipeline run's stages in execution order (cached ones marked,
 // with the run they reuse), each row's description with the most useful figure first (a run's score, or
 // for a failed run the stage that failed and its error line, then a short "2h ago"), and the metrics an
-// experiment's runs and their stages logged. No `vscode` import: experimentsTree.ts reads the store and
-// wraps these in TreeItems; test/unit/experiments.view.test.ts checks them in plain Node.
+// experiment's runs and their stages logged; the nodes kept by identity across refreshes (ExperimentNodes:
+// what to refresh after a store change), the defaults that scale (collapsed experiments, 50 runs a page, an
+// overview row) and the one-at-a-time refresh. No `vscode` import: experimentsTree.ts reads the store and
+// wraps these in TreeItems; test/unit/experiments.view.test.ts and experiments.scale.test.ts check them in plain Node.
 import { formatDuration } from '../engine/format';
 import type { PipelineStage } from '../engine/runner/pipelineStages';
 import type { MetricDirection } from '../engine/tracking/direction';
