@@ -10,6 +10,7 @@ import { dataBench } from './data.bench';
 import { evaluateBench } from './evaluate.bench';
 import { serveBench } from './serve.bench';
 import { trainBench } from './train.bench';
+import { mlflowImportBench } from './mlflowImport.bench';
 import type { Bench } from './util';
 
-export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench, evaluateBench, serveBench, trainBench];
+export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench, evaluateBench, serveBench, trainBench, mlflowImportBench];
