@@ -14,6 +14,7 @@ import { monitorReportCommand } from './monitor';
 import { runCommand } from './run';
 import { runsListCommand, runsShowCommand } from './runs';
 import { serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRevokeCommand } from './serve';
+import { serverCommand } from './server';
 import { trainCommand } from './train';
 
-export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand, trainCommand, evalCommand, dataProfileCommand, dataValidateCommand, dataAddCommand, dataListCommand, dataShowCommand, monitorReportCommand, ...MODELS_COMMANDS, auditListCommand, auditVerifyCommand, serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRevokeCommand];
+export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand, trainCommand, evalCommand, dataProfileCommand, dataValidateCommand, dataAddCommand, dataListCommand, dataShowCommand, monitorReportCommand, ...MODELS_COMMANDS, auditListCommand, auditVerifyCommand, serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRevokeCommand, serverCommand];
