@@ -6,6 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parseMetricNumber } from '../tracking/protocol';
 import { metaTime, readMetaYaml } from './metaYaml';
+import { readRegisteredModels } from './registryFiles';
 import type { ImportProblem, MlflowExperiment, MlflowMetricPoint, MlflowRun, MlflowSource } from './model';
 
 /** Every file under dir, as "a/b/c" keys (MLflow nests keys that contain "/"), exactly as named (no trimming). */
@@ -84,13 +85,6 @@ function readKeyValues(dir: string): Record<string, string> {
   return out;
 }
 
-/** What the import leaves behind, named once per store: registered models, MLflow 3 logged models, dataset records. */
-function reportNotImported(root: string, problems: ImportProblem[]): void {
-  for (const model of folders(join(root, 'models'))) {
-    problems.push({ file: join(root, 'models', model), message: 'registered model not imported (the MLflow model registry is not imported yet); its versions stay in MLflow' });
-  }
-}
-
 function reportExperimentExtras(dir: string, problems: ImportProblem[]): void {
   for (const m of folders(join(dir, 'models'))) problems.push({ file: join(dir, 'models', m), message: 'MLflow 3 logged model not imported (its params, metrics and artifacts stay in MLflow)' });
   for (const d of folders(join(dir, 'datasets'))) problems.push({ file: join(dir, 'datasets', d), message: 'MLflow dataset record not imported (dataset inputs are not imported yet)' });
@@ -106,7 +100,6 @@ export function openFileStore(root: string): MlflowSource {
     skippedDeleted: 0,
     experiments() {
       const out: MlflowExperiment[] = [];
-      reportNotImported(root, problems);
       for (const name of folders(root)) {
         if (name.startsWith('.') || name === 'models') continue;
         const dir = join(root, name);
@@ -191,6 +184,9 @@ export function openFileStore(root: string): MlflowSource {
         tags,
         metrics,
       } satisfies MlflowRun;
+    },
+    registeredModels() {
+      return readRegisteredModels(root, problems);
     },
     close() {
       /* nothing held open */

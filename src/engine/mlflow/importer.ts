@@ -16,6 +16,7 @@ import { exactKeyProblem, upsertExact } from './exactKeys';
 import { fileStoreFolderKind, openFileStore } from './fileStore';
 import { keepMlflowPoints } from './points';
 import { NO_END_TAG } from './noEnd';
+import { writeRegisteredModels } from './registryImport';
 import { MlflowRunSchema, toSextantStatus, type ImportProblem, type MlflowRun, type MlflowSource } from './model';
 import { openMlflowDb } from './sqlStore';
 
@@ -28,6 +29,9 @@ export const ImportReportSchema = z.object({
   params: z.number().int(),
   tags: z.number().int(),
   skippedDeleted: z.number().int(),
+  /** MLflow's registered models and their versions, now in the Sextant registry (linked to their runs). */
+  registeredModels: z.number().int(),
+  modelVersions: z.number().int(),
   /** Runs imported now whose mlflow.parentRunId names a run not in the store (yet): top-level until it arrives. */
   missingParents: z.array(z.object({ run: z.string(), parent: z.string(), source: z.string() })),
   problems: z.array(z.object({ file: z.string(), line: z.number().int().optional(), message: z.string() })),
@@ -73,7 +77,7 @@ export function importMlflow(tracker: Tracker, from: string | MlflowSource[], op
   const found = typeof from === 'string' ? findMlflowSources(from) : ok(from);
   if (!found.ok) return found;
   const now = options.clock ?? Date.now;
-  const report: ImportReport = { sources: [], experiments: 0, runsCreated: 0, runsUpdated: 0, metricPoints: 0, params: 0, tags: 0, skippedDeleted: 0, missingParents: [], problems: [] };
+  const report: ImportReport = { sources: [], experiments: 0, runsCreated: 0, runsUpdated: 0, metricPoints: 0, params: 0, tags: 0, skippedDeleted: 0, registeredModels: 0, modelVersions: 0, missingParents: [], problems: [] };
   const db = tracker.db;
   const parents: { child: string; parent: string; source: string }[] = [];
   try {
@@ -99,6 +103,17 @@ export function importMlflow(tracker: Tracker, from: string | MlflowSource[], op
             writeRun(db, experimentId, parsed.data, source.path, report, now());
             if (run.tags['mlflow.parentRunId']) parents.push({ child: run.runId, parent: run.tags['mlflow.parentRunId'], source: source.path });
           }
+        }
+        const models = source.registeredModels?.() ?? [];
+        if (models.length > 0) {
+          const registry: ImportProblem[] = [];
+          const counts = writeTx(db, () => {
+            registry.length = 0;
+            return writeRegisteredModels(db, models, source.path, now(), registry);
+          });
+          report.registeredModels += counts.models;
+          report.modelVersions += counts.versions;
+          report.problems.push(...registry);
         }
         report.problems.push(...source.problems);
         report.skippedDeleted += source.skippedDeleted;

@@ -42,6 +42,17 @@ export const MlflowExperimentSchema = z.object({
 });
 export type MlflowExperiment = z.infer<typeof MlflowExperimentSchema>;
 
+/** A model in MLflow's registry, its versions (with the run that made each) and aliases (alias → version). */
+export interface MlflowRegisteredModel {
+  name: string;
+  description: string | null;
+  creationTime: number | null;
+  versions: { version: number; runId: string | null; source: string | null; stage: string | null; description: string | null; creationTime: number | null; tags: Record<string, string>; file: string }[];
+  aliases: Record<string, number>;
+  /** Where it was read, for the report. */
+  dir: string;
+}
+
 /** A problem with one file or row: reported, skipped, and the import goes on. */
 export interface ImportProblem {
   file: string;
@@ -57,6 +68,8 @@ export interface MlflowSource {
   runIds(experiment: MlflowExperiment): string[];
   /** undefined when the run is deleted (lifecycle_stage = deleted) or unreadable (a problem is recorded). */
   readRun(experiment: MlflowExperiment, runId: string): MlflowRun | undefined;
+  /** The model registry (file stores; MLflow's database registry is not read yet). */
+  registeredModels?(): MlflowRegisteredModel[];
   problems: ImportProblem[];
   skippedDeleted: number;
   close(): void;
