@@ -1,12 +1,21 @@
 // `sextant`: the command-line face of the engine. Exit codes: 0 ok, 1 failure, 2 bad usage.
+// The command table (and with it the engine: better-sqlite3, zod, yaml) is required on first use, so that
+// `sextant --version` starts about as fast as a bare `node`. A closed stdout (`sextant runs show ID | head -1`)
+// ends the process quietly.
 import { parseArgs, UsageError } from './args';
 import { EXIT_FAILURE, EXIT_USAGE, JSON_OPTION, type CliCommand, type CliIo } from './command';
-import { COMMANDS } from './commands';
 import { VERSION } from '../engine/version';
+
+/** The subcommands, loaded when first needed (not for --version). */
+function commands(): CliCommand[] {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('./commands') as typeof import('./commands')).COMMANDS;
+}
 
 const HELP_OPTION = { name: 'help', alias: 'h', type: 'boolean' as const, description: 'Show help for this command.' };
 
 function topHelp(): string {
+  const COMMANDS = commands();
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
     `sextant ${VERSION}: MLOps in your editor, and on the command line`,
@@ -39,7 +48,7 @@ function commandHelp(command: CliCommand): string {
 
 /** Finds the longest command name that prefixes argv (`runs list` before `runs`). */
 function findCommand(argv: string[]): { command: CliCommand; rest: string[] } | undefined {
-  const candidates = COMMANDS.filter((c) => {
+  const candidates = commands().filter((c) => {
     const words = c.name.split(' ');
     return words.every((w, i) => argv[i] === w);
   }).sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
@@ -58,7 +67,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) {
-    const group = COMMANDS.filter((c) => c.name.startsWith(`${argv[0]} `));
+    const group = commands().filter((c) => c.name.startsWith(`${argv[0]} `));
     if (group.length > 0) {
       io.err(`sextant ${argv[0]}: which one? ${group.map((c) => c.name).join(', ')}`);
     } else {
@@ -105,8 +114,18 @@ export function processIo(): CliIo {
   };
 }
 
+/** A reader that went away (`| head`): stop quietly, as other command-line tools do; any other write error is reported. */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    process.stderr.write(`sextant: cannot write output: ${err.message}\n`);
+    process.exit(EXIT_FAILURE);
+  });
+}
+
 /** Runs the CLI on this process's arguments and sets its exit code. */
 export function runFromProcess(): void {
+  quietOnClosedPipe(process.stdout);
   main(process.argv.slice(2), processIo()).then(
     (code) => {
       process.exitCode = code;

@@ -142,7 +142,7 @@ export const runsShowCommand: CliCommand = {
     section('tags', Object.entries(r.tags));
     section(
       'metrics (last, min…max, points)',
-      Object.values(r.metrics).map((m) => [m.key, `${formatValue(m.last)} @ step ${m.step}   ${m.min === null ? '-' : formatValue(m.min)}…${m.max === null ? '-' : formatValue(m.max)}   ${r.history[m.key]?.length ?? 0} points`]),
+      Object.values(r.metrics).map((m) => [m.key, `${formatValue(m.last)} @ step ${m.step}   ${m.min === null ? '-' : formatValue(m.min)}…${m.max === null ? '-' : formatValue(m.max)}   ${m.count} point${m.count === 1 ? '' : 's'}`]),
     );
     section('artifacts', r.artifacts.map((a) => [a.path, `${a.size} B  ${a.mediaType}  sha256:${a.sha256.slice(0, 12)}`]));
     io.out(lines.join('\n'));
