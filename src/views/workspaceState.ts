@@ -2,7 +2,9 @@
 // manifest's `when` clauses (welcome content, menus):
 //   sextant.state       noWorkspace | noPipeline | ready | pipelineError
 //   sextant.storeState  missing | ok | error
-// Computed off the activation path and kept current by file watchers. Reading it never writes.
+// Computed off the activation path and kept current by file watchers. Reading it never writes. A change of
+// the store file (every commit of a training script) re-reads only the store's header, not the pipelines,
+// and tells listeners only when the store's state changed.
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { onSettingsChanged } from '../config';
@@ -34,7 +36,7 @@ export class WorkspaceState implements vscode.Disposable {
     this.disposables.push(pipelineWatcher, ...this.onAnyChange(pipelineWatcher));
     this.watchStore();
     this.disposables.push(
-      ctx.onStoreChanged(() => this.schedule()),
+      ctx.onStoreChanged(() => this.scheduleStore()),
       onSettingsChanged(['storePath'], () => this.watchStore()),
       vscode.workspace.onDidChangeWorkspaceFolders(() => {
         this.watchStore();
@@ -53,7 +55,8 @@ export class WorkspaceState implements vscode.Disposable {
     const layout = this.ctx.layout();
     if (!layout) return;
     const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(layout.storePath)), basename(layout.storePath)));
-    this.storeWatcher = vscode.Disposable.from(watcher, ...this.onAnyChange(watcher));
+    const store = (): void => this.scheduleStore();
+    this.storeWatcher = vscode.Disposable.from(watcher, watcher.onDidCreate(store), watcher.onDidDelete(store), watcher.onDidChange(store));
   }
 
   private onAnyChange(watcher: vscode.FileSystemWatcher): vscode.Disposable[] {
@@ -79,6 +82,32 @@ export class WorkspaceState implements vscode.Disposable {
     this.timer = setTimeout(() => void this.refresh(), delayMs);
   }
 
+  private storeTimer: NodeJS.Timeout | undefined;
+
+  /** Re-reads the store's header soon (bursts of commits coalesce); listeners hear of it only when its state changed. */
+  scheduleStore(delayMs = 150): void {
+    if (this.storeTimer) clearTimeout(this.storeTimer);
+    this.storeTimer = setTimeout(() => void this.refreshStore(), delayMs);
+  }
+
+  private async refreshStore(): Promise<void> {
+    if (this.refreshing) return void (await this.refreshing);
+    const before = this.storeState;
+    const engine = await loadEngine();
+    const layout = this.ctx.layout();
+    if (!layout) return;
+    this.storeState = this.readStoreState(engine, layout.storePath);
+    if (before.kind === this.storeState.kind && (before.kind !== 'error' || this.storeState.kind !== 'error' || before.error.code === this.storeState.error.code)) return;
+    await vscode.commands.executeCommand('setContext', 'sextant.storeState', this.storeState.kind);
+    this.changed.fire();
+  }
+
+  private readStoreState(engine: Pick<Awaited<ReturnType<typeof loadEngine>>, 'exists' | 'checkHeader'>, storePath: string): StoreState {
+    if (!engine.exists(storePath)) return { kind: 'missing' };
+    const header = engine.checkHeader(storePath);
+    return header.ok ? { kind: 'ok' } : { kind: 'error', error: header.error };
+  }
+
   refresh(): Promise<void> {
     this.refreshing ??= this.ctx.log
       .timeAsync('workspace state', () => this.compute())
@@ -89,7 +118,8 @@ export class WorkspaceState implements vscode.Disposable {
   }
 
   private async compute(): Promise<void> {
-    const { readPipeline, checkHeader, exists } = await loadEngine();
+    const engine = await loadEngine();
+    const { readPipeline } = engine;
     const root = this.ctx.workspaceRoot();
     if (!root) {
       this.pipelines = [];
@@ -103,13 +133,7 @@ export class WorkspaceState implements vscode.Disposable {
       const read = readPipeline(uri.fsPath);
       return read.ok ? { uri, pipeline: read.value } : { uri, error: read.error };
     });
-    const layout = this.ctx.layout()!;
-    if (!exists(layout.storePath)) {
-      this.storeState = { kind: 'missing' };
-    } else {
-      const header = checkHeader(layout.storePath);
-      this.storeState = header.ok ? { kind: 'ok' } : { kind: 'error', error: header.error };
-    }
+    this.storeState = this.readStoreState(engine, this.ctx.layout()!.storePath);
     const state = this.pipelines.length === 0 ? 'noPipeline' : this.pipelines.every((p) => p.error) ? 'pipelineError' : 'ready';
     const datasetCount = this.pipelines.reduce((n, p) => n + Object.keys(p.pipeline?.datasets ?? {}).length, 0);
     await vscode.commands.executeCommand('setContext', 'sextant.datasetCount', datasetCount);
@@ -131,6 +155,7 @@ export class WorkspaceState implements vscode.Disposable {
 
   dispose(): void {
     if (this.timer) clearTimeout(this.timer);
+    if (this.storeTimer) clearTimeout(this.storeTimer);
     for (const d of this.disposables) d.dispose();
   }
 }
