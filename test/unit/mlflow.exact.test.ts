@@ -194,10 +194,11 @@ describe('MLflow import, exact on real-store faults', () => {
   it('lists what it did not import and re-importing changes nothing (runs, points, registry, alias history)', () => {
     const { tracker, report } = imported();
     // Besides the two collapsed points: the recovered experiment, the run folder without meta.yaml, the
-    // missing parent and the model version whose run is elsewhere. Nothing else is left out.
+    // missing parent, the model version whose run is elsewhere, and the dataset input (its run's record and
+    // the experiment's). Nothing else is left out.
     assert.deepEqual(
       report.problems.filter((p) => !p.message.includes('same step and timestamp')).map((p) => p.file).sort(),
-      [STORE, join(STORE, '7'), join(STORE, '7', 'f'.repeat(32)), join(STORE, 'models', 'churn', 'version-2', 'meta.yaml')].sort(),
+      [STORE, join(STORE, '7'), join(STORE, '7', 'f'.repeat(32)), join(STORE, 'models', 'churn', 'version-2', 'meta.yaml'), join(STORE, '1', A, 'inputs'), join(STORE, '1', 'datasets', '5d1e0c0a')].sort(),
     );
     const snapshot = (): unknown =>
       ['runs', 'params', 'tags', 'metrics', 'latest_metrics', 'experiments', 'experiment_tags', 'models', 'model_versions', 'model_version_tags', 'model_aliases', 'model_alias_history'].map((t) => tracker.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all());

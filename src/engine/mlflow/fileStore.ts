@@ -151,6 +151,10 @@ export function openFileStore(root: string): MlflowSource {
         source.skippedDeleted++;
         return undefined;
       }
+      for (const sub of ['inputs', 'outputs']) {
+        const n = folders(join(dir, sub)).length;
+        if (n > 0) problems.push({ file: join(dir, sub), message: `${n} MLflow run ${sub === 'inputs' ? 'dataset inputs' : 'outputs (logged models)'} not imported` });
+      }
       const params = readKeyValues(join(dir, 'params'));
       const tags = readKeyValues(join(dir, 'tags'));
       const metrics: MlflowMetricPoint[] = [];
