@@ -2,6 +2,7 @@
 //   dist/extension.js  - VS Code extension host (no native module loaded at activation)
 //   dist/server.js     - pipeline language server (its own Node process)
 //   dist/cli.js        - the `sextant` command-line interface
+//   dist/profileWorker.js - a parallel dataset profile's worker thread
 //   dist/trainWorker.js - the built-in trainer's worker thread
 //   dist/bench.js      - `npm run bench`
 //   dist/webviewHost.js - the webview panels' host side, required when a panel first opens

@@ -3,10 +3,12 @@
 // Figures: MB/s and peak RSS (process.resourceUsage().maxRSS), against an anchor in the same run: a bare
 // fs.createReadStream of the same file counting newlines. The file is written to a temp folder and
 // removed after. SEXTANT_BENCH_DATA_MB sets its size (default 1024); SEXTANT_BENCH_QUICK=1 makes it 64 MB.
-// CPU seconds are printed beside wall time: on a shared machine they say more about the code.
+// CPU seconds (all threads) are printed beside wall time: on a shared machine they say more about the code.
 import { createReadStream, createWriteStream, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
+import { partCount } from '../src/engine/data/profile/parallel';
 import { profileDataFile } from '../src/engine/data/profile/profile';
 import type { Bench } from './util';
 
@@ -64,6 +66,7 @@ export const dataBench: Bench = {
       const newlines = await countNewlines(file);
       const anchorS = Number(process.hrtime.bigint() - start) / 1e9;
       print(`anchor: fs.createReadStream counting newlines: ${(size / MB / anchorS).toFixed(0)} MB/s (${anchorS.toFixed(2)} s, ${newlines.toLocaleString('en-US')} lines)`);
+      print(`profile: ${partCount(size)} part(s) in parallel (${availableParallelism()} cores; SEXTANT_PROFILE_PARTS=1 profiles serially)`);
       start = process.hrtime.bigint();
       const cpu = process.cpuUsage();
       const profile = await profileDataFile(file);

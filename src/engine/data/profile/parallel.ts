@@ -1,7 +1,7 @@
 // A profile of a large CSV/TSV file made in parallel: the file is cut into parts at line ends
-// (../read/csvParts.ts), the main thread reads the first part (with the header) while worker threads
-// read the others, and the parts' column profiles are merged in file order (ColumnProfiler.absorb),
-// their lines shifted by the lines of the parts before. Anything that would make the result differ from
+// (../read/csvParts.ts), worker threads read the parts (the first one with the header; the main thread
+// reads only the header, to hand the others its columns), and the parts' column profiles are merged in
+// file order (ColumnProfiler.absorb), their lines shifted by the lines of the parts before. Anything that would make the result differ from
 // the serial read's (a cut inside a quoted field, a part that cannot be read, no worker script) gives
 // undefined, and the caller reads serially: the same file and the same errors.
 import { existsSync, closeSync, openSync, readSync } from 'node:fs';
@@ -9,14 +9,22 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DataFormat, ReadSummary } from '../read/batch';
-import { lineCuts, scanCsvPart } from '../read/csvParts';
+import { CsvParser } from '../read/csv';
+import { lineCuts } from '../read/csvParts';
+import { textChunks } from '../read/decode';
 import { ColumnProfiler } from './column';
 import type { PartJob, PartResult } from './profileWorker';
 
 /** Parts smaller than this are not worth a thread. */
 const MIN_PART_BYTES = 16 << 20;
-/** Threads at most: each holds a chunk, a batch and its sketches (about 30 MB), so RSS stays under 500 MB. */
-const MAX_PARTS = 8;
+/**
+ * Threads at most, and each one's heap: a part holds a 1 MB chunk, a batch of 16,384 rows and its sketches
+ * (a few tens of MB live); the limits make its garbage collector keep it near that (measured: about 55 MB
+ * of RSS a thread, against 85 MB with 4 MB chunks), so six stay under 500 MB with the process's own. A part that needs more (very wide rows) runs out of memory, and the
+ * file is read serially instead.
+ */
+const MAX_PARTS = 6;
+const HEAP_LIMITS = { maxOldGenerationSizeMb: 96, maxYoungGenerationSizeMb: 16 };
 
 interface ParallelOptions {
   format: DataFormat;
@@ -25,7 +33,7 @@ interface ParallelOptions {
 }
 
 /** How many parts: SEXTANT_PROFILE_PARTS when set (tests), else one per core, at most MAX_PARTS, each at least MIN_PART_BYTES. */
-function partCount(bytes: number): number {
+export function partCount(bytes: number): number {
   const forced = Number(process.env.SEXTANT_PROFILE_PARTS);
   if (Number.isInteger(forced) && forced > 0) return forced;
   return Math.min(availableParallelism(), MAX_PARTS, Math.floor(bytes / MIN_PART_BYTES));
@@ -36,7 +44,7 @@ function startWorker(job: PartJob): Worker | undefined {
   const ts = __filename.endsWith('.ts');
   const file = join(__dirname, ts ? 'profileWorker.ts' : 'profileWorker.js');
   if (!existsSync(file)) return undefined;
-  return new Worker(file, { workerData: job, execArgv: ts ? ['--require', 'tsx/cjs'] : [] });
+  return new Worker(file, { workerData: job, execArgv: ts ? ['--require', 'tsx/cjs'] : [], resourceLimits: HEAP_LIMITS });
 }
 
 function runWorker(job: PartJob): Promise<PartResult> {
@@ -70,6 +78,23 @@ function startsUtf16(path: string): boolean {
   }
 }
 
+/** The header's columns and separator, from the first chunk of the file (undefined: no header there). */
+async function readHeader(path: string, end: number, options: ParallelOptions): Promise<{ columns: string[]; delimiter: string } | undefined> {
+  const parser = new CsvParser(path, options.delimiter ?? (options.format === 'tsv' ? '\t' : undefined), () => undefined);
+  const text = textChunks(path, options.encoding === 'latin1' || options.encoding === 'utf-8' ? options.encoding : undefined, { start: 0, end });
+  try {
+    for await (const chunk of text.chunks) {
+      parser.push(chunk, false);
+      break;
+    }
+  } catch {
+    return undefined;
+  } finally {
+    await text.chunks.return(undefined);
+  }
+  return parser.columns && parser.delimiter !== undefined ? { columns: parser.columns, delimiter: parser.delimiter } : undefined;
+}
+
 export async function readInParts(path: string, bytes: number, options: ParallelOptions): Promise<{ summary: ReadSummary; profilers: ColumnProfiler[] } | undefined> {
   if (options.format !== 'csv' && options.format !== 'tsv') return undefined;
   if (options.encoding === 'utf-16le' || options.encoding === 'utf-16be') return undefined;
@@ -77,53 +102,33 @@ export async function readInParts(path: string, bytes: number, options: Parallel
   if (parts < 2 || startsUtf16(path)) return undefined;
   const cuts = lineCuts(path, bytes, parts);
   if (cuts.length < 3) return undefined;
-  const workers: Promise<PartResult>[] = [];
-  const profilers = new Map<string, ColumnProfiler>();
-  let first;
-  try {
-    first = await scanCsvPart(
-      {
-        file: path,
-        start: 0,
-        end: cuts[1]!,
-        last: false,
-        ...(options.encoding ? { encoding: options.encoding } : {}),
-        ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : options.format === 'tsv' ? { delimiter: '\t' } : {}),
-        onHeader: (columns, delimiter) => {
-          for (let k = 1; k + 1 < cuts.length; k++) {
-            workers.push(runWorker({ file: path, start: cuts[k]!, end: cuts[k + 1]!, last: k + 2 === cuts.length, delimiter, columns, encoding: options.encoding === 'latin1' ? 'latin1' : 'utf-8' }));
-          }
-        },
-      },
-      (batch) => {
-        for (let c = 0; c < batch.columns.length; c++) {
-          const name = batch.columns[c]!;
-          let p = profilers.get(name);
-          if (!p) profilers.set(name, (p = new ColumnProfiler(name)));
-          p.add(batch.values[c]!, batch.lines);
-        }
-      },
-    );
-  } catch {
-    await Promise.all(workers);
-    return undefined;
-  }
-  const results = await Promise.all(workers);
-  const { parser, encoding, pending } = first;
-  if (pending || !parser.columns || results.length !== cuts.length - 2) return undefined;
-  const ordered = parser.columns.map((name) => profilers.get(name) ?? new ColumnProfiler(name));
-  let offset = parser.linesRead;
-  let rows = parser.rows;
+  const header = await readHeader(path, cuts[1]!, options);
+  if (!header) return undefined;
+  const forced = options.encoding === 'latin1' || options.encoding === 'utf-8' ? options.encoding : undefined;
+  const jobs: PartJob[] = cuts.slice(0, -1).map((start, k) => {
+    const last = k + 2 === cuts.length;
+    if (k > 0) return { file: path, start, end: cuts[k + 1]!, last, delimiter: header.delimiter, columns: header.columns, encoding: forced ?? 'utf-8' };
+    return { file: path, start, end: cuts[1]!, last, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : options.format === 'tsv' ? { delimiter: '\t' } : {}), ...(forced ? { encoding: forced } : {}) };
+  });
+  const results = await Promise.all(jobs.map(runWorker));
+  const first = results[0]!;
+  if (!first.ok || first.pending || first.columns.join('\u0000') !== header.columns.join('\u0000')) return undefined;
+  // A parser that only gathers the parts' row problems, for their messages.
+  const problems = new CsvParser(path, header.delimiter, () => undefined);
+  problems.startAfterHeader(header.columns);
+  const profilers = header.columns.map((name) => new ColumnProfiler(name));
+  let offset = 0;
+  let rows = 0;
   for (const r of results) {
     if (!r.ok || r.pending) return undefined;
-    r.profiles.forEach((state, c) => ordered[c]!.absorb(state, offset));
-    parser.absorbTallies(r.tallies, offset);
+    r.profiles.forEach((state, c) => profilers[c]!.absorb(state, offset));
+    problems.absorbTallies(r.tallies, offset);
     rows += r.rows;
     offset += r.linesRead;
   }
   if (rows === 0) return undefined;
   return {
-    summary: { file: path, format: options.format, encoding, delimiter: parser.delimiter ?? null, position: 'line', bytes, rows, columns: parser.columns, issues: parser.issues() },
-    profilers: ordered,
+    summary: { file: path, format: options.format, encoding: first.encoding, delimiter: header.delimiter, position: 'line', bytes, rows, columns: header.columns, issues: [...first.headerIssues, ...problems.issues()] },
+    profilers,
   };
 }

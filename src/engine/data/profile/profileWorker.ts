@@ -1,7 +1,10 @@
-// A parallel profile's worker (./parallel.ts): reads one part of a CSV/TSV file with the one CSV parser,
-// profiles its columns with the one ColumnProfiler, and sends back their states, with the lines it read
-// and the row problems it found (lines relative to the part's start). Bundled as dist/profileWorker.js.
+// A parallel profile's worker (./parallel.ts): reads one part of a CSV/TSV file with the one CSV parser
+// (the first part with the header), profiles its columns with the one ColumnProfiler, and sends back their
+// states, with the lines it read and the row problems it found (lines relative to the part's start).
+// Bundled as dist/profileWorker.js.
 import { parentPort, workerData } from 'node:worker_threads';
+import type { Encoding, ReadIssue } from '../read/batch';
+import type { CsvParser } from '../read/csv';
 import { scanCsvPart } from '../read/csvParts';
 import { ColumnProfiler, type ProfilerState } from './column';
 
@@ -10,22 +13,41 @@ export interface PartJob {
   start: number;
   end: number;
   last: boolean;
-  delimiter: string;
-  columns: string[];
-  encoding: 'utf-8' | 'latin1';
+  /** Given for every part but the first, which reads the header (and may guess the separator). */
+  delimiter?: string;
+  columns?: string[];
+  /** Given for every part but the first, which detects it (unless the caller named it). */
+  encoding?: 'utf-8' | 'latin1';
 }
 
 export type PartResult =
-  | { ok: true; pending: boolean; rows: number; linesRead: number; tallies: ReturnType<Awaited<ReturnType<typeof scanCsvPart>>['parser']['tallies']>; profiles: ProfilerState[] }
+  | { ok: true; pending: boolean; rows: number; linesRead: number; columns: string[]; delimiter: string; encoding: Encoding; headerIssues: ReadIssue[]; tallies: ReturnType<CsvParser['tallies']>; profiles: ProfilerState[] }
   | { ok: false; message: string };
 
 async function profilePart(job: PartJob): Promise<PartResult> {
-  const profilers = job.columns.map((name) => new ColumnProfiler(name));
+  const profilers = new Map<string, ColumnProfiler>();
   try {
-    const { parser, pending } = await scanCsvPart(job, (batch) => {
-      for (let c = 0; c < profilers.length; c++) profilers[c]!.add(batch.values[c]!, batch.lines);
+    const { parser, pending, encoding } = await scanCsvPart(job, (batch) => {
+      for (let c = 0; c < batch.columns.length; c++) {
+        const name = batch.columns[c]!;
+        let p = profilers.get(name);
+        if (!p) profilers.set(name, (p = new ColumnProfiler(name)));
+        p.add(batch.values[c]!, batch.lines);
+      }
     });
-    return { ok: true, pending, rows: parser.rows, linesRead: parser.linesRead, tallies: parser.tallies(), profiles: pending ? [] : profilers.map((p) => p.state()) };
+    const columns = parser.columns ?? [];
+    return {
+      ok: true,
+      pending,
+      rows: parser.rows,
+      linesRead: parser.linesRead,
+      columns,
+      delimiter: parser.delimiter ?? ',',
+      encoding,
+      headerIssues: parser.headerNameIssues(),
+      tallies: parser.tallies(),
+      profiles: pending ? [] : columns.map((name) => (profilers.get(name) ?? new ColumnProfiler(name)).state()),
+    };
   } catch (err) {
     return { ok: false, message: (err as Error).message };
   }

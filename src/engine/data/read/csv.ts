@@ -69,6 +69,11 @@ export class CsvParser {
     return [...this.headerIssues, ...[this.ragged.issue(), this.afterQuote.issue()].filter((i): i is ReadIssue => i !== undefined)];
   }
 
+  /** The header's problems (renamed columns). */
+  headerNameIssues(): ReadIssue[] {
+    return this.headerIssues;
+  }
+
   /** For a part of a file that starts after the header (parallel profiles): the columns, as the header gave them. */
   startAfterHeader(columns: string[]): void {
     this.columns = columns;

@@ -43,8 +43,6 @@ interface PartOptions {
   columns?: string[];
   /** Given: no detection (a part after the first has no byte-order mark to detect from). */
   encoding?: 'utf-8' | 'latin1';
-  /** Called once the header is read (the first part). */
-  onHeader?: (columns: string[], delimiter: string) => void;
 }
 
 /** Reads one part; its rows' lines count from 1 at the part's start (the first part: the file's lines). */
@@ -52,14 +50,7 @@ export async function scanCsvPart(options: PartOptions, emit: (batch: ColumnBatc
   const parser = new CsvParser(options.file, options.delimiter, emit);
   if (options.columns) parser.startAfterHeader(options.columns);
   const text = textChunks(options.file, options.encoding, { start: options.start, end: options.end });
-  let announced = options.columns !== undefined;
-  for await (const chunk of text.chunks) {
-    parser.push(chunk, false);
-    if (!announced && parser.columns && parser.delimiter !== undefined) {
-      announced = true;
-      options.onHeader?.(parser.columns, parser.delimiter);
-    }
-  }
+  for await (const chunk of text.chunks) parser.push(chunk, false);
   const pending = !options.last && parser.pending;
   if (!pending) parser.push('', true);
   return { parser, encoding: text.encoding, pending };

@@ -14,6 +14,8 @@ export class DataReadError extends Error {
 }
 
 export const CHUNK_BYTES = 1 << 22;
+/** A part's chunks are smaller: several parts are read at once, each in its own thread (../profile/parallel.ts). */
+const PART_CHUNK_BYTES = 1 << 20;
 
 /** Where the last UTF-8 sequence that is cut off by the end of `buf` starts (buf.length when none is). */
 function completeLength(buf: Uint8Array): number {
@@ -85,7 +87,7 @@ interface TextStream {
 
 /**
  * The file's text in chunks of about CHUNK_BYTES, decoded. `forced` overrides the detection. `range`: only
- * the bytes [start, end) (a part of a file cut at a line end, read by a parallel profile's worker).
+ * the bytes [start, end) (a part of a file cut at a line end, read by a parallel profile's worker), in 1 MB chunks.
  */
 export function textChunks(path: string, forced?: 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1', range?: { start: number; end: number }): TextStream {
   const state: TextStream = { encoding: forced ?? 'utf-8', chunks: undefined as unknown as AsyncGenerator<string> };
@@ -94,7 +96,7 @@ export function textChunks(path: string, forced?: 'utf-8' | 'utf-16le' | 'utf-16
     let offset = range?.start ?? 0;
     let carry: Buffer | undefined;
     let utf16: TextDecoder | undefined;
-    for await (const data of createReadStream(path, { highWaterMark: CHUNK_BYTES, ...(range ? { start: range.start, end: range.end - 1 } : {}) })) {
+    for await (const data of createReadStream(path, { highWaterMark: range ? PART_CHUNK_BYTES : CHUNK_BYTES, ...(range ? { start: range.start, end: range.end - 1 } : {}) })) {
       let buf = data as Buffer;
       if (first) {
         first = false;
