@@ -11,6 +11,7 @@ import { evaluateBench } from './evaluate.bench';
 import { serveBench } from './serve.bench';
 import { trainBench } from './train.bench';
 import { mlflowImportBench } from './mlflowImport.bench';
+import { mlflowServerBench } from './mlflowServer.bench';
 import type { Bench } from './util';
 
-export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench, evaluateBench, serveBench, trainBench, mlflowImportBench];
+export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench, evaluateBench, serveBench, trainBench, mlflowImportBench, mlflowServerBench];
