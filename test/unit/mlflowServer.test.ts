@@ -364,6 +364,10 @@ describe('sextant server: the MLflow REST API over the store', function () {
     const put = await fetch(`${base}/model/weights.bin`, { method: 'PUT', body: new Uint8Array([1, 2, 3, 4]) });
     assert.equal(put.status, 200, await put.clone().text());
     assert.equal((await fetch(`${base}/notes.txt`, { method: 'PUT', body: 'hello', headers: { 'content-type': 'text/plain' } })).status, 200);
+    // MLflow's client sends the file's guessed type: a .json file is not parsed as a request body.
+    assert.equal((await fetch(`${base}/model/config.json`, { method: 'PUT', body: '{"not": "parsed"', headers: { 'content-type': 'application/json' } })).status, 200);
+    assert.equal((await rawPut(server.port, `/api/2.0/mlflow-artifacts/artifacts/${experimentId}/${runId}/artifacts/model/empty.txt`, '')).status, 200);
+    assert.equal(await (await fetch(`${base}/model/config.json`)).text(), '{"not": "parsed"');
     const list = await call(server.url, 'GET', `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(`${experimentId}/${runId}/artifacts`)}`);
     assert.equal(list.status, 200);
     assert.deepEqual(
@@ -374,15 +378,22 @@ describe('sextant server: the MLflow REST API over the store', function () {
       ],
     );
     const sub = await call(server.url, 'GET', `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(`${experimentId}/${runId}/artifacts/model`)}`);
-    assert.deepEqual(sub.json.files, [{ path: 'weights.bin', is_dir: false, file_size: 4 }]);
+    assert.deepEqual(
+      [...sub.json.files].sort((a: { path: string }, b: { path: string }) => a.path.localeCompare(b.path)),
+      [
+        { path: 'config.json', is_dir: false, file_size: 16 },
+        { path: 'empty.txt', is_dir: false, file_size: 0 },
+        { path: 'weights.bin', is_dir: false, file_size: 4 },
+      ],
+    );
     const down = await fetch(`${base}/model/weights.bin`);
     assert.equal(down.status, 200);
     assert.deepEqual([...new Uint8Array(await down.arrayBuffer())], [1, 2, 3, 4]);
     // Recorded on the run in the store (content-addressed in the artifacts folder).
     const artifacts = tracker.listArtifacts(runId);
     assert.ok(artifacts.ok);
-    assert.deepEqual(artifacts.value.map((a) => a.path), ['model/weights.bin', 'notes.txt']);
-    assert.ok(artifacts.value[0]!.file.startsWith(join(dir, '.sextant', 'artifacts')));
+    assert.deepEqual(artifacts.value.map((a) => a.path), ['model/config.json', 'model/empty.txt', 'model/weights.bin', 'notes.txt']);
+    assert.ok(artifacts.value[2]!.file.startsWith(join(dir, '.sextant', 'artifacts')));
     // Sent with node:http, which (unlike fetch) sends `..` as it is instead of resolving it first.
     const evils = [`${experimentId}/${runId}/artifacts/../../escape.txt`, `${experimentId}/${runId}/artifacts/a/../../../b`, `${experimentId}/${runId}/artifacts/%2E%2E/%2e%2e/x`, '%2Fetc%2Fpasswd', '/etc/passwd', `${experimentId}/${runId}/artifacts/..%2F..%2Fx`, `${experimentId}/${runId}/artifacts/a%5C..%5Cb`];
     for (const evil of evils) {
@@ -394,7 +405,7 @@ describe('sextant server: the MLflow REST API over the store', function () {
     assert.equal(listEvil.status, 400);
     const listUp = await call(server.url, 'GET', `/api/2.0/mlflow-artifacts/artifacts?path=${encodeURIComponent(`${experimentId}/${runId}/artifacts/../..`)}`);
     assert.equal(listUp.status, 400);
-    assert.deepEqual((tracker.listArtifacts(runId) as { value: unknown[] }).value.length, 2, 'nothing was written by the refused uploads');
+    assert.deepEqual((tracker.listArtifacts(runId) as { value: unknown[] }).value.length, 4, 'nothing was written by the refused uploads');
     const missing = await fetch(`${base}/nope.txt`);
     assert.equal(missing.status, 404);
   });
