@@ -412,7 +412,9 @@ describe('sextant server: the MLflow REST API over the store', function () {
 
   it('loses nothing when two clients log at once, through one server and through two servers on the same store', async () => {
     const { runId } = await newRun();
-    const second = await startMlflowServer({ tracker: (Tracker.open(workspaceLayout(dir)) as { value: Tracker }).value, host: '127.0.0.1', port: 0 });
+    const other = Tracker.open(workspaceLayout(dir));
+    assert.ok(other.ok);
+    const second = await startMlflowServer({ tracker: other.value, host: '127.0.0.1', port: 0 });
     assert.ok(second.ok);
     try {
       const client = async (url: string, key: string): Promise<void> => {
@@ -425,6 +427,7 @@ describe('sextant server: the MLflow REST API over the store', function () {
       await Promise.all([client(server.url, 'a'), client(server.url, 'b'), client(second.value.url, 'c'), client(second.value.url, 'd')]);
     } finally {
       await second.value.close();
+      other.value.close(true);
     }
     const run = tracker.getRun(runId);
     assert.ok(run.ok);
