@@ -7,6 +7,7 @@
 // overview row) and the one-at-a-time refresh. No `vscode` import: experimentsTree.ts reads the store and
 // wraps these in TreeItems; test/unit/experiments.view.test.ts and experiments.scale.test.ts check them in plain Node.
 import { formatDuration } from '../engine/format';
+import { hasNoEnd } from '../engine/mlflow/noEnd';
 import type { PipelineStage } from '../engine/runner/pipelineStages';
 import type { MetricDirection } from '../engine/tracking/direction';
 import type { FilterTerm, RunSort } from '../engine/tracking/runFilter';
@@ -156,7 +157,7 @@ export function runRow(run: Run, stages: readonly PipelineStage[], primaryMetric
   const score = scoreOf(runMetrics(run, stages), primaryMetric, direction);
   const failure = failureOf(run, stages);
   const head = failure ? clipHead(failure.stage ? `${failure.stage}: ${failure.line}` : failure.line) : score ? scoreText(score.key, score.value) : '';
-  const when = run.status === 'running' && run.startedAt !== null ? formatDuration(now - run.startedAt) : ago(run.startedAt ?? run.createdAt, now);
+  const when = hasNoEnd(run) ? 'no end recorded' : run.status === 'running' && run.startedAt !== null ? formatDuration(now - run.startedAt) : ago(run.startedAt ?? run.createdAt, now);
   const description = [head, when].filter(Boolean).join(' · ');
   const facts = [failure ? `failed${failure.stage ? ` in ${failure.stage}` : ''}: ${failure.line}` : score ? `${score.key} ${formatValue(score.value)}` : '', when].filter(Boolean);
   return { description, accessibility: `${run.name}, ${run.status}${facts.length ? `, ${facts.join(', ')}` : ''}` };

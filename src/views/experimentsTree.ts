@@ -14,6 +14,7 @@ import { onSettingsChanged, readSettings } from '../config';
 import type { Ctx } from '../ctx';
 import type { PipelineStage } from '../engine/runner/pipelineStages';
 import type { MetricDirection } from '../engine/tracking/direction';
+import { hasNoEnd } from '../engine/mlflow/noEnd';
 import type { Run, RunStatus } from '../engine/tracking/schemas';
 import { loadEngine } from '../engineLoader';
 import type { ChangeFeed } from '../engine/tracking/changes';
@@ -40,6 +41,9 @@ const STATUS_ICON: Record<RunStatus, vscode.ThemeIcon> = {
   failed: new vscode.ThemeIcon('error', new vscode.ThemeColor('testing.iconFailed')),
   killed: new vscode.ThemeIcon('circle-slash', new vscode.ThemeColor('disabledForeground')),
 };
+
+/** A run imported from MLflow as RUNNING with no end recorded (src/engine/mlflow/noEnd.ts): shown as running, never as live. */
+const NO_END_ICON = new vscode.ThemeIcon('debug-pause', new vscode.ThemeColor('charts.blue'));
 
 /** A stage without a run of its own in its pipeline run. */
 const STAGE_ICON: Record<PipelineStage['status'], vscode.ThemeIcon> = {
@@ -266,11 +270,13 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
         const run = node.run;
         const item = new vscode.TreeItem(run.name, node.stages.length ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = `run:${run.id}`;
-        item.iconPath = STATUS_ICON[run.status];
+        // An imported run MLflow still calls RUNNING, with no end: not live, so no spinner and no stop action.
+        const noEnd = hasNoEnd(run);
+        item.iconPath = noEnd ? NO_END_ICON : STATUS_ICON[run.status];
         const stage = node.stageOf ? this.nodes.stagesOf.get(node.stageOf)?.find((s) => s.run?.id === run.id) : undefined;
         const row = stage && node.stageOf ? stageRow(stage, node.stageOf, node.primaryMetric, this.direction, Date.now()) : runRow(run, node.stages, node.primaryMetric, this.direction, Date.now());
         item.description = row.description;
-        item.contextValue = run.status === 'running' || run.status === 'queued' ? 'run-running' : 'run';
+        item.contextValue = !noEnd && (run.status === 'running' || run.status === 'queued') ? 'run-running' : 'run';
         item.command = { command: 'sextant.experiments.showRun', title: 'Show Run', arguments: [node] };
         item.accessibilityInformation = { label: row.accessibility };
         return item;

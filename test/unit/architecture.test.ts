@@ -21,6 +21,8 @@ const CHEAP_ENGINE_MODULES = new Map([
   ['src/engine/runner/render.ts', 'runner events as terminal lines'],
   // Which way a metric improves, from its name: the compare panel's scalar table (webview host) and the param CodeLens; imports nothing.
   ['src/engine/tracking/direction.ts', 'which way a metric improves'],
+  // Whether an imported run has no end (MLflow RUNNING left by a crashed script): the tree's icon and row; imports nothing.
+  ['src/engine/mlflow/noEnd.ts', 'an imported run with no end recorded'],
 ]);
 
 describe('architecture: the layering of src/', () => {

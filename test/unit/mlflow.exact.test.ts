@@ -10,6 +10,7 @@ import { importMlflow, type ImportReport } from '../../src/engine/mlflow/importe
 import { readMetaYaml } from '../../src/engine/mlflow/metaYaml';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { workspaceLayout } from '../../src/engine/workspace/layout';
+import { runRow } from '../../src/views/experimentsItems';
 import { tempDir } from './tempDir';
 
 const EXACT = resolve(__dirname, '../fixtures/mlflow/exact');
@@ -120,6 +121,12 @@ describe('MLflow import, exact on real-store faults', () => {
     assert.match(out, /status {4}running/);
     assert.match(out, /no end recorded/);
     assert.doesNotMatch(out, /duration/);
+    // The sidebar's row says the same, with no growing duration.
+    const reopened = must(Tracker.open(workspaceLayout(dir), { readonly: true }));
+    const row = runRow(must(reopened.getRun(B)), [], undefined, () => undefined, Date.now());
+    reopened.close();
+    assert.match(row.description, /no end recorded/);
+    assert.doesNotMatch(row.description, /\d+(?:h|d|y|m)\b/);
     const list = capture(dir);
     assert.equal(await main(['runs', 'list'], list), 0);
     const line = list.stdout.join('\n').split('\n').find((l) => l.startsWith(B.slice(0, 8)));
