@@ -1,6 +1,7 @@
 // The list of benches `npm run bench` runs, in order. `npm run bench -- NAME` runs one.
 import { activationBench } from './activation.bench';
 import { storeBench } from './store.bench';
+import { bigStoreBench } from './bigStore.bench';
 import { runnerBench } from './runner.bench';
 import { lspBench } from './lsp.bench';
 import { pythonBench } from './python.bench';
@@ -14,4 +15,4 @@ import { mlflowImportBench } from './mlflowImport.bench';
 import { mlflowServerBench } from './mlflowServer.bench';
 import type { Bench } from './util';
 
-export const BENCHES: Bench[] = [activationBench, storeBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench, evaluateBench, serveBench, trainBench, mlflowImportBench, mlflowServerBench];
+export const BENCHES: Bench[] = [activationBench, storeBench, bigStoreBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench, evaluateBench, serveBench, trainBench, mlflowImportBench, mlflowServerBench];

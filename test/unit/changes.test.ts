@@ -76,6 +76,27 @@ describe('ChangeFeed (what changed in the store since the last look)', function 
     assert.deepEqual(changes.runs, [b]);
   });
 
+  it('reports points logged to a finished run by another connection (outside the running runs it watches closely)', () => {
+    const { storePath, tracker, feed } = setup();
+    const done = must(tracker.startRun({ experiment: 'e', name: 'done' })).id;
+    const live = must(tracker.startRun({ experiment: 'e', name: 'live' })).id;
+    must(tracker.logMetric(done, 'loss', 1, 0));
+    must(tracker.logMetric(live, 'loss', 1, 0));
+    must(tracker.finishRun(done, 'finished', 0));
+    must(tracker.flush());
+    feed.next();
+    const other = must(Tracker.open({ storePath, artifactsDir: join(storePath, '..', 'artifacts') }, { flushMs: -1 }));
+    must(other.logMetric(done, 'late_metric', 3, 0));
+    must(other.logMetric(live, 'loss', 0.5, 1));
+    must(other.flush());
+    const changes = feed.next();
+    assert.deepEqual(changes?.metrics.sort((a, b) => a.id.localeCompare(b.id)), [{ id: done, keys: ['late_metric'] }, { id: live, keys: ['loss'] }].sort((a, b) => a.id.localeCompare(b.id)));
+    must(other.logMetric(live, 'loss', 0.25, 2));
+    must(other.flush());
+    assert.deepEqual(feed.next()?.metrics, [{ id: live, keys: ['loss'] }]);
+    must(other.close(true));
+  });
+
   it("reports this connection's own writes: status, rename, delete, purge", () => {
     const { tracker, feed } = setup();
     const a = must(tracker.startRun({ experiment: 'e', name: 'a', status: 'queued' })).id;

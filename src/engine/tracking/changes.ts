@@ -4,10 +4,11 @@
 //
 // No schema change: a feed asks SQLite first whether anything was committed at all since its last
 // look (`PRAGMA data_version` counts other connections' commits, `total_changes()` this connection's
-// own), which costs nothing when the store is idle. Only then it reads two narrow tables: each run's
-// (uid, status, name, deleted) and each (run, key)'s point count and last step from latest_metrics
-// (one summary row per run and key, updated once per written batch), and compares them with what it
-// saw last. Params and tags are not watched: the writers set them with a status change or a new run.
+// own), which costs nothing when the store is idle. Only then it reads each run's (uid, status, name,
+// deleted), and from latest_metrics (one summary row per run and key, updated once per written batch) the
+// total of all point counts (summed inside SQLite) and the rows of the runs that are running, queued or
+// new; when the total grew by more than those runs' rows account for (a finished run got points, points
+// were purged), it compares every row. It compares them with what it saw last. Params and tags are not watched: the writers set them with a status change or a new run.
 import type { Database } from '../store/open';
 import type { RunStatus } from './schemas';
 
@@ -42,6 +43,8 @@ export class ChangeFeed {
   /** `${runRowId}:${keyId}` → `${count}:${step}` */
   private points = new Map<string, string>();
   private keyNames = new Map<number, string>();
+  /** latest_metrics' row count and summed point counts at the last look. */
+  private totals = { rows: 0, points: 0 };
   private started = false;
   /** How many times the feed found changes: the N of "what changed since N". */
   sequence = 0;
@@ -81,17 +84,44 @@ export class ChangeFeed {
       }
     }
     for (const [id, seen] of this.runs) if (!nextRuns.has(id)) changes.removed.push(seen.uid);
-    this.runs = nextRuns;
 
     const grew = new Map<number, number[]>();
-    const nextPoints = new Map<string, string>();
-    for (const p of this.db.prepare('SELECT run_id, key_id, count, step FROM latest_metrics').iterate() as IterableIterator<{ run_id: number; key_id: number; count: number; step: number }>) {
-      const key = `${p.run_id}:${p.key_id}`;
-      const value = `${p.count}:${p.step}`;
-      nextPoints.set(key, value);
-      if (!first && this.points.get(key) !== value) (grew.get(p.run_id) ?? grew.set(p.run_id, []).get(p.run_id)!).push(p.key_id);
+    const total = (this.db.prepare('SELECT count(*) AS rows, total(count) AS points FROM latest_metrics').get() as { rows: number; points: number });
+    const watched = [...nextRuns].filter(([id, r]) => r.status === 'running' || r.status === 'queued' || !this.runs.has(id) || this.runs.get(id)!.status !== r.status).map(([id]) => id);
+    const compare = (rows: Iterable<{ run_id: number; key_id: number; count: number; step: number }>, keys?: Set<string>): { rows: number; points: number } => {
+      let n = 0;
+      let points = 0;
+      for (const p of rows) {
+        const key = `${p.run_id}:${p.key_id}`;
+        keys?.add(key);
+        const before = this.points.get(key);
+        const count = before === undefined ? 0 : Number(before.slice(0, before.indexOf(':')));
+        const value = `${p.count}:${p.step}`;
+        if (before === undefined) n++;
+        points += p.count - count;
+        this.points.set(key, value);
+        if (!first && before !== value) (grew.get(p.run_id) ?? grew.set(p.run_id, []).get(p.run_id)!).push(p.key_id);
+      }
+      return { rows: n, points };
+    };
+    const all = (): void => {
+      const keys = new Set<string>();
+      compare(this.db.prepare('SELECT run_id, key_id, count, step FROM latest_metrics').iterate() as IterableIterator<{ run_id: number; key_id: number; count: number; step: number }>, keys);
+      for (const k of this.points.keys()) if (!keys.has(k)) this.points.delete(k);
+    };
+    if (first || this.runs.size === 0) all();
+    else {
+      let seen = { rows: 0, points: 0 };
+      for (let i = 0; i < watched.length; i += 500) {
+        const chunk = watched.slice(i, i + 500);
+        const part = compare(this.db.prepare(`SELECT run_id, key_id, count, step FROM latest_metrics WHERE run_id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as { run_id: number; key_id: number; count: number; step: number }[]);
+        seen = { rows: seen.rows + part.rows, points: seen.points + part.points };
+      }
+      // Anything else moved (a finished run logged, points or runs purged): compare every row.
+      if (this.totals.rows + seen.rows !== total.rows || this.totals.points + seen.points !== total.points) all();
     }
-    this.points = nextPoints;
+    this.totals = total;
+    this.runs = nextRuns;
     if (grew.size) {
       const missing = [...new Set([...grew.values()].flat())].filter((k) => !this.keyNames.has(k));
       if (missing.length) for (const k of this.db.prepare(`SELECT id, name FROM metric_keys WHERE id IN (${missing.map(() => '?').join(',')})`).all(...missing) as { id: number; name: string }[]) this.keyNames.set(k.id, k.name);
