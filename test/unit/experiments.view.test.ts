@@ -322,8 +322,8 @@ describe('the command palette hides what does not apply (package.json menus.comm
   };
   const menus = manifest.contributes.menus;
   const palette = new Map(menus.commandPalette!.map((e) => [e.command, e.when]));
-  /** Commands shown on tree items that also work from the palette, asking for what they need: compare (the view's selection), the experiment table (a pick of experiments). */
-  const PALETTE_FALLBACK = new Set(['sextant.experiments.compare', 'sextant.experiments.openTable']);
+  /** Commands shown on tree items that also work from the palette, asking for what they need: compare (the view's selection), the experiment table (a pick of experiments), stop serving (a pick of the running servers, shown only while one runs). */
+  const PALETTE_FALLBACK = new Set(['sextant.experiments.compare', 'sextant.experiments.openTable', 'sextant.models.stopServing']);
 
   it('every command that acts on a tree node is hidden from the palette (when: false)', () => {
     const nodeCommands = [...new Set(menus['view/item/context']!.map((e) => e.command))].filter((c) => !PALETTE_FALLBACK.has(c));
