@@ -94,10 +94,15 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     this.changed.fire(node);
   }
 
-  /** Running runs' rows (their elapsed time) only. */
+  /** Running runs' rows (their elapsed time) only; a run whose process is gone is marked killed (the change feed then shows it). */
   tick(): void {
     const running = this.nodes.running();
-    if (running.length) this.changed.fire(running);
+    if (!running.length) return;
+    if (this.read) {
+      this.reap(this.read.tracker);
+      void this.storeChanged();
+    }
+    this.changed.fire(running);
   }
 
   private async applyStoreChanges(): Promise<void> {
