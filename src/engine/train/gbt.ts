@@ -405,20 +405,29 @@ export function* fitGbtSteps(x: Matrix, target: GbtTarget, o: GbtOptions): Gener
   const bins: Uint8Array[] = [];
   const edges: Float64Array[] = [];
   const nbins = new Int32Array(F);
-  const col = new Float64Array(n);
   const maxBins = Math.max(2, Math.min(255, o.maxBins));
-  for (let f = 0; f < F; f++) {
+  // Columns are copied out eight at a time, in one pass over the rows in storage order each.
+  const BLOCK = 8;
+  const block = Array.from({ length: Math.min(BLOCK, F) }, () => new Float64Array(n));
+  for (let f0 = 0; f0 < F; f0 += BLOCK) {
+    const width = Math.min(BLOCK, F - f0);
     for (let r = 0; r < n; r++) {
-      const v = x.data[r * F + f]!;
-      col[r] = Number.isNaN(v) ? o.impute[f]! : v;
+      const o0 = r * F + f0;
+      for (let j = 0; j < width; j++) {
+        const v = x.data[o0 + j]!;
+        block[j]![r] = Number.isNaN(v) ? o.impute[f0 + j]! : v;
+      }
     }
-    const e = binEdges(Float64Array.from(sample, (r) => col[r]!), maxBins);
-    const bf = new Uint8Array(n);
-    const e32 = Float32Array.from(e);
-    for (let r = 0; r < n; r++) bf[r] = binIndex(col[r]!, e32);
-    bins.push(bf);
-    edges.push(e);
-    nbins[f] = e.length + 1;
+    for (let j = 0; j < width; j++) {
+      const col = block[j]!;
+      const e = binEdges(Float64Array.from(sample, (r) => col[r]!), maxBins);
+      const bf = new Uint8Array(n);
+      const e32 = Float32Array.from(e);
+      for (let r = 0; r < n; r++) bf[r] = binIndex(col[r]!, e32);
+      bins.push(bf);
+      edges.push(e);
+      nbins[f0 + j] = e.length + 1;
+    }
   }
 
   const K = target.task === 'regression' ? 1 : target.classes === 2 ? 1 : target.classes;
