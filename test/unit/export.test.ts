@@ -9,6 +9,7 @@ import Ajv2020 from 'ajv/dist/2020';
 import { parse } from 'yaml';
 import type { CliIo } from '../../src/cli/command';
 import { main } from '../../src/cli/main';
+import { KfpPipelineSpecSchema } from '../../src/engine/export/kubeflowSpec';
 import { readPipeline } from '../../src/engine/pipeline/read';
 import { buildDag } from '../../src/engine/runner/dag';
 import { tempDir } from './tempDir';
@@ -120,10 +121,37 @@ describe('sextant export', () => {
     assert.notDeepEqual(validArgo({ ...doc, spec: { ...doc.spec, templates: [{ name: 'pipeline', dag: { tasks: [{ name: 'a', dependencies: [1] }] } }] } }), []);
   });
 
+  it('kubeflow: an IR spec that parses with the schema derived from pipeline_spec.proto, with the runner\'s DAG, GPUs as accelerators, params as root inputs', async () => {
+    const dir = shapesDir();
+    const io = capture(dir);
+    assert.equal(await main(['export', 'kubeflow', '--image', 'registry.example/shapes:1', '--json'], io), 0, io.stderr.join('\n'));
+    const report = JSON.parse(io.stdout[0]!) as { out: string; names: { stage: string; as: string }[]; notes: { line: number; message: string }[] };
+    const parsed = KfpPipelineSpecSchema.safeParse(parse(readFileSync(join(dir, report.out), 'utf8')));
+    assert.ok(parsed.success, parsed.success ? '' : JSON.stringify(parsed.error.issues));
+    const spec = parsed.data;
+    const back = new Map([...report.names.map((n) => [n.as, n.stage] as const), ['report', 'report']]);
+    const exported = new Map(Object.entries(spec.root.dag.tasks).map(([name, t]) => [back.get(name)!, (t.dependentTasks ?? []).map((d) => back.get(d)!).sort()]));
+    const pipeline = readPipeline(join(dir, 'sextant.yaml'));
+    assert.ok(pipeline.ok);
+    const dag = buildDag(pipeline.value);
+    assert.ok(dag.ok);
+    assert.deepEqual(exported, new Map([...dag.value.needs].map(([k, v]) => [k, [...v].sort()])));
+    // every task's component and executor exist
+    for (const t of Object.values(spec.root.dag.tasks)) assert.ok(spec.deploymentSpec.executors[spec.components[t.componentRef.name]!.executorLabel]);
+    const train = spec.deploymentSpec.executors['exec-train-model']!.container;
+    assert.deepEqual(train.resources?.accelerator, { resourceType: 'nvidia.com/gpu', resourceCount: '2' });
+    assert.deepEqual(train.command, ['sextant', 'run', 'Train_Model', '-f', 'sextant.yaml']);
+    assert.deepEqual(spec.root.inputDefinitions?.parameters, { rate: { parameterType: 'NUMBER_DOUBLE', defaultValue: 0.5 }, token: { parameterType: 'STRING' } });
+    const timeoutLine = SHAPES.split('\n').findIndex((l) => l.includes('timeout: 30m')) + 1;
+    assert.ok(report.notes.some((n) => n.line === timeoutLine && /no task timeout/.test(n.message)), JSON.stringify(report.notes));
+    // the derived schema is strict: a misspelt key fails
+    assert.equal(KfpPipelineSpecSchema.safeParse({ ...spec, root: { ...spec.root, dag: { tasks: { a: { taskInfo: { name: 'a' }, componentRef: { name: 'x' }, dependentTask: [] } } } } }).success, false);
+  });
+
   it('exports are deterministic: the same pipeline exported twice gives the same bytes', async () => {
     const dir = shapesDir();
     cpSync('media/demo/data', join(dir, 'data'), { recursive: true });
-    for (const target of ['argo', 'github-actions']) {
+    for (const target of ['argo', 'github-actions', 'kubeflow']) {
       assert.equal(await main(['export', target, '--out', 'a.yaml'], capture(dir)), 0);
       assert.equal(await main(['export', target, '--out', 'b.yaml'], capture(dir)), 0);
       assert.equal(readFileSync(join(dir, 'a.yaml'), 'utf8'), readFileSync(join(dir, 'b.yaml'), 'utf8'), target);
@@ -138,7 +166,7 @@ describe('sextant export', () => {
     assert.equal(await main(['lint'], lint), 1);
     const lintErrors = lint.stdout.filter((l) => l.includes(': error ['));
     assert.ok(lintErrors.length >= 2, lint.stdout.join('\n'));
-    for (const target of ['argo', 'github-actions']) {
+    for (const target of ['argo', 'github-actions', 'kubeflow']) {
       const io = capture(dir);
       assert.equal(await main(['export', target], io), 1);
       const err = io.stderr.join('\n');

@@ -1,10 +1,11 @@
-// `sextant export github-actions|argo`: hands the pipeline to another engine as it is (src/engine/export/).
+// `sextant export github-actions|argo|kubeflow`: hands the pipeline to another engine as it is (src/engine/export/).
 // Refuses a pipeline with lint errors (listed as `sextant lint` lists them), shows each stage name it had
 // to change for the target and each thing the target cannot express (with its line in the pipeline file),
 // and writes the file whole or not at all.
 import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
 import { argoWorkflow } from '../../engine/export/argo';
 import { githubActionsWorkflow } from '../../engine/export/githubActions';
+import { kubeflowPipeline } from '../../engine/export/kubeflow';
 import { exportPlan, noteText, type ExportOutput, type ExportPlan } from '../../engine/export/plan';
 import { writeAtomically } from '../../engine/export/write';
 import { describeError } from '../../engine/result';
@@ -66,4 +67,14 @@ export const exportArgoCommand: CliCommand = {
     exportWith('argo', 'argo-workflow.yaml', args, io, (plan, file) =>
       argoWorkflow(plan, { image: value(args, 'image') ?? 'sextant-pipeline:latest', template: Boolean(args.flags.template), fileName: file.slice(dirname(file).length + 1) }),
     ),
+};
+
+export const exportKubeflowCommand: CliCommand = {
+  name: 'export kubeflow',
+  summary: 'Write a Kubeflow Pipelines v2 pipeline spec (IR YAML) with one task per stage, running `sextant run STAGE` in an image.',
+  usage: 'sextant export kubeflow [-f FILE] [--image IMAGE] [--out FILE (default kubeflow-pipeline.yaml)] [--json]',
+  json: true,
+  options: [FILE, OUT, { name: 'image', type: 'string', description: 'Image holding Sextant and the project at /workspace (default sextant-pipeline:latest).' }],
+  run: (args, io) =>
+    exportWith('kubeflow', 'kubeflow-pipeline.yaml', args, io, (plan, file) => kubeflowPipeline(plan, { image: value(args, 'image') ?? 'sextant-pipeline:latest', fileName: file.slice(dirname(file).length + 1) })),
 };
