@@ -128,8 +128,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
       const experiments = read.tracker.listExperiments();
       if (experiments.ok) read.experiments = experiments.value;
     }
+    const before = new Set((this.roots ?? []).flatMap((n) => (n.kind === 'experiment' ? [n.name] : [])));
     const built = await this.build();
     this.roots = built.roots;
+    // A new experiment whose run is running opens, as the active one does at first.
+    for (const n of built.roots) if (n.kind === 'experiment' && !before.has(n.name) && n.runs.some((r) => r.status === 'running' || r.status === 'queued')) this.expanded.add(n.name);
     if (built.changed === 'root') this.changed.fire(undefined);
     else if (built.changed.length) this.changed.fire(built.changed);
   }
@@ -374,9 +377,14 @@ export function registerExperimentsView(ctx: Ctx, workspace: WorkspaceState): vo
       tree.refresh();
     }),
   );
-  // Running runs show their elapsed time: tick while any is visible and running.
+  // While the view is visible, the change feed is asked every second too (a look at an idle store costs
+  // microseconds), in case file events are late or missing (remote file systems, code-server); running
+  // runs' elapsed time ticks every 5 s.
+  let seconds = 0;
   const ticker = setInterval(() => {
-    if (view.visible) tree.tick();
-  }, 5000);
+    if (!view.visible) return;
+    if (++seconds % 5 === 0) tree.tick();
+    else refresh.fire();
+  }, 1000);
   ctx.push({ dispose: () => clearInterval(ticker) });
 }
