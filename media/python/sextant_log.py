@@ -46,6 +46,7 @@ import shutil
 import socket
 import sqlite3
 import sys
+import tempfile
 import threading
 import time
 import unicodedata
@@ -54,6 +55,9 @@ from array import array
 __all__ = [
     "log_param", "log_params", "log_metric", "log_metrics", "set_tag", "set_tags", "log_artifact", "flush",
     "end_run", "run_id",
+    # MLflow's fluent API (`import sextant_log as mlflow`)
+    "MlflowException", "ParamChangedError", "ActiveRun", "set_tracking_uri", "get_tracking_uri", "set_experiment",
+    "start_run", "active_run", "delete_tag", "log_artifacts", "log_dict", "log_text", "log_figure", "log_batch",
 ]
 
 # The rules of src/engine/tracking/validate.ts and the store's layout (src/engine/store/schema.ts).
@@ -302,15 +306,15 @@ class _Column(object):
 
 
 class _Batch(object):
-    __slots__ = ("columns", "params", "tags", "artifacts", "finish", "points", "oldest")
+    __slots__ = ("columns", "params", "tags", "deleted_tags", "artifacts", "finish", "points", "oldest")
 
     def __init__(self):
         self.columns = []  # (column, steps, stamps, values, has_nan)
-        self.params, self.tags, self.artifacts, self.finish = {}, {}, [], None
+        self.params, self.tags, self.deleted_tags, self.artifacts, self.finish = {}, {}, set(), [], None
         self.points, self.oldest = 0, None
 
     def empty(self):
-        return not (self.columns or self.params or self.tags or self.artifacts or self.finish)
+        return not (self.columns or self.params or self.tags or self.deleted_tags or self.artifacts or self.finish)
 
 
 def _check_store_file(path):
@@ -441,17 +445,31 @@ class _Store(object):
         row = self.conn.execute("SELECT id FROM runs WHERE uid = ?", (uid,)).fetchone()
         return row[0] if row else None
 
-    def create_run(self, experiment, name, wait, on_wait):
-        uid = "%032x" % random.getrandbits(128)
+    def experiment_id(self, experiment, wait, on_wait):
+        """The id of the experiment named `experiment`, created when missing."""
         now = int(time.time() * 1000)
 
         def write(c):
             c.execute("INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", (experiment, now))
-            exp = c.execute("SELECT id FROM experiments WHERE name = ?", (experiment,)).fetchone()[0]
+            return c.execute("SELECT id FROM experiments WHERE name = ?", (experiment,)).fetchone()[0]
+
+        return self.tx(write, wait, on_wait)
+
+    def create_run(self, experiment, name, wait, on_wait, parent=None):
+        """A new running run in `experiment` (a name), or in its parent's experiment when `parent` (a row id)."""
+        uid = "%032x" % random.getrandbits(128)
+        now = int(time.time() * 1000)
+
+        def write(c):
+            if parent is None:
+                c.execute("INSERT OR IGNORE INTO experiments (name, created_at) VALUES (?, ?)", (experiment, now))
+                exp = c.execute("SELECT id FROM experiments WHERE name = ?", (experiment,)).fetchone()[0]
+            else:
+                exp = c.execute("SELECT experiment_id FROM runs WHERE id = ?", (parent,)).fetchone()[0]
             c.execute(
-                "INSERT INTO runs (uid, experiment_id, name, status, created_at, started_at, command, cwd, host, pid, python_version)"
-                " VALUES (?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
-                (uid, exp, name, now, now, " ".join([sys.executable] + sys.argv), os.getcwd(), socket.gethostname(),
+                "INSERT INTO runs (uid, experiment_id, parent_id, name, status, created_at, started_at, command, cwd, host, pid,"
+                " python_version) VALUES (?, ?, ?, ?, 'running', ?, ?, ?, ?, ?, ?, ?)",
+                (uid, exp, parent, name, now, now, " ".join([sys.executable] + sys.argv), os.getcwd(), socket.gethostname(),
                  os.getpid(), sys.version.split()[0]))
             return c.execute("SELECT id FROM runs WHERE uid = ?", (uid,)).fetchone()[0]
 
@@ -505,6 +523,8 @@ class _Store(object):
             if values:
                 c.executemany("INSERT INTO %s (run_id, key, value) VALUES (?, ?, ?) ON CONFLICT (run_id, key) "
                               "DO UPDATE SET value = excluded.value" % table, [(run, k, v) for k, v in values.items()])
+        if batch.deleted_tags:
+            c.executemany("DELETE FROM tags WHERE run_id = ? AND key = ?", [(run, k) for k in batch.deleted_tags])
         if batch.artifacts:
             c.executemany(
                 "INSERT INTO artifacts (run_id, path, sha256, size, media_type, created_at) VALUES (?, ?, ?, ?, ?, ?)"
@@ -643,6 +663,9 @@ class _Logger(object):
         self.closed = False
         self.outcome = {"status": "finished", "code": 0}
         self.fork_uid = None  # in a forked child: the parent's run
+        self.params_seen = {}  # the run's params logged by this process (or read back): they are immutable
+        self.stack = []  # the enclosing runs of a nested run (start_run(nested=True)), outermost first
+        self.ended = False  # end_run() was called on a run this helper did not create (a pipeline stage's)
 
     # -- choosing where values go ------------------------------------------------------------------
 
@@ -655,8 +678,8 @@ class _Logger(object):
             return self.sink
 
     def choose_sink(self):
-        path = os.environ.get("SEXTANT_STORE")
-        uid = self.fork_uid or os.environ.get("SEXTANT_RUN_ID")
+        path = _store_path()
+        uid = self.fork_uid or _config.pop("run_id", None) or os.environ.get("SEXTANT_RUN_ID")
         if not path:
             if not uid:
                 _warn("SEXTANT_STORE is not set, so values are printed as `::sextant` protocol lines on stdout (a Sextant "
@@ -673,8 +696,9 @@ class _Logger(object):
                     if store.run is None:
                         why = "no run %s in %s" % (uid, path)
                 else:
-                    name = os.environ.get("SEXTANT_RUN_NAME") or os.path.splitext(os.path.basename(sys.argv[0] or "python"))[0] or "python"
-                    uid, store.run = store.create_run(os.environ.get("SEXTANT_EXPERIMENT") or "Default", name,
+                    name = (_config.pop("run_name", None) or os.environ.get("SEXTANT_RUN_NAME")
+                            or os.path.splitext(os.path.basename(sys.argv[0] or "python"))[0] or "python")
+                    uid, store.run = store.create_run(_experiment_name(), name,
                                                       _lock_wait_seconds(), self.announce_wait(store))
                     self.owned = True
                     _warn("logging to run %s in %s" % (uid, path), always=True)
@@ -786,6 +810,8 @@ class _Logger(object):
     def add_values(self, table, values):
         with self.lock:
             getattr(self.pending, table).update(values)
+            if table == "tags":
+                self.pending.deleted_tags.difference_update(values)
             if self.pending.oldest is None:
                 self.pending.oldest = time.monotonic()
         self.start_thread()
@@ -816,6 +842,10 @@ class _Logger(object):
         batch.points += now.points
         batch.params.update(now.params)
         batch.tags.update(now.tags)
+        batch.deleted_tags.difference_update(now.tags)
+        batch.deleted_tags.update(now.deleted_tags)
+        for key in now.deleted_tags:
+            batch.tags.pop(key, None)
         batch.artifacts.extend(now.artifacts)
         batch.finish = now.finish or batch.finish
         batch.columns = []
@@ -909,7 +939,60 @@ class _Logger(object):
             _warn("%d metric points were dropped while the store could not be written" % self.dropped, always=True)
         return saved and not pending
 
+    # -- MLflow's run stack -------------------------------------------------------------------------
+
+    def known_param(self, key):
+        """The value of the run's param `key` (logged by this process or already in the store), or None."""
+        if key in self.params_seen:
+            return self.params_seen[key]
+        store = self.sink
+        if isinstance(store, _Store) and store.run is not None:
+            try:
+                with self.write_lock:
+                    row = store.conn.execute("SELECT value FROM params WHERE run_id = ? AND key = ?", (store.run, key)).fetchone()
+            except sqlite3.Error:
+                row = None
+            if row is not None:
+                self.params_seen[key] = row[0]
+                return row[0]
+        return None
+
+    def push_child(self, name):
+        """Starts a run nested in the current one and logs to it until pop_child()."""
+        store = self.sink
+        if not isinstance(store, _Store):
+            _warn("start_run(nested=True): nested runs need a store (SEXTANT_STORE); the values go to the same output",
+                  always=True)
+            self.stack.append(None)
+            return
+        if not self.flush(_lock_wait_seconds()):
+            _warn("start_run(nested=True): the parent's unsaved values wait until the nested run ends", always=True)
+        parent = store.run
+        uid, run = store.create_run(None, name or "nested", _lock_wait_seconds(), self.announce_wait(store), parent=parent)
+        with self.write_lock, self.lock:
+            self.stack.append((self.uid, parent, self.owned, self.columns, self.raw, self.params_seen, self.pending))
+            self.uid, store.run, self.owned = uid, run, True
+            self.columns, self.raw, self.params_seen, self.pending = {}, {}, {}, _Batch()
+
+    def pop_child(self, status, code):
+        """Ends the innermost nested run (records its end) and goes back to its parent. True when all is saved."""
+        state = self.stack.pop()
+        if state is None:
+            return True
+        saved = self.finish(status, code)
+        with self.write_lock, self.lock:
+            if not self.pending.empty():
+                _warn("the nested run %s could not be saved completely; its unsaved values are dropped" % self.uid,
+                      always=True)
+            self.uid, self.sink.run, self.owned, self.columns, self.raw, self.params_seen, self.pending = state
+        return saved
+
     def at_exit(self):
+        try:
+            while self.stack:  # nested runs left open: each ends as the script did
+                self.pop_child(self.outcome["status"], self.outcome["code"])
+        except Exception as err:
+            _warn("could not end the nested runs at exit: %s" % err, always=True)
         self.closed = True
         try:
             self.finish(self.outcome["status"], self.outcome["code"])
@@ -970,12 +1053,41 @@ def _guarded(fn):
     def call(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
+        except MlflowException:
+            raise
         except Exception as err:
             _warn("internal error in %s, nothing from this call was saved (please report it): %s: %s"
                   % (fn.__name__, type(err).__name__, err))
             return None
     call.__name__, call.__doc__ = fn.__name__, fn.__doc__
     return call
+
+
+# ---------------------------------------------------------------------------------------------------
+# MLflow's settings: set_tracking_uri, set_experiment, start_run(run_name=...) before the run is created.
+
+class MlflowException(Exception):
+    """Raised by the MLflow-shaped calls where MLflow raises (a changed param, a second active run, a batch over
+    MLflow's limits, an http:// tracking URI). The plain logging calls still never raise otherwise."""
+
+
+class ParamChangedError(MlflowException):
+    """log_param(s) with a new value for a key the run already has: params are immutable (the first is kept)."""
+
+
+_config = {}  # "store", "experiment", "run_name", "run_id", "mlflow" (an MLflow call was made: step 0 by default)
+MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS = 1000, 100, 100  # MLflow's log-batch limits
+
+
+def _store_path():
+    path = _config.get("store") or os.environ.get("SEXTANT_STORE")
+    if not path and _config.get("mlflow") and os.path.isfile(os.path.join(".sextant", "sextant.db")):
+        path = os.path.join(".sextant", "sextant.db")  # MLflow's ./mlruns default, as the workspace's store
+    return path
+
+
+def _experiment_name():
+    return _config.get("experiment") or os.environ.get("SEXTANT_EXPERIMENT") or "Default"
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -1004,12 +1116,15 @@ def log_metrics(metrics, step=None, timestamp=None):
 
 @_guarded
 def log_metric(key, value, step=None, timestamp=None):
-    """Logs one metric value (step: default one more than this key's last step)."""
+    """Logs one metric value (step: default one more than this key's last step; 0, as MLflow, once the
+    script has called start_run, set_experiment or set_tracking_uri)."""
     _log_metrics([(key, value)], step, timestamp)
 
 
 def _log_metrics(pairs, step, timestamp):
     sink = _logger.open()
+    if step is None and _config.get("mlflow"):
+        step = 0
     s, why = _check_step(step)
     if why is None:
         ts, why = _check_timestamp(timestamp)
@@ -1058,6 +1173,15 @@ def _log_values(call, table, what, values, pairs=None):
         _skipped(call, problems)
     if not good:
         return
+    if table == "params":
+        changed = [(k, _logger.known_param(k), v) for k, v in good.items()]
+        changed = [c for c in changed if c[1] is not None and c[1] != c[2]]
+        if changed:
+            raise ParamChangedError(
+                "%s: params are immutable once logged, so nothing from this call was logged: %s" % (call, "; ".join(
+                    "%s is %s in run %s, not %s" % (_describe(k), _describe(old), _logger.uid, _describe(new))
+                    for k, old, new in changed[:3])))
+        _logger.params_seen.update(good)
     if isinstance(sink, _Printer):
         sink.values(what, good)
     else:
@@ -1085,9 +1209,23 @@ def set_tag(key, value):
     _log_values("set_tag", "tags", "tag", None, [(key, value)])
 
 
+def _artifact_name(local_path, artifact_path):
+    """(name in the run, None) or (None, why): the file keeps its name, inside the folder artifact_path (as MLflow)."""
+    base = os.path.basename(local_path)
+    if artifact_path is None:
+        return base, None
+    if not isinstance(artifact_path, str):
+        return None, "artifact_path must be a folder name (text), not %s" % type(artifact_path).__name__
+    parts = [p for p in artifact_path.replace("\\", "/").split("/") if p not in ("", ".")]
+    if ".." in parts:
+        return None, "artifact_path cannot go up a folder (..): %s" % _describe(artifact_path)
+    return "/".join(parts + [base]), None
+
+
 @_guarded
 def log_artifact(local_path, artifact_path=None):
-    """Records a file as an artifact of the run (stored once per content, by its sha256)."""
+    """Records a file as an artifact of the run (stored once per content, by its sha256). As in MLflow,
+    artifact_path is a folder: log_artifact("out/model.onnx", "models") records "models/model.onnx"."""
     sink = _logger.open()
     try:
         is_file = os.path.isfile(local_path)
@@ -1099,9 +1237,9 @@ def log_artifact(local_path, artifact_path=None):
     if isinstance(sink, _Printer):
         sink.line("artifact", _Printer.quote(os.path.abspath(local_path)))
         return
-    name = artifact_path if artifact_path is not None else os.path.basename(local_path)
-    if not isinstance(name, str) or not name.strip():
-        _warn("log_artifact: %s skipped: artifact_path must be a non-empty text" % _describe(local_path))
+    name, why = _artifact_name(local_path, artifact_path)
+    if why is not None:
+        _warn("log_artifact: %s skipped: %s" % (_describe(local_path), why))
         return
     try:
         digest = hashlib.sha256()
@@ -1144,16 +1282,310 @@ def flush():
 def end_run(status="finished"):
     """Writes everything logged so far and, for a run this helper created (no SEXTANT_RUN_ID), records
     its end with `status` ("finished", "failed" or "killed"); the next logging call starts a new run.
-    In a pipeline stage the runner records the end: this only writes. Returns True when all is saved."""
-    if status not in ("finished", "failed", "killed"):
+    In a pipeline stage the runner records the end: this only writes. Returns True when all is saved.
+    MLflow's "FINISHED", "FAILED" and "KILLED" are accepted; inside start_run(nested=True) it ends the nested
+    run and logging goes back to its parent."""
+    if isinstance(status, str) and status.lower() in ("finished", "failed", "killed"):
+        status = status.lower()
+    else:
         _warn("end_run: status must be finished, failed or killed, not %s; using finished" % _describe(status))
         status = "finished"
     if _logger.sink is None:
         return True
-    saved = _logger.finish(status, {"finished": 0, "failed": 1, "killed": 130}[status])
+    code = {"finished": 0, "failed": 1, "killed": 130}[status]
+    if _logger.stack:
+        return _logger.pop_child(status, code)
+    saved = _logger.finish(status, code)
+    _logger.ended = True
     if _logger.owned:
         with _logger.write_lock, _logger.lock:
             store = _logger.sink
             _logger.reset()
         store.conn.close()
     return saved
+
+
+# ---------------------------------------------------------------------------------------------------
+# MLflow's fluent API: `import sextant_log as mlflow` runs an MLflow script unchanged (docs/python.md).
+
+class _RunInfo(object):
+    """The fields of MLflow's RunInfo a script reads."""
+
+    def __init__(self, run_id, experiment_id, run_name, start_time, artifact_uri):
+        self.run_id = self.run_uuid = run_id
+        self.experiment_id = experiment_id
+        self.run_name = run_name
+        self.start_time = start_time
+        self.end_time = None
+        self.status = "RUNNING"
+        self.lifecycle_stage = "active"
+        self.artifact_uri = artifact_uri
+
+
+class ActiveRun(object):
+    """What start_run() returns: .info.run_id, .info.experiment_id; a context manager that ends the run
+    (FINISHED, FAILED on an exception, KILLED on Ctrl-C)."""
+
+    def __init__(self, info):
+        self.info = info
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, kind, value, tb):
+        if _logger.uid == self.info.run_id and active_run() is not None:
+            status = "FINISHED" if kind is None else ("KILLED" if issubclass(kind, KeyboardInterrupt) else "FAILED")
+            end_run(status)
+        return False
+
+
+class _Experiment(object):
+    def __init__(self, experiment_id, name):
+        self.experiment_id = experiment_id
+        self.name = name
+        self.lifecycle_stage = "active"
+
+
+def _current_run():
+    """An ActiveRun for the run being logged to."""
+    store = _logger.sink
+    run_id, exp, name, started = _logger.uid, None, None, int(time.time() * 1000)
+    if isinstance(store, _Store) and store.run is not None:
+        with _logger.write_lock:
+            row = store.conn.execute("SELECT experiment_id, name, started_at FROM runs WHERE id = ?", (store.run,)).fetchone()
+        if row is not None:
+            exp, name, started = str(row[0]), row[1], row[2]
+    artifacts = store.artifacts if isinstance(store, _Store) else None
+    return ActiveRun(_RunInfo(run_id, exp, name, started, artifacts))
+
+
+def set_tracking_uri(uri):
+    """Where the runs go: the workspace's store, as a path or file: URI (the store file, or a workspace folder
+    holding .sextant/sextant.db). An http:// server is not written by this helper: run `sextant server` and
+    use the real mlflow client (MLFLOW_TRACKING_URI=http://127.0.0.1:PORT) instead."""
+    if uri is None or uri == "":
+        _config.pop("store", None)
+        return
+    text = str(uri)
+    if re.match(r"^(https?|databricks|sqlite|postgresql|mysql)[:+]", text, re.I):
+        raise MlflowException(
+            "set_tracking_uri(%s): sextant_log writes the workspace's store directly (a path or file: URI). For a "
+            "tracking server, run `sextant server` and use the real mlflow client with MLFLOW_TRACKING_URI" % _describe(text))
+    if text.startswith("file:"):
+        from urllib.parse import unquote, urlparse
+        text = unquote(urlparse(text).path)
+    if os.path.isdir(text):
+        text = os.path.join(text, ".sextant", "sextant.db")
+    _config["store"] = text
+    _config["mlflow"] = True
+    if _logger.sink is not None and active_run() is not None:
+        _warn("set_tracking_uri: a run is active; the new store is used from the next run", always=True)
+
+
+def get_tracking_uri():
+    path = _store_path()
+    return os.path.abspath(path) if path else None
+
+
+def set_experiment(experiment_name=None, experiment_id=None):
+    """The experiment of the next runs (created when missing). Returns an object with .experiment_id and .name."""
+    _config["mlflow"] = True
+    if experiment_name is None:
+        if experiment_id is None:
+            raise MlflowException("set_experiment: give experiment_name or experiment_id")
+        experiment_name = _experiment_by_id(experiment_id)
+    name, why = _check_key(experiment_name)
+    if why is not None:
+        raise MlflowException("set_experiment: the experiment name is refused: %s" % why)
+    _config["experiment"] = name
+    return _Experiment(_with_store(lambda store: str(store.experiment_id(name, _lock_wait_seconds(), lambda wait: None))), name)
+
+
+def _with_store(fn):
+    """fn(store) on the logger's store, or on a short connection to the store; None when there is none."""
+    if isinstance(_logger.sink, _Store):
+        with _logger.write_lock:
+            return fn(_logger.sink)
+    path = _store_path()
+    if not path:
+        return None
+    store, why = _Store.open(path, None)
+    if store is None:
+        _warn("cannot read the store: %s" % why)
+        return None
+    try:
+        return fn(store)
+    finally:
+        store.conn.close()
+
+
+def _experiment_by_id(experiment_id):
+    def read(store):
+        row = store.conn.execute("SELECT name FROM experiments WHERE id = ?", (int(experiment_id),)).fetchone()
+        return row[0] if row else None
+    try:
+        name = _with_store(read)
+    except (ValueError, TypeError, sqlite3.Error):
+        name = None
+    if name is None:
+        raise MlflowException("no experiment with id %s in the store" % _describe(experiment_id))
+    return name
+
+
+def active_run():
+    """The ActiveRun being logged to, or None."""
+    if _logger.sink is None or _logger.ended:
+        return None
+    return _current_run()
+
+
+def start_run(run_id=None, experiment_id=None, run_name=None, nested=False, tags=None, description=None, **_ignored):
+    """Starts a run (or resumes run_id) and returns an ActiveRun, a context manager. With a run active, only
+    nested=True is allowed: the new run is its child (same experiment) until it ends."""
+    _config["mlflow"] = True
+    current = active_run()
+    if current is not None and not nested:
+        raise MlflowException("Run with UUID %s is already active. To start a new run, first end the current run with "
+                              "end_run(). To start a nested run, call start_run with nested=True" % current.info.run_id)
+    if current is not None:
+        _logger.push_child(run_name)
+    else:
+        if experiment_id is not None:
+            _config["experiment"] = _experiment_by_id(experiment_id)
+        if run_id is not None:
+            _config["run_id"] = str(run_id)
+        if run_name is not None:
+            _config["run_name"] = str(run_name)
+        _logger.ended = False
+        _logger.open()
+        _config.pop("run_name", None)
+        _config.pop("run_id", None)
+    if tags:
+        set_tags(tags)
+    if description:
+        set_tag("mlflow.note.content", description)
+    return _current_run()
+
+
+@_guarded
+def delete_tag(key):
+    """Removes a tag from the run."""
+    sink = _logger.open()
+    k, why = _check_key(key)
+    if why is not None:
+        _warn("delete_tag: %s skipped: %s" % (_describe(key), why))
+        return
+    if isinstance(sink, _Printer):
+        _warn("delete_tag: protocol lines cannot remove a tag; %s is kept" % _describe(k))
+        return
+    with _logger.lock:
+        _logger.pending.tags.pop(k, None)
+        _logger.pending.deleted_tags.add(k)
+        if _logger.pending.oldest is None:
+            _logger.pending.oldest = time.monotonic()
+    _logger.start_thread()
+
+
+@_guarded
+def log_artifacts(local_dir, artifact_path=None):
+    """Records every file under local_dir, keeping their folders, inside the folder artifact_path."""
+    if not os.path.isdir(local_dir):
+        _logger.open()
+        _warn("log_artifacts: %s skipped: not a folder" % _describe(local_dir))
+        return
+    for root, dirs, files in os.walk(local_dir):
+        dirs.sort()
+        rel = os.path.relpath(root, local_dir)
+        folder = "/".join(p for p in ((artifact_path or "").replace("\\", "/"), "" if rel == "." else rel.replace(os.sep, "/")) if p)
+        for name in sorted(files):
+            log_artifact(os.path.join(root, name), folder or None)
+
+
+def _log_file(call, artifact_file, write):
+    """Writes a file named as artifact_file's last part with write(path) and records it as artifact_file."""
+    if not isinstance(artifact_file, str) or not os.path.basename(artifact_file.replace("\\", "/")):
+        _logger.open()
+        _warn("%s: skipped: artifact_file must be a file name such as \"config.json\", not %s" % (call, _describe(artifact_file)))
+        return
+    artifact_file = artifact_file.replace("\\", "/")
+    folder = tempfile.mkdtemp(prefix="sextant_log-")
+    local = os.path.join(folder, os.path.basename(artifact_file))
+    try:
+        write(local)
+        log_artifact(local, os.path.dirname(artifact_file) or None)
+    finally:
+        if not isinstance(_logger.sink, _Printer):  # the runner copies a printed artifact after the line
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+@_guarded
+def log_text(text, artifact_file):
+    """Records text as the artifact artifact_file ("notes/summary.txt")."""
+    def write(path):
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+    _log_file("log_text", artifact_file, write)
+
+
+@_guarded
+def log_dict(dictionary, artifact_file):
+    """Records a dict as JSON, or YAML for a .yaml/.yml artifact_file (when PyYAML is installed)."""
+    def write(path):
+        if artifact_file.endswith((".yaml", ".yml")):
+            try:
+                import yaml
+                with open(path, "w", encoding="utf-8") as f:
+                    yaml.safe_dump(dictionary, f, default_flow_style=False)
+                return
+            except ImportError:
+                _warn("log_dict: PyYAML is not installed; %s is written as JSON (valid YAML too)" % artifact_file)
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(dictionary, f, indent=2)
+    _log_file("log_dict", artifact_file, write)
+
+
+@_guarded
+def log_figure(figure, artifact_file, save_kwargs=None):
+    """Records a matplotlib figure (anything with savefig) as an image such as "plots/loss.png"."""
+    if not hasattr(figure, "savefig"):
+        _logger.open()
+        _warn("log_figure: %s skipped: a matplotlib figure (with savefig) is needed" % _describe(figure))
+        return
+    _log_file("log_figure", artifact_file, lambda path: figure.savefig(path, **(save_kwargs or {})))
+
+
+def _entries(values, fields):
+    """Entries of log_batch as tuples: from a dict, tuples, or objects with these attributes (MLflow's entities)."""
+    if values is None:
+        return []
+    pairs = _pairs(values) if not isinstance(values, (list, tuple)) else None
+    if pairs is not None:
+        return [tuple(p) + (None,) * (len(fields) - 2) for p in pairs]
+    out = []
+    for v in values:
+        if isinstance(v, (tuple, list)):
+            out.append(tuple(v) + (None,) * (len(fields) - len(v)))
+        else:
+            out.append(tuple(getattr(v, f, None) for f in fields))
+    return out
+
+
+def log_batch(metrics=None, params=None, tags=None, run_id=None):
+    """MLflow's log_batch on the active run: at most 1000 metrics, 100 params and 100 tags, else
+    MlflowException and nothing logged. Metrics: Metric objects or (key, value, timestamp, step) tuples;
+    params and tags: dicts, (key, value) tuples or Param/RunTag objects."""
+    ms = _entries(metrics, ("key", "value", "timestamp", "step"))
+    ps = _entries(params, ("key", "value"))
+    ts = _entries(tags, ("key", "value"))
+    for what, entries, limit in (("metrics", ms, MAX_BATCH_METRICS), ("params", ps, MAX_BATCH_PARAMS), ("tags", ts, MAX_BATCH_TAGS)):
+        if len(entries) > limit:
+            raise MlflowException("log_batch: %d %s; a batch takes at most %d (INVALID_PARAMETER_VALUE), so nothing "
+                                  "was logged" % (len(entries), what, limit))
+    if run_id is not None and _logger.uid is not None and str(run_id) != _logger.uid:
+        raise MlflowException("log_batch: run %s is not the active run (%s)" % (_describe(run_id), _logger.uid))
+    if ps:
+        log_params(dict((k, v) for k, v in ps))
+    if ts:
+        set_tags(dict((k, v) for k, v in ts))
+    for key, value, timestamp, step in ms:
+        log_metric(key, value, step=0 if step is None else step, timestamp=timestamp)
