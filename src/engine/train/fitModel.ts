@@ -13,7 +13,7 @@ import { fitLinearRegression, fitLogisticSteps } from './linear';
 import { standardise, type FitTarget, type FittedModel, type Layer, type Matrix, type ModelKind } from './model';
 import { fitScaler } from './scaler';
 
-export interface FitModelOptions {
+interface FitModelOptions {
   kind: ModelKind;
   label: string;
   features: string[];

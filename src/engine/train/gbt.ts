@@ -29,9 +29,9 @@ type Tree = z.infer<typeof TreeSchema>;
 export const EnsembleSchema = z.object({ base: z.array(z.number()), trees: z.array(TreeSchema) });
 export type Ensemble = z.infer<typeof EnsembleSchema>;
 
-export type GbtTarget = { task: 'classification'; y: Int32Array; classes: number } | { task: 'regression'; y: Float64Array };
+type GbtTarget = { task: 'classification'; y: Int32Array; classes: number } | { task: 'regression'; y: Float64Array };
 
-export interface GbtOptions {
+interface GbtOptions {
   maxIter: number;
   lr: number;
   maxLeafNodes: number;
@@ -53,7 +53,7 @@ export interface GbtOptions {
 
 export const GBT_DEFAULTS = { maxIter: 100, lr: 0.1, maxLeafNodes: 31, maxDepth: null, minSamplesLeaf: 20, l2: 0, maxBins: 255, earlyStopping: 'auto', validationFraction: 0.1, nIterNoChange: 10, tol: 1e-7 } as const;
 
-export interface GbtFit {
+interface GbtFit {
   ensemble: Ensemble;
   /** Mean training loss after each iteration. */
   losses: number[];

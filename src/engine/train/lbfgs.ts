@@ -17,7 +17,7 @@ interface LbfgsOptions {
   onIteration?: (iteration: number, f: number) => boolean | void;
 }
 
-export interface LbfgsResult {
+interface LbfgsResult {
   w: Float64Array;
   f: number;
   iterations: number;

@@ -17,7 +17,7 @@ interface LogisticOptions {
   onIteration?: (iteration: number, loss: number) => boolean | void;
 }
 
-export interface LinearFit {
+interface LinearFit {
   layers: Layer[];
   /** Mean loss per row after each iteration (log-loss plus the penalty divided by the rows; squared error for regression). */
   losses: number[];

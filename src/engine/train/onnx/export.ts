@@ -124,7 +124,7 @@ function valueInfo(name: string, elemType: number, dims: (number | string)[]): P
 
 export const ONNX_INPUT = 'input';
 export const ONNX_PROBABILITIES = 'probabilities';
-export const ONNX_PREDICTION = 'prediction';
+const ONNX_PREDICTION = 'prediction';
 const ONNX_LABEL_INDEX = 'label_index';
 const ONNX_LABEL = 'label';
 
