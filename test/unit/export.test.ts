@@ -2,6 +2,7 @@
 // published JSON Schemas (test/fixtures/schemas/, sources in its README), the DAG round-tripped against the
 // runner's own graph, deterministic bytes, and refusals that write nothing.
 import { strict as assert } from 'node:assert';
+import { createHash } from 'node:crypto';
 import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv from 'ajv';
@@ -12,6 +13,9 @@ import { main } from '../../src/cli/main';
 import { KfpPipelineSpecSchema } from '../../src/engine/export/kubeflowSpec';
 import { readPipeline } from '../../src/engine/pipeline/read';
 import { buildDag } from '../../src/engine/runner/dag';
+import { resolveModel } from '../../src/engine/serve/model';
+import { openStore } from '../../src/engine/store/open';
+import { demoWorkspace } from './serveHelpers';
 import { tempDir } from './tempDir';
 
 function capture(cwd: string): CliIo & { stdout: string[]; stderr: string[] } {
@@ -176,6 +180,43 @@ describe('sextant export', () => {
     assert.equal(readFileSync(join(dir, 'argo-workflow.yaml'), 'utf8'), 'old\n');
     assert.ok(!existsSync(join(dir, '.github')));
     assert.deepEqual(readdirSync(dir).sort(), ['argo-workflow.yaml', 'sextant.yaml']);
+  });
+
+  it('docker: the registered version\'s file with a Dockerfile on a pinned base, non-root, no secrets, HEALTHCHECK on /health; an unregistered model writes nothing', async () => {
+    const { root, layout } = await demoWorkspace('sextant-export-docker-');
+    const io = capture(root);
+    assert.equal(await main(['export', 'docker', 'penguin-species@staging', '--json'], io), 0, io.stderr.join('\n'));
+    const report = JSON.parse(io.stdout[0]!) as { out: string; model: { name: string; version: number; alias: string } };
+    assert.equal(report.out, join('docker', 'penguin-species-staging'));
+    const out = join(root, report.out);
+    assert.deepEqual(readdirSync(out).sort(), ['.dockerignore', 'Dockerfile', 'penguin-species.onnx']);
+    // the very bytes the registry holds for that version
+    const store = openStore(layout.storePath, { readonly: true });
+    assert.ok(store.ok);
+    const ref = resolveModel('penguin-species@staging', root, { db: store.value, file: layout.storePath, artifactsDir: layout.artifactsDir });
+    store.value.close();
+    assert.ok(ref.ok);
+    const bytes = readFileSync(join(out, 'penguin-species.onnx'));
+    assert.ok(bytes.equals(readFileSync(ref.value.file)));
+    const dockerfile = readFileSync(join(out, 'Dockerfile'), 'utf8');
+    assert.match(dockerfile, /^FROM node:\d+\.\d+\.\d+-[a-z]+-slim$/m); // an exact version, not a moving tag
+    assert.match(dockerfile, /^USER node$/m);
+    assert.match(dockerfile, /^HEALTHCHECK .*\/health/m);
+    assert.match(dockerfile, /^CMD \["sextant", "serve", "penguin-species.onnx"/m);
+    assert.ok(dockerfile.includes(createHash('sha256').update(bytes).digest('hex')));
+    assert.doesNotMatch(dockerfile, /token\s*=|password|SECRET|ARG /i);
+    assert.ok(dockerfile.indexOf('USER node') < dockerfile.indexOf('CMD'));
+    // exporting again refuses the existing folder and leaves it whole
+    assert.equal(await main(['export', 'docker', 'penguin-species@staging'], capture(root)), 1);
+    assert.equal(readFileSync(join(out, 'Dockerfile'), 'utf8'), dockerfile);
+    // a model that is not registered: a clear message, nothing written
+    const bad = capture(root);
+    assert.equal(await main(['export', 'docker', 'nope@production'], bad), 1);
+    assert.match(bad.stderr.join('\n'), /No model named "nope" is registered/);
+    const noAlias = capture(root);
+    assert.equal(await main(['export', 'docker', 'penguin-species@production'], noAlias), 1);
+    assert.match(noAlias.stderr.join('\n'), /has no alias "production"/);
+    assert.deepEqual(readdirSync(join(root, 'docker')), ['penguin-species-staging']);
   });
 
   it('github-actions: a pipeline outside the current folder is refused', async () => {

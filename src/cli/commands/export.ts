@@ -1,14 +1,21 @@
-// `sextant export github-actions|argo|kubeflow`: hands the pipeline to another engine as it is (src/engine/export/).
+// `sextant export github-actions|argo|kubeflow|docker`: hands the pipeline to another engine as it is (src/engine/export/).
 // Refuses a pipeline with lint errors (listed as `sextant lint` lists them), shows each stage name it had
 // to change for the target and each thing the target cannot express (with its line in the pipeline file),
 // and writes the file whole or not at all.
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { argoWorkflow } from '../../engine/export/argo';
 import { githubActionsWorkflow } from '../../engine/export/githubActions';
 import { kubeflowPipeline } from '../../engine/export/kubeflow';
 import { exportPlan, noteText, type ExportOutput, type ExportPlan } from '../../engine/export/plan';
 import { writeAtomically } from '../../engine/export/write';
+import { BASE_IMAGE, dockerFiles } from '../../engine/export/docker';
+import { writeFolderAtomically } from '../../engine/export/write';
+import { resolveModel } from '../../engine/serve/model';
 import { describeError } from '../../engine/result';
+import { openStore } from '../../engine/store/open';
+import { layoutOf, STORE_OPTIONS } from '../storeAccess';
 import { UsageError, value } from '../args';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../command';
 import type { ParsedArgs } from '../args';
@@ -77,4 +84,41 @@ export const exportKubeflowCommand: CliCommand = {
   options: [FILE, OUT, { name: 'image', type: 'string', description: 'Image holding Sextant and the project at /workspace (default sextant-pipeline:latest).' }],
   run: (args, io) =>
     exportWith('kubeflow', 'kubeflow-pipeline.yaml', args, io, (plan, file) => kubeflowPipeline(plan, { image: value(args, 'image') ?? 'sextant-pipeline:latest', fileName: file.slice(dirname(file).length + 1) })),
+};
+
+export const exportDockerCommand: CliCommand = {
+  name: 'export docker',
+  summary: `Write a Dockerfile (${BASE_IMAGE}, non-root, no secrets, HEALTHCHECK on /health) and the model file to serve a registered model version with \`sextant serve\`.`,
+  usage: 'sextant export docker NAME@ALIAS|NAME@VERSION [--out DIR (default docker/NAME-ALIAS)] [--workspace DIR] [--json]',
+  json: true,
+  options: [OUT, ...STORE_OPTIONS],
+  async run(args, io) {
+    const given = args.positionals[0];
+    if (args.positionals.length !== 1 || !given || !given.includes('@') || given.endsWith('.onnx')) throw new UsageError('give one registered model: NAME@ALIAS or NAME@VERSION');
+    const failWith = (message: string): number => {
+      if (args.flags.json) io.json({ ok: false, error: message });
+      else io.err(`sextant export docker: ${message}`);
+      return EXIT_FAILURE;
+    };
+    const layout = layoutOf(args, io);
+    if (!existsSync(layout.storePath)) return failWith(`${given} names a registered model, but ${relative(io.cwd, layout.storePath) || layout.storePath} does not exist (run the pipeline that registers it)`);
+    const opened = openStore(layout.storePath, { readonly: true });
+    if (!opened.ok) return failWith(describeError(opened.error));
+    try {
+      const ref = resolveModel(given, io.cwd, { db: opened.value, file: layout.storePath, artifactsDir: layout.artifactsDir });
+      if (!ref.ok) return failWith(describeError(ref.error));
+      const { name, version, alias, file } = ref.value;
+      const out = resolve(io.cwd, value(args, 'out') ?? join('docker', `${name}-${alias ?? version}`));
+      const model = readFileSync(file);
+      const sha256 = createHash('sha256').update(model).digest('hex');
+      const written = writeFolderAtomically(out, { ...dockerFiles({ name, version: version!, alias, sha256 }), [`${name}.onnx`]: model });
+      if (!written.ok) return failWith(describeError(written.error));
+      const outShown = relative(io.cwd, out) || out;
+      if (args.flags.json) io.json({ ok: true, target: 'docker', out: outShown, model: { name, version, alias }, files: ['.dockerignore', 'Dockerfile', `${name}.onnx`] });
+      else io.out(outShown);
+      return EXIT_OK;
+    } finally {
+      opened.value.close();
+    }
+  },
 };

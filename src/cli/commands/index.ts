@@ -6,7 +6,7 @@ import { dataAddCommand, dataListCommand, dataShowCommand } from './dataVersions
 import { doctorCommand } from './doctor';
 import { driftCommand } from './drift';
 import { evalCommand } from './eval';
-import { exportArgoCommand, exportGithubActionsCommand, exportKubeflowCommand } from './export';
+import { exportArgoCommand, exportDockerCommand, exportGithubActionsCommand, exportKubeflowCommand } from './export';
 import { importMlflowCommand } from './importMlflow';
 import { initCommand } from './init';
 import { lintCommand } from './lint';
@@ -18,4 +18,4 @@ import { serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRe
 import { serverCommand } from './server';
 import { trainCommand } from './train';
 
-export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand, trainCommand, evalCommand, dataProfileCommand, dataValidateCommand, dataAddCommand, dataListCommand, dataShowCommand, monitorReportCommand, ...MODELS_COMMANDS, auditListCommand, auditVerifyCommand, serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRevokeCommand, serverCommand, exportGithubActionsCommand, exportArgoCommand, exportKubeflowCommand];
+export const COMMANDS: CliCommand[] = [initCommand, doctorCommand, runCommand, lintCommand, runsListCommand, runsShowCommand, importMlflowCommand, driftCommand, trainCommand, evalCommand, dataProfileCommand, dataValidateCommand, dataAddCommand, dataListCommand, dataShowCommand, monitorReportCommand, ...MODELS_COMMANDS, auditListCommand, auditVerifyCommand, serveCommand, serveTokenAddCommand, serveTokenListCommand, serveTokenRevokeCommand, serverCommand, exportGithubActionsCommand, exportArgoCommand, exportKubeflowCommand, exportDockerCommand];
