@@ -11,6 +11,7 @@ import { registerRunner } from './runner/register';
 import { registerDatasetsView } from './views/datasetsTree';
 import { datasetsCommands } from './views/datasetsCommands';
 import { driftCommands } from './views/driftCommands';
+import { exportCommands } from './views/exportCommand';
 import { experimentsCommands } from './views/experimentsCommands';
 import { registerExperimentsView } from './views/experimentsTree';
 import { experimentsState } from './views/experimentsState';
@@ -65,6 +66,7 @@ export function activate(context: vscode.ExtensionContext): void {
     ...serving.commands(),
     ...datasetsCommands(ctx, () => datasets.refresh()),
     ...driftCommands(ctx),
+    ...exportCommands(ctx, state),
     ...runnerCommands,
   });
   startLanguageClientOnDemand(ctx);

@@ -27,3 +27,8 @@ export { validateVersion } from './data/versions/validateVersion';
 export { versionColumns } from './data/versions/describe';
 export { profileDataFile } from './data/profile/profile';
 export { compareWithHistograms } from './drift/histograms';
+export { exportPlan, noteText } from './export/plan';
+export { githubActionsWorkflow } from './export/githubActions';
+export { argoWorkflow } from './export/argo';
+export { kubeflowPipeline } from './export/kubeflow';
+export { writeAtomically } from './export/write';
