@@ -8,6 +8,7 @@
 // wraps these in TreeItems; test/unit/experiments.view.test.ts and experiments.scale.test.ts check them in plain Node.
 import { formatDuration } from '../engine/format';
 import { hasNoEnd } from '../engine/mlflow/noEnd';
+import type { Pipeline } from '../engine/pipeline/schema';
 import type { PipelineStage } from '../engine/runner/pipelineStages';
 import type { MetricDirection } from '../engine/tracking/direction';
 import type { FilterTerm, RunSort } from '../engine/tracking/runFilter';
@@ -32,9 +33,10 @@ export interface ExperimentsModel {
 /**
  * The view's root from everything read from the store. A finished pipeline run in which no stage ran (what
  * earlier versions recorded for a fully cached run) is left out. The primary metric is the setting's, else
- * the experiment's, else a score of its newest run (a pipeline run's from its stages).
+ * the experiment's, else a metric the workspace's pipelines gate on (`gateMetrics`) that its newest run
+ * logged, else a score of its newest run (a pipeline run's from its stages).
  */
-export function experimentsModel(read: { experiments: Experiment[]; runs: Run[] }, engine: TreeEngine, view: { filter: FilterTerm[]; sort: RunSort; primaryMetric: string | undefined }): ExperimentsModel {
+export function experimentsModel(read: { experiments: Experiment[]; runs: Run[] }, engine: TreeEngine, view: { filter: FilterTerm[]; sort: RunSort; primaryMetric: string | undefined; gateMetrics?: readonly string[] }): ExperimentsModel {
   const byParent = new Map<string, Run[]>();
   for (const r of read.runs) if (r.parentId) (byParent.get(r.parentId) ?? byParent.set(r.parentId, []).get(r.parentId)!).push(r);
   // Each pipeline run's stages through the engine's pipelineStages, from the runs in hand (no query per run).
@@ -56,7 +58,8 @@ export function experimentsModel(read: { experiments: Experiment[]; runs: Run[] 
     if (kept.length === 0) continue;
     shown += kept.length;
     const merged = (r: Run): Run => ({ ...r, metrics: runMetrics(r, stagesOf.get(r.id) ?? []) });
-    const primaryMetric = view.primaryMetric ?? e.primaryMetric ?? defaultMetric(Object.keys(merged(kept[0]!).metrics), engine.metricDirection);
+    const newest = Object.keys(merged(kept[0]!).metrics);
+    const primaryMetric = view.primaryMetric ?? e.primaryMetric ?? view.gateMetrics?.find((k) => newest.includes(k)) ?? defaultMetric(newest, engine.metricDirection);
     // Sorted by a metric, a pipeline run sorts by its stages' value.
     const runs = engine.sortRuns(kept.map(merged), view.sort).map((r) => byId.get(r.id)!);
     const metricKeys = experimentMetricKeys(top.map((run) => ({ run, stages: stagesOf.get(run.id) ?? [] })));
@@ -202,6 +205,19 @@ export function stageRow(stage: PipelineStage, pipelineRunId: string, primaryMet
 export function mergeChangedRuns(runs: Map<string, Run>, changed: readonly string[], fresh: readonly Run[]): void {
   for (const id of changed) runs.delete(id);
   for (const r of fresh) runs.set(r.id, r);
+}
+
+/** The metrics the pipelines gate on, in file order: `sextant/gate`'s `require` keys and `sextant/register`'s `gates[].metric`. */
+export function gateMetrics(pipelines: readonly Pipeline[]): string[] {
+  const keys = new Set<string>();
+  for (const p of pipelines) {
+    for (const stage of Object.values(p.stages)) {
+      const w = (stage.with ?? {}) as { require?: unknown; gates?: unknown };
+      if (stage.uses === 'sextant/gate' && w.require && typeof w.require === 'object') for (const k of Object.keys(w.require)) keys.add(k);
+      if (stage.uses === 'sextant/register' && Array.isArray(w.gates)) for (const g of w.gates as { metric?: unknown }[]) if (typeof g?.metric === 'string') keys.add(g.metric);
+    }
+  }
+  return [...keys];
 }
 
 /** Runs an experiment lists before its "show more" row; each click on it shows this many more. */

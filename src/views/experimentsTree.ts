@@ -20,7 +20,7 @@ import { loadEngine } from '../engineLoader';
 import type { ChangeFeed } from '../engine/tracking/changes';
 import type { Experiment } from '../engine/tracking/schemas';
 import type { Tracker } from '../engine/tracking/tracking';
-import { mergeChangedRuns, expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, failureOf, oneAtATime, runMetrics, runRow, RUNS_PER_PAGE, stageNodes, stageRow } from './experimentsItems';
+import { gateMetrics, mergeChangedRuns, expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, failureOf, oneAtATime, runMetrics, runRow, RUNS_PER_PAGE, stageNodes, stageRow } from './experimentsItems';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
 import { codeSpan, md } from './markdown';
 import type { WorkspaceState } from './workspaceState';
@@ -81,6 +81,15 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     this.read = undefined;
     this.roots = undefined;
     this.changed.fire(undefined);
+  }
+
+  /** The runs in hand drawn again (the pipelines' gate metrics or the primary-metric setting changed): no store read. */
+  redraw(): void {
+    if (!this.read) return this.refresh();
+    void this.build().then((built) => {
+      this.roots = built.roots;
+      this.changed.fire(built.changed === 'root' ? undefined : built.changed);
+    });
   }
 
   /** The store changed: re-reads only the runs the change feed names, and refreshes only their rows (one update at a time). */
@@ -144,7 +153,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     const filter = engine.parseRunFilter(this.state.filterText);
     if (!filter.ok) return { roots: [{ kind: 'note', message: `Filter: ${filter.error.message}`, command: { command: 'sextant.experiments.filter', title: 'Edit Filter' } }], changed: 'root' };
     const runs = [...read.runs.values()];
-    const model = this.ctx.log.time('experiments: tree model', () => experimentsModel({ experiments: read.experiments, runs }, engine, { filter: filter.value, sort: this.state.sort, primaryMetric: readSettings().primaryMetric }));
+    const model = this.ctx.log.time('experiments: tree model', () => experimentsModel({ experiments: read.experiments, runs }, engine, { filter: filter.value, sort: this.state.sort, primaryMetric: readSettings().primaryMetric, gateMetrics: gateMetrics(this.workspace.entries.flatMap((e) => (e.pipeline ? [e.pipeline] : []))) }));
     this.direction = engine.metricDirection;
     const applied = this.nodes.apply(model);
     this.counts = { shown: model.shown, total: model.total };
@@ -341,11 +350,12 @@ export function registerExperimentsView(ctx: Ctx, workspace: WorkspaceState): vo
     if (typeof experiment === 'string') tree.showMore(experiment);
   });
   ctx.push(view, refresh, showMore, state.onDidChange(() => tree.refresh()), ctx.onStoreChanged(() => refresh.fire()), view.onDidChangeVisibility(() => refresh.flushIfPending()));
-  // the workspace state re-read the store's header: a store that appeared, vanished or was repaired is read again whole
+  // the workspace state changed: a store that appeared, vanished or was repaired is read again whole
   let storeKind = workspace.store.kind;
   ctx.push(
     workspace.onDidChange(() => {
-      if (workspace.store.kind === storeKind) return refresh.fire();
+      // the same store: the pipelines changed (their gate metrics may name another primary metric)
+      if (workspace.store.kind === storeKind) return tree.redraw();
       storeKind = workspace.store.kind;
       tree.refresh();
     }),
@@ -371,7 +381,7 @@ export function registerExperimentsView(ctx: Ctx, workspace: WorkspaceState): vo
     { dispose: () => watcher?.dispose() },
     // a store elsewhere: watch it (Ctx re-opens it and fires onStoreChanged, which refreshes)
     onSettingsChanged(['storePath'], watch),
-    onSettingsChanged(['primaryMetric'], () => tree.refresh()),
+    onSettingsChanged(['primaryMetric'], () => tree.redraw()),
     vscode.workspace.onDidChangeWorkspaceFolders(() => {
       watch();
       tree.refresh();

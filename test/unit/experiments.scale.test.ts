@@ -10,7 +10,9 @@ import * as engine from '../../src/engine/api';
 import { ChangeFeed } from '../../src/engine/tracking/changes';
 import type { Run } from '../../src/engine/tracking/schemas';
 import { Tracker } from '../../src/engine/tracking/tracking';
-import { expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, mergeChangedRuns, oneAtATime, RUNS_PER_PAGE } from '../../src/views/experimentsItems';
+import { writeFileSync } from 'node:fs';
+import { readPipeline } from '../../src/engine/pipeline/read';
+import { expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, gateMetrics, mergeChangedRuns, oneAtATime, RUNS_PER_PAGE } from '../../src/views/experimentsItems';
 import type { ExperimentNode } from '../../src/views/experimentsState';
 import { tempDir } from './tempDir';
 
@@ -159,6 +161,21 @@ describe('Experiments view at scale (incremental refresh, defaults)', function (
     assert.deepEqual(rows.at(-1), { kind: 'more', experiment: 'big', hidden: 20 });
     assert.equal(big.primaryMetric, 'val_loss');
     assert.equal(experimentOverview(big, h.nodes.stagesOf, engine.metricDirection), '120 runs · 1 running · best val_loss 0.008333');
+  });
+
+  it("the primary metric defaults to a metric the pipeline gates on, before a score's name, else an accuracy/f1-like name", () => {
+    const { storePath, tracker } = store();
+    const id = must(tracker.startRun({ experiment: 'e', name: 'r' })).id;
+    must(tracker.logMetrics(id, [{ key: 'aaa_first', value: 1 }, { key: 'accuracy', value: 0.9 }, { key: 'macro_score', value: 0.7 }, { key: 'val_loss', value: 0.3 }]));
+    must(tracker.flush());
+    const file = join(storePath, '..', '..', 'sextant.yaml');
+    writeFileSync(file, ['version: 1', 'stages:', '  train:', '    run: echo hi', '  check:', '    needs: [train]', '    uses: sextant/gate', '    with:', '      require: { macro_score: ">= 0.5" }', ''].join('\n'));
+    const pipeline = must(readPipeline(file));
+    assert.deepEqual(gateMetrics([pipeline]), ['macro_score']);
+    const read = { experiments: must(tracker.listExperiments()), runs: must(tracker.listRuns()) };
+    assert.equal(experimentsModel(read, engine, { ...VIEW, gateMetrics: gateMetrics([pipeline]) }).experiments[0]!.primaryMetric, 'macro_score');
+    assert.equal(experimentsModel(read, engine, VIEW).experiments[0]!.primaryMetric, 'accuracy');
+    assert.equal(experimentsModel(read, engine, { ...VIEW, gateMetrics: ['not_logged'] }).experiments[0]!.primaryMetric, 'accuracy');
   });
 
   it('refreshes run one at a time; requests meanwhile make one more run, never dropped', async () => {
