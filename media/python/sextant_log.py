@@ -27,9 +27,15 @@ SEXTANT_LOCK_TIMEOUT seconds (default 30); after that, and after a failed write 
 points stay in memory (up to 2 million) and are retried every second; what could not be written by
 the end is reported on stderr.
 
+MLflow's fluent API is here too (set_tracking_uri, set_experiment, start_run with nested runs, end_run,
+active_run, log_artifacts, log_dict, log_text, log_figure, log_batch): `import sextant_log as mlflow` runs
+an MLflow script unchanged (docs/python.md). log_artifact's artifact_path is a folder, as in MLflow.
+
 Logging never raises: a value that cannot be stored (an empty key, a 10 MB param, a step beyond 2**53-1,
 a string as a metric) is reported on stderr (one line per call, repeats rate-limited) and skipped, the
-rest of the call is kept, and the script carries on. NaN and +/-inf metric values are kept.
+rest of the call is kept, and the script carries on. NaN and +/-inf metric values are kept. Where MLflow
+raises, the MLflow-shaped calls raise MlflowException: a param logged again with another value
+(ParamChangedError; the first is kept), a second top-level start_run, log_batch over MLflow's limits.
 """
 
 import atexit
@@ -1460,6 +1466,9 @@ def start_run(run_id=None, experiment_id=None, run_name=None, nested=False, tags
         _logger.open()
         _config.pop("run_name", None)
         _config.pop("run_id", None)
+        if (run_id is not None and isinstance(_logger.sink, _Store) and _logger.uid == str(run_id)
+                and str(run_id) != os.environ.get("SEXTANT_RUN_ID")):
+            _logger.owned = True  # a resumed run is ended by end_run, as MLflow does (a stage's run by the runner)
     if tags:
         set_tags(tags)
     if description:

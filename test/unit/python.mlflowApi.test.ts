@@ -250,6 +250,34 @@ describe('python helper: MLflow-shaped API (import sextant_log as mlflow)', func
     assert.deepEqual(steps(boom, 'loss'), [[0, 1.5]]);
   });
 
+  it('start_run(run_id=...) resumes a run of the store; runs left open by a script that raises end failed, the nested one first', async () => {
+    const ws = newWorkspace();
+    const id = must(ws.tracker.startRun({ experiment: 'resume', name: 'earlier' })).id;
+    const r = await py(ws, [
+      `with mlflow.start_run(run_id=${JSON.stringify(id)}) as run:`,
+      '    print("resumed", run.info.run_id, run.info.run_name)',
+      '    mlflow.log_metric("acc", 0.5, step=2)',
+      'outer = mlflow.start_run(run_name="left-open")',
+      'inner = mlflow.start_run(run_name="left-open-child", nested=True)',
+      'mlflow.log_metric("loss", 2.0, step=1)',
+      'raise RuntimeError("crash")',
+    ].join('\n'));
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /RuntimeError: crash/);
+    assert.match(r.stdout, new RegExp(`^resumed ${id} earlier$`, 'm'));
+    ws.tracker.forgetCachedRuns();
+    const resumed = must(ws.tracker.getRun(id));
+    assert.deepEqual(steps(resumed, 'acc'), [[2, 0.5]]);
+    assert.equal(resumed.status, 'finished', 'ended by the with block, as MLflow does');
+    const outer = onlyRun(ws, 'left-open');
+    const inner = onlyRun(ws, 'left-open-child');
+    assert.equal(inner.parentId, outer.id);
+    assert.equal(inner.status, 'failed');
+    assert.equal(outer.status, 'failed');
+    assert.deepEqual(steps(inner, 'loss'), [[1, 2]]);
+    assert.deepEqual(outer.history, {});
+  });
+
   it('log_figure records a matplotlib figure (skipped, loudly, without matplotlib)', async function () {
     const probe = await new Promise<number | null>((res) => spawn(PYTHON, ['-c', 'import matplotlib']).on('exit', res));
     if (probe !== 0) {
