@@ -219,6 +219,21 @@ describe('sextant export', () => {
     assert.deepEqual(readdirSync(join(root, 'docker')), ['penguin-species-staging']);
   });
 
+  it('github-actions: an external dataset is said, with its line, and left out of the cache key', async () => {
+    const dir = shapesDir();
+    const outside = tempDir('sextant-export-data-');
+    writeFileSync(join(outside, 'rows.csv'), 'a,b\n1,2\n');
+    const text = SHAPES.replace('stages:\n', `datasets:\n  rows:\n    path: ${join(outside, 'rows.csv')}\n    external: true\nstages:\n`);
+    writeFileSync(join(dir, 'sextant.yaml'), text);
+    const io = capture(dir);
+    assert.equal(await main(['export', 'github-actions', '--json'], io), 0, io.stdout.join('\n') + io.stderr.join('\n'));
+    const report = JSON.parse(io.stdout[0]!) as { out: string; notes: { line: number; message: string }[] };
+    const line = text.split('\n').findIndex((l) => l.trim() === 'rows:') + 1;
+    assert.ok(report.notes.some((n) => n.line === line && /dataset rows is outside the repository/.test(n.message)), JSON.stringify(report.notes));
+    assert.ok(!readFileSync(join(dir, report.out), 'utf8').includes('rows.csv'));
+    assert.deepEqual(validGithub(parse(readFileSync(join(dir, report.out), 'utf8'))), []);
+  });
+
   it('github-actions: a pipeline outside the current folder is refused', async () => {
     const dir = shapesDir();
     const sub = tempDir('sextant-export-sub-');

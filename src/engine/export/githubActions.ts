@@ -50,7 +50,7 @@ export function githubActionsWorkflow(plan: ExportPlan, options: GithubActionsOp
   const inputs = new Set<string>([inDir(options.fileName)]);
   if (typeof plan.pipeline.params === 'string') inputs.add(inDir(normPath(plan.pipeline.params)));
   for (const [name, d] of Object.entries(plan.pipeline.datasets ?? {})) {
-    if (d.external) notes.push({ line: plan.lineOf(name, 'path'), message: `dataset ${name} is outside the repository (external): actions/cache cannot hash it, so a change to it does not change the cache key` });
+    if (d.external) notes.push({ line: plan.datasetLine(name), message: `dataset ${name} is outside the repository (external): actions/cache cannot hash it, so a change to it does not change the cache key` });
     else inputs.add(inDir(normPath(d.path)));
   }
   const reports: string[] = [];

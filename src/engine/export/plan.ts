@@ -29,6 +29,8 @@ export interface ExportPlan {
   stages: PlanStage[];
   /** 1-based line of `key:` inside a stage (or of the stage key when absent). */
   lineOf(stage: string, key: string): number;
+  /** 1-based line of a dataset's entry under `datasets:`. */
+  datasetLine(name: string): number;
 }
 
 const MARK = { error: 'error', warning: 'warning', information: 'info', hint: 'hint' } as const;
@@ -67,7 +69,8 @@ export async function exportPlan(path: string, shown = basename(path)): Promise<
     const at = text.slice(start, next).search(new RegExp(`(^|[\\s{,])${key.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*:`, 'm'));
     return lines.position(at < 0 ? start : start + at + (/\s|[{,]/.test(text[start + at] ?? '') ? 1 : 0)).line + 1;
   };
-  return ok({ file: shown, pipeline, stages, lineOf });
+  const datasetLine = (name: string): number => lines.position(analysis.model.datasets.get(name)?.start ?? 0).line + 1;
+  return ok({ file: shown, pipeline, stages, lineOf, datasetLine });
 }
 
 /** A thing the target cannot say, and where the pipeline says it. */
