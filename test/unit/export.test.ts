@@ -92,7 +92,7 @@ describe('sextant export', () => {
     assert.equal(await main(['export', 'argo', '--image', 'registry.example/shapes:1', '--json'], io), 0, io.stderr.join('\n'));
     const report = JSON.parse(io.stdout[0]!) as { ok: boolean; out: string; names: { stage: string; as: string }[]; notes: { file: string; line: number; message: string }[] };
     assert.deepEqual(report.names, [{ stage: 'make_data', as: 'make-data' }, { stage: 'Train_Model', as: 'train-model' }]);
-    const doc = parse(readFileSync(join(dir, report.out), 'utf8')) as { kind: string; spec: { arguments: { parameters: { name: string; value?: string }[] }; templates: { name: string; dag?: { tasks: { name: string; dependencies?: string[] }[] }; activeDeadlineSeconds?: string; container?: { image: string; command: string[]; resources?: { limits?: Record<string, string> } } }[] } };
+    const doc = parse(readFileSync(join(dir, report.out), 'utf8')) as { kind: string; spec: { arguments: { parameters: { name: string; value?: string }[] }; templates: { name: string; dag?: { tasks: { name: string; dependencies?: string[]; arguments?: unknown }[] }; inputs?: { artifacts: unknown[] }; outputs?: { artifacts: unknown[] }; activeDeadlineSeconds?: string; container?: { image: string; command: string[]; resources?: { limits?: Record<string, string> } } }[] } };
     assert.deepEqual(validArgo(doc), []);
     assert.equal(doc.kind, 'Workflow');
     // round trip: the same stages and the same edges as the runner's graph
@@ -110,6 +110,10 @@ describe('sextant export', () => {
     assert.equal(train.activeDeadlineSeconds, '1800'); // IntOrString, a string in Argo's schema
     assert.equal(train.container!.image, 'registry.example/shapes:1');
     assert.deepEqual(train.container!.command, ['sextant', 'run', 'Train_Model', '-f', 'sextant.yaml']);
+    // deps another stage writes: an input artifact from that task's output artifact
+    assert.deepEqual(train.inputs?.artifacts, [{ name: 'in-1', path: '/workspace/data.txt', optional: true }]);
+    assert.deepEqual(doc.spec.templates.find((t) => t.name === 'make-data')!.outputs?.artifacts, [{ name: 'out-1', path: '/workspace/data.txt', optional: true }]);
+    assert.deepEqual(tasks.find((t) => t.name === 'train-model')!.arguments, { artifacts: [{ name: 'in-1', from: '{{tasks.make-data.outputs.artifacts.out-1}}' }] });
     // params as workflow parameters; the secret's value is not written
     assert.deepEqual(doc.spec.arguments.parameters, [{ name: 'rate', value: '0.5' }, { name: 'token' }]);
     assert.ok(!readFileSync(join(dir, report.out), 'utf8').includes('abc'));

@@ -2,12 +2,14 @@
 // pipeline's edges (written `needs` and those derived from outs → deps) as `dependencies`. Each task runs
 // `sextant run NAME` in the image, inside the project at /workspace; the store under .sextant is on a
 // volume all tasks share, so a task finds the stages it needs already run (cached) and restores their outs.
-// Params become workflow parameters; `resources.gpu` a `nvidia.com/gpu` limit; `resources.cpu` a CPU
+// A stage's `deps` that another stage's `outs` or `metrics` hold are input artifacts from that task's
+// output artifacts. Params become workflow parameters; `resources.gpu` a `nvidia.com/gpu` limit; `resources.cpu` a CPU
 // request; `resources.timeout` the template's activeDeadlineSeconds.
 import { stringify } from 'yaml';
 import { depPath } from '../pipeline/containment';
+import { isPattern, normPath } from '../pipeline/derivedEdges';
 import { dnsName, mapNames } from './names';
-import { plainParams, type ExportNote, type ExportOutput, type ExportPlan } from './plan';
+import { plainParams, type ExportNote, type ExportOutput, type ExportPlan, type PlanStage } from './plan';
 
 export interface ArgoOptions {
   image: string;
@@ -33,7 +35,33 @@ export function argoWorkflow(plan: ExportPlan, options: ArgoOptions): ExportOutp
   if (typeof plan.pipeline.params === 'string') notes.push({ line: 1, message: `params come from the file ${plan.pipeline.params}, which the image holds: they are not workflow parameters` });
   for (const p of params) if (p.secret) notes.push({ line: 1, message: `param ${p.name} is secret: it is a workflow parameter without a value (give it when you submit); its value is not written here` });
   if (params.length > 0) notes.push({ line: 1, message: 'sextant run reads params from the pipeline file: the workflow parameters record them for the Argo UI, and changing one at submit time does not change the run' });
-  const tasks = plan.stages.map((s) => ({ name: map.get(s.name)!, template: map.get(s.name)!, ...(s.after.length ? { dependencies: s.after.map((n) => map.get(n)!) } : {}) }));
+  // output artifact `out-N` of each stage: its outs then metrics files, by normalised path
+  const outputs = new Map<string, { stage: string; artifact: string; path: string }>();
+  for (const s of plan.stages) {
+    const written = [...(s.stage.outs ?? []), ...(s.stage.metrics ?? [])];
+    for (const [i, o] of written.entries()) if (!outputs.has(normPath(o))) outputs.set(normPath(o), { stage: s.name, artifact: `out-${i + 1}`, path: o });
+  }
+  /** The outputs of other stages a stage's `deps` read (the file itself, or a folder output holding it), as input artifacts. */
+  const inputsOf = (name: string, deps: NonNullable<PlanStage['stage']['deps']>): { stage: string; artifact: string; path: string }[] => {
+    const found = new Map<string, { stage: string; artifact: string; path: string }>();
+    for (const dep of deps.map(depPath)) {
+      if (dep.external || isPattern(dep.path)) continue;
+      const n = normPath(dep.path);
+      const candidates = [n, ...n.split('/').map((_, i, parts) => parts.slice(0, i).join('/')).filter(Boolean)];
+      const hit = candidates.map((c) => outputs.get(c)).find((o) => o && o.stage !== name);
+      if (hit) found.set(`${hit.stage}/${hit.artifact}`, hit);
+    }
+    return [...found.values()];
+  };
+  const tasks = plan.stages.map((s) => {
+    const inputs = inputsOf(s.name, s.stage.deps ?? []);
+    return {
+      name: map.get(s.name)!,
+      template: map.get(s.name)!,
+      ...(s.after.length ? { dependencies: s.after.map((n) => map.get(n)!) } : {}),
+      ...(inputs.length ? { arguments: { artifacts: inputs.map((o, i) => ({ name: `in-${i + 1}`, from: `{{tasks.${map.get(o.stage)!}.outputs.artifacts.${o.artifact}}}` })) } } : {}),
+    };
+  });
   const templates: Record<string, unknown>[] = [{ name: ARGO_ENTRYPOINT, dag: { tasks } }];
   for (const s of plan.stages) {
     const r = s.stage.resources;
@@ -44,12 +72,14 @@ export function argoWorkflow(plan: ExportPlan, options: ArgoOptions): ExportOutp
     else if (typeof r?.gpu === 'number' && r.gpu > 0) notes.push({ line: plan.lineOf(s.name, 'gpu'), message: `stage ${s.name}: Kubernetes waits for a node with ${r.gpu} GPU${r.gpu === 1 ? '' : 's'}; the runner's fallback to CPU when none is free does not happen there` });
     if (r?.cpu !== undefined) requests.cpu = String(r.cpu);
     const outs = [...(s.stage.outs ?? []), ...(s.stage.metrics ?? [])];
+    const inputs = inputsOf(s.name, s.stage.deps ?? []);
     const external = (s.stage.deps ?? []).map(depPath).filter((d) => d.external);
     for (const d of external) notes.push({ line: plan.lineOf(s.name, 'deps'), message: `stage ${s.name} reads ${d.path} from outside the project: the image must hold it at that path` });
     templates.push({
       name: map.get(s.name)!,
       ...(r?.timeout ? { activeDeadlineSeconds: String(seconds(r.timeout)) } : {}),
-      ...(outs.length ? { outputs: { artifacts: outs.map((o, i) => ({ name: `out-${i + 1}`, path: `${WORKSPACE}/${o.replace(/^\.\//, '')}`, optional: true })) } } : {}),
+      ...(inputs.length ? { inputs: { artifacts: inputs.map((o, i) => ({ name: `in-${i + 1}`, path: `${WORKSPACE}/${normPath(o.path)}`, optional: true })) } } : {}),
+      ...(outs.length ? { outputs: { artifacts: outs.map((o, i) => ({ name: `out-${i + 1}`, path: `${WORKSPACE}/${normPath(o)}`, optional: true })) } } : {}),
       container: {
         image: options.image,
         command: ['sextant', 'run', s.name, '-f', options.fileName],
