@@ -69,7 +69,7 @@ export const exportArgoCommand: CliCommand = {
   summary: 'Write an Argo Workflow (or WorkflowTemplate) with one DAG task per stage, running `sextant run STAGE` in an image.',
   usage: 'sextant export argo [-f FILE] [--image IMAGE] [--template] [--out FILE (default argo-workflow.yaml)] [--json]',
   json: true,
-  options: [FILE, OUT, { name: 'image', type: 'string', description: 'Image holding Sextant and the project at /workspace (default sextant-pipeline:latest; build one with the Dockerfile of docs/export.md).' }, { name: 'template', type: 'boolean', description: 'Write a WorkflowTemplate instead of a Workflow.' }],
+  options: [FILE, OUT, { name: 'image', type: 'string', description: 'Image with Sextant installed and the project at /workspace (default sextant-pipeline:latest).' }, { name: 'template', type: 'boolean', description: 'Write a WorkflowTemplate instead of a Workflow.' }],
   run: (args, io) =>
     exportWith('argo', 'argo-workflow.yaml', args, io, (plan, file) =>
       argoWorkflow(plan, { image: value(args, 'image') ?? 'sextant-pipeline:latest', template: Boolean(args.flags.template), fileName: file.slice(dirname(file).length + 1) }),
