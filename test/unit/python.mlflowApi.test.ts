@@ -10,7 +10,8 @@ import { Tracker } from '../../src/engine/tracking/tracking';
 import type { RunDetail } from '../../src/engine/tracking/schemas';
 import { tempDir } from './tempDir';
 
-const PYTHON = '/usr/bin/python3';
+// SEXTANT_TEST_PYTHON: another interpreter (one with matplotlib runs the log_figure test).
+const PYTHON = process.env.SEXTANT_TEST_PYTHON ?? '/usr/bin/python3';
 const HELPER_DIR = resolve(__dirname, '../../media/python');
 const FIXTURES = resolve(__dirname, '../fixtures/python');
 
@@ -281,7 +282,7 @@ describe('python helper: MLflow-shaped API (import sextant_log as mlflow)', func
   it('log_figure records a matplotlib figure (skipped, loudly, without matplotlib)', async function () {
     const probe = await new Promise<number | null>((res) => spawn(PYTHON, ['-c', 'import matplotlib']).on('exit', res));
     if (probe !== 0) {
-      console.warn('SKIPPED: matplotlib is not installed for /usr/bin/python3, so log_figure is not tested');
+      console.warn(`SKIPPED: matplotlib is not installed for ${PYTHON}, so log_figure is not tested (set SEXTANT_TEST_PYTHON to one with it)`);
       this.skip();
     }
     const ws = newWorkspace();
