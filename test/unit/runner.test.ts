@@ -374,7 +374,8 @@ describe('runner: built-in stages', () => {
   it('a built-in training stage honours its timeout mid-training (it trains in slices)', async () => {
     const dir = tempDir('sextant-train-timeout-');
     cpSync(join(__dirname, '..', '..', 'media', 'demo'), dir, { recursive: true });
-    writeFileSync(join(dir, 'sextant.yaml'), readFileSync(join(dir, 'sextant.yaml'), 'utf8').replace('epochs: 200', 'epochs: 1000000').replace('    uses: sextant/train\n', '    uses: sextant/train\n    resources: { timeout: 400ms }\n'));
+    // An MLP makes a million passes (logistic regression would stop early, on its tolerance).
+    writeFileSync(join(dir, 'sextant.yaml'), readFileSync(join(dir, 'sextant.yaml'), 'utf8').replace('epochs: 200', 'epochs: 1000000').replace('model: logistic-regression', 'model: mlp').replace('    uses: sextant/train\n', '    uses: sextant/train\n    resources: { timeout: 400ms }\n'));
     const started = performance.now();
     const r = await run(dir, { stages: ['train'] });
     assert.equal(stage(r, 'train').status, 'failed');
