@@ -969,7 +969,8 @@ class _Logger(object):
         if not isinstance(store, _Store):
             _warn("start_run(nested=True): nested runs need a store (SEXTANT_STORE); the values go to the same output",
                   always=True)
-            self.stack.append(None)
+            self.stack.append(self.params_seen)  # the nested run's params are its own (not checked against the parent's)
+            self.params_seen = {}
             return
         if not self.flush(_lock_wait_seconds()):
             _warn("start_run(nested=True): the parent's unsaved values wait until the nested run ends", always=True)
@@ -983,7 +984,8 @@ class _Logger(object):
     def pop_child(self, status, code):
         """Ends the innermost nested run (records its end) and goes back to its parent. True when all is saved."""
         state = self.stack.pop()
-        if state is None:
+        if isinstance(state, dict):  # printing protocol lines: no run to end
+            self.params_seen = state
             return True
         saved = self.finish(status, code)
         with self.write_lock, self.lock:

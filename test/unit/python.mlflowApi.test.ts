@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { parseProtocolLine } from '../../src/engine/tracking/protocol';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import type { RunDetail } from '../../src/engine/tracking/schemas';
 import { tempDir } from './tempDir';
@@ -48,7 +49,7 @@ interface PyResult {
 /** Runs a Python file (cwd: the workspace) with media/python on PYTHONPATH; fails after 30 s. */
 function runPython(file: string, cwd: string, env: Record<string, string>): Promise<PyResult> {
   return new Promise((res, rej) => {
-    const p = spawn(PYTHON, [file], { cwd, env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: HELPER_DIR, ...env } });
+    const p = spawn(PYTHON, [file], { cwd, env: { PATH: process.env.PATH ?? '', TMPDIR: process.env.TMPDIR ?? '', PYTHONDONTWRITEBYTECODE: '1', PYTHONPATH: HELPER_DIR, ...env } });
     let stdout = '';
     let stderr = '';
     const timer = setTimeout(() => {
@@ -277,6 +278,27 @@ describe('python helper: MLflow-shaped API (import sextant_log as mlflow)', func
     assert.equal(outer.status, 'failed');
     assert.deepEqual(steps(inner, 'loss'), [[1, 2]]);
     assert.deepEqual(outer.history, {});
+  });
+
+  it('without a store the tutorial script still runs: protocol lines the engine parses, the nested run printed into the same output', async () => {
+    const dir = tempDir('sextant-pymlflow-print-');
+    // printed artifacts (log_dict, log_text) stay in TMPDIR for the runner to copy: here, in the test's folder
+    const r = await runPython(join(FIXTURES, 'mlflow_tutorial.py'), dir, { OUT_DIR: dir, TMPDIR: dir });
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /nested runs need a store/);
+    assert.match(r.stdout, /^param refused: ParamChangedError$/m, 'the parent keeps its params after the nested run');
+    const events = r.stdout.split('\n').filter((l) => l.startsWith('::sextant ')).map((l) => {
+      const parsed = parseProtocolLine(l);
+      assert.ok(parsed?.ok, l);
+      return parsed.value.event;
+    });
+    assert.deepEqual(events.filter((e) => e.kind === 'param').map((e) => e.kind === 'param' && e.values), [
+      { learning_rate: '0.01', epochs: '5', optimizer: 'adam' },
+      { learning_rate: '0.001' },
+    ]);
+    const metrics = events.filter((e) => e.kind === 'metric');
+    assert.deepEqual(metrics.find((e) => e.kind === 'metric' && 'test_acc' in e.values), { kind: 'metric', values: { test_acc: 0.97 }, step: 0 });
+    assert.equal(events.filter((e) => e.kind === 'artifact').length, 4);
   });
 
   it('log_figure records a matplotlib figure (skipped, loudly, without matplotlib)', async function () {
