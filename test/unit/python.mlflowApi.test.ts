@@ -238,6 +238,16 @@ describe('python helper: MLflow-shaped API (import sextant_log as mlflow)', func
       '        raise ValueError("boom")',
       'except ValueError:',
       '    print("raised")',
+      'mlflow.set_experiment("other")',
+      'again = mlflow.set_experiment(experiment_id=exp.experiment_id)',
+      'print("by id", again.name)',
+      'mlflow.set_experiment("other")',
+      'with mlflow.start_run(run_name="by-exp-id", experiment_id=exp.experiment_id):',
+      '    pass',
+      'try:',
+      '    mlflow.set_experiment(experiment_id="999")',
+      'except mlflow.MlflowException as err:',
+      '    print("unknown id:", err)',
     ].join('\n'), { SEXTANT_STORE: '' });
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /^http refused: True$/m);
@@ -250,6 +260,9 @@ describe('python helper: MLflow-shaped API (import sextant_log as mlflow)', func
     const boom = onlyRun(ws, 'boom');
     assert.equal(boom.status, 'failed');
     assert.deepEqual(steps(boom, 'loss'), [[0, 1.5]]);
+    assert.match(r.stdout, /^by id uri-exp$/m);
+    assert.match(r.stdout, /^unknown id: no experiment with id '999' in the store$/m);
+    assert.equal(onlyRun(ws, 'by-exp-id').experiment, 'uri-exp');
   });
 
   it('start_run(run_id=...) resumes a run of the store; runs left open by a script that raises end failed, the nested one first', async () => {
