@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { installVsix, OUTPUT, ROOT, startCodeServer, type CodeServer } from './codeServer';
 import { compareFixture } from '../support/compareFixture';
+import { Tracker } from '../../src/engine/tracking/tracking';
+import { workspaceLayout } from '../../src/engine/workspace/layout';
 import { launchBrowser, openWorkspace, outputLines, pane, paneTitles, runCommand, screenshot, showSextant, waitForSquiggle } from './workbench';
 
 describe('Sextant in VS Code (code-server + Chromium)', function () {
@@ -208,6 +210,39 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
         await screenshot(page, 'failed-compare-panel-output');
         throw err;
       } finally {
+        await page.close();
+      }
+    });
+  });
+
+  describe('the Experiments view, live', () => {
+    it('shows a run another process starts under an expanded experiment, without a refresh', async () => {
+      const folder = join(scratch, 'live');
+      mkdirSync(folder, { recursive: true });
+      compareFixture(folder).tracker.close();
+      const page = await openWorkspace(browser, server.url, folder);
+      const tracker = Tracker.open(workspaceLayout(folder));
+      assert.ok(tracker.ok, tracker.ok ? '' : tracker.error.message);
+      try {
+        await showSextant(page);
+        const experiments = pane(page, 'Experiments');
+        const row = (name: string) => experiments.locator('.monaco-list-row', { hasText: name }).first();
+        await row('churn').waitFor({ timeout: 30_000 });
+        if ((await row('churn').getAttribute('aria-expanded')) !== 'true') await row('churn').click();
+        await row('baseline').waitFor({ timeout: 30_000 });
+        // A script in another process (this test) starts a run and logs into it; the run stays running.
+        const started = Date.now();
+        const run = tracker.value.startRun({ experiment: 'churn', name: 'live-script', params: { lr: 0.3 } });
+        assert.ok(run.ok);
+        const logged = tracker.value.logMetrics(run.value.id, [0, 1, 2].map((step) => ({ key: 'loss', step, value: 1 / (step + 1) })));
+        assert.ok(logged.ok);
+        await row('live-script').waitFor({ timeout: 20_000 });
+        console.log(`      new run shown ${Date.now() - started} ms after its first write (experiment expanded)`);
+        assert.equal(await row('churn').getAttribute('aria-expanded'), 'true', 'the experiment stayed expanded');
+        await screenshot(page, '12-live-run');
+        assert.ok(tracker.value.finishRun(run.value.id, 'finished', 0).ok);
+      } finally {
+        tracker.value.close();
         await page.close();
       }
     });

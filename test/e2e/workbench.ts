@@ -52,9 +52,15 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 /** The lines of the visible Output channel that contain `text` (the panel's filter box narrows them). */
 export async function outputLines(page: Page, text: string): Promise<string> {
   const filter = page.locator('.part.panel .viewpane-filter input').first();
-  await filter.fill(text);
   const lines = page.locator('.part.panel .view-lines');
-  await lines.filter({ hasText: text }).first().waitFor({ timeout: 20_000 });
+  // The Output view can still be switching to the channel when the filter is typed, and then clears it (seen
+  // in the screenshot of a failure: an empty filter, the line scrolled away): type it again until it holds.
+  for (let attempt = 1; ; attempt++) {
+    await filter.fill(text);
+    const shown = await lines.filter({ hasText: text }).first().waitFor({ timeout: 7_000 }).then(() => true, () => false);
+    if (shown) break;
+    if (attempt === 3) throw new Error(`the Output view showed no line with "${text}" (filter now "${await filter.inputValue()}")`);
+  }
   const content = await lines.first().innerText();
   await filter.fill('');
   return content;
