@@ -48,7 +48,7 @@ const nodeEntries = [
   { entryPoints: ['src/lsp/client.ts'], outfile: 'dist/lspClient.js' },
   { entryPoints: ['src/webviews/host.ts'], outfile: 'dist/webviewHost.js', plugins: [lazyBundlesAsSeparateFiles] },
   { entryPoints: ['src/lsp/server.ts'], outfile: 'dist/server.js' },
-  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js' },
   // A parallel profile's worker thread (src/engine/data/profile/parallel.ts finds it next to the bundle).
   { entryPoints: ['src/engine/data/profile/profileWorker.ts'], outfile: 'dist/profileWorker.js' },
   // The trainer's worker thread (src/engine/train/worker.ts starts it from beside whichever bundle runs).

@@ -137,4 +137,3 @@ export function runFromProcess(): void {
   );
 }
 
-if (require.main === module) runFromProcess();
