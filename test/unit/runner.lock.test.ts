@@ -12,7 +12,7 @@ import { tempDir } from './tempDir';
 // One run of a workspace at a time: the lock file (src/engine/runner/lock.ts), and the race it closes.
 
 const TSX = require.resolve('tsx/cjs');
-const CLI = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+const CLI = join(__dirname, '..', '..', 'src', 'cli', 'bin.ts');
 const LOCK_MODULE = join(__dirname, '..', '..', 'src', 'engine', 'runner', 'lock.ts');
 const DEAD_PID = 2 ** 22 + 12345;
 

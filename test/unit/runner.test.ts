@@ -294,7 +294,7 @@ describe('runner: processes and faults', () => {
   it('when the runner process itself is killed (SIGKILL) mid-stage, the next run stops the orphaned stage and runs it again', async function () {
     this.timeout(60_000);
     const dir = workspace({ stages: { long: { run: 'echo $$ > stage.pid; sleep 60' } } });
-    const cli = join(__dirname, '..', '..', 'src', 'cli', 'main.ts');
+    const cli = join(__dirname, '..', '..', 'src', 'cli', 'bin.ts');
     // The runner in this very process (no tsx wrapper process in between), as `node dist/cli.js` runs.
     const child = spawn(process.execPath, ['-r', require.resolve('tsx/cjs'), cli, 'run', '--no-store'], { cwd: dir, stdio: 'ignore' });
     const pidFile = join(dir, 'stage.pid');

@@ -16,7 +16,7 @@ import type { EngineError } from '../../src/engine/result';
 import { tempDir } from './tempDir';
 
 const ROOT = resolve(__dirname, '../..');
-const CLI = join(ROOT, 'src/cli/main.ts');
+const CLI = join(ROOT, 'src/cli/bin.ts');
 const TSX = require.resolve('tsx/cjs');
 const MLFLOW_FIXTURES = join(ROOT, 'test/fixtures/mlflow');
 const NOBODY = 65534;
