@@ -88,6 +88,18 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
       console.log(`      activation in real VS Code: ${activation[1]} ms`);
       await screenshot(page, '03-output');
     });
+
+    it('exports the pipeline to GitHub Actions from the palette: the workflow is written and opened', async () => {
+      await runCommand(page, 'Sextant: Export Pipeline…');
+      const option = page.locator('.quick-input-list .monaco-list-row', { hasText: 'GitHub Actions' }).first();
+      await option.waitFor({ timeout: 20_000 });
+      await option.click();
+      await page.locator('.tabs-container .tab', { hasText: 'sextant.yml' }).first().waitFor({ timeout: 30_000 });
+      const workflow = readFileSync(join(demo, '.github', 'workflows', 'sextant.yml'), 'utf8');
+      assert.match(workflow, /sextant lint/);
+      assert.match(workflow, /sextant run/);
+      await screenshot(page, '03b-export-github-actions');
+    });
   });
 
   describe('the demo pipeline, run from VS Code', () => {
