@@ -68,6 +68,11 @@ export class LspClient {
     return (await published).diagnostics;
   }
 
+  /** The code actions the server offers for one of its diagnostics. */
+  codeActionsFor<T = unknown>(uri: string, diagnostic: Diag): Promise<T[]> {
+    return this.request<T[]>('textDocument/codeAction', { textDocument: { uri }, range: diagnostic.range, context: { diagnostics: [diagnostic] } });
+  }
+
   private onData(chunk: Buffer): void {
     this.buffer = Buffer.concat([this.buffer, chunk]);
     for (;;) {

@@ -98,7 +98,7 @@ describe('dataset version pins in the language server', function () {
     const d = pinRange(text, ds, 'dataset-version-changed');
     assert.equal(d.severity, 2, 'warning');
     assert.match(d.message, /^"data\/iris\.csv" is no longer version 1 of dataset "iris" \(sha256 [0-9a-f]{12}…\): its content is version 2\. Pin version 2, or restore the file\.$/);
-    const actions = await client.request<{ title: string; edit: { changes: Record<string, { newText: string }[]> } }[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    const actions = await client.codeActionsFor<{ title: string; edit: { changes: Record<string, { newText: string }[]> } }>(uri, d);
     const pin2 = actions.find((a) => a.title === 'Change to "2"');
     assert.ok(pin2, JSON.stringify(actions.map((a) => a.title)));
     assert.equal(pin2.edit.changes[uri]![0]!.newText, '2');

@@ -59,7 +59,7 @@ describe('pipeline language server: checks of issue 12', function () {
   }
 
   const actionsFor = (uri: string, d: Diag): Promise<CodeAction[]> =>
-    client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    client.codeActionsFor<CodeAction>(uri, d);
 
   it('reports an expectation without column: at the item, not at expectations:', async () => {
     const text = [

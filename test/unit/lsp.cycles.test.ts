@@ -70,7 +70,7 @@ describe('pipeline language server: cycles and derived edges (issue 12)', functi
   }
 
   const actionsFor = (uri: string, d: Diag): Promise<CodeAction[]> =>
-    client.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    client.codeActionsFor<CodeAction>(uri, d);
 
   it('reports the demo cycle on every edge, spelled out in run order, with one removal per edge and no suppression', async () => {
     const text = demoWithCycle();

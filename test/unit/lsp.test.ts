@@ -162,7 +162,7 @@ describe('pipeline language server over stdio', function () {
     const { uri, diagnostics } = await open('broken.sextant.yaml', FIXTURE);
     const fixes = async (code: string) => {
       const d = diagnostics.find((x) => x.code === code)!;
-      return client.request<{ title: string; edit: { changes: Record<string, TextEdit[]> } }[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+      return client.codeActionsFor<{ title: string; edit: { changes: Record<string, TextEdit[]> } }>(uri, d);
     };
     const apply = (a: { edit: { changes: Record<string, TextEdit[]> } }) => applyEdits(FIXTURE, a.edit.changes[uri]!);
 
