@@ -7,6 +7,7 @@
 import { metricDirection } from '../../engine/tracking/direction';
 import type { Run } from '../../engine/tracking/schemas';
 import type { Tracker } from '../../engine/tracking/tracking';
+import type { Shown } from '../liveRefresh';
 import { mergeStages } from '../mergedRun';
 import { toMetricNumber, type CompareData, type CompareRun, type CompareSeries, type Scalar } from './protocol';
 
@@ -72,6 +73,12 @@ export function buildCompareData(tracker: CompareSource, runIds: string[], optio
     if (direction) directions[key] = direction;
   }
   return { ok: true, value: { runs, missing, series, directions } };
+}
+
+/** What the compare panel shows of the store (src/webviews/liveRefresh.ts): the runs asked for (as the store names them once read) and their stages. */
+export function compareShown(runIds: readonly string[], data: CompareData | undefined): Shown {
+  const ids = [...runIds, ...(data?.runs.map((r) => r.id) ?? [])];
+  return { runs: ids, parents: ids };
 }
 
 function sortKeys<T>(record: Record<string, T>): Record<string, T> {

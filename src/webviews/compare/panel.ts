@@ -4,7 +4,7 @@
 import * as vscode from 'vscode';
 import type { PanelDeps } from '../panelDeps';
 import { panelOptions, PanelHost } from '../panelHost';
-import { buildCompareData, compareTitle } from './data';
+import { buildCompareData, compareShown, compareTitle } from './data';
 import { exportContent } from './exportContent';
 import { COMPARE_VIEW_TYPE, PageMessageSchema, PageStateSchema, type ExportRequest, type HostMessage } from './protocol';
 
@@ -22,11 +22,18 @@ export function reviveComparePanel(deps: PanelDeps, panel: vscode.WebviewPanel, 
 }
 
 function attach(deps: PanelDeps, panel: vscode.WebviewPanel, runIds: string[]): void {
+  /** What the page was last sent: the panel re-reads the store only when one of these runs (or a stage of one) changed. */
+  let shown = compareShown(runIds, undefined);
   new PanelHost<HostMessage, ExportRequest>(deps, panel, {
     bundle: 'compare',
     name: 'compare panel',
     pageMessages: PageMessageSchema,
-    build: () => build(deps, runIds),
+    build: async () => {
+      const message = await build(deps, runIds);
+      shown = compareShown(runIds, message.type === 'data' ? message.data : undefined);
+      return message;
+    },
+    shown: () => shown,
     titleOf: (message) => (message.type === 'data' ? compareTitle(message.data.runs.map((r) => r.name)) : undefined),
     handle: async (request, host) => host.post(await exportFile(deps, runIds, request)),
   });

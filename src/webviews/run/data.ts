@@ -9,6 +9,7 @@ import type { PipelineStage } from '../../engine/runner/pipelineStages';
 import type { Artifact, Run } from '../../engine/tracking/schemas';
 import type { Tracker } from '../../engine/tracking/tracking';
 import { toMetricNumber } from '../compare/protocol';
+import type { Shown } from '../liveRefresh';
 import type { Evaluation, RunArtifact, RunData, RunMetric, RunSeries, RunStage } from './protocol';
 
 /** What the panel needs of a Tracker. */
@@ -133,6 +134,21 @@ export function buildRunData(tracker: RunSource, engine: RunEngine, runId: strin
       log: logData,
     },
   };
+}
+
+/**
+ * What the run details panel shows of the store (src/webviews/liveRefresh.ts): the run, its pipeline run,
+ * its stages' runs (and the earlier runs cached stages reused), and any stage of it, new ones included. Without
+ * data (the run is deleted or gone), the run alone: its restore shows it again.
+ */
+export function runShown(runId: string, data: RunData | undefined): Shown {
+  const runs = new Set([runId]);
+  if (data) {
+    runs.add(data.run.id);
+    if (data.run.parent) runs.add(data.run.parent.id);
+    for (const s of data.stages) if (s.runId) runs.add(s.runId);
+  }
+  return { runs, parents: [data?.run.id ?? runId] };
 }
 
 /** The runner's `sextant.resources.*` tags: what the stage asked for (`resources:` in the pipeline). */

@@ -7,9 +7,10 @@ import { dirname, relative, isAbsolute } from 'node:path';
 import * as vscode from 'vscode';
 import { loadEngine } from '../../engineLoader';
 import { openRunLog } from '../../views/openRunLog';
+import type { Shown as ShownRuns } from '../liveRefresh';
 import type { PanelDeps } from '../panelDeps';
 import { panelOptions, PanelHost } from '../panelHost';
-import { buildRunData, checkArtifactRequest, checkRunRequest } from './data';
+import { buildRunData, checkArtifactRequest, checkRunRequest, runShown } from './data';
 import { PageMessageSchema, PageStateSchema, RUN_VIEW_TYPE, type HostMessage, type PageMessage, type PageRequest } from './protocol';
 
 /** A panel and the run it shows (a click in the Experiments view may point it at another run). */
@@ -53,11 +54,18 @@ export function reviveRunPanel(deps: PanelDeps, panel: vscode.WebviewPanel, save
 
 function attach(deps: PanelDeps, panel: vscode.WebviewPanel, runId: string | undefined): Shown {
   const target = { runId };
+  /** What the page was last sent: the panel re-reads the store only when one of these runs changed. */
+  let watched: ShownRuns | undefined;
   const host = new PanelHost<HostMessage, PageMessage>(deps, panel, {
     bundle: 'run',
     name: 'run details',
     pageMessages: PageMessageSchema,
-    build: () => build(deps, target.runId),
+    build: async () => {
+      const message = await build(deps, target.runId);
+      watched = target.runId ? runShown(target.runId, message.type === 'data' ? message.data : undefined) : undefined;
+      return message;
+    },
+    shown: () => watched,
     titleOf: (message) => (message.type === 'data' ? message.data.run.name : undefined),
     handle: (message) => (target.runId ? handle(deps, target.runId, message as PageRequest) : undefined),
   });

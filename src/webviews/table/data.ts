@@ -7,6 +7,7 @@ import type * as EngineApi from '../../engine/api';
 import type { Run } from '../../engine/tracking/schemas';
 import type { Tracker } from '../../engine/tracking/tracking';
 import { toMetricNumber } from '../compare/protocol';
+import type { Shown } from '../liveRefresh';
 import { mergeStages } from '../mergedRun';
 import type { HostMessage, TableData, TableRow } from './protocol';
 
@@ -83,6 +84,11 @@ export function filterRows(runs: readonly Run[], text: string, language: FilterL
     return { type: 'filtered', text, error: { message, ...(column !== undefined ? { column } : {}), ...(fix ? { fix } : {}) } };
   }
   return { type: 'filtered', text, ids: runs.filter((r) => language.runMatches(r, parsed.value)).map((r) => r.id) };
+}
+
+/** What the experiments table shows of the store (src/webviews/liveRefresh.ts): every run of its experiment, new ones included. */
+export function tableShown(experiment: string): Shown {
+  return { runs: [], experiment };
 }
 
 /** The panel's title. */

@@ -8,7 +8,7 @@ import type { Run } from '../../engine/tracking/schemas';
 import { openComparePanel } from '../compare/panel';
 import type { PanelDeps } from '../panelDeps';
 import { panelOptions, PanelHost } from '../panelHost';
-import { buildTableData, filterRows, tableTitle } from './data';
+import { buildTableData, filterRows, tableShown, tableTitle } from './data';
 import { PageMessageSchema, PageStateSchema, TABLE_VIEW_TYPE, type HostMessage, type TableRequest } from './protocol';
 
 const open = new Map<string, vscode.WebviewPanel>();
@@ -53,6 +53,8 @@ function attach(deps: PanelDeps, panel: vscode.WebviewPanel, experiment: string)
     name: 'experiments table',
     pageMessages: PageMessageSchema,
     build,
+    // Re-read only when a run of this experiment changed (or a new one started in it).
+    shown: () => tableShown(experiment),
     titleOf: () => tableTitle(experiment),
     handle: async (message, host) => {
       if (message.type === 'filter') {
