@@ -138,15 +138,15 @@ export function experimentsCommands(ctx: Ctx): Record<string, Handler> {
       const ids = runs.map((r) => r.id);
       const deleted = await withTracker(ctx, state, `delete ${ids.length} run(s)`, (t) => {
         // Runs deleted over a day ago (their undo long gone) are removed for good now.
-        t.purgeDeletedRuns(86_400_000);
-        return t.deleteRuns(ids);
+        t.purgeDeletedRuns(86_400_000, { source: 'VS Code' });
+        return t.deleteRuns(ids, { source: 'VS Code' });
       });
       if (!deleted || !report(ctx, deleted)) return;
       changed();
       const label = runs.length === 1 ? `run "${runs[0]!.name}"` : `${runs.length} runs`;
       const undo = await vscode.window.showInformationMessage(`Deleted ${label} (and ${runs.length === 1 ? 'its' : 'their'} stages).`, 'Undo');
       if (undo === 'Undo') {
-        const restored = await withTracker(ctx, state, `restore ${ids.length} run(s)`, (t) => t.restoreRuns(ids));
+        const restored = await withTracker(ctx, state, `restore ${ids.length} run(s)`, (t) => t.restoreRuns(ids, { source: 'VS Code' }));
         if (restored && report(ctx, restored)) changed();
       }
     },

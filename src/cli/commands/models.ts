@@ -1,4 +1,4 @@
-// `sextant models list|show|promote|rollback|compare|tag|describe|explain`: the model registry of the workspace store.
+// `sextant models list|show|promote|rollback|compare|tag|describe|explain|unalias|delete`: the model registry of the workspace store.
 // Promote and rollback move an alias in one transaction with its history row and audit entry
 // (src/engine/registry/aliases.ts); promote checks the version's promotion gates first and, when one blocks,
 // leaves the alias, records the block and exits 1 naming the gate.
@@ -15,7 +15,9 @@ import { describeVersion, tagVersion, versionEvents, versionNotes } from '../../
 import type { Database } from '../../engine/store/open';
 import { UsageError, value, type ParsedArgs } from '../args';
 import { EXIT_OK, type CliCommand, type CliIo } from '../command';
+import { modelsDeleteCommand, modelsUnaliasCommand } from './modelsDelete';
 import { formatValue } from './runs';
+import { runShapExplain, SHAP_OPTIONS } from './modelsShap';
 import { commandFailure, openWorkspaceStore, STORE_OPTIONS, table, when } from '../storeAccess';
 
 const WHO = { source: 'CLI' };
@@ -248,8 +250,8 @@ const wholeNumber = (args: ParsedArgs, name: string, min: number): number | unde
 
 export const modelsExplainCommand: CliCommand = {
   name: 'models explain',
-  summary: 'Permutation feature importance of a model version on a CSV/TSV file (how much the metric drops when each feature is shuffled), kept with the version and shown on its model card.',
-  usage: 'sextant models explain NAME@VERSION DATA [--metric accuracy|f1|roc_auc|log_loss] [--repeats N] [--seed S] [--label COL] [--no-save] [--json]',
+  summary: 'Permutation feature importance of a model version on a CSV/TSV file (how much the metric drops when each feature is shuffled), or with --row Kernel SHAP attributions of single predictions; kept with the version and shown on its model card.',
+  usage: 'sextant models explain NAME@VERSION DATA [--metric accuracy|f1|roc_auc|log_loss] [--repeats N] | --row K[,K…] [--class C] [--background N] [--samples N]] [--seed S] [--label COL] [--no-save] [--json]',
   json: true,
   options: [
     { name: 'metric', type: 'string', description: `The score whose drop is measured: ${IMPORTANCE_METRICS.join(', ')} (log_loss: its rise). Default accuracy.` },
@@ -257,11 +259,14 @@ export const modelsExplainCommand: CliCommand = {
     { name: 'seed', type: 'string', description: 'Seed of the shuffles (default 0).' },
     { name: 'label', type: 'string', description: "The label column (default: the model's)." },
     { name: 'no-save', type: 'boolean', description: 'Print only; do not keep it with the version.' },
+    ...SHAP_OPTIONS,
     ...STORE_OPTIONS,
   ],
   async run(args, io) {
     if (args.positionals.length !== 2) throw new UsageError('give a model version and a data file: NAME@VERSION DATA');
     const ref = refOf(args.positionals[0]!);
+    if (value(args, 'row') !== undefined) return runShapExplain(args, io, ref);
+    for (const only of ['class', 'background', 'samples']) if (value(args, only) !== undefined) throw new UsageError(`--${only} goes with --row (Kernel SHAP of single predictions)`);
     const metric = value(args, 'metric');
     if (metric !== undefined && !(IMPORTANCE_METRICS as readonly string[]).includes(metric)) throw new UsageError(`--metric: one of ${IMPORTANCE_METRICS.join(', ')}`);
     const repeats = wholeNumber(args, 'repeats', 1);
@@ -303,4 +308,4 @@ export const modelsExplainCommand: CliCommand = {
   },
 };
 
-export const MODELS_COMMANDS = [modelsListCommand, modelsShowCommand, modelsPromoteCommand, modelsRollbackCommand, modelsCompareCommand, modelsTagCommand, modelsDescribeCommand, modelsExplainCommand];
+export const MODELS_COMMANDS = [modelsListCommand, modelsShowCommand, modelsPromoteCommand, modelsRollbackCommand, modelsCompareCommand, modelsTagCommand, modelsDescribeCommand, modelsExplainCommand, modelsUnaliasCommand, modelsDeleteCommand];

@@ -19,8 +19,14 @@ export const AUDIT_KINDS = [
   'promotion-blocked',
   'model-version-described',
   'model-version-tagged',
+  'alias-removed',
   'model-deleted',
   'model-version-deleted',
+  'run-deleted',
+  'run-restored',
+  'run-purged',
+  'experiment-deleted',
+  'experiment-restored',
   'serving-started',
   'serving-stopped',
   'token-created',
@@ -30,7 +36,7 @@ export const AUDIT_KINDS = [
 
 const JsonSchema: z.ZodType<Json> = z.lazy(() => z.union([z.null(), z.boolean(), z.number().finite(), z.string(), z.array(JsonSchema), z.record(z.string(), JsonSchema)]));
 
-/** What a caller appends. `subject` names what it is about: `model:churn@3`, `model:churn`, `server:churn@production`. */
+/** What a caller appends. `subject` names what it is about: `model:churn@3`, `model:churn`, `server:churn@production`, `run:UID`, `experiment:NAME`. */
 export const AuditEventSchema = z.object({
   kind: z.enum(AUDIT_KINDS),
   actor: z.string().min(1).describe('Who: a user name, or a token id for token use.'),

@@ -4,6 +4,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { appendAudit, hasAuditLog } from '../audit/log';
+import { nextVersionNumber } from '../registry/deletion';
 import type { PromotionGate } from '../pipeline/builtins';
 import { currentUser, hasAliasHistory, pointAlias } from '../registry/aliases';
 import { blockedReason, checkGates, type GateVerdict } from '../registry/gates';
@@ -90,7 +91,8 @@ export function registerModelVersion(
       d.prepare('INSERT OR IGNORE INTO models (name, created_at) VALUES (?, ?)').run(input.name, now);
       const modelId = d.prepare('SELECT id FROM models WHERE name = ?').pluck().get(input.name) as number;
       const runRow = d.prepare('SELECT id FROM runs WHERE uid = ?').pluck().get(input.runId) as number | undefined;
-      const next = ((d.prepare('SELECT max(version) FROM model_versions WHERE model_id = ?').pluck().get(modelId) as number | null) ?? 0) + 1;
+      // One past the highest number ever registered, deleted versions included: a number is never reused.
+      const next = nextVersionNumber(d, modelId, input.name);
       const info = audited
         ? d.prepare('INSERT INTO model_versions (model_id, version, run_id, artifact_sha256, format, created_at, gates_json) VALUES (?, ?, ?, ?, ?, ?, ?)').run(modelId, next, runRow ?? null, blob.sha256, input.format ?? 'onnx', now, input.gates?.length ? JSON.stringify(input.gates) : null)
         : d.prepare('INSERT INTO model_versions (model_id, version, run_id, artifact_sha256, format, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(modelId, next, runRow ?? null, blob.sha256, input.format ?? 'onnx', now);

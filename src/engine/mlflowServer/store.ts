@@ -9,6 +9,8 @@
 //   artifact_uri         mlflow-artifacts:/<experiment_id>/<run_id>/artifacts (served by artifacts.ts)
 // Reads that the Tracker has no method for go straight to its database (read-only queries); writes go
 // through the Tracker or in one writeTx each.
+import { appendAudit, hasAuditLog } from '../audit/log';
+import { currentUser } from '../registry/aliases';
 import { writeTx } from '../store/tx';
 import type { Tracker } from '../tracking/tracking';
 import type { Run, RunStatus } from '../tracking/schemas';
@@ -108,8 +110,12 @@ export class MlflowStore {
 
   setExperimentLifecycle(experimentId: string, stage: 'active' | 'deleted'): void {
     const row = this.experimentRow(experimentId);
-    if (stage === 'deleted') this.setExperimentTag(experimentId, LIFECYCLE_TAG, 'deleted');
-    else writeTx(this.db, () => this.db.prepare('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?').run(row.id, LIFECYCLE_TAG));
+    // The lifecycle tag and its audit entry commit together.
+    writeTx(this.db, () => {
+      if (stage === 'deleted') this.setExperimentTag(experimentId, LIFECYCLE_TAG, 'deleted');
+      else this.db.prepare('DELETE FROM experiment_tags WHERE experiment_id = ? AND key = ?').run(row.id, LIFECYCLE_TAG);
+      if (hasAuditLog(this.db)) appendAudit(this.db, { kind: stage === 'deleted' ? 'experiment-deleted' : 'experiment-restored', actor: currentUser(), source: 'MLflow server', subject: `experiment:${row.name}`, detail: { id: String(row.id) } });
+    });
   }
 
   renameExperiment(experimentId: string, newName: string): void {
@@ -238,7 +244,7 @@ export class MlflowStore {
 
   setRunsDeleted(runId: string | undefined, deleted: boolean): void {
     const run = this.run(runId);
-    must(deleted ? this.tracker.deleteRuns([run.id]) : this.tracker.restoreRuns([run.id]));
+    must(deleted ? this.tracker.deleteRuns([run.id], { source: 'MLflow server' }) : this.tracker.restoreRuns([run.id], { source: 'MLflow server' }));
   }
 
   metricHistory(runId: string | undefined, key: string): { key: string; value: number | string; timestamp: number; step: number }[] {

@@ -3,6 +3,8 @@
 import { randomBytes } from 'node:crypto';
 import type { Database } from '../store/open';
 import { writeTx } from '../store/tx';
+import { appendAudit, hasAuditLog } from '../audit/log';
+import { currentUser } from '../registry/aliases';
 import type { Rejection, RunStatus, UpdateRun } from './schemas';
 import { checkKey, checkValue } from './validate';
 import type { z } from 'zod';
@@ -155,25 +157,48 @@ export function setStatus(db: Database, runId: number, status: RunStatus, now: n
   });
 }
 
-/** Hides runs (and their stages) from lists; restoreRuns brings them back, purgeDeletedRuns removes them for good. */
-export function softDeleteRuns(db: Database, runIds: number[], now: number): void {
+/** Who deleted, restored or purged runs, for the audit log (default: this user, from "sextant"). */
+export interface RunActor {
+  actor?: string;
+  source?: string;
+}
+
+/** One audit entry per run (when the store has the audit log), inside the caller's transaction. */
+function auditRuns(db: Database, kind: 'run-deleted' | 'run-restored' | 'run-purged', runIds: number[], who: RunActor, now: number): void {
+  if (runIds.length === 0 || !hasAuditLog(db)) return;
+  const row = db.prepare('SELECT r.uid, r.name, e.name AS experiment, (SELECT count(*) FROM runs c WHERE c.parent_id = r.id) AS stages FROM runs r JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?');
+  const actor = who.actor ?? currentUser();
+  const source = who.source ?? 'sextant';
+  for (const id of runIds) {
+    const r = row.get(id) as { uid: string; name: string; experiment: string; stages: number } | undefined;
+    if (r) appendAudit(db, { kind, actor, source, subject: `run:${r.uid}`, detail: { name: r.name, experiment: r.experiment, stages: r.stages }, at: now });
+  }
+}
+
+/** Hides runs (and their stages) from lists; restoreRuns brings them back, purgeDeletedRuns removes them for good. Each is recorded in the audit log. */
+export function softDeleteRuns(db: Database, runIds: number[], now: number, who: RunActor = {}): void {
   writeTx(db, () => {
     const stmt = db.prepare('UPDATE runs SET deleted_at = ? WHERE id = ? OR parent_id = ?');
     for (const id of runIds) stmt.run(now, id, id);
+    auditRuns(db, 'run-deleted', runIds, who, now);
   });
 }
 
-export function restoreRuns(db: Database, runIds: number[]): void {
+export function restoreRuns(db: Database, runIds: number[], now = Date.now(), who: RunActor = {}): void {
   writeTx(db, () => {
     const stmt = db.prepare('UPDATE runs SET deleted_at = NULL WHERE id = ? OR parent_id = ?');
     for (const id of runIds) stmt.run(id, id);
+    auditRuns(db, 'run-restored', runIds, who, now);
   });
 }
 
-/** Deletes runs soft-deleted before `before` (ms), with their points; returns how many runs went. */
-export function purgeDeletedRuns(db: Database, before: number): number {
+/** Deletes runs soft-deleted before `before` (ms), with their points; returns how many runs went. Each top-level run purged is recorded (its stages go with it). */
+export function purgeDeletedRuns(db: Database, before: number, who: RunActor = {}, now = Date.now()): number {
   return writeTx(db, () => {
     const ids = db.prepare('SELECT id FROM runs WHERE deleted_at IS NOT NULL AND deleted_at < ?').pluck().all(before) as number[];
+    const going = new Set(ids);
+    const parentOf = db.prepare('SELECT parent_id FROM runs WHERE id = ?').pluck();
+    auditRuns(db, 'run-purged', ids.filter((id) => !going.has(parentOf.get(id) as number)), who, now);
     deleteRunsNow(db, ids);
     return ids.length;
   });

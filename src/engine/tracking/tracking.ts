@@ -317,30 +317,30 @@ export class Tracker {
   }
 
   /** Hides runs (and their stages); undo with restoreRuns. */
-  deleteRuns(ids: string[]): Result<void> {
+  deleteRuns(ids: string[], who: runs.RunActor = {}): Result<void> {
     const refs: runs.RunRef[] = [];
     for (const id of ids) {
       const ref = this.ref(id);
       if (!('uid' in ref)) return fail(ref);
       refs.push(ref);
     }
-    return this.guard('delete runs', () => runs.softDeleteRuns(this.db, refs.map((r) => r.id), this.clock()));
+    return this.guard('delete runs', () => runs.softDeleteRuns(this.db, refs.map((r) => r.id), this.clock(), who));
   }
 
-  restoreRuns(ids: string[]): Result<void> {
+  restoreRuns(ids: string[], who: runs.RunActor = {}): Result<void> {
     const refs: runs.RunRef[] = [];
     for (const id of ids) {
       const ref = this.ref(id);
       if (!('uid' in ref)) return fail(ref);
       refs.push(ref);
     }
-    return this.guard('restore runs', () => runs.restoreRuns(this.db, refs.map((r) => r.id)));
+    return this.guard('restore runs', () => runs.restoreRuns(this.db, refs.map((r) => r.id), this.clock(), who));
   }
 
   /** Removes runs deleted more than `olderThanMs` ago, with their points (artifact files stay: they may be shared). */
-  purgeDeletedRuns(olderThanMs = 0): Result<number> {
+  purgeDeletedRuns(olderThanMs = 0, who: runs.RunActor = {}): Result<number> {
     this.refs.clear();
-    return this.guard('purge deleted runs', () => runs.purgeDeletedRuns(this.db, this.clock() - olderThanMs + 1));
+    return this.guard('purge deleted runs', () => runs.purgeDeletedRuns(this.db, this.clock() - olderThanMs + 1, who, this.clock()));
   }
 
   /**
