@@ -17,6 +17,7 @@ import { UsageError, value, type ParsedArgs } from '../args';
 import { EXIT_OK, type CliCommand, type CliIo } from '../command';
 import { modelsDeleteCommand, modelsUnaliasCommand } from './modelsDelete';
 import { formatValue } from './runs';
+import { runShapExplain, SHAP_OPTIONS } from './modelsShap';
 import { commandFailure, openWorkspaceStore, STORE_OPTIONS, table, when } from '../storeAccess';
 
 const WHO = { source: 'CLI' };
@@ -249,8 +250,8 @@ const wholeNumber = (args: ParsedArgs, name: string, min: number): number | unde
 
 export const modelsExplainCommand: CliCommand = {
   name: 'models explain',
-  summary: 'Permutation feature importance of a model version on a CSV/TSV file (how much the metric drops when each feature is shuffled), kept with the version and shown on its model card.',
-  usage: 'sextant models explain NAME@VERSION DATA [--metric accuracy|f1|roc_auc|log_loss] [--repeats N] [--seed S] [--label COL] [--no-save] [--json]',
+  summary: 'Permutation feature importance of a model version on a CSV/TSV file (how much the metric drops when each feature is shuffled), or with --row Kernel SHAP attributions of single predictions; kept with the version and shown on its model card.',
+  usage: 'sextant models explain NAME@VERSION DATA [--metric accuracy|f1|roc_auc|log_loss] [--repeats N] | --row K[,K…] [--class C] [--background N] [--samples N]] [--seed S] [--label COL] [--no-save] [--json]',
   json: true,
   options: [
     { name: 'metric', type: 'string', description: `The score whose drop is measured: ${IMPORTANCE_METRICS.join(', ')} (log_loss: its rise). Default accuracy.` },
@@ -258,11 +259,14 @@ export const modelsExplainCommand: CliCommand = {
     { name: 'seed', type: 'string', description: 'Seed of the shuffles (default 0).' },
     { name: 'label', type: 'string', description: "The label column (default: the model's)." },
     { name: 'no-save', type: 'boolean', description: 'Print only; do not keep it with the version.' },
+    ...SHAP_OPTIONS,
     ...STORE_OPTIONS,
   ],
   async run(args, io) {
     if (args.positionals.length !== 2) throw new UsageError('give a model version and a data file: NAME@VERSION DATA');
     const ref = refOf(args.positionals[0]!);
+    if (value(args, 'row') !== undefined) return runShapExplain(args, io, ref);
+    for (const only of ['class', 'background', 'samples']) if (value(args, only) !== undefined) throw new UsageError(`--${only} goes with --row (Kernel SHAP of single predictions)`);
     const metric = value(args, 'metric');
     if (metric !== undefined && !(IMPORTANCE_METRICS as readonly string[]).includes(metric)) throw new UsageError(`--metric: one of ${IMPORTANCE_METRICS.join(', ')}`);
     const repeats = wholeNumber(args, 'repeats', 1);
