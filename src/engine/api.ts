@@ -24,6 +24,7 @@ export { Hasher } from './runner/hash';
 export { listDatasets, showDatasetVersion } from './data/versions/read';
 export { registerDatasetVersion } from './data/versions/register';
 export { validateVersion } from './data/versions/validateVersion';
+export { keepDrift, versionByContent } from './data/versions/driftVersion';
 export { versionColumns } from './data/versions/describe';
 export { profileDataFile } from './data/profile/profile';
 export { compareWithHistograms } from './drift/histograms';

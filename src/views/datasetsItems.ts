@@ -3,6 +3,7 @@
 // recorded, which one the file holds now and which one the pipeline pins), and a version's columns (type,
 // missing share, one line of figures). No `vscode` import: datasetsTree.ts wraps these rows in
 // TreeItems, test/unit/datasets.view.test.ts checks them in plain Node.
+import { basename } from 'node:path';
 import type { VersionColumn } from '../engine/data/versions/describe';
 import type { CheckSummary, DatasetVersion } from '../engine/data/versions/schema';
 import { formatBytes } from '../engine/format';
@@ -27,11 +28,25 @@ export function validationBadge(check: CheckSummary | null): string {
   return check.passed ? '✓ valid' : `✗ ${check.summary}`;
 }
 
-/** `drift vs penguins@1` or `no drift vs penguins@1`; '' when no drift check was recorded. */
+/** What a drift check was compared against: `penguins@1`, or the reference file's name when it is no registered version. */
+export function driftReference(check: CheckSummary): string {
+  if (check.reference) return `${check.reference.dataset}@${check.reference.version}`;
+  return check.referenceFile ? basename(check.referenceFile) : '';
+}
+
+const sharePct = (share: number): string => `${Number((share * 100).toFixed(1))}%`;
+
+/**
+ * `⚠ drift 60% vs penguins@1` (60% of the tested columns drifted), `no drift 20% vs penguins@1`,
+ * `drift untested vs penguins@1` (no column could be tested); '' when no drift check was recorded.
+ */
 export function driftBadge(check: CheckSummary | null): string {
   if (!check) return '';
-  const against = check.reference ? ` vs ${check.reference.dataset}@${check.reference.version}` : '';
-  return check.passed ? `no drift${against}` : `⚠ drift${against}`;
+  const ref = driftReference(check);
+  const against = ref ? ` vs ${ref}` : '';
+  if (check.columnsTested === 0) return `drift untested${against}`;
+  const share = check.driftShare !== undefined ? ` ${sharePct(check.driftShare)}` : '';
+  return check.passed ? `no drift${share}${against}` : `⚠ drift${share}${against}`;
 }
 
 interface VersionContext {
@@ -40,6 +55,15 @@ interface VersionContext {
   /** The version the pipeline pins (`version:`). */
   pin?: number;
   now: number;
+}
+
+/** The version's tooltip line about its latest drift check: verdict, share, the reference (version and file), when. */
+function driftTooltip(check: CheckSummary): string {
+  const ref = check.reference ? `${check.reference.dataset}@${check.reference.version}` : '';
+  const file = check.referenceFile ? codeSpan(check.referenceFile) : '';
+  const against = ref && file ? ` vs ${md(ref)} (${file})` : ref ? ` vs ${md(ref)}` : file ? ` vs ${file}` : '';
+  const verdict = check.columnsTested === 0 ? 'not tested' : check.passed ? 'no dataset drift' : 'dataset drift';
+  return `Drift${against}: ${verdict}: ${md(check.summary)}, ${md(new Date(check.at).toISOString().slice(0, 16).replace('T', ' '))} UTC`;
 }
 
 export function versionRow(v: DatasetVersion, context: VersionContext): Row {
@@ -60,7 +84,7 @@ export function versionRow(v: DatasetVersion, context: VersionContext): Row {
     [v.rows === null ? '' : `${v.rows.toLocaleString('en-US')} rows`, v.schema ? `${v.schema.length} columns` : '', v.size === null ? '' : formatBytes(v.size)].filter(Boolean).join(', '),
     `sha256 ${codeSpan(v.hash)}`,
     v.validation ? `Validation: ${md(v.validation.passed ? 'passed' : 'failed')}: ${md(v.validation.summary)}` : '',
-    v.drift ? `Drift${v.drift.reference ? ` vs ${md(`${v.drift.reference.dataset}@${v.drift.reference.version}`)}` : ''}: ${md(v.drift.summary)}` : '',
+    v.drift ? driftTooltip(v.drift) : '',
     context.pin !== undefined && context.pin === v.version && !current ? 'The pipeline pins this version, but the file holds other content now.' : '',
   ].filter(Boolean);
   const failing = v.validation?.passed === false;

@@ -5,6 +5,7 @@ import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { loadWebviewHost } from '../webviewLoader';
 import type { ExperimentsState } from '../views/experimentsState';
+import type { DriftReport } from '../engine/drift/report';
 import type { DriftPair } from './drift/data';
 import type { PanelDeps } from './panelDeps';
 import { MODEL_VIEW_TYPE } from './viewTypes';
@@ -58,7 +59,7 @@ export function openRunDetails(ctx: Ctx, state: ExperimentsState, runId: string,
   loadWebviewHost().openRunPanel(panelDeps(ctx, state), runId, { reuse });
 }
 
-/** The drift report of a current file against a reference (labels: what the user calls them). */
-export function openDrift(ctx: Ctx, state: ExperimentsState, pair: DriftPair): void {
-  loadWebviewHost().openDriftPanel(panelDeps(ctx, state), pair);
+/** The drift report of a current file against a reference (labels: what the user calls them); `onReport` gets each report computed. */
+export function openDrift(ctx: Ctx, state: ExperimentsState, pair: DriftPair, onReport?: (report: DriftReport) => Promise<void>): void {
+  loadWebviewHost().openDriftPanel(panelDeps(ctx, state), pair, onReport);
 }

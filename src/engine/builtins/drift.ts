@@ -1,10 +1,12 @@
 // `sextant/drift`: compares the pipeline's reference and current datasets column by column (the drift
 // engine, src/engine/drift/), logs each column's test and verdict, records `drift_share` and
 // `drifted_columns`, keeps the verdict in the store like the monitor's (drift_checks, with the stage and
-// its run: the language server's drift finding names it), and fails when the share of drifted columns reaches `threshold` (default 0.5) or
+// its run: the language server's drift finding names it) and with the current dataset's version against
+// the reference's (dataset_checks: the Datasets view's drift badge), and fails when the share of drifted columns reaches `threshold` (default 0.5) or
 // when no column could be tested.
 import { resolve } from 'node:path';
 import { compareFiles, type DriftReport } from '../drift/report';
+import { keepDrift, pipelineDatasetInput } from '../data/versions/driftVersion';
 import { recordDriftCheck } from '../monitor/checks';
 import { openStore } from '../store/open';
 import { fail, ok } from '../result';
@@ -37,7 +39,7 @@ export const driftBuiltin: BuiltinImpl = {
     for (const n of report.not_tested) ctx.log(`not tested: ${n.column}: ${n.reason}`);
     for (const warning of report.warnings) ctx.log(`warning: ${warning.file}:${warning.line}: ${warning.message}`);
     const drifted = report.columns.filter((c) => c.drifted);
-    record(ctx, w.value.reference, w.value.current, report);
+    await record(ctx, w.value.reference, w.value.current, report);
     ctx.metric('drift_share', report.drift_share);
     ctx.metric('drifted_columns', drifted.length);
     if (report.columns.length === 0) {
@@ -52,7 +54,7 @@ export const driftBuiltin: BuiltinImpl = {
 };
 
 /** Keeps the verdict with the stage and its run; a store that cannot be written is said in the log, never a failure. */
-function record(ctx: Parameters<typeof driftBuiltin.run>[0], reference: string, current: string, report: DriftReport): void {
+async function record(ctx: Parameters<typeof driftBuiltin.run>[0], reference: string, current: string, report: DriftReport): Promise<void> {
   if (!ctx.storePath) return;
   const db = openStore(ctx.storePath);
   if (!db.ok) {
@@ -78,6 +80,13 @@ function record(ctx: Parameters<typeof driftBuiltin.run>[0], reference: string, 
       models: [],
     });
     if (!recorded.ok) ctx.log(`warning: the drift verdict was not kept in the store: ${recorded.error.message}`);
+    const currentInput = pipelineDatasetInput(ctx.pipeline, current, ctx.root);
+    const referenceInput = pipelineDatasetInput(ctx.pipeline, reference, ctx.root);
+    if (currentInput && referenceInput) {
+      const kept = await keepDrift(db.value, { current: { register: currentInput }, reference: { register: referenceInput }, report, runUid: ctx.runId });
+      if (!kept.ok) ctx.log(`warning: the drift verdict was not kept with dataset ${current}'s version: ${kept.error.message}`);
+      else ctx.log(`kept with dataset ${current} version ${kept.value.version.version} (vs ${reference}@${kept.value.reference?.version ?? '?'}): ${kept.value.summary}`);
+    }
   } finally {
     db.value.close();
   }

@@ -9,6 +9,7 @@
 // records.
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { keepDrift, pipelineDatasetInput } from '../data/versions/driftVersion';
 import { compareFiles } from '../drift/report';
 import type { Pipeline } from '../pipeline/schema';
 import { describeError } from '../result';
@@ -80,6 +81,21 @@ export function monitorHook(input: MonitorHookInput): MonitorHook | undefined {
     }
   };
 
+  /** withStore for work that awaits (the store stays open until it is done). */
+  const withStoreAsync = async (what: string, stage: string, fn: (db: Database) => Promise<void>): Promise<void> => {
+    if (!input.storePath) return;
+    const db = openStore(input.storePath);
+    if (!db.ok) {
+      input.warn(`monitor: could not ${what}: ${describeError(db.error)}`, stage);
+      return;
+    }
+    try {
+      await fn(db.value);
+    } finally {
+      db.value.close();
+    }
+  };
+
   const check = async (stage: string): Promise<boolean> => {
     checked = true;
     const files: string[] = [];
@@ -146,10 +162,17 @@ export function monitorHook(input: MonitorHookInput): MonitorHook | undefined {
       on_drift: onDrift,
       models: onDrift ? modelsAfter(input.pipeline, input.dependents, onDrift) : [],
     };
-    withStore('record the drift check', stage, (db) => {
+    await withStoreAsync('record the drift check', stage, async (db) => {
       const id = recordDriftCheck(db, record);
       if (!id.ok) input.warn(`monitor: could not record the drift check: ${describeError(id.error)}`, stage);
       else if (report.dataset_drift && onDrift) pending = id.value;
+      // The verdict also goes with the current dataset's version (registered when new), against the reference's: the Datasets view's badge.
+      const current = pipelineDatasetInput(input.pipeline, monitor.current, input.root, input.hasher);
+      const reference = pipelineDatasetInput(input.pipeline, monitor.reference, input.root, input.hasher);
+      if (current && reference) {
+        const kept = await keepDrift(db, { current: { register: current }, reference: { register: reference }, report, runUid: input.pipelineRunId });
+        if (!kept.ok) input.warn(`monitor: could not keep the drift verdict with dataset "${monitor.current}"'s version: ${describeError(kept.error)}`, stage);
+      }
     });
     return report.dataset_drift;
   };

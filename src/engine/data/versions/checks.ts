@@ -49,16 +49,29 @@ interface CheckRow {
   created_at: number;
   ref_name: string | null;
   ref_version: number | null;
+  share: number | null;
+  tested: number | null;
+  ref_file: string | null;
+}
+
+/** Drift checks stored by driftVersion.ts: the share, the columns tested and the reference's file, read from result_json. */
+function driftFigures(r: CheckRow): Pick<CheckSummary, 'driftShare' | 'columnsTested' | 'referenceFile'> {
+  if (r.kind !== 'drift') return {};
+  return { ...(typeof r.share === 'number' ? { driftShare: r.share } : {}), ...(typeof r.tested === 'number' ? { columnsTested: r.tested } : {}), ...(typeof r.ref_file === 'string' ? { referenceFile: r.ref_file } : {}) };
 }
 
 /** Every check of a version, newest first. */
 export function checksOf(db: Database, versionId: number): CheckSummary[] {
   const rows = db
     .prepare(
-      `SELECT c.kind, c.passed, c.summary, c.created_at, d.name AS ref_name, rv.version AS ref_version FROM dataset_checks c
+      `SELECT c.kind, c.passed, c.summary, c.created_at, d.name AS ref_name, rv.version AS ref_version,
+         CASE WHEN c.kind = 'drift' AND json_valid(c.result_json) THEN json_extract(c.result_json, '$.drift_share') END AS share,
+         CASE WHEN c.kind = 'drift' AND json_valid(c.result_json) THEN json_array_length(c.result_json, '$.columns') END AS tested,
+         CASE WHEN c.kind = 'drift' AND json_valid(c.result_json) THEN json_extract(c.result_json, '$.reference.file') END AS ref_file
+       FROM dataset_checks c
        LEFT JOIN dataset_versions rv ON rv.id = c.reference_version_id LEFT JOIN datasets d ON d.id = rv.dataset_id
        WHERE c.dataset_version_id = ? ORDER BY c.created_at DESC, c.id DESC`,
     )
     .all(versionId) as CheckRow[];
-  return rows.map((r) => ({ kind: r.kind, passed: r.passed === 1, summary: r.summary, reference: r.ref_name !== null && r.ref_version !== null ? { dataset: r.ref_name, version: r.ref_version } : null, at: r.created_at }));
+  return rows.map((r) => ({ kind: r.kind, passed: r.passed === 1, summary: r.summary, reference: r.ref_name !== null && r.ref_version !== null ? { dataset: r.ref_name, version: r.ref_version } : null, at: r.created_at, ...driftFigures(r) }));
 }

@@ -14,6 +14,10 @@ export const CheckSummarySchema = z.object({
   /** Drift only: the version compared against. */
   reference: z.object({ dataset: z.string(), version: z.number().int() }).nullable(),
   at: z.number().int(),
+  /** Drift only: the share of tested columns that drifted, how many were tested, and the reference's file (also when it is no registered version). */
+  driftShare: z.number().optional(),
+  columnsTested: z.number().int().optional(),
+  referenceFile: z.string().optional(),
 });
 export type CheckSummary = z.infer<typeof CheckSummarySchema>;
 
