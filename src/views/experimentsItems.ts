@@ -351,6 +351,19 @@ function runSignature(run: Run, stages: readonly PipelineStage[], primaryMetric:
 }
 
 /**
+ * The view's header. A filter is the view's message, the line above the rows that wraps and that nothing
+ * covers (the view's description sits beside its title, where the toolbar's buttons hide it in a narrow
+ * sidebar): what filters the runs, how many it shows, how to clear it. The sort, short, stays the description.
+ * `counts`: undefined while the filter does not parse (the row under it says why).
+ */
+export function viewHeader(filter: string, sort: RunSort, counts: { shown: number; total: number } | undefined): { message: string | undefined; description: string | undefined } {
+  const sorted = sort.by === 'started' ? (sort.direction === 'desc' ? '' : 'oldest first') : `sorted by ${sort.by === 'name' ? 'name' : sort.key} ${sort.direction === 'asc' ? '↑' : '↓'}`;
+  const runs = (n: number): string => `${n.toLocaleString('en')} run${n === 1 ? '' : 's'}`;
+  const message = filter && counts?.total !== 0 ? `Filter: ${filter}${counts ? ` · ${counts.shown.toLocaleString('en')} of ${runs(counts.total)}` : ''} · Clear Run Filter (toolbar) shows all` : undefined;
+  return { message, description: sorted || undefined };
+}
+
+/**
  * Runs `refresh` one at a time: a request while one is in flight is not started beside it; once it ends,
  * `refresh` runs once more for every request that came meanwhile (the newest supersedes the pending ones,
  * and a pending one is never dropped). The promise settles when no request is left.

@@ -20,7 +20,7 @@ import { loadEngine } from '../engineLoader';
 import type { ChangeFeed } from '../engine/tracking/changes';
 import type { Experiment } from '../engine/tracking/schemas';
 import type { Tracker } from '../engine/tracking/tracking';
-import { gateMetrics, mergeChangedRuns, expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, failureOf, oneAtATime, runMetrics, runRow, RUNS_PER_PAGE, stageNodes, stageRow } from './experimentsItems';
+import { gateMetrics, mergeChangedRuns, viewHeader, expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, failureOf, oneAtATime, runMetrics, runRow, RUNS_PER_PAGE, stageNodes, stageRow } from './experimentsItems';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
 import { codeSpan, md } from './markdown';
 import type { WorkspaceState } from './workspaceState';
@@ -151,13 +151,16 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     const read = this.read!;
     const engine = await loadEngine();
     const filter = engine.parseRunFilter(this.state.filterText);
-    if (!filter.ok) return { roots: [{ kind: 'note', message: `Filter: ${filter.error.message}`, command: { command: 'sextant.experiments.filter', title: 'Edit Filter' } }], changed: 'root' };
+    if (!filter.ok) {
+      this.updateMessage(undefined);
+      return { roots: [{ kind: 'note', message: `Filter: ${filter.error.message}`, command: { command: 'sextant.experiments.filter', title: 'Edit Filter' } }], changed: 'root' };
+    }
     const runs = [...read.runs.values()];
     const model = this.ctx.log.time('experiments: tree model', () => experimentsModel({ experiments: read.experiments, runs }, engine, { filter: filter.value, sort: this.state.sort, primaryMetric: readSettings().primaryMetric, gateMetrics: gateMetrics(this.workspace.entries.flatMap((e) => (e.pipeline ? [e.pipeline] : []))) }));
     this.direction = engine.metricDirection;
     const applied = this.nodes.apply(model);
     this.counts = { shown: model.shown, total: model.total };
-    this.updateMessage();
+    this.updateMessage(this.counts);
     if (applied.roots.length === 0 && model.total > 0) return { roots: [{ kind: 'note', message: `No runs match "${this.state.filterText}"`, command: { command: 'sextant.experiments.clearFilter', title: 'Clear Filter' } }], changed: 'root' };
     return applied;
   }
@@ -174,6 +177,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     if (node?.kind === 'run') return stageNodes(node);
     if (node) return [];
     const got = await this.state.tracker();
+    if (got.kind !== 'ok') this.clearMessage();
     if (got.kind === 'missing') return [];
     if (got.kind === 'error') {
       if (DAMAGED.has(got.error.code)) {
@@ -219,16 +223,17 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   /** How long the last full read of the store took. */
   lastReadMs = 0;
 
-  private updateMessage(): void {
+  /** The filter above the rows (the view's message), the sort beside the title; none when no rows are shown (the welcome content shows only without a message). */
+  private updateMessage(counts: { shown: number; total: number } | undefined): void {
     const view = this.state.view;
     if (!view) return;
-    const engine = (): string => {
-      const s = this.state.sort;
-      if (s.by === 'started') return s.direction === 'desc' ? '' : 'oldest first';
-      return `sorted by ${s.by === 'name' ? 'name' : s.key} ${s.direction === 'asc' ? '↑' : '↓'}`;
-    };
-    const parts = [this.state.filterText ? `filter: ${this.state.filterText} (${this.counts.shown} of ${this.counts.total})` : '', engine()].filter(Boolean);
-    view.description = parts.join(' · ') || undefined;
+    const header = viewHeader(this.state.filterText, this.state.sort, counts);
+    view.message = header.message;
+    view.description = header.description;
+  }
+
+  private clearMessage(): void {
+    if (this.state.view) this.state.view.message = undefined;
   }
 
   getTreeItem(node: ExperimentNode): vscode.TreeItem {

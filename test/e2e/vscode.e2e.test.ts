@@ -258,6 +258,36 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
         await page.close();
       }
     });
+
+    it('shows the filter above the rows, where the toolbar cannot hide it; Clear Run Filter removes it', async () => {
+      const folder = join(scratch, 'filtered');
+      mkdirSync(folder, { recursive: true });
+      compareFixture(folder).tracker.close();
+      const page = await openWorkspace(browser, server.url, folder);
+      try {
+        await showSextant(page);
+        const experiments = pane(page, 'Experiments');
+        await experiments.locator('.monaco-list-row', { hasText: 'churn' }).first().waitFor({ timeout: 30_000 });
+        await runCommand(page, 'Sextant: Filter Runs…');
+        await page.locator('.quick-input-widget input').fill('experiment=churn lr>0');
+        await page.keyboard.press('Enter');
+        const message = experiments.locator('.message', { hasText: 'Filter: experiment=churn lr>0' });
+        await message.waitFor({ state: 'visible', timeout: 20_000 });
+        assert.match(await message.innerText(), /^Filter: experiment=churn lr>0 · 2 of \d+ runs · Clear Run Filter \(toolbar\) shows all$/);
+        // All of it on screen: under the view's header (not beside the title, under its buttons) and not cut off.
+        const box = (await message.boundingBox())!;
+        const header = (await experiments.locator('.pane-header').boundingBox())!;
+        assert.ok(box.y >= header.y + header.height - 1, `the message (y ${box.y}) is below the header (${header.y}+${header.height})`);
+        const clipped = await message.evaluate((el) => (el as unknown as { scrollWidth: number; clientWidth: number }).scrollWidth > (el as unknown as { clientWidth: number }).clientWidth + 1);
+        assert.equal(clipped, false, 'the message is not cut off');
+        await screenshot(page, '13-filter-message');
+        await runCommand(page, 'Sextant: Clear Run Filter');
+        await message.waitFor({ state: 'hidden', timeout: 20_000 });
+        await experiments.locator('.monaco-list-row', { hasText: 'penguins' }).first().waitFor({ timeout: 20_000 });
+      } finally {
+        await page.close();
+      }
+    });
   });
 
   describe('an empty folder', () => {
