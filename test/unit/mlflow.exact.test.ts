@@ -201,14 +201,20 @@ describe('MLflow import, exact on real-store faults', () => {
   it('lists what it did not import and re-importing changes nothing (runs, points, registry, alias history)', () => {
     const { tracker, report } = imported();
     // Besides the two collapsed points: the recovered experiment, the run folder without meta.yaml, the
-    // missing parent, the model version whose run is elsewhere, and the dataset input (its run's record and
-    // the experiment's). Nothing else is left out.
+    // missing parent and the model version whose run is elsewhere. Nothing else is left out: the dataset
+    // input is a dataset version linked to its run.
     assert.deepEqual(
       report.problems.filter((p) => !p.message.includes('same step and timestamp')).map((p) => p.file).sort(),
-      [STORE, join(STORE, '7'), join(STORE, '7', 'f'.repeat(32)), join(STORE, 'models', 'churn', 'version-2', 'meta.yaml'), join(STORE, '1', A, 'inputs'), join(STORE, '1', 'datasets', '5d1e0c0a')].sort(),
+      [STORE, join(STORE, '7'), join(STORE, '7', 'f'.repeat(32)), join(STORE, 'models', 'churn', 'version-2', 'meta.yaml')].sort(),
     );
+    assert.deepEqual(
+      tracker.db.prepare("SELECT d.name, d.path, dv.version, dv.content_hash AS hash, dv.row_count AS rows, dv.schema_json AS schema, r.uid, l.role FROM run_dataset_versions l JOIN dataset_versions dv ON dv.id = l.dataset_version_id JOIN datasets d ON d.id = dv.dataset_id JOIN runs r ON r.id = l.run_id").all(),
+      [{ name: 'churn-train', path: 'data/train.csv', version: 1, hash: 'mlflow:5d1e0c0a', rows: 120, schema: '[{"name":"x","type":"float"}]', uid: A, role: 'input' }],
+    );
+    assert.equal(report.datasetVersions, 1);
+    assert.equal(report.datasetInputs, 1);
     const snapshot = (): unknown =>
-      ['runs', 'params', 'tags', 'metrics', 'latest_metrics', 'experiments', 'experiment_tags', 'models', 'model_versions', 'model_version_tags', 'model_aliases', 'model_alias_history'].map((t) => tracker.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all());
+      ['runs', 'params', 'tags', 'metrics', 'latest_metrics', 'experiments', 'experiment_tags', 'models', 'model_versions', 'model_version_tags', 'model_aliases', 'model_alias_history', 'datasets', 'dataset_versions', 'run_dataset_versions'].map((t) => tracker.db.prepare(`SELECT * FROM ${t} ORDER BY 1, 2`).all());
     const before = JSON.stringify(snapshot());
     const again = must(importMlflow(tracker, EXACT));
     assert.equal(again.runsCreated, 0);

@@ -7,6 +7,8 @@ import { join, relative, sep } from 'node:path';
 import { parseMetricNumber } from '../tracking/protocol';
 import { metaTime, readMetaYaml } from './metaYaml';
 import { readRegisteredModels } from './registryFiles';
+import { readRunInputs } from './datasetFiles';
+import { reportLoggedModels, reportRunOutputs } from './loggedModels';
 import type { ImportProblem, MlflowExperiment, MlflowMetricPoint, MlflowRun, MlflowSource } from './model';
 
 /** Every file under dir, as "a/b/c" keys (MLflow nests keys that contain "/"), exactly as named (no trimming). */
@@ -79,15 +81,40 @@ export function fileStoreFolderKind(dir: string): 'store' | 'experiment' | 'run'
   return 'none';
 }
 
+/** Whether dir is a store itself: a folder of it (other than a stray mlruns/) is an experiment with its meta.yaml. */
+export function holdsExperiments(dir: string): boolean {
+  return folders(dir).some((n) => n !== 'mlruns' && !n.startsWith('.') && isExperimentMeta(metaText(join(dir, n))));
+}
+
+/** An experiment's meta.yaml (a run's names its experiment too, and its own run id). */
+function isExperimentMeta(text: string): boolean {
+  return /^experiment_id:/m.test(text) && !/^run_(?:id|uuid):/m.test(text);
+}
+
 function readKeyValues(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const { key, file } of keyFiles(dir)) out[key] = readFileSync(file, 'utf8');
   return out;
 }
 
+/** The dataset records the experiment's runs name in their inputs/ (the ones imported with those runs). */
+function usedDatasetRecords(dir: string): Set<string> {
+  const used = new Set<string>();
+  for (const run of folders(dir)) {
+    if (EXPERIMENT_SUBFOLDERS.has(run)) continue;
+    for (const input of folders(join(dir, run, 'inputs'))) {
+      const id = /^source_id:\s*'?([^'\s]+)'?\s*$/m.exec(metaText(join(dir, run, 'inputs', input)))?.[1];
+      if (id) used.add(id);
+    }
+  }
+  return used;
+}
+
 function reportExperimentExtras(dir: string, problems: ImportProblem[]): void {
-  for (const m of folders(join(dir, 'models'))) problems.push({ file: join(dir, 'models', m), message: 'MLflow 3 logged model not imported (its params, metrics and artifacts stay in MLflow)' });
-  for (const d of folders(join(dir, 'datasets'))) problems.push({ file: join(dir, 'datasets', d), message: 'MLflow dataset record not imported (dataset inputs are not imported yet)' });
+  reportLoggedModels(dir, problems);
+  const records = folders(join(dir, 'datasets'));
+  const used = records.length > 0 ? usedDatasetRecords(dir) : new Set<string>();
+  for (const d of records) if (!used.has(d)) problems.push({ file: join(dir, 'datasets', d), message: 'MLflow dataset record that no run of the experiment names in its inputs/: not imported (a dataset version is imported with the runs that used it)' });
   for (const t of folders(join(dir, 'traces'))) problems.push({ file: join(dir, 'traces', t), message: 'MLflow trace not imported' });
 }
 
@@ -106,6 +133,10 @@ export function openFileStore(root: string): MlflowSource {
         const meta = join(dir, 'meta.yaml');
         const tags = readKeyValues(join(dir, 'tags'));
         if (!existsSync(meta)) {
+          if (folders(dir).some((n) => isExperimentMeta(metaText(join(dir, n))))) {
+            problems.push({ file: dir, message: 'an MLflow store inside the store (its folders hold experiments): skipped; import it on its own' });
+            continue;
+          }
           const runs = folders(dir).filter((r) => !EXPERIMENT_SUBFOLDERS.has(r) && existsSync(join(dir, r, 'meta.yaml')));
           const orphans = folders(dir).filter((r) => !EXPERIMENT_SUBFOLDERS.has(r) && !existsSync(join(dir, r, 'meta.yaml')) && looksLikeRun(join(dir, r)));
           if (runs.length === 0 && orphans.length === 0) {
@@ -151,10 +182,8 @@ export function openFileStore(root: string): MlflowSource {
         source.skippedDeleted++;
         return undefined;
       }
-      for (const sub of ['inputs', 'outputs']) {
-        const n = folders(join(dir, sub)).length;
-        if (n > 0) problems.push({ file: join(dir, sub), message: `${n} MLflow run ${sub === 'inputs' ? 'dataset inputs' : 'outputs (logged models)'} not imported` });
-      }
+      const inputs = readRunInputs(dir, join(root, experiment.folder ?? experiment.experimentId), problems);
+      reportRunOutputs(dir, problems);
       const params = readKeyValues(join(dir, 'params'));
       const tags = readKeyValues(join(dir, 'tags'));
       const metrics: MlflowMetricPoint[] = [];
@@ -187,6 +216,7 @@ export function openFileStore(root: string): MlflowSource {
         params,
         tags,
         metrics,
+        inputs,
       } satisfies MlflowRun;
     },
     registeredModels() {

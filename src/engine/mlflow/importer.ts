@@ -13,10 +13,11 @@ import { recomputeBuckets, recomputeLatest } from '../tracking/latest';
 import { getOrCreateExperiment } from '../tracking/runs';
 import type { Tracker } from '../tracking/tracking';
 import { exactKeyProblem, upsertExact } from './exactKeys';
-import { fileStoreFolderKind, openFileStore } from './fileStore';
+import { fileStoreFolderKind, holdsExperiments, openFileStore } from './fileStore';
 import { keepMlflowPoints } from './points';
 import { NO_END_TAG } from './noEnd';
 import { writeRegisteredModels } from './registryImport';
+import { writeDatasetInputs } from './datasetImport';
 import { MlflowRunSchema, toSextantStatus, type ImportProblem, type MlflowRun, type MlflowSource } from './model';
 import { openMlflowDb } from './sqlStore';
 
@@ -32,9 +33,13 @@ export const ImportReportSchema = z.object({
   /** MLflow's registered models and their versions, now in the Sextant registry (linked to their runs). */
   registeredModels: z.number().int(),
   modelVersions: z.number().int(),
+  /** MLflow dataset inputs: dataset versions created now (`mlflow:<digest>`), and run → version links (role input). */
+  datasetVersions: z.number().int(),
+  datasetInputs: z.number().int(),
   /** Runs imported now whose mlflow.parentRunId names a run not in the store (yet): top-level until it arrives. */
   missingParents: z.array(z.object({ run: z.string(), parent: z.string(), source: z.string() })),
-  problems: z.array(z.object({ file: z.string(), line: z.number().int().optional(), message: z.string() })),
+  /** Everything not imported, and why; `source` is the store (a `sources[].path`) it was read from. */
+  problems: z.array(z.object({ file: z.string(), line: z.number().int().optional(), message: z.string(), source: z.string().optional() })),
 });
 export type ImportReport = z.infer<typeof ImportReportSchema>;
 
@@ -52,7 +57,8 @@ export function findMlflowSources(path: string): Result<MlflowSource[]> {
     if (!db.ok) return db;
     sources.push(db.value);
   }
-  if (fileStoreFolderKind(join(path, 'mlruns')) === 'store') sources.push(openFileStore(join(path, 'mlruns')));
+  // An mlruns/ given as it is is the store, even when it holds a stray mlruns/ of its own (reported as such).
+  if (fileStoreFolderKind(join(path, 'mlruns')) === 'store' && !holdsExperiments(path)) sources.push(openFileStore(join(path, 'mlruns')));
   else {
     const kind = fileStoreFolderKind(path);
     if (kind === 'store') sources.push(openFileStore(path));
@@ -77,12 +83,13 @@ export function importMlflow(tracker: Tracker, from: string | MlflowSource[], op
   const found = typeof from === 'string' ? findMlflowSources(from) : ok(from);
   if (!found.ok) return found;
   const now = options.clock ?? Date.now;
-  const report: ImportReport = { sources: [], experiments: 0, runsCreated: 0, runsUpdated: 0, metricPoints: 0, params: 0, tags: 0, skippedDeleted: 0, registeredModels: 0, modelVersions: 0, missingParents: [], problems: [] };
+  const report: ImportReport = { sources: [], experiments: 0, runsCreated: 0, runsUpdated: 0, metricPoints: 0, params: 0, tags: 0, skippedDeleted: 0, registeredModels: 0, modelVersions: 0, datasetVersions: 0, datasetInputs: 0, missingParents: [], problems: [] };
   const db = tracker.db;
   const parents: { child: string; parent: string; source: string }[] = [];
   try {
     for (const source of found.value) {
       report.sources.push({ kind: source.kind, path: source.path });
+      const firstProblem = report.problems.length;
       try {
         for (const experiment of source.experiments()) {
           const experimentId = getOrCreateExperiment(db, experiment.name, experiment.creationTime ?? now());
@@ -101,6 +108,17 @@ export function importMlflow(tracker: Tracker, from: string | MlflowSource[], op
               continue;
             }
             writeRun(db, experimentId, parsed.data, source.path, report, now());
+            if (parsed.data.inputs?.length) {
+              const inputs = parsed.data.inputs;
+              const datasets: ImportProblem[] = [];
+              const counts = writeTx(db, () => {
+                datasets.length = 0;
+                return writeDatasetInputs(db, run.runId, inputs, run.startTime ?? now(), datasets);
+              });
+              report.datasetVersions += counts.versionsCreated;
+              report.datasetInputs += counts.links;
+              report.problems.push(...datasets);
+            }
             if (run.tags['mlflow.parentRunId']) parents.push({ child: run.runId, parent: run.tags['mlflow.parentRunId'], source: source.path });
           }
         }
@@ -119,10 +137,11 @@ export function importMlflow(tracker: Tracker, from: string | MlflowSource[], op
         report.skippedDeleted += source.skippedDeleted;
       } finally {
         source.close();
+        for (const p of report.problems.slice(firstProblem)) p.source = source.path;
       }
     }
     report.missingParents = linkParents(db, parents);
-    for (const m of report.missingParents) report.problems.push({ file: m.source, message: `run ${m.run}: its parent run ${m.parent} (mlflow.parentRunId) is not in this store, so it is shown as a top-level run; importing the store that holds the parent links them` });
+    for (const m of report.missingParents) report.problems.push({ source: m.source, file: m.source, message: `run ${m.run}: its parent run ${m.parent} (mlflow.parentRunId) is not in this store, so it is shown as a top-level run; importing the store that holds the parent links them` });
   } catch (err) {
     return fail(storeError(err, tracker.file, 'import from MLflow'));
   }
@@ -165,7 +184,9 @@ function writeRun(db: Tracker['db'], experimentId: number, run: MlflowRun, sourc
     problems.push({
       file: c.file ?? sourcePath,
       ...(c.line !== undefined ? { line: c.line } : {}),
-      message: `run ${run.runId}: metric "${c.key}" point (step ${c.step}, timestamp ${c.timestamp}, value ${c.value}) not stored: another point has the same step and timestamp, and the store keeps one point per (run, key, step, timestamp); the one kept is ${c.keptValue}, MLflow's latest-value choice`,
+      message: Object.is(c.value, c.keptValue)
+        ? `run ${run.runId}: metric "${c.key}" point (step ${c.step}, timestamp ${c.timestamp}, value ${c.value}) stored once: the line repeats another exactly (same step and timestamp, same value), which MLflow counts as two points of the history; no value is lost`
+        : `run ${run.runId}: metric "${c.key}" point (step ${c.step}, timestamp ${c.timestamp}, value ${c.value}) not stored: another point has the same step and timestamp, and the store keeps one point per (run, key, step, timestamp); the one kept is ${c.keptValue}, MLflow's latest-value choice`,
     });
   }
   // A run MLflow still calls RUNNING was left so by a script that ended without saying (no process here

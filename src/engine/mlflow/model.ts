@@ -14,6 +14,25 @@ export const MlflowMetricPointSchema = z.object({
 });
 export type MlflowMetricPoint = z.infer<typeof MlflowMetricPointSchema>;
 
+/**
+ * A dataset a run used, as MLflow records it (MLflow 2.4+): the run's `inputs/<id>/meta.yaml` names a
+ * record in `<experiment>/datasets/<id>/meta.yaml` (or the database's `datasets` and `inputs` rows).
+ * schema and profile are MLflow's JSON text (`{"mlflow_colspec": [...]}`, `{"num_rows": …}`).
+ */
+export const MlflowDatasetInputSchema = z.object({
+  name: z.string(),
+  digest: z.string(),
+  sourceType: z.string().nullable(),
+  source: z.string().nullable(),
+  schema: z.string().nullable(),
+  profile: z.string().nullable(),
+  /** The input's tag mlflow.data.context (training, eval, …). */
+  context: z.string().nullable(),
+  /** Where it was read, for the report. */
+  file: z.string(),
+});
+export type MlflowDatasetInput = z.infer<typeof MlflowDatasetInputSchema>;
+
 export const MlflowRunSchema = z.object({
   runId: z.string().regex(/^[A-Za-z0-9_-]{4,64}$/),
   experimentId: z.string(),
@@ -26,6 +45,8 @@ export const MlflowRunSchema = z.object({
   params: z.record(z.string(), z.string()),
   tags: z.record(z.string(), z.string()),
   metrics: z.array(MlflowMetricPointSchema),
+  /** Datasets the run used (absent: the source does not read them). */
+  inputs: z.array(MlflowDatasetInputSchema).optional(),
 });
 export type MlflowRun = z.infer<typeof MlflowRunSchema>;
 
