@@ -1,7 +1,7 @@
 // `sextant/register`: adds the model file as a new version of a named model in the store's registry
 // (models, model_versions, model_aliases), linked to this stage's run, the file copied into the
 // artifact store by content, and the alias (if any) moved to the new version.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { appendAudit, hasAuditLog } from '../audit/log';
 import { nextVersionNumber } from '../registry/deletion';
@@ -12,6 +12,7 @@ import { fail, ok, type Result } from '../result';
 import { openStore } from '../store/open';
 import { writeTx } from '../store/tx';
 import { storeBlob } from '../tracking/artifacts';
+import { readOnnxSignature } from '../train/onnx/signature';
 import { parseWith } from './common';
 import type { BuiltinImpl } from './types';
 
@@ -35,6 +36,12 @@ export const registerBuiltin: BuiltinImpl = {
     if (!ctx.storePath) return fail({ code: 'registry-unavailable', file: ctx.pipelineFile, message: `Stage "${ctx.stage}": the model registry is not available: this run is not recorded in a store.`, fix: 'Run the pipeline with the workspace store (the default for `sextant run` and the VS Code task).' });
     const modelFile = resolve(ctx.root, w.value.model);
     if (!existsSync(modelFile)) return fail({ code: 'register-missing-model', file: modelFile, message: 'The model file does not exist.' });
+    // An .onnx that onnxruntime could not load (truncated, or not a model) is refused before anything is written:
+    // a registered version is immutable, so a broken one could only be deleted, never fixed.
+    if (/\.onnx$/i.test(modelFile)) {
+      const signature = readOnnxSignature(readFileSync(modelFile));
+      if (!signature.ok) return fail({ code: 'register-not-onnx', file: modelFile, message: `Stage "${ctx.stage}": the model file is not a whole ONNX model (${signature.error.message.replace(/\.$/, '')}); nothing was registered.`, fix: 'Run the stage that writes it again (it may have been cut short), then register.' });
+    }
     const gates = w.value.gates ?? [];
     // The values its gates judge are recorded on this stage's run (the version's run), so a later promotion
     // checks the same numbers even when the stage that computed them was cached in this pipeline run.
