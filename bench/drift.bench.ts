@@ -9,7 +9,7 @@ import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { compareTables } from '../src/engine/drift/report';
-import { readColumns } from '../src/engine/drift/table';
+import { readColumns } from '../src/engine/data/read/columnTable';
 import { Rng } from '../src/engine/train/rng';
 import { fmt, type Bench } from './util';
 

@@ -12,7 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { numericColumn, readCsv } from '../src/engine/train/csv';
+import { labelClasses, labeledRows, readTrainingTable, regressionRows } from '../src/engine/train/dataset';
 import { fitModelSteps } from '../src/engine/train/fitModel';
 import { argmaxRows, predictProba, type FitTarget, type ModelKind } from '../src/engine/train/model';
 import { runSteps } from '../src/engine/train/steps';
@@ -72,25 +72,36 @@ interface Ours {
 function ours(file: string, kind: ModelKind, task: FitTarget['task'], train: number): Ours {
   const start = process.hrtime.bigint();
   const cpu0 = process.cpuUsage();
-  const table = readCsv(file);
+  // The trainer's own path (train/dataset.ts on the shared columnar loader): the label read as text,
+  // the features as typed columns, then the row-major matrix of every row.
+  const table = readTrainingTable(file, { label: 'label' });
   if (!table.ok) throw new Error(table.error.message);
   const features = table.value.columns.filter((c) => c !== 'label');
   const n = table.value.rowCount;
-  const x = new Float64Array(n * features.length);
-  features.forEach((f, c) => {
-    const col = numericColumn(table.value, f);
-    if (!col.ok) throw new Error(col.error.message);
-    for (let r = 0; r < n; r++) x[r * features.length + c] = col.value[r]!;
-  });
-  const label = numericColumn(table.value, 'label');
-  if (!label.ok) throw new Error(label.error.message);
+  const all = Uint32Array.from({ length: n }, (_, i) => i);
+  let x: Float64Array;
+  let labels: Float64Array | Int32Array;
+  if (task === 'regression') {
+    const rows = regressionRows(table.value, features, 'label', all);
+    if (!rows.ok) throw new Error(rows.error.message);
+    x = rows.value.x.data;
+    labels = rows.value.y;
+  } else {
+    const classes = labelClasses(table.value, 'label');
+    if (!classes.ok) throw new Error(classes.error.message);
+    if (classes.value.join() !== '0,1') throw new Error(`classes ${classes.value.join()}`);
+    const rows = labeledRows(table.value, features, 'label', classes.value, all);
+    if (!rows.ok) throw new Error(rows.error.message);
+    x = rows.value.x.data;
+    labels = rows.value.y;
+  }
   const read = Number(process.hrtime.bigint() - start) / 1e9;
   const readUsed = process.cpuUsage(cpu0);
   const cpuRead = (readUsed.user + readUsed.system) / 1e6;
   const rssRead = process.resourceUsage().maxRSS / 1024;
   const F = features.length;
   const trainX = { rows: train, cols: F, data: x.subarray(0, train * F) };
-  const target: FitTarget = task === 'regression' ? { task, y: label.value.subarray(0, train) } : { task, y: Int32Array.from(label.value.subarray(0, train)), classes: ['0', '1'] };
+  const target: FitTarget = task === 'regression' ? { task, y: (labels as Float64Array).subarray(0, train) } : { task, y: (labels as Int32Array).subarray(0, train), classes: ['0', '1'] };
   const fit = runSteps(fitModelSteps(trainX, target, { kind, label: 'label', features, seed: 0 }));
   if (!fit.ok) throw new Error(fit.error.message);
   const seconds = Number(process.hrtime.bigint() - start) / 1e9;
@@ -99,7 +110,7 @@ function ours(file: string, kind: ModelKind, task: FitTarget['task'], train: num
   const rssFit = process.resourceUsage().maxRSS / 1024;
   const test = { rows: n - train, cols: F, data: x.subarray(train * F) };
   const p = predictProba(fit.value.model, test);
-  const yTest = label.value.subarray(train);
+  const yTest = labels.subarray(train);
   let score: number;
   if (task === 'regression') {
     let mean = 0;

@@ -9,7 +9,7 @@ import { stringify } from 'yaml';
 import { main } from '../../src/cli/main';
 import type { CliIo } from '../../src/cli/command';
 import { DriftReportSchema, type DriftReport } from '../../src/engine/drift/report';
-import { readColumns } from '../../src/engine/drift/table';
+import { readColumns } from '../../src/engine/data/read/columnTable';
 import { runPipeline } from '../../src/engine/runner/executor';
 import { MemoryTracker } from '../../src/engine/runner/tracker';
 import { Rng } from '../../src/engine/train/rng';

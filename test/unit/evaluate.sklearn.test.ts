@@ -12,8 +12,7 @@ import { classificationMetrics } from '../../src/engine/evaluate/classification'
 import { binaryCurveCounts, prCurve, rocCurve } from '../../src/engine/evaluate/curves';
 import { evaluateModel, type Evaluation } from '../../src/engine/evaluate/run';
 import type { ClassificationResult } from '../../src/engine/evaluate/schema';
-import { readCsv } from '../../src/engine/train/csv';
-import { labelClasses, labeledRows, numericColumns } from '../../src/engine/train/dataset';
+import { labelClasses, labeledRows, numericColumns, readTrainingTable } from '../../src/engine/train/dataset';
 import type { ModelKind } from '../../src/engine/train/model';
 import { exportOnnx } from '../../src/engine/train/onnx/export';
 import { Rng } from '../../src/engine/train/rng';
@@ -145,7 +144,7 @@ function assertClassification(result: ClassificationResult, sk: Sk): void {
 }
 
 function trainOnnx(dir: string, csv: string, label: string, kind: ModelKind, epochs: number, features?: string[]): string {
-  const table = readCsv(csv);
+  const table = readTrainingTable(csv, { label });
   assert.ok(table.ok);
   const classes = labelClasses(table.value, label);
   assert.ok(classes.ok);

@@ -10,7 +10,8 @@ import { stringify } from 'yaml';
 import type { CliIo } from '../../src/cli/command';
 import { main } from '../../src/cli/main';
 import { runPipeline } from '../../src/engine/runner/executor';
-import { parseCsv } from '../../src/engine/train/csv';
+import { readColumns } from '../../src/engine/data/read/columnTable';
+import { numericValues } from '../../src/engine/data/read/columnValues';
 import { FittedModelSchema, predictProba, type FittedModel } from '../../src/engine/train/model';
 import { METADATA_KEY } from '../../src/engine/train/onnx/export';
 import { readOnnxMetadata } from '../../src/engine/train/onnx/metadata';
@@ -46,13 +47,14 @@ function fitted(onnx: Uint8Array): FittedModel {
 
 /** onnxruntime's output for the rows of `features` in `file` (missing values as NaN, which the model imputes). */
 async function ortPredict(onnx: Uint8Array, file: string, features: string[]): Promise<{ values: Float32Array; labels?: string[]; x: Float64Array; n: number }> {
-  const t = parseCsv(readFileSync(file, 'utf8'), file);
+  const t = readColumns(file);
   assert.ok(t.ok);
   const n = t.value.rowCount;
   const x = new Float64Array(n * features.length);
   features.forEach((f, j) => {
-    const col = t.value.values[t.value.columns.indexOf(f)]!;
-    for (let r = 0; r < n; r++) x[r * features.length + j] = col[r] === null ? NaN : Number(col[r]);
+    const col = numericValues(t.value, f);
+    assert.ok(col.ok, col.ok ? '' : col.error.message);
+    for (let r = 0; r < n; r++) x[r * features.length + j] = col.value[r]!;
   });
   const session = await ort.InferenceSession.create(onnx);
   const out = await session.run({ input: new ort.Tensor('float32', Float32Array.from(x), [n, features.length]) });

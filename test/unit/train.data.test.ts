@@ -11,15 +11,17 @@ import { main } from '../../src/cli/main';
 import { LintReportSchema } from '../../src/engine/pipeline/diagnostics';
 import { describeError } from '../../src/engine/result';
 import { runPipeline } from '../../src/engine/runner/executor';
-import { parseCsv } from '../../src/engine/train/csv';
+import { parseColumns } from '../../src/engine/data/read/columnTable';
+import { columnTexts } from '../../src/engine/data/read/columnValues';
 import { prepareTraining, MAX_CLASSES, type PrepareOptions } from '../../src/engine/train/prepare';
 import { holdoutSplit } from '../../src/engine/train/split';
 import { detectTask } from '../../src/engine/train/task';
 import { Rng } from '../../src/engine/train/rng';
 import { tempDir } from './tempDir';
 
+/** A CSV text read as the trainer reads a dataset: the label "y" as text. */
 const table = (text: string, file = 'data.csv') => {
-  const t = parseCsv(text, file);
+  const t = parseColumns(text, file, { categorical: new Set(['y']) });
   if (!t.ok) throw new Error(t.error.message);
   return t.value;
 };
@@ -69,7 +71,7 @@ describe('train data: the task is decided from the label', () => {
 
   it('`task` given wins over the rule, both ways', () => {
     const t = table(csv(100, (i) => String(i % 30)));
-    assert.equal(detectTask(t.values[2]!).task, 'regression');
+    assert.equal(detectTask(columnTexts(t, 2)).task, 'regression');
     const p = prepareTraining(t, opts({ task: 'classification' }));
     assert.ok(p.ok);
     assert.equal(p.value.task, 'classification');

@@ -6,7 +6,8 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readCsv, numericColumn } from '../../src/engine/train/csv';
+import { readColumns } from '../../src/engine/data/read/columnTable';
+import { numericValues } from '../../src/engine/data/read/columnValues';
 import { fitModelSteps } from '../../src/engine/train/fitModel';
 import { argmaxRows, predictProba, type FitTarget, type FittedModel, type Matrix, type ModelKind } from '../../src/engine/train/model';
 import { runSteps } from '../../src/engine/train/steps';
@@ -73,15 +74,15 @@ function prepare(name: string): Prepared {
   const out = join(dir, name);
   const r = spawnSync(PYTHON, ['-c', SCRIPT, name, out], { encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1' } });
   assert.equal(r.status, 0, r.stderr);
-  const table = readCsv(`${out}.csv`);
+  const table = readColumns(`${out}.csv`);
   assert.ok(table.ok, table.ok ? '' : table.error.message);
   const features = table.value.columns.filter((c) => c !== 'target');
   const cols = features.map((f) => {
-    const c = numericColumn(table.value, f);
+    const c = numericValues(table.value, f);
     assert.ok(c.ok);
     return c.value;
   });
-  const target = numericColumn(table.value, 'target');
+  const target = numericValues(table.value, 'target');
   assert.ok(target.ok);
   const n = table.value.rowCount;
   const x = new Float64Array(n * features.length);

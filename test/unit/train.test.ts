@@ -3,8 +3,9 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { parseCsv, readCsv, numericColumn } from '../../src/engine/train/csv';
-import { labelClasses, labeledRows, numericColumns } from '../../src/engine/train/dataset';
+import { parseColumns } from '../../src/engine/data/read/columnTable';
+import { columnTexts, numericValues } from '../../src/engine/data/read/columnValues';
+import { labelClasses, labeledRows, numericColumns, readTrainingTable } from '../../src/engine/train/dataset';
 import { trainClassifier, trainClassifierAsync } from '../../src/engine/train/train';
 import { argmaxRows, predictProba, type FittedModel } from '../../src/engine/train/model';
 import { exportOnnx } from '../../src/engine/train/onnx/export';
@@ -20,7 +21,7 @@ const PENGUINS = join(__dirname, '..', '..', 'media', 'demo', 'data', 'penguins.
 const FEATURES = ['bill_length_mm', 'bill_depth_mm', 'flipper_length_mm', 'body_mass_g'];
 
 function penguins() {
-  const t = readCsv(PENGUINS);
+  const t = readTrainingTable(PENGUINS, { label: 'species' });
   assert.ok(t.ok);
   const classes = labelClasses(t.value, 'species');
   assert.ok(classes.ok);
@@ -37,37 +38,37 @@ async function onnxProba(model: FittedModel, x: Float64Array, n: number): Promis
 
 describe('trainer: CSV reader', () => {
   it('reads quoted fields with separators, escaped quotes, newlines, CRLF and a BOM', () => {
-    const r = parseCsv('\ufeffa,b,c\r\n1,"x, y","say ""hi"""\r\n2,"two\nlines",\r\n', 'q.csv');
+    const r = parseColumns('\ufeffa,b,c\r\n1,"x, y","say ""hi"""\r\n2,"two\nlines",\r\n', 'q.csv');
     assert.ok(r.ok);
     assert.deepEqual(r.value.columns, ['a', 'b', 'c']);
-    assert.deepEqual(r.value.values[1], ['x, y', 'two\nlines']);
-    assert.deepEqual(r.value.values[2], ['say "hi"', null]);
+    assert.deepEqual(columnTexts(r.value, 1), ['x, y', 'two\nlines']);
+    assert.deepEqual(columnTexts(r.value, 2), ['say "hi"', null]);
     assert.deepEqual(Array.from(r.value.lines), [2, 3]);
   });
   it('reads missing values (empty, NA, NaN, null) as null and tolerates no final newline', () => {
-    const r = parseCsv('x,y\n1,NA\n,2\nnull,NaN\n3,4', 'm.csv');
+    const r = parseColumns('x,y\n1,NA\n,2\nnull,NaN\n3,4', 'm.csv');
     assert.ok(r.ok);
-    assert.deepEqual(r.value.values[0], ['1', null, null, '3']);
-    const x = numericColumn(r.value, 'x');
+    assert.deepEqual(columnTexts(r.value, 0), ['1', null, null, '3']);
+    const x = numericValues(r.value, 'x');
     assert.ok(x.ok);
     assert.ok(Number.isNaN(x.value[1]!));
   });
   it('names the file and line of a corrupt row, an open quote, and a non-numeric value', () => {
-    const short = parseCsv('a,b\n1,2\n3\n', 'bad.csv');
+    const short = parseColumns('a,b\n1,2\n3\n', 'bad.csv');
     assert.ok(!short.ok);
     assert.deepEqual([short.error.file, short.error.line], ['bad.csv', 3]);
-    assert.match(short.error.message, /Row has 1 fields, but the header has 2/);
-    const quote = parseCsv('a,b\n1,"open\n2,3\n', 'q.csv');
+    assert.match(short.error.message, /Row has 1 field, but the header has 2/);
+    const quote = parseColumns('a,b\n1,"open\n2,3\n', 'q.csv');
     assert.ok(!quote.ok);
     assert.equal(quote.error.line, 2);
     assert.match(quote.error.message, /never closed/);
-    const t = parseCsv('a,b\n1,2\n3,abc\n', 'n.csv');
+    const t = parseColumns('a,b\n1,2\n3,abc\n', 'n.csv');
     assert.ok(t.ok);
-    const col = numericColumn(t.value, 'b');
+    const col = numericValues(t.value, 'b');
     assert.ok(!col.ok);
     assert.equal(col.error.line, 3);
     assert.match(col.error.message, /"abc", which is not a number/);
-    const dup = parseCsv('a,a\n1,2\n', 'd.csv');
+    const dup = parseColumns('a,a\n1,2\n', 'd.csv');
     assert.ok(!dup.ok);
   });
   it('finds the numeric feature columns of the demo data', () => {
@@ -123,7 +124,7 @@ describe('trainer: models', function () {
   });
 
   it('refuses data with only one class, with a reason', () => {
-    const t = parseCsv('x,y\n1,a\n2,a\n3,a\n', 'one.csv');
+    const t = parseColumns('x,y\n1,a\n2,a\n3,a\n', 'one.csv');
     assert.ok(t.ok);
     const rows = labeledRows(t.value, ['x'], 'y', ['a']);
     assert.ok(rows.ok);
@@ -141,7 +142,7 @@ describe('trainer: models', function () {
   });
   it('stratifies the split by label: every class keeps its share in the held-out rows', () => {
     const { table } = penguins();
-    const species = table.values[table.columns.indexOf('species')]!;
+    const species = columnTexts(table, table.columns.indexOf('species'));
     const split = holdoutSplit(table.rowCount, 0.2, 7, species);
     const count = (rows: ArrayLike<number>, k: string): number => Array.from(rows).filter((r) => species[r] === k).length;
     for (const k of ['adelie', 'chinstrap', 'gentoo']) {

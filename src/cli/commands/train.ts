@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { parseBuiltinWith } from '../../engine/pipeline/builtins';
 import { describeError, type EngineError } from '../../engine/result';
-import { readCsv } from '../../engine/train/csv';
+import { readTrainingTable } from '../../engine/train/dataset';
 import { DEFAULT_HOLDOUT, trainFromTable, type TrainOutcome } from '../../engine/train/fromTable';
 import { UsageError, value, type ParsedArgs } from '../args';
 import { EXIT_FAILURE, EXIT_OK, type CliCommand, type CliIo } from '../command';
@@ -102,7 +102,7 @@ export const trainCommand: CliCommand = {
     const dataFile = resolve(io.cwd, dataArg);
     const lower = dataFile.toLowerCase();
     if (!lower.endsWith('.csv') && !lower.endsWith('.tsv')) return failWith(io, args, { code: 'dataset-format', file: dataFile, message: 'sextant train reads CSV and TSV files.', fix: 'Convert the data to CSV.' });
-    const table = readCsv(dataFile, lower.endsWith('.tsv') ? { separator: '\t' } : {});
+    const table = readTrainingTable(dataFile, { label, ...(lower.endsWith('.tsv') ? { separator: '\t' } : {}) });
     if (!table.ok) return failWith(io, args, table.error);
 
     const started = performance.now();

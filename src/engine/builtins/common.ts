@@ -4,7 +4,8 @@ import { resolve } from 'node:path';
 import { parseBuiltinWith, type BuiltinName, type BuiltinWith } from '../pipeline/builtins';
 import type { Dataset, Pipeline } from '../pipeline/schema';
 import { fail, ok, type Result } from '../result';
-import { readCsv, type Table } from '../train/csv';
+import type { ColumnTable } from '../data/read/columnTable';
+import { readTrainingTable } from '../train/dataset';
 
 export function parseWith<K extends BuiltinName>(name: K, stage: string, value: unknown, file: string): Result<BuiltinWith[K]> {
   const parsed = parseBuiltinWith(name, value);
@@ -19,11 +20,12 @@ export function findDataset(pipeline: Pipeline, name: string, stage: string, fil
   return ok(dataset);
 }
 
-export function readDataset(dataset: Dataset, root: string): Result<Table> {
+/** Reads a declared CSV/TSV dataset for a built-in stage; `label` is read as text (its classes keep their names). */
+export function readDataset(dataset: Dataset, root: string, label?: string): Result<ColumnTable> {
   const path = resolve(root, dataset.path);
   const format = dataset.format ?? (path.endsWith('.tsv') ? 'tsv' : path.endsWith('.csv') ? 'csv' : undefined);
   if (format !== 'csv' && format !== 'tsv') return fail({ code: 'dataset-format', file: path, message: `The built-in stages read CSV and TSV files; this dataset is ${format ?? 'of an unknown format'}.` });
-  return readCsv(path, format === 'tsv' ? { separator: '\t' } : {});
+  return readTrainingTable(path, { ...(label !== undefined ? { label } : {}), ...(format === 'tsv' ? { separator: '\t' } : {}) });
 }
 
 /** Dataset file paths named by `with` keys (for caching): unknown names are left to `run` to report. */

@@ -20,7 +20,7 @@ export const trainBuiltin: BuiltinImpl = {
     if (!dataset.ok) return dataset;
     const label = dataset.value.label;
     if (!label) return fail({ code: 'train-no-label', file: ctx.pipelineFile, message: `Dataset "${w.value.dataset}" has no \`label\`: sextant/train needs the target column.`, fix: `Add \`label: <column>\` to datasets.${w.value.dataset}.` });
-    const table = readDataset(dataset.value, ctx.root);
+    const table = readDataset(dataset.value, ctx.root, label);
     if (!table.ok) return table;
     const seed = w.value.seed ?? 0;
     const holdout = w.value.holdout ?? DEFAULT_HOLDOUT;

@@ -11,7 +11,7 @@ import { ok, type Result } from '../result';
 import { compareTables, type DriftOptions, type DriftReport } from './report';
 import { sortFloat64 } from './sort';
 import { histogram, sturgesEdges } from './stattests';
-import { readColumns, type Column, type ColumnTable } from './table';
+import { readColumns, type Column, type ColumnTable } from '../data/read/columnTable';
 
 export const ColumnHistogramSchema = z.discriminatedUnion('kind', [
   z.object({
@@ -119,18 +119,18 @@ export function columnHistogram(column: string, ref: Column, cur: Column): Colum
 
 /** Reads both files once (a column numeric in one and not in the other is read as categories in both, as compareFiles does), compares them and bins each tested column. */
 export function compareWithHistograms(referenceFile: string, currentFile: string, options: DriftOptions = {}): Result<{ report: DriftReport; histograms: ColumnHistogram[] }> {
-  let ref = readColumns(referenceFile);
+  let ref = readColumns(referenceFile, { codePrefix: 'drift' });
   if (!ref.ok) return ref;
-  let cur = readColumns(currentFile);
+  let cur = readColumns(currentFile, { codePrefix: 'drift' });
   if (!cur.ok) return cur;
   const kind = (t: ColumnTable, name: string): string | undefined => t.data[t.columns.indexOf(name)]?.kind;
   const mixed = new Set(ref.value.columns.filter((n) => cur.ok && ref.ok && cur.value.columns.includes(n) && kind(ref.value, n) !== kind(cur.value, n)));
   // Only the side that read numbers is read again (the other keeps its first-non-number warning).
   const refNumeric = new Set([...mixed].filter((n) => ref.ok && kind(ref.value, n) === 'numeric'));
   const curNumeric = new Set([...mixed].filter((n) => !refNumeric.has(n)));
-  if (refNumeric.size > 0) ref = readColumns(referenceFile, refNumeric);
+  if (refNumeric.size > 0) ref = readColumns(referenceFile, { categorical: refNumeric, codePrefix: 'drift' });
   if (!ref.ok) return ref;
-  if (curNumeric.size > 0) cur = readColumns(currentFile, curNumeric);
+  if (curNumeric.size > 0) cur = readColumns(currentFile, { categorical: curNumeric, codePrefix: 'drift' });
   if (!cur.ok) return cur;
   const report = compareTables(ref.value, cur.value, options);
   if (!report.ok) return report;

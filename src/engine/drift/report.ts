@@ -7,7 +7,7 @@ import { ks2samp } from './ks';
 import { sortFloat64 } from './sort';
 import { DriftTestSchema, defaultTest, defaultThreshold, isPValueTest, numericOnly, type ColumnType, type DriftTest } from './select';
 import { chi2Contingency, histogram, jensenShannon, psi, sturgesEdges, wassersteinNormed, zTest, type TestValue } from './stattests';
-import { readColumns, type Column, type ColumnTable } from './table';
+import { readColumns, type Column, type ColumnTable } from '../data/read/columnTable';
 
 export const ColumnDriftSchema = z.object({
   column: z.string(),
@@ -230,16 +230,16 @@ export function compareTables(reference: ColumnTable, current: ColumnTable, opti
 
 /** Drift between two CSV/TSV files; a column numeric in one and not in the other is compared as categories. */
 export function compareFiles(referenceFile: string, currentFile: string, options: DriftOptions = {}): Result<DriftReport> {
-  const ref = readColumns(referenceFile);
+  const ref = readColumns(referenceFile, { codePrefix: 'drift' });
   if (!ref.ok) return ref;
-  const cur = readColumns(currentFile);
+  const cur = readColumns(currentFile, { codePrefix: 'drift' });
   if (!cur.ok) return cur;
   const kind = (t: ColumnTable, name: string): Column['kind'] | undefined => t.data[t.columns.indexOf(name)]?.kind;
   // Columns read as numbers on one side only: read that side again with them as categories.
   const mixed = ref.value.columns.filter((name) => kind(cur.value, name) !== undefined && kind(cur.value, name) !== kind(ref.value, name));
   const again = (file: string, table: ColumnTable): Result<ColumnTable> => {
     const numeric = mixed.filter((name) => kind(table, name) === 'numeric');
-    return numeric.length === 0 ? ok(table) : readColumns(file, new Set(numeric));
+    return numeric.length === 0 ? ok(table) : readColumns(file, { categorical: new Set(numeric), codePrefix: 'drift' });
   };
   const reference = again(referenceFile, ref.value);
   if (!reference.ok) return reference;

@@ -5,7 +5,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fail, ok, type Result } from '../result';
 import { VERSION } from '../version';
-import type { Table } from './csv';
+import type { ColumnTable } from '../data/read/columnTable';
 import { dropIncomplete, dropIncompleteRegression } from './dataset';
 import { argmaxRows, predictProba, type FittedModel } from './model';
 import { exportOnnx } from './onnx/export';
@@ -47,7 +47,7 @@ export interface TrainOutcome {
   out: string;
 }
 
-export async function trainFromTable(table: Table, o: TrainTableOptions): Promise<Result<TrainOutcome>> {
+export async function trainFromTable(table: ColumnTable, o: TrainTableOptions): Promise<Result<TrainOutcome>> {
   const prepared = prepareTraining(table, o);
   if (!prepared.ok) return prepared;
   const p = o.params;

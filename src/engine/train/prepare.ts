@@ -3,9 +3,10 @@
 // listed, every numeric column, the others reported as excluded with the reason), the classes, the
 // holdout split, and notes worth a line in the log (constant features, rows skipped). Every refusal
 // names the file, and the line and value where one is at fault.
+import type { ColumnTable } from '../data/read/columnTable';
+import { firstNonNumber, notANumber, numericValues } from '../data/read/columnValues';
 import { fail, ok, type Result } from '../result';
-import { columnIndex, numericColumn, type Table } from './csv';
-import { dropIncomplete, dropIncompleteRegression, labelClasses, labeledRows, regressionRows, type LabeledRows, type RegressionRows } from './dataset';
+import { dropIncomplete, dropIncompleteRegression, labelClasses, labelColumn, labeledRows, labelTexts, regressionRows, type LabeledRows, type RegressionRows } from './dataset';
 import { KIND_TASKS } from './fitModel';
 import type { ModelKind, Task } from './model';
 import { holdoutSplit } from './split';
@@ -53,23 +54,12 @@ export interface PreparedTraining {
 type ColumnVerdict = { ok: true; values: Float64Array } | { ok: false; reason: string; line?: number };
 
 /** Whether a column can be a feature: numbers (finite) or missing, at least one present. */
-function featureColumn(table: Table, c: number): ColumnVerdict {
-  const raw = table.values[c]!;
-  const out = new Float64Array(table.rowCount);
-  let present = 0;
-  for (let r = 0; r < raw.length; r++) {
-    const v = raw[r];
-    if (v === null || v === undefined) {
-      out[r] = NaN;
-      continue;
-    }
-    const x = Number(v.trim());
-    if (v.trim() === '' || !Number.isFinite(x)) return { ok: false, reason: `"${v}" on line ${table.lines[r]} is ${Number.isNaN(x) || v.trim() === '' ? 'not a number' : 'not a finite number'}`, line: table.lines[r]! };
-    out[r] = x;
-    present++;
-  }
-  if (present === 0) return { ok: false, reason: 'every value is missing' };
-  return { ok: true, values: out };
+function featureColumn(table: ColumnTable, c: number): ColumnVerdict {
+  const bad = firstNonNumber(table, c);
+  if (bad) return { ok: false, reason: `"${bad.value}" on line ${bad.line} is ${notANumber(bad.value)}`, line: bad.line };
+  const values = numericValues(table, table.columns[c]!);
+  if (!values.ok || values.value.every((v) => Number.isNaN(v))) return { ok: false, reason: 'every value is missing' };
+  return { ok: true, values: values.value };
 }
 
 /** The single value of a column whose present values are all equal, else undefined. */
@@ -83,15 +73,15 @@ function constantValue(values: Float64Array): number | undefined {
   return first;
 }
 
-export function prepareTraining(table: Table, o: PrepareOptions): Result<PreparedTraining> {
+export function prepareTraining(table: ColumnTable, o: PrepareOptions): Result<PreparedTraining> {
   const file = table.file;
   if (table.rowCount === 0) return fail({ code: 'train-no-rows', file, line: 1, message: `The file has a header but no rows: nothing to train on.` });
-  const labelIndex = columnIndex(table, o.label);
-  if (!labelIndex.ok) return labelIndex;
-  const labelColumn = table.values[labelIndex.value]!;
-  if (labelColumn.every((v) => v === null)) return fail({ code: 'train-label', file, message: `The label column "${o.label}" has no values (every row is missing): nothing to learn.` });
+  const labels = labelColumn(table, o.label);
+  if (!labels.ok) return labels;
+  if (labels.value.codes.every((k) => k < 0)) return fail({ code: 'train-label', file, message: `The label column "${o.label}" has no values (every row is missing): nothing to learn.` });
 
-  const decided = o.task ? { task: o.task, reason: 'given as `task`' } : detectTask(labelColumn, o.label);
+  const labelText = labelTexts(labels.value);
+  const decided = o.task ? { task: o.task, reason: 'given as `task`' } : detectTask(labelText, o.label);
   if (!KIND_TASKS[o.model].includes(decided.task)) {
     const can = (Object.keys(KIND_TASKS) as ModelKind[]).filter((k) => KIND_TASKS[k].includes(decided.task));
     const other = decided.task === 'regression' ? 'classification' : 'regression';
@@ -111,7 +101,7 @@ export function prepareTraining(table: Table, o: PrepareOptions): Result<Prepare
     if (o.features.length === 0) return fail({ code: 'train-features', file, message: '`features` is empty: list at least one column.' });
     for (const f of o.features) {
       if (f === o.label) return fail({ code: 'train-features', file, message: `The label "${o.label}" cannot also be a feature.` });
-      const col = numericColumn(table, f);
+      const col = numericValues(table, f);
       if (!col.ok) return col;
       if (col.value.every((v) => Number.isNaN(v))) return fail({ code: 'train-features', file, message: `Feature "${f}" has no values (every row is missing).`, fix: 'Drop it from `features`, or fill it in.' });
       columns.set(f, col.value);
@@ -147,7 +137,7 @@ export function prepareTraining(table: Table, o: PrepareOptions): Result<Prepare
     }
   }
 
-  const split = holdoutSplit(table.rowCount, o.holdout, o.seed, labelColumn);
+  const split = holdoutSplit(table.rowCount, o.holdout, o.seed, labelText);
   let data: TrainingRows;
   let complete: number;
   if (decided.task === 'classification') {
