@@ -47,6 +47,7 @@ export const importMlflowCommand: CliCommand = {
         `Imported from ${r.sources.map((s) => `${s.path} (${s.kind === 'sqlite' ? 'MLflow database' : 'MLflow file store'})`).join(' and ')}:`,
         `  ${r.experiments} experiments, ${r.runsCreated} new runs, ${r.runsUpdated} updated, ${r.metricPoints} metric points, ${r.params} params, ${r.tags} tags`,
         ...(r.registeredModels ? [`  ${r.registeredModels} registered models (${r.modelVersions} versions) into the model registry`] : []),
+        ...(r.datasetInputs ? [`  ${r.datasetInputs} dataset inputs linked to their runs (${r.datasetVersions} new dataset versions)`] : []),
         ...(r.missingParents.length ? [`  ${r.missingParents.length} runs whose parent run is not in the store (listed below)`] : []),
         ...(r.skippedDeleted ? [`  skipped ${r.skippedDeleted} deleted runs/experiments`] : []),
         `  into ${layout.storePath}`,

@@ -1,7 +1,9 @@
 // Reads MLflow's file store (`mlruns/`): <experiment id>/meta.yaml, and per run <run id>/meta.yaml,
 // params/<key>, tags/<key> (one file each, the value as its content) and metrics/<key> with one
 // "timestamp value step" line per point (older MLflow: "timestamp value", step 0). Keys with "/"
-// are nested folders. `.trash` holds deleted experiments, which are not imported.
+// are nested folders. `.trash` holds deleted experiments, which are not imported. A run's inputs/ (dataset
+// inputs, datasetFiles.ts) come with it; MLflow 3 logged models (<experiment>/models/) and run outputs/
+// are reported (loggedModels.ts), as is everything else not imported.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { parseMetricNumber } from '../tracking/protocol';
