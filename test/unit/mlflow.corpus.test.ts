@@ -44,7 +44,9 @@ const SEXTANT_STATUS: Record<string, string> = { RUNNING: 'running', SCHEDULED: 
 const CORPUS: { name: string; what: string; runs: number }[] = [
   { name: 'taxifare-1x', what: 'MLflow 1.x, 2021: runs left RUNNING, `name:` in run meta.yaml', runs: 2 },
   { name: 'speech-rnn-1x', what: 'MLflow 1.x, 2021: Keras autologging, a stray store inside the store', runs: 1 },
+  { name: 'framework-2x', what: 'MLflow 2.x, 2023: 27 runs, one metric per run', runs: 27 },
   { name: 'iris-real', what: 'MLflow 2.x, 2024: a registered model', runs: 13 },
+  { name: 'stock-quant-2x', what: 'MLflow 2.x, 2026: qlib recorder, FAILED runs, 4,200 points', runs: 10 },
   { name: 'wine-eval-2x', what: 'MLflow 2.22, 2025: dataset inputs, mlflow.evaluate metrics', runs: 7 },
   { name: 'elasticnet-3x', what: 'MLflow 3.7, 2025: logged models (models/m-*), run outputs/', runs: 3 },
 ];
