@@ -178,7 +178,7 @@ describe('drift report panel: how VS Code reaches it', () => {
     assert.equal(manifest.contributes.commands.find((c) => c.command === 'sextant.drift.compare')?.title, 'Compare Datasets for Drift…');
     assert.equal(manifest.contributes.menus.commandPalette!.find((m) => m.command === 'sextant.drift.compare'), undefined, 'shown in the palette');
     assert.equal(manifest.contributes.commands.find((c) => c.command === 'sextant.datasets.compareWithReference')?.title, 'Compare With Reference…');
-    assert.deepEqual(manifest.contributes.menus['view/item/context']!.filter((m) => m.command === 'sextant.datasets.compareWithReference').map((m) => m.when), ['view == sextant.datasets && viewItem == dataset']);
+    assert.deepEqual(manifest.contributes.menus['view/item/context']!.filter((m) => m.command === 'sextant.datasets.compareWithReference').map((m) => m.when), ['view == sextant.datasets && viewItem == dataset', 'view == sextant.datasets && viewItem == version-current']);
     assert.equal(manifest.contributes.menus.commandPalette!.find((m) => m.command === 'sextant.datasets.compareWithReference')?.when, 'false', 'needs a dataset');
     const commands = readFileSync(join(ROOT, 'src', 'views', 'driftCommands.ts'), 'utf8');
     assert.match(commands, /'sextant\.drift\.compare': async/);

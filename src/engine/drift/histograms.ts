@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { detectPii } from '../data/pii/detect';
 import { maskValue } from '../data/pii/protect';
 import { ok, type Result } from '../result';
-import { compareTables, type DriftOptions, type DriftReport } from './report';
+import { compareTables, mixedTypeWarnings, type DriftOptions, type DriftReport } from './report';
 import { sortFloat64 } from './sort';
 import { histogram, sturgesEdges } from './stattests';
 import { readColumns, type Column, type ColumnTable } from '../data/read/columnTable';
@@ -134,6 +134,7 @@ export function compareWithHistograms(referenceFile: string, currentFile: string
   if (!cur.ok) return cur;
   const report = compareTables(ref.value, cur.value, options);
   if (!report.ok) return report;
+  report.value.warnings.push(...mixedTypeWarnings(ref.value, cur.value, mixed, options.columns));
   const histograms: ColumnHistogram[] = [];
   for (const c of report.value.columns) {
     const r = ref.value.data[ref.value.columns.indexOf(c.column)]!;

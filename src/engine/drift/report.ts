@@ -203,7 +203,8 @@ export function compareTables(reference: ColumnTable, current: ColumnTable, opti
     if (rc.kind !== cc.kind) return fail({ code: 'drift-internal', message: `Column "${name}" was read as numbers in one file and categories in the other.` });
     const p = rc.kind === 'numeric' ? prepareNumeric(rc.values, (cc as typeof rc).values) : prepareCategorical(rc, cc as typeof rc);
     if (p.nRef === 0 || p.nCur === 0) {
-      report.not_tested.push({ column: name, reason: `every value is missing in the ${p.nRef === 0 ? 'reference' : 'current'} file` });
+      const [side, table] = p.nRef === 0 ? (['reference', reference] as const) : (['current', current] as const);
+      report.not_tested.push({ column: name, reason: table.rowCount === 0 ? `the ${side} file has no data rows, only its header (${table.file})` : `every value is missing in the ${side} file` });
       continue;
     }
     if (p.nRef < 2) {
@@ -245,5 +246,35 @@ export function compareFiles(referenceFile: string, currentFile: string, options
   if (!reference.ok) return reference;
   const current = again(currentFile, cur.value);
   if (!current.ok) return current;
-  return compareTables(reference.value, current.value, options);
+  const compared = compareTables(reference.value, current.value, options);
+  if (compared.ok) compared.value.warnings.push(...mixedTypeWarnings(reference.value, current.value, mixed, options.columns));
+  return compared;
+}
+
+/**
+ * Columns of numbers on one side and mostly text on the other (both read as categories, `mixed`): a
+ * warning at the first text's file and line. At 90% numbers or more compareTables has already said it.
+ */
+export function mixedTypeWarnings(reference: ColumnTable, current: ColumnTable, mixed: Iterable<string>, columns?: string[]): DriftReport['warnings'] {
+  const warnings: DriftReport['warnings'] = [];
+  const firstText = (t: ColumnTable, name: string) => {
+    const col = t.data[t.columns.indexOf(name)];
+    return col?.kind === 'categorical' ? col.firstNonNumber : undefined;
+  };
+  for (const name of mixed) {
+    if (columns && !columns.includes(name)) continue;
+    const inRef = firstText(reference, name);
+    const inCur = firstText(current, name);
+    // the side of numbers has no text at all; both with text is not this case
+    if ((inRef === undefined) === (inCur === undefined)) continue;
+    const [first, table, numberSide, numberFile] = inRef ? ([inRef, reference, 'current', current.file] as const) : ([inCur!, current, 'reference', reference.file] as const);
+    if (first.numericShare >= 0.9) continue;
+    warnings.push({
+      column: name,
+      file: table.file,
+      line: first.line,
+      message: `Column "${name}" holds numbers in the ${numberSide} file (${numberFile}) but ${JSON.stringify(first.value)} here (${(first.numericShare * 100).toFixed(1)}% numbers), so both sides were compared as categories.`,
+    });
+  }
+  return warnings;
 }
