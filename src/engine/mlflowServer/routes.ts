@@ -174,6 +174,11 @@ export function registerTrackingRoutes(app: FastifyInstance, store: MlflowStore)
     store.logInputs(runIdOf(body), body.datasets ?? []);
     return {};
   });
+  app.post('/runs/log-model', async (request) => {
+    const body = input(S.LogModelSchema, request);
+    store.recordLoggedModel(runIdOf(body), body.model_json);
+    return {};
+  });
   const searchRuns = async (request: FastifyRequest) => {
     const body = input(S.SearchRunsSchema, request);
     const clauses = parseFilter(body.filter);

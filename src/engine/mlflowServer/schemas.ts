@@ -59,6 +59,7 @@ export const LogInputsSchema = RunId.extend({
     )
     .optional(),
 });
+export const LogModelSchema = RunId.extend({ model_json: z.string() });
 export const GetHistorySchema = RunId.extend({ metric_key: z.string(), page_token: z.string().optional(), max_results: Int64.optional() });
 export const SearchRunsSchema = z.object({
   experiment_ids: z.array(Id).optional(),

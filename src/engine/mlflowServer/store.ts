@@ -21,6 +21,9 @@ import type { ExperimentOut, KeyValue, Metric, MlflowStatus, RunInfo, RunOut } f
 export const DEFAULT_EXPERIMENT = 'Default';
 export const LIFECYCLE_TAG = 'sextant.lifecycle';
 export const INPUT_TAG_PREFIX = 'sextant.input.';
+/** MLflow's run tag listing the models logged to a run (MLmodel contents as JSON), as its own server keeps it. */
+export const LOGGED_MODELS_TAG = 'mlflow.log-model.history';
+const MODEL_FIELDS = ['artifact_path', 'flavors', 'utc_time_created', 'run_id'] as const;
 
 const TO_MLFLOW: Record<RunStatus, MlflowStatus> = { queued: 'SCHEDULED', running: 'RUNNING', finished: 'FINISHED', failed: 'FAILED', killed: 'KILLED' };
 export const FROM_MLFLOW: Record<MlflowStatus, RunStatus> = { SCHEDULED: 'queued', RUNNING: 'running', FINISHED: 'finished', FAILED: 'failed', KILLED: 'killed' };
@@ -240,6 +243,31 @@ export class MlflowStore {
     const run = this.activeRun(runId);
     const tags: KeyValue[] = datasets.map((d) => ({ key: `${INPUT_TAG_PREFIX}${d.dataset.name}.${d.dataset.digest}`, value: JSON.stringify({ tags: d.tags ?? [], dataset: d.dataset }) }));
     this.logBatch(run.id, { metrics: [], params: [], tags });
+  }
+
+  /** runs/log-model (`mlflow.<flavor>.log_model`, autolog): appends the model's JSON to the run's LOGGED_MODELS_TAG, as MLflow's server does. */
+  recordLoggedModel(runId: string | undefined, modelJson: string): void {
+    let model: unknown;
+    try {
+      model = JSON.parse(modelJson);
+    } catch {
+      throw invalid(`Malformed model info. \n ${modelJson.slice(0, 200)} \n is not a valid JSON.`);
+    }
+    if (typeof model !== 'object' || model === null || Array.isArray(model)) throw invalid('Malformed model info: model_json must be a JSON object (the MLmodel file).');
+    const missing = MODEL_FIELDS.filter((f) => !(f in model));
+    if (missing.length > 0) throw invalid(`Model json is missing mandatory fields: ${missing.join(', ')}`);
+    const run = this.activeRun(runId);
+    let history: unknown[] = [];
+    const previous = run.tags[LOGGED_MODELS_TAG];
+    if (previous !== undefined) {
+      try {
+        const parsed: unknown = JSON.parse(previous);
+        if (Array.isArray(parsed)) history = parsed;
+      } catch {
+        /* an unreadable earlier value is replaced, as a fresh list */
+      }
+    }
+    this.logBatch(run.id, { metrics: [], params: [], tags: [{ key: LOGGED_MODELS_TAG, value: JSON.stringify([...history, model]) }] });
   }
 
   setRunsDeleted(runId: string | undefined, deleted: boolean): void {
