@@ -82,6 +82,38 @@ describe('model card: the data the host sends, from the demo pipeline', function
     assert.equal(modelCardTitle(data.name, data.version), 'Model penguin-species v1');
   });
 
+  it('every evaluation kept with the version (oldest first, with its dataset version), the latest one\'s matrix and curves, and the latest SHAP of a row', async () => {
+    const root = join(layout.storePath, '..', '..');
+    const before = card().evaluations!.length;
+    const docs: { metrics: { accuracy: number }; confusion_matrix: number[][] }[] = [];
+    const run = { ...io(root), json: (v: unknown) => docs.push(JSON.parse(JSON.stringify(v))) };
+    for (let i = 0; i < 2; i++) assert.equal(await main(['eval', 'penguin-species@1', 'data/penguins.csv', '--json'], run), 0, run.stderr.join('\n'));
+    assert.equal(await main(['models', 'explain', 'penguin-species@1', 'data/penguins.csv', '--row', '3'], run), 0, run.stderr.join('\n'));
+    const data = card();
+    const evaluations = data.evaluations!;
+    assert.equal(evaluations.length, before + 2);
+    const [first, second] = evaluations.slice(-2);
+    assert.ok(first!.id < second!.id && first!.createdAt <= second!.createdAt, 'oldest first');
+    assert.deepEqual([first!.dataset, second!.dataset], ['penguins v1', 'penguins v1'], 'the registered dataset version with the file\'s content');
+    assert.deepEqual([first!.metrics.accuracy, second!.metrics.accuracy], docs.map((d) => d.metrics.accuracy));
+    assert.ok(['accuracy', 'f1', 'f1_macro', 'roc_auc', 'log_loss'].every((k) => k in second!.metrics));
+    const latest = data.latestEvaluation!;
+    assert.equal(latest.id, second!.id);
+    assert.deepEqual(latest.classes, ['adelie', 'chinstrap', 'gentoo']);
+    assert.deepEqual(latest.matrix, docs[1]!.confusion_matrix);
+    assert.deepEqual(latest.roc.map((c) => c.label), latest.classes, 'one-vs-rest: a curve per class');
+    for (const c of [...latest.roc, ...latest.pr]) {
+      assert.ok(c.x.length >= 2 && c.x.length <= 400 && c.x.length === c.y.length);
+      for (let i = 1; i < c.x.length; i++) assert.ok(c.x[i]! >= c.x[i - 1]!, `${c.label}: x increasing, as the chart draws it`);
+    }
+    const shap = data.shap!;
+    assert.equal(shap.data, 'data/penguins.csv');
+    assert.deepEqual(shap.rows.map((r) => [r.row, r.line, r.method]), [[3, 4, 'exact']]);
+    const r = shap.rows[0]!;
+    assert.deepEqual(r.features.map((f) => f.feature), data.features);
+    assert.ok(Math.abs(r.features.reduce((s, f) => s + f.attribution, 0) - (r.prediction - r.base)) < 1e-9);
+  });
+
   it('a second run with another lr registers v2 (staging moves), and moving production shows in both cards with its history', async () => {
     const root = join(layout.storePath, '..', '..');
     const pipeline = join(root, 'sextant.yaml');

@@ -12,7 +12,9 @@ import { readOnnxMetadata } from '../train/onnx/metadata';
 import { OnnxSignatureSchema, readOnnxSignature } from '../train/onnx/signature';
 import { FittedModelSchema } from '../train/model';
 import { ExplanationSchema, latestExplanation } from '../explain/explainVersion';
+import { latestShap, ShapExplanationSchema } from '../explain/shapVersion';
 import { aliasHistory, AliasHistoryEntrySchema } from './aliases';
+import { CardEvaluationSchema, cardEvaluations, LatestEvaluationSchema } from './cardEvaluations';
 import { metricsOf } from './versionMetrics';
 
 export const ModelCardSchema = z.object({
@@ -60,6 +62,12 @@ export const ModelCardSchema = z.object({
   history: z.array(AliasHistoryEntrySchema),
   /** The latest permutation feature importance kept with the version (`sextant models explain`), or null. */
   importance: ExplanationSchema.nullable(),
+  /** Every evaluation kept with the version (`sextant eval`, the evaluate stage), oldest first. */
+  evaluations: z.array(CardEvaluationSchema),
+  /** The newest of them whole (its confusion matrix and curves), or null. */
+  latestEvaluation: LatestEvaluationSchema.nullable(),
+  /** The latest Kernel SHAP attributions of single rows (`sextant models explain … --row K`), or null. */
+  shap: ShapExplanationSchema.nullable(),
 });
 export type ModelCard = z.infer<typeof ModelCardSchema>;
 
@@ -115,6 +123,8 @@ export function modelCard(db: Database, artifactsDir: string, name: string, vers
     aliases: db.prepare('SELECT a.alias, v.version FROM model_aliases a JOIN model_versions v ON v.id = a.model_version_id WHERE a.model_id = ? ORDER BY a.alias').all(model.id) as { alias: string; version: number }[],
     history: aliasHistory(db, name),
     importance: latestExplanation(db, row.id),
+    ...cardEvaluations(db, row.id),
+    shap: latestShap(db, row.id),
   });
 }
 

@@ -1,18 +1,26 @@
 /// <reference lib="dom" />
 /// <reference lib="dom.iterable" />
 // The model card's page (bundled to dist/webviews/model.js): renders one model version as the extension sends
-// it, checked against the contract (../model/protocol.ts): its signature, metrics, lineage (source run, params,
-// datasets, git commit), where the model's aliases point and their history, and actions (point an alias here,
-// reveal the file, open the source run) that the host carries out (it confirms an alias move first).
+// it, checked against the contract (../model/protocol.ts): its signature, metrics, its evaluation history (a table
+// with a sparkline per metric), the latest evaluation's confusion matrix and ROC/PR curves (drawing shared with the
+// run details panel: shared/confusionHeatmap.ts, shared/curveCharts.ts), permutation importance and Kernel SHAP
+// bars, lineage (source run, params, datasets, git commit), where the model's aliases point and their history,
+// and actions (point an alias here, reveal the file, open the source run) that the host carries out (it confirms
+// an alias move first).
 // No file or store access; the last data kept with setState so a hidden or reloaded panel shows the same.
 import './model.css';
-import { HostMessageSchema, PageStateSchema, type Importance, type ModelCardData, type PageMessage, type PageState, type Tensor } from '../model/protocol';
+import type uPlot from 'uplot';
+import { HostMessageSchema, PageStateSchema, type EvaluationRow, type Importance, type LatestEvaluation, type ModelCardData, type PageMessage, type PageState, type Shap, type Tensor } from '../model/protocol';
+import { confusionHeatmap } from './shared/confusionHeatmap';
 import { button, textField } from './shared/controls';
+import { curveFigure, drawCurves } from './shared/curveCharts';
 import { makeGridNavigable } from './shared/gridKeys';
+import { sparkline } from './shared/sparkline';
 import { h, vscodeApi } from './shared/vscodeApi';
 
 const vscode = vscodeApi<PageState>();
 const app = document.getElementById('app')!;
+const charts: uPlot[] = [];
 const restored = PageStateSchema.safeParse(vscode.getState() ?? {});
 let state: PageState | undefined = restored.success ? restored.data : undefined;
 
@@ -20,7 +28,12 @@ function post(message: PageMessage): void {
   vscode.postMessage(message);
 }
 
+function destroyCharts(): void {
+  for (const c of charts.splice(0)) c.destroy();
+}
+
 function showMessage(text: string): void {
+  destroyCharts();
   app.replaceChildren(h('p', { class: 'note error', role: 'alert' }, text));
 }
 
@@ -46,6 +59,8 @@ function section(title: string, id: string, ...children: (Node | string)[]): HTM
 }
 
 function render(data: ModelCardData): void {
+  destroyCharts();
+  const scroll = window.scrollY;
   document.title = `Model ${data.name} v${data.version}`;
   const here = data.aliases.filter((a) => a.version === data.version).map((a) => a.alias);
   const heading = h('h1', {}, `${data.name} `, h('span', { class: 'version' }, `v${data.version}`), ...here.map((a) => h('span', { class: 'badge', 'data-alias': a }, `@${a}`)));
@@ -60,7 +75,15 @@ function render(data: ModelCardData): void {
   if (data.source.kind !== 'run') openRun.setAttribute('disabled', '');
   const actions = h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Actions' }, reveal, openRun);
 
-  app.replaceChildren(heading, h('p', { class: 'facts' }, facts.join(' · ')), ...notes, actions, signatureSection(data), metricsSection(data), importanceSection(data.importance ?? null), lineageSection(data), aliasSection(data), historySection(data));
+  app.replaceChildren(heading, h('p', { class: 'facts' }, facts.join(' · ')), ...notes, actions, signatureSection(data), metricsSection(data), evaluationsSection(data.evaluations ?? [], data.latestEvaluation ?? null), importanceSection(data.importance ?? null), shapSection(data.shap ?? null), lineageSection(data), aliasSection(data), historySection(data));
+  const latest = data.latestEvaluation;
+  if (latest) {
+    for (const kind of ['roc', 'pr'] as const) {
+      const figure = document.querySelector<HTMLElement>(`[data-section="evaluations"] figure[data-curve="${kind}"]`);
+      if (figure && latest[kind].length) charts.push(drawCurves(figure, kind, latest[kind]));
+    }
+  }
+  window.scrollTo(0, scroll);
 }
 
 function signatureSection(data: ModelCardData): HTMLElement {
@@ -88,6 +111,46 @@ function metricsSection(data: ModelCardData): HTMLElement {
   const parts: HTMLElement[] = [table('Metrics (latest value)', 'metrics', ['metric', 'value'], rows(main))];
   if (detail.length) parts.push(h('details', {}, h('summary', {}, `${detail.length} more: ${[...new Set(detail.map(([k]) => k.split('/')[0]))].join(', ')}`), table('Per-class metrics (latest value)', 'metrics detail', ['metric', 'value'], rows(detail))));
   return section('Metrics', 'metrics', ...parts);
+}
+
+/** The metrics the history shows, in this order, when some evaluation has them. */
+const HISTORY_METRICS = ['accuracy', 'f1', 'f1_macro', 'roc_auc', 'log_loss', 'mae', 'rmse', 'r2'];
+
+function evaluationsSection(list: EvaluationRow[], latest: LatestEvaluation | null): HTMLElement {
+  if (list.length === 0) return section('Evaluations', 'evaluations', h('p', { class: 'note' }, 'Not evaluated yet: `sextant eval NAME@VERSION DATA` (or a pipeline\'s sextant/evaluate stage) evaluates the version and keeps the result with it.'));
+  const keys = HISTORY_METRICS.filter((k) => list.some((e) => k in e.metrics));
+  const newestFirst = [...list].reverse();
+  const rows = newestFirst.map((e) =>
+    h(
+      'tr',
+      { 'data-evaluation': String(e.id), class: latest?.id === e.id ? 'latest' : undefined },
+      h('td', {}, when(e.createdAt)),
+      h('th', { scope: 'row', title: e.data }, e.dataset ?? e.data),
+      h('td', { class: 'num' }, String(e.rows)),
+      ...keys.map((k) => h('td', { class: 'num', 'data-metric': k }, k in e.metrics ? formatMetric(e.metrics[k]!) : '–')),
+    ),
+  );
+  const parts: HTMLElement[] = [table('Every evaluation of this version, newest first', 'evaluations', ['when', 'data', 'rows', ...keys], rows)];
+  if (list.length >= 2) {
+    // One line per metric over the evaluations in the order they ran (x: their index, so a burst of runs is not squashed).
+    const steps = list.map((_, i) => i);
+    const trend = keys.map((k) => {
+      const values = list.map((e) => (typeof e.metrics[k] === 'number' ? (e.metrics[k] as number) : null));
+      const finite = values.filter((v): v is number => v !== null);
+      const range = finite.length ? `${formatMetric(Math.min(...finite))} … ${formatMetric(Math.max(...finite))}` : '–';
+      return h('tr', { 'data-metric': k }, h('th', { scope: 'row' }, k), h('td', {}, sparkline(steps, values, `${k} over ${list.length} evaluations`, { width: 160, height: 24, dots: list.length <= 30 })), h('td', { class: 'num sub-cell' }, range));
+    });
+    parts.push(h('h3', {}, 'Trend'), table('Each metric over the evaluations, oldest to newest', 'trend', ['metric', `oldest → newest (${list.length})`, 'range'], trend));
+  }
+  if (latest) {
+    parts.push(h('h3', {}, `Latest evaluation (${when(latest.createdAt)}, ${latest.dataset ?? latest.data})`));
+    parts.push(confusionHeatmap(latest.classes, latest.matrix, 'Confusion matrix of the latest evaluation: rows are the true class, columns the predicted class', { 'data-evaluation': String(latest.id) }));
+    const curves = h('div', { class: 'charts' });
+    if (latest.roc.length) curves.append(curveFigure('roc', 'the latest evaluation'));
+    if (latest.pr.length) curves.append(curveFigure('pr', 'the latest evaluation'));
+    if (latest.roc.length || latest.pr.length) parts.push(curves);
+  }
+  return section('Evaluations', 'evaluations', ...parts);
 }
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -131,6 +194,56 @@ function importanceSection(imp: Importance | null): HTMLElement {
   );
   const about = `${loss ? 'Rise of the log loss' : `Drop of ${imp.metric}`} (${formatMetric(imp.baseline)} on ${imp.rows} rows of ${imp.data.path}) when each feature is shuffled; mean ± std over ${imp.repeats} repeats, seed ${imp.seed}, ${when(imp.createdAt)}.`;
   return section('Feature importance', 'importance', h('p', { class: 'sub' }, about), table('Permutation feature importance', 'importance', ['feature', loss ? 'loss rise' : 'drop', '', ''], rows));
+}
+
+/** A bar from the middle of a fixed-width track: right (positive) or left (negative), its share of `top`. */
+function signedBar(value: number, top: number): SVGSVGElement {
+  const width = 200;
+  const mid = width / 2;
+  const svg = document.createElementNS(SVG, 'svg');
+  svg.setAttribute('width', String(width));
+  svg.setAttribute('height', '12');
+  svg.setAttribute('class', 'bar signed');
+  svg.setAttribute('aria-hidden', 'true');
+  const length = Math.min(mid, (Math.abs(value) / top) * mid);
+  const rect = document.createElementNS(SVG, 'rect');
+  rect.setAttribute('x', String(value >= 0 ? mid : mid - length));
+  rect.setAttribute('y', '1');
+  rect.setAttribute('height', '10');
+  rect.setAttribute('width', String(length));
+  rect.setAttribute('class', value >= 0 ? 'up' : 'down');
+  const axis = document.createElementNS(SVG, 'line');
+  axis.setAttribute('class', 'axis');
+  axis.setAttribute('x1', String(mid));
+  axis.setAttribute('x2', String(mid));
+  axis.setAttribute('y1', '0');
+  axis.setAttribute('y2', '12');
+  svg.append(rect, axis);
+  return svg;
+}
+
+/** Rows shown (one table each); more are in the store and the CLI's JSON. */
+const SHAP_ROWS = 5;
+
+function shapSection(shap: Shap | null): HTMLElement {
+  if (!shap || shap.rows.length === 0) return section('Single predictions (SHAP)', 'shap', h('p', { class: 'note' }, 'No prediction explained yet: `sextant models explain NAME@VERSION DATA --row K` attributes one row\'s prediction to its features (Kernel SHAP) and keeps it with the version.'));
+  const parts: HTMLElement[] = [h('p', { class: 'sub' }, `Kernel SHAP on ${shap.data}, against ${shap.background.rows} background rows (seed ${shap.background.seed}), ${when(shap.createdAt)}. Each bar moves the prediction from the background's mean; together they add up to the prediction.`)];
+  for (const r of shap.rows.slice(0, SHAP_ROWS)) {
+    const sorted = [...r.features].sort((a, b) => Math.abs(b.attribution) - Math.abs(a.attribution) || a.feature.localeCompare(b.feature));
+    const top = Math.max(...sorted.map((f) => Math.abs(f.attribution)), 1e-12);
+    const what = r.class === null ? 'prediction' : `P(${r.class})`;
+    parts.push(h('h3', {}, `Row ${r.row} (line ${r.line}): ${what} ${short(r.prediction)}, from ${short(r.base)} (${r.method})`));
+    parts.push(
+      table(
+        `Attributions of row ${r.row}, largest first`,
+        'shap',
+        ['feature', 'value', 'attribution', ''],
+        sorted.map((f) => h('tr', { 'data-feature': f.feature, 'data-row': String(r.row) }, h('th', { scope: 'row' }, f.feature), h('td', { class: 'num' }, f.value === null ? '–' : formatMetric(f.value)), h('td', { class: 'num' }, `${f.attribution >= 0 ? '+' : ''}${short(f.attribution)}`), h('td', {}, signedBar(f.attribution, top)))),
+      ),
+    );
+  }
+  if (shap.rows.length > SHAP_ROWS) parts.push(h('p', { class: 'note' }, `${shap.rows.length - SHAP_ROWS} more rows were explained; \`sextant models explain … --json\` prints them all.`));
+  return section('Single predictions (SHAP)', 'shap', ...parts);
 }
 
 function lineageSection(data: ModelCardData): HTMLElement {

@@ -7,13 +7,15 @@
 // tags, environment, artifacts (Open / Reveal: the host checks the path), and the log's tail. No file or
 // store access; the run, the open curves and the last data kept with setState.
 import uPlot from 'uplot';
-import 'uplot/dist/uPlot.min.css';
 import './run.css';
 import type { MetricNumber } from '../compare/protocol';
 import { HostMessageSchema, PageStateSchema, type Evaluation, type PageMessage, type PageState, type RunData, type RunMetric, type RunSeries } from '../run/protocol';
+import { confusionHeatmap } from './shared/confusionHeatmap';
 import { button } from './shared/controls';
+import { chartAxes, chartColor, curveFigure, drawCurves } from './shared/curveCharts';
 import { makeGridNavigable } from './shared/gridKeys';
-import { h, themeColor, vscodeApi } from './shared/vscodeApi';
+import { sparkline as sparklineOf } from './shared/sparkline';
+import { h, vscodeApi } from './shared/vscodeApi';
 
 const vscode = vscodeApi<PageState>();
 const app = document.getElementById('app')!;
@@ -26,9 +28,6 @@ const post = (message: PageMessage): void => vscode.postMessage(message);
 const save = (): void => {
   if (state) vscode.setState(state);
 };
-
-const CHART_COLORS = ['--vscode-charts-blue', '--vscode-charts-orange', '--vscode-charts-green', '--vscode-charts-purple', '--vscode-charts-red', '--vscode-charts-yellow'];
-const color = (i: number): string => themeColor(CHART_COLORS[i % CHART_COLORS.length]!);
 
 function formatNumber(v: MetricNumber | null | undefined): string {
   if (v === null || v === undefined) return '–';
@@ -132,37 +131,10 @@ function stagesTable(data: RunData): HTMLElement {
 function evaluationSection(ev: Evaluation): HTMLElement {
   const id = `evaluation-${ev.stage.replace(/[^A-Za-z0-9_-]/g, '_')}`;
   const content: HTMLElement[] = [];
-  if (ev.classes.length > 0) {
-    const max = Math.max(1, ...ev.matrix.flat().filter((v): v is number => v !== null));
-    const rowTotal = (r: (number | null)[]): number => r.reduce<number>((s, v) => s + (v ?? 0), 0);
-    const table = h(
-      'table',
-      { class: 'heatmap', 'data-stage': ev.stage, 'aria-label': `Confusion matrix of ${ev.stage}: rows are the true class, columns the predicted class` },
-      h('caption', {}, 'Confusion matrix (rows: true class, columns: predicted)'),
-      h('thead', {}, h('tr', {}, h('th', { scope: 'col', class: 'corner' }, 'true ↓ predicted →'), ...ev.classes.map((c) => h('th', { scope: 'col' }, c)), h('th', { scope: 'col', class: 'total' }, 'rows'))),
-      h(
-        'tbody',
-        {},
-        ...ev.matrix.map((row, t) =>
-          h(
-            'tr',
-            { 'data-true': ev.classes[t]! },
-            h('th', { scope: 'row' }, ev.classes[t]!),
-            ...row.map((v, p) => {
-              const level = v === null ? 'none' : String(Math.round((v / max) * 5));
-              return h('td', { class: `cell level-${level}${t === p ? ' diagonal' : ''}`, 'data-pred': ev.classes[p]!, title: `true ${ev.classes[t]}, predicted ${ev.classes[p]}: ${v ?? 'not logged'}` }, v === null ? '–' : String(v));
-            }),
-            h('td', { class: 'total num' }, String(rowTotal(row))),
-          ),
-        ),
-      ),
-    );
-    makeGridNavigable(table);
-    content.push(table);
-  }
+  if (ev.classes.length > 0) content.push(confusionHeatmap(ev.classes, ev.matrix, `Confusion matrix of ${ev.stage}: rows are the true class, columns the predicted class`, { 'data-stage': ev.stage }));
   const curves = h('div', { class: 'charts' });
-  if (ev.roc.length) curves.append(h('figure', { class: 'chart', 'data-curve': 'roc', tabindex: '0', 'aria-label': `ROC curves of ${ev.stage}` }, h('figcaption', {}, 'ROC (true-positive rate by false-positive rate)')));
-  if (ev.pr.length) curves.append(h('figure', { class: 'chart', 'data-curve': 'pr', tabindex: '0', 'aria-label': `Precision-recall curves of ${ev.stage}` }, h('figcaption', {}, 'Precision by recall')));
+  if (ev.roc.length) curves.append(curveFigure('roc', ev.stage));
+  if (ev.pr.length) curves.append(curveFigure('pr', ev.stage));
   if (ev.roc.length || ev.pr.length) content.push(curves);
   else content.push(h('p', { class: 'note' }, 'This stage logged no ROC or precision-recall curve.'));
   const s = section(`Evaluation: ${ev.stage}`, id, ...content);
@@ -170,71 +142,18 @@ function evaluationSection(ev: Evaluation): HTMLElement {
   return s;
 }
 
-function axes(xLabel: string, yLabel: string): uPlot.Axis[] {
-  const line = themeColor('--vscode-editorWidget-border', '--vscode-panel-border');
-  const base = { stroke: themeColor('--vscode-foreground'), grid: { stroke: line, width: 1 }, ticks: { stroke: line, width: 1 } };
-  return [{ ...base, label: xLabel }, { ...base, label: yLabel }];
-}
-
 function drawEvaluationCurves(ev: Evaluation): void {
   const id = `evaluation-${ev.stage.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-  for (const [kind, curves, x, y] of [['roc', ev.roc, 'false-positive rate', 'true-positive rate'], ['pr', ev.pr, 'recall', 'precision']] as const) {
+  for (const [kind, curves] of [['roc', ev.roc], ['pr', ev.pr]] as const) {
     const figure = document.querySelector<HTMLElement>(`#${id} figure[data-curve="${kind}"]`);
-    if (!figure || curves.length === 0) continue;
-    const aligned = uPlot.join(curves.map((c) => [c.x, c.y] as uPlot.AlignedData));
-    charts.push(
-      new uPlot(
-        {
-          width: 340,
-          height: 260,
-          scales: { x: { time: false, range: [0, 1] }, y: { range: [0, 1] } },
-          axes: axes(x, y),
-          legend: { live: true },
-          series: [{ label: x }, ...curves.map((c, i) => ({ label: c.label, stroke: color(i), width: 1.5, spanGaps: true, points: { show: false } }))],
-        },
-        aligned,
-        figure,
-      ),
-    );
+    if (figure && curves.length) charts.push(drawCurves(figure, kind, curves));
   }
 }
 
 /** A small inline SVG line of the curve (gaps where a value is not finite). */
 function sparkline(series: RunSeries | undefined): Node {
-  const W = 120;
-  const H = 22;
-  const finite = series?.values.filter((v): v is number => v !== null) ?? [];
-  if (!series || finite.length === 0) return h('span', { class: 'note' }, series ? 'no finite value' : 'no points');
-  if (series.steps.length < 2) return h('span', { class: 'note' }, 'one value');
-  const svg = document.createElementNS('http://www.w3.org/2000/svg', 'svg');
-  svg.setAttribute('class', 'spark');
-  svg.setAttribute('viewBox', `0 0 ${W} ${H}`);
-  svg.setAttribute('width', String(W));
-  svg.setAttribute('height', String(H));
-  svg.setAttribute('role', 'img');
-  svg.setAttribute('aria-label', `${series.key}: ${series.total} point${series.total === 1 ? '' : 's'}`);
-  const lo = Math.min(...finite);
-  const hi = Math.max(...finite);
-  const x0 = series.steps[0]!;
-  const x1 = series.steps[series.steps.length - 1]!;
-  const px = (s: number): number => (x1 === x0 ? W / 2 : ((s - x0) / (x1 - x0)) * (W - 2) + 1);
-  const py = (v: number): number => (hi === lo ? H / 2 : H - 2 - ((v - lo) / (hi - lo)) * (H - 4));
-  let run: string[] = [];
-  const flush = (): void => {
-    if (run.length === 1) run.push(run[0]!);
-    if (run.length) {
-      const line = document.createElementNS('http://www.w3.org/2000/svg', 'polyline');
-      line.setAttribute('points', run.join(' '));
-      svg.append(line);
-    }
-    run = [];
-  };
-  series.values.forEach((v, i) => {
-    if (v === null) flush();
-    else run.push(`${px(series.steps[i]!).toFixed(1)},${py(v).toFixed(1)}`);
-  });
-  flush();
-  return svg;
+  if (!series) return h('span', { class: 'note' }, 'no points');
+  return sparklineOf(series.steps, series.values, `${series.key}: ${series.total} point${series.total === 1 ? '' : 's'}`);
 }
 
 function metricsTable(data: RunData): HTMLElement {
@@ -291,9 +210,9 @@ function drawMetricCurve(data: RunData, key: string): void {
         width: Math.max(300, Math.min(760, app.clientWidth - 40)),
         height: 200,
         scales: { x: { time: false } },
-        axes: axes('step', key),
+        axes: chartAxes('step', key),
         legend: { live: true },
-        series: [{ label: 'step' }, { label: key, stroke: color(0), width: 1.5, spanGaps: true, points: { show: series.steps.length < 50 } }],
+        series: [{ label: 'step' }, { label: key, stroke: chartColor(0), width: 1.5, spanGaps: true, points: { show: series.steps.length < 50 } }],
       },
       [series.steps, series.values] as uPlot.AlignedData,
       figure,

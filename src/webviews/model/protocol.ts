@@ -3,6 +3,7 @@
 // NaN or ±Infinity travels by name (JSON has none).
 import { z } from 'zod';
 import { MetricNumberSchema } from '../compare/protocol';
+import { CurveSchema } from '../run/protocol';
 
 export { MODEL_VIEW_TYPE } from '../viewTypes';
 
@@ -36,6 +37,52 @@ export const ImportanceSchema = z.object({
   features: z.array(z.object({ feature: z.string(), importance: z.number(), std: z.number() })),
 });
 export type Importance = z.infer<typeof ImportanceSchema>;
+
+/** One evaluation kept with the version: when, on which data (the dataset version with its content, when registered), the headline metrics. */
+export const EvaluationRowSchema = z.object({
+  id: z.number().int(),
+  createdAt: z.number(),
+  rows: z.number().int(),
+  provider: z.string(),
+  /** "penguins v1", or null when the data's content is no registered dataset version. */
+  dataset: z.string().nullable(),
+  data: z.string(),
+  metrics: z.record(z.string(), MetricNumberSchema),
+});
+export type EvaluationRow = z.infer<typeof EvaluationRowSchema>;
+
+/** The newest evaluation of a classifier: its confusion matrix and ROC/PR curves (thinned for drawing). */
+export const LatestEvaluationSchema = z.object({
+  id: z.number().int(),
+  createdAt: z.number(),
+  dataset: z.string().nullable(),
+  data: z.string(),
+  classes: z.array(z.string()),
+  /** matrix[true][predicted]. */
+  matrix: z.array(z.array(z.number().nullable())),
+  roc: z.array(CurveSchema),
+  pr: z.array(CurveSchema),
+});
+export type LatestEvaluation = z.infer<typeof LatestEvaluationSchema>;
+
+/** Kernel SHAP attributions of single rows: what moved each prediction away from the background's mean. */
+export const ShapSchema = z.object({
+  data: z.string(),
+  createdAt: z.number(),
+  background: z.object({ rows: z.number().int(), seed: z.number().int() }),
+  rows: z.array(
+    z.object({
+      row: z.number().int(),
+      line: z.number().int(),
+      class: z.string().nullable(),
+      prediction: z.number(),
+      base: z.number(),
+      method: z.enum(['exact', 'sampled']),
+      features: z.array(z.object({ feature: z.string(), value: z.number().nullable(), attribution: z.number() })),
+    }),
+  ),
+});
+export type Shap = z.infer<typeof ShapSchema>;
 
 export const ModelCardDataSchema = z.object({
   name: z.string(),
@@ -74,6 +121,10 @@ export const ModelCardDataSchema = z.object({
   history: z.array(AliasHistoryRowSchema),
   /** Absent in a state saved before the card showed importance. */
   importance: ImportanceSchema.nullable().optional(),
+  /** Absent in a state saved before the card showed them. Oldest first. */
+  evaluations: z.array(EvaluationRowSchema).optional(),
+  latestEvaluation: LatestEvaluationSchema.nullable().optional(),
+  shap: ShapSchema.nullable().optional(),
 });
 export type ModelCardData = z.infer<typeof ModelCardDataSchema>;
 
