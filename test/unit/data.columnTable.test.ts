@@ -13,6 +13,8 @@ import { parseNumber, parseNumberText } from '../../src/engine/data/read/columnB
 import { columnTexts, firstNonNumber, notANumber, numericValues } from '../../src/engine/data/read/columnValues';
 import { describeError } from '../../src/engine/result';
 import { labelClasses, readTrainingTable } from '../../src/engine/train/dataset';
+import { prepareTraining } from '../../src/engine/train/prepare';
+import { detectTask } from '../../src/engine/train/task';
 import { Rng } from '../../src/engine/train/rng';
 import { tempDir } from './tempDir';
 
@@ -164,6 +166,47 @@ describe('column table: the trainer\'s view of a column', () => {
     assert.ok(!gone.ok);
     assert.equal(gone.error.code, 'dataset-unreadable');
     assert.match(gone.error.message, /^Cannot read the dataset: no such file/);
+  });
+});
+
+describe('column table: a numeric label keeps its text while it has few distinct values', () => {
+  it('texts kept up to the limit, then dropped: the numbers stay', () => {
+    const few = parseColumns('y\n1.0\n 2\n1.0\nNA\n', 'k.csv', { keepText: new Set(['y']), keepTextLimit: 2 });
+    assert.ok(few.ok);
+    const y = few.value.data[0]!;
+    assert.ok(y.kind === 'numeric' && y.texts);
+    assert.deepEqual([...y.values].slice(0, 3), [1, 2, 1]);
+    assert.deepEqual(columnTexts(few.value, 0), ['1.0', ' 2', '1.0', null]);
+    const many = parseColumns('y\n1.0\n2\n3\n', 'k.csv', { keepText: new Set(['y']), keepTextLimit: 2 });
+    assert.ok(many.ok);
+    const m = many.value.data[0]!;
+    assert.ok(m.kind === 'numeric' && !m.texts);
+    assert.deepEqual(columnTexts(many.value, 0), ['1', '2', '3']);
+    const text = parseColumns('y\n1\nx\n', 'k.csv', { keepText: new Set(['y']) });
+    assert.ok(text.ok);
+    assert.equal(text.value.data[0]!.kind, 'categorical', 'a non-number makes it categories, as without keepText');
+  });
+
+  it('a continuous label (over 1000 distinct values) is decided from its numbers, as from its text', () => {
+    const dir = tempDir('sextant-coltable-');
+    const lines = ['x,y'];
+    for (let i = 0; i < 1500; i++) lines.push(`${i % 17},${(i * 0.37).toFixed(2)}`);
+    const whole = ['x,y'];
+    for (let i = 0; i < 1500; i++) whole.push(`${i % 17},${i % 1100}`);
+    for (const [name, rowsText, task] of [['frac.csv', lines, 'regression'], ['whole.csv', whole, 'regression']] as const) {
+      writeFileSync(join(dir, name), `${rowsText.join('\n')}\n`);
+      const t = readTrainingTable(join(dir, name), { label: 'y' });
+      assert.ok(t.ok);
+      const y = t.value.data[1]!;
+      assert.ok(y.kind === 'numeric' && !y.texts, name);
+      const fromText = detectTask(columnTexts(t.value, 1), 'y');
+      const p = prepareTraining(t.value, { label: 'y', model: 'linear', holdout: 0.2, seed: 1 });
+      assert.ok(p.ok, p.ok ? '' : p.error.message);
+      assert.equal(p.value.task, task, name);
+      assert.equal(p.value.task, fromText.task, name);
+      assert.equal(p.value.taskReason, fromText.reason, name);
+      assert.equal(p.value.counts.heldOut, 300, name);
+    }
   });
 });
 

@@ -16,13 +16,18 @@ export interface LabeledRows {
   lines: Int32Array;
 }
 
+/** Distinct label texts kept next to a numeric label's numbers: more are more classes than the trainer takes (prepare.ts MAX_CLASSES). */
+const LABEL_TEXTS = 1000;
+
 /**
- * Reads a CSV/TSV dataset for the trainer. The label column is read as text (so a class written "1.0"
- * keeps its name); every other column as numbers where it holds numbers only. An unreadable file is
- * `dataset-unreadable`; bad rows are errors naming the file and line (columnTable.ts).
+ * Reads a CSV/TSV dataset for the trainer: every column as numbers where it holds numbers only, else as
+ * categories. A numeric label keeps its text while it has at most 1000 distinct values, so a class
+ * written "1.0" keeps that name (past that, classes are named by the numbers; a continuous label makes
+ * no string per row). An unreadable file is `dataset-unreadable`; bad rows are errors naming the file
+ * and line (columnTable.ts).
  */
 export function readTrainingTable(file: string, o: { label?: string; separator?: ',' | '\t' | ';' } = {}): Result<ColumnTable> {
-  const t = readColumns(file, { codePrefix: 'csv', ...(o.label !== undefined ? { categorical: new Set([o.label]) } : {}), ...(o.separator ? { separator: o.separator } : {}) });
+  const t = readColumns(file, { codePrefix: 'csv', ...(o.label !== undefined ? { keepText: new Set([o.label]), keepTextLimit: LABEL_TEXTS } : {}), ...(o.separator ? { separator: o.separator } : {}) });
   if (!t.ok && t.error.code === 'csv-input') return fail({ code: 'dataset-unreadable', file, message: `Cannot read the dataset: ${t.error.message.replace(/^Cannot read the file: /, '')}` });
   return t;
 }
@@ -44,17 +49,20 @@ export interface LabelColumn {
   texts: string[];
 }
 
+function trimmed(codes: Int32Array, categories: string[]): LabelColumn {
+  const texts = categories.map((c) => c.trim());
+  // A category that is whitespace only is missing (as a missing-value word with spaces around it is).
+  if (!texts.some((t) => t === '')) return { codes, texts };
+  return { codes: Int32Array.from(codes, (k) => (k >= 0 && texts[k] === '' ? -1 : k)), texts };
+}
+
+/** The label column as codes into its trimmed texts: the file's text where kept, else the numbers written by String(). */
 export function labelColumn(table: ColumnTable, label: string): Result<LabelColumn> {
   const index = columnIndex(table, label);
   if (!index.ok) return index;
   const col = table.data[index.value]!;
-  if (col.kind === 'categorical') {
-    const texts = col.categories.map((c) => c.trim());
-    // A category that is whitespace only is missing (as a missing-value word with spaces around it is).
-    if (!texts.some((t) => t === '')) return ok({ codes: col.codes, texts });
-    const codes = Int32Array.from(col.codes, (k) => (k >= 0 && texts[k] === '' ? -1 : k));
-    return ok({ codes, texts });
-  }
+  if (col.kind === 'categorical') return ok(trimmed(col.codes, col.categories));
+  if (col.texts) return ok(trimmed(col.texts.codes, col.texts.categories));
   const byValue = new Map<number, number>();
   const texts: string[] = [];
   const codes = new Int32Array(table.rowCount);

@@ -4,13 +4,13 @@
 // holdout split, and notes worth a line in the log (constant features, rows skipped). Every refusal
 // names the file, and the line and value where one is at fault.
 import type { ColumnTable } from '../data/read/columnTable';
-import { firstNonNumber, notANumber, numericValues } from '../data/read/columnValues';
+import { columnIndex, firstNonNumber, notANumber, numericValues } from '../data/read/columnValues';
 import { fail, ok, type Result } from '../result';
 import { dropIncomplete, dropIncompleteRegression, labelClasses, labelColumn, labeledRows, labelTexts, regressionRows, type LabeledRows, type RegressionRows } from './dataset';
 import { KIND_TASKS } from './fitModel';
 import type { ModelKind, Task } from './model';
 import { holdoutSplit } from './split';
-import { detectTask } from './task';
+import { detectTask, detectTaskFromNumbers } from './task';
 
 /** More classes than this is refused: a label with thousands of values is almost always a number or an id. */
 export const MAX_CLASSES = 1000;
@@ -76,12 +76,18 @@ function constantValue(values: Float64Array): number | undefined {
 export function prepareTraining(table: ColumnTable, o: PrepareOptions): Result<PreparedTraining> {
   const file = table.file;
   if (table.rowCount === 0) return fail({ code: 'train-no-rows', file, line: 1, message: `The file has a header but no rows: nothing to train on.` });
-  const labels = labelColumn(table, o.label);
-  if (!labels.ok) return labels;
-  if (labels.value.codes.every((k) => k < 0)) return fail({ code: 'train-label', file, message: `The label column "${o.label}" has no values (every row is missing): nothing to learn.` });
-
-  const labelText = labelTexts(labels.value);
-  const decided = o.task ? { task: o.task, reason: 'given as `task`' } : detectTask(labelText, o.label);
+  const labelAt = columnIndex(table, o.label);
+  if (!labelAt.ok) return labelAt;
+  // A numeric label with more than 1000 distinct values has no text kept (readTrainingTable): decide from
+  // its numbers, with no string per row; the split's strata (texts) are then only made if it reads as classes.
+  const labelCol = table.data[labelAt.value]!;
+  const numbersOnly = labelCol.kind === 'numeric' && !labelCol.texts ? detectTaskFromNumbers(labelCol.values, o.label) : undefined;
+  const labels = numbersOnly?.task === 'regression' ? undefined : labelColumn(table, o.label);
+  if (labels && !labels.ok) return labels;
+  const noLabel = labels ? labels.value.codes.every((k) => k < 0) : labelCol.kind === 'numeric' && labelCol.values.every((v) => Number.isNaN(v));
+  if (noLabel) return fail({ code: 'train-label', file, message: `The label column "${o.label}" has no values (every row is missing): nothing to learn.` });
+  const labelText = labels?.ok ? labelTexts(labels.value) : undefined;
+  const decided = o.task ? { task: o.task, reason: 'given as `task`' } : (numbersOnly ?? detectTask(labelText!, o.label));
   if (!KIND_TASKS[o.model].includes(decided.task)) {
     const can = (Object.keys(KIND_TASKS) as ModelKind[]).filter((k) => KIND_TASKS[k].includes(decided.task));
     const other = decided.task === 'regression' ? 'classification' : 'regression';

@@ -17,6 +17,29 @@ interface TaskDecision {
   reason: string;
 }
 
+/**
+ * The same rule for a label read as numbers only (a numeric column whose text was not kept: more than
+ * 1000 distinct values): no string per row. The fractional value in the reason is written by String().
+ */
+export function detectTaskFromNumbers(values: Float64Array, label = 'the label'): TaskDecision {
+  const distinct = new Set<number>();
+  let present = 0;
+  for (const x of values) {
+    if (Number.isNaN(x)) continue;
+    if (!Number.isInteger(x)) return { task: 'regression', reason: `"${label}" holds numbers with a fractional part (${String(x)})` };
+    present++;
+    distinct.add(x);
+  }
+  if (present === 0) return { task: 'classification', reason: `"${label}" has no values` };
+  return wholeNumbers(distinct.size, present, label);
+}
+
+function wholeNumbers(numbers: number, present: number, label: string): TaskDecision {
+  const limit = Math.max(MAX_INTEGER_CLASSES, Math.floor(present * 0.05));
+  if (numbers > limit) return { task: 'regression', reason: `"${label}" holds ${numbers} distinct whole numbers (more than ${limit}, the most read as classes)` };
+  return { task: 'classification', reason: `"${label}" holds ${numbers} distinct whole number${numbers === 1 ? '' : 's'} (at most ${limit}: classes)` };
+}
+
 export function detectTask(labels: readonly (string | null | undefined)[], label = 'the label'): TaskDecision {
   const distinct = new Set<string>();
   let present = 0;
@@ -32,8 +55,5 @@ export function detectTask(labels: readonly (string | null | undefined)[], label
   }
   if (present === 0) return { task: 'classification', reason: `"${label}" has no values` };
   if (fractional !== undefined) return { task: 'regression', reason: `"${label}" holds numbers with a fractional part (${fractional})` };
-  const limit = Math.max(MAX_INTEGER_CLASSES, Math.floor(present * 0.05));
-  const numbers = new Set([...distinct].map(Number)).size;
-  if (numbers > limit) return { task: 'regression', reason: `"${label}" holds ${numbers} distinct whole numbers (more than ${limit}, the most read as classes)` };
-  return { task: 'classification', reason: `"${label}" holds ${numbers} distinct whole number${numbers === 1 ? '' : 's'} (at most ${limit}: classes)` };
+  return wholeNumbers(new Set([...distinct].map(Number)).size, present, label);
 }

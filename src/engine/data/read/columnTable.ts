@@ -15,6 +15,8 @@ import { Growable, isMissing, MISSING, parseNumber, parseNumberText } from './co
 interface NumericColumn {
   kind: 'numeric';
   values: Float64Array;
+  /** The text of each value as written (a `keepText` column with few distinct values): codes (-1 where missing) into `categories`. */
+  texts?: { codes: Int32Array; categories: string[] };
 }
 export interface CategoricalColumn {
   kind: 'categorical';
@@ -36,8 +38,15 @@ export interface ColumnTable {
 }
 
 export interface ColumnReadOptions {
-  /** Columns read as categories whatever they hold (a class label whose text must be kept, e.g. "1.0"). */
+  /** Columns read as categories whatever they hold. */
   categorical?: ReadonlySet<string>;
+  /**
+   * Numeric columns whose text is kept too, as dictionary codes, while they have at most `keepTextLimit`
+   * distinct values (a class label written "1.0" keeps that name); past it only the numbers are kept.
+   */
+  keepText?: ReadonlySet<string>;
+  /** 1000 by default. */
+  keepTextLimit?: number;
   /** The separator; guessed when omitted (tab for .tsv, else whichever of , tab ; the header has most). */
   separator?: ',' | '\t' | ';';
   /** Prefix of the error codes: `drift` gives drift-ragged, drift-quote, …; `csv` by default. */
@@ -79,6 +88,9 @@ interface ColumnState {
   numeric: Growable<Float64Array> | undefined;
   codes: Growable<Int32Array> | undefined;
   dict: ByteDictionary | undefined;
+  /** A keepText column's text while it is numeric and has few distinct values. */
+  textCodes: Growable<Int32Array> | undefined;
+  textDict: ByteDictionary | undefined;
   numbers: number;
   nonMissing: number;
   firstNonNumber?: { line: number; value: string };
@@ -117,6 +129,8 @@ export function parseColumns(content: string | Buffer, file: string, options: Co
 function parse(source: Source, file: string, options: ColumnReadOptions): Result<ColumnTable> {
   const p = options.codePrefix ?? 'csv';
   const forced = options.categorical ?? new Set<string>();
+  const keepText = options.keepText ?? new Set<string>();
+  const keepTextLimit = options.keepTextLimit ?? 1000;
   const size = source.size;
   if (size === 0) return fail({ code: `${p}-empty`, file, line: 1, message: 'The file is empty: no header row.', fix: 'Give a CSV file with a header line and rows.' });
   let buf = Buffer.alloc(Math.min(CHUNK, size) + 1024);
@@ -169,7 +183,11 @@ function parse(source: Source, file: string, options: ColumnReadOptions): Result
         seen.add(name);
       }
       ncol = columns.length;
-      states = columns.map((name) => ({ numeric: forced.has(name) ? undefined : new Growable(new Float64Array(1024)), codes: forced.has(name) ? new Growable(new Int32Array(1024)) : undefined, dict: forced.has(name) ? new ByteDictionary() : undefined, numbers: 0, nonMissing: 0 }));
+      states = columns.map((name) => {
+        const f = forced.has(name);
+        const t = !f && keepText.has(name);
+        return { numeric: f ? undefined : new Growable(new Float64Array(1024)), codes: f ? new Growable(new Int32Array(1024)) : undefined, dict: f ? new ByteDictionary() : undefined, textCodes: t ? new Growable(new Int32Array(1024)) : undefined, textDict: t ? new ByteDictionary() : undefined, numbers: 0, nonMissing: 0 };
+      });
       return undefined;
     }
     if (nf !== ncol) return fail({ code: `${p}-ragged`, file, line: rowLine, message: `Row has ${nf} field${nf === 1 ? '' : 's'}, but the header has ${ncol} (${columns.join(', ')}).`, fix: 'Quote fields that contain the separator, or fix the row.' });
@@ -184,12 +202,17 @@ function parse(source: Source, file: string, options: ColumnReadOptions): Result
       if (st.numeric) {
         if (missing) {
           st.numeric.push(NaN);
+          st.textCodes?.push(-1);
           continue;
         }
         const x = text !== undefined ? parseNumberText(text) : parseNumber(buf, s, e);
         if (!Number.isNaN(x)) {
           st.numbers++;
           st.numeric.push(x);
+          if (st.textDict) {
+            st.textCodes!.push(text !== undefined ? st.textDict.code(buf, 0, 0, text) : st.textDict.code(buf, s, e));
+            if (st.textDict.strings.length > keepTextLimit) st.textDict = st.textCodes = undefined;
+          }
           continue;
         }
         st.firstNonNumber ??= { line: rowLine, value: text ?? buf.toString('utf8', s, e) };
@@ -337,6 +360,9 @@ function parse(source: Source, file: string, options: ColumnReadOptions): Result
     }
     return again;
   }
-  const data: Column[] = states.map((st) => (st.numeric ? { kind: 'numeric', values: st.numeric.done() } : { kind: 'categorical', codes: st.codes!.done(), categories: st.dict!.strings }));
+  const data: Column[] = states.map((st) => {
+    if (!st.numeric) return { kind: 'categorical', codes: st.codes!.done(), categories: st.dict!.strings };
+    return { kind: 'numeric', values: st.numeric.done(), ...(st.textDict ? { texts: { codes: st.textCodes!.done(), categories: st.textDict.strings } } : {}) };
+  });
   return ok({ file, columns: cols, rowCount: rows, data, lines: rowLines.done() });
 }

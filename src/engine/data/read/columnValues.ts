@@ -55,11 +55,14 @@ export function numericValues(table: ColumnTable, name: string): Result<Float64A
   return ok(numbersOf(table, index.value));
 }
 
-/** Column `c` as text per row (null where missing): categories as written, numbers as String(x). */
+/** Column `c` as text per row (null where missing): categories and kept texts as written, other numbers as String(x). */
 export function columnTexts(table: ColumnTable, c: number): (string | null)[] {
   const col = table.data[c]!;
   const out: (string | null)[] = new Array<string | null>(table.rowCount);
-  if (col.kind === 'numeric') {
+  if (col.kind === 'numeric' && col.texts) {
+    const { codes, categories } = col.texts;
+    for (let r = 0; r < out.length; r++) out[r] = codes[r]! < 0 ? null : categories[codes[r]!]!;
+  } else if (col.kind === 'numeric') {
     for (let r = 0; r < out.length; r++) out[r] = Number.isNaN(col.values[r]!) ? null : String(col.values[r]);
   } else {
     for (let r = 0; r < out.length; r++) out[r] = col.codes[r]! < 0 ? null : col.categories[col.codes[r]!]!;
