@@ -30,31 +30,31 @@ function two(s: string, i: number): number {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
 }
 
-/** The common shapes (YYYY-MM-DD, then THH:MM[:SS[.fff]] and Z), without a regular expression; NaN otherwise. */
-function fastIsoMs(s: string): number {
-  const n = s.length;
-  if (s.charCodeAt(7) !== 45) return NaN;
-  const y = two(s, 0) * 100 + two(s, 2);
-  const mo = two(s, 5);
-  const d = two(s, 8);
+/** The common shapes (YYYY-MM-DD, then THH:MM[:SS[.fff]] and Z) of s[b, e), without a regular expression; NaN otherwise. */
+function fastIsoMs(s: string, b: number, e: number): number {
+  const n = e - b;
+  if (n < 10 || s.charCodeAt(b + 4) !== 45 || s.charCodeAt(b + 7) !== 45) return NaN;
+  const y = two(s, b) * 100 + two(s, b + 2);
+  const mo = two(s, b + 5);
+  const d = two(s, b + 8);
   if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31)) return NaN;
   let ms = daysFromCivil(y, mo, d) * 86_400_000;
   if (n === 10) return ms;
-  const t = s.charCodeAt(10);
-  if ((t !== 84 && t !== 32) || n < 16 || s.charCodeAt(13) !== 58) return NaN;
-  const h = two(s, 11);
-  const mi = two(s, 14);
+  const t = s.charCodeAt(b + 10);
+  if ((t !== 84 && t !== 32) || n < 16 || s.charCodeAt(b + 13) !== 58) return NaN;
+  const h = two(s, b + 11);
+  const mi = two(s, b + 14);
   if (!(h <= 23 && mi <= 59)) return NaN;
   ms += (h * 60 + mi) * 60_000;
-  let i = 16;
-  if (i < n && s.charCodeAt(i) === 58) {
-    const sec = two(s, 17);
+  let i = b + 16;
+  if (i < e && s.charCodeAt(i) === 58) {
+    const sec = two(s, b + 17);
     if (!(sec <= 60)) return NaN;
     ms += sec * 1000;
-    i = 19;
-    if (i < n && s.charCodeAt(i) === 46) {
+    i = b + 19;
+    if (i < e && s.charCodeAt(i) === 46) {
       let scale = 100;
-      for (i++; i < n; i++) {
+      for (i++; i < e; i++) {
         const dgt = s.charCodeAt(i) - 48;
         if (dgt < 0 || dgt > 9) break;
         ms += dgt * scale;
@@ -62,13 +62,13 @@ function fastIsoMs(s: string): number {
       }
     }
   }
-  if (i === n) return ms;
-  return i === n - 1 && s.charCodeAt(i) === 90 ? ms : NaN;
+  if (i === e) return ms;
+  return i === e - 1 && s.charCodeAt(i) === 90 ? ms : NaN;
 }
 
 /** Epoch milliseconds of an ISO 8601 date or date-time (UTC when it has no offset); NaN when not one. */
 function isoMs(text: string): number {
-  const fast = fastIsoMs(text);
+  const fast = fastIsoMs(text, 0, text.length);
   if (fast === fast) return fast;
   const m = DATE_RE.exec(text);
   if (!m) return NaN;
@@ -127,6 +127,40 @@ function classifyText(s: string): CellKind {
     const trimmed = s.trim();
     return trimmed.length > 0 && trimmed.length < s.length ? classifyText(trimmed) : STRING;
   }
+  return STRING;
+}
+
+/**
+ * classifyText(text.slice(s, e)) without making the string in the common cases (a date-time, a word, a
+ * boolean); the uncommon ones (spaces around, numbers the reader did not parse) slice and classify.
+ */
+export function classifyRange(text: string, s: number, e: number): CellKind {
+  const c0 = text.charCodeAt(s);
+  const len = e - s;
+  if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 46 || c0 === 43) {
+    // A date-time is never a number (a '-' after four digits is not in one): no need to try +s first.
+    if (len >= 10 && text.charCodeAt(s + 4) === 45 && text.charCodeAt(e - 1) > 32) {
+      const ms = fastIsoMs(text, s, e);
+      if (ms === ms) {
+        parsed.ms = ms;
+        return DATETIME;
+      }
+    }
+    return classifyText(text.slice(s, e));
+  }
+  if (len === 4 || len === 5) {
+    const lower = (i: number): number => text.charCodeAt(s + i) | 32;
+    if (len === 4 && lower(0) === 116 && lower(1) === 114 && lower(2) === 117 && lower(3) === 101) {
+      parsed.number = 1;
+      return BOOLEAN;
+    }
+    if (len === 5 && lower(0) === 102 && lower(1) === 97 && lower(2) === 108 && lower(3) === 115 && lower(4) === 101) {
+      parsed.number = 0;
+      return BOOLEAN;
+    }
+    return STRING;
+  }
+  if (c0 <= 32 || text.charCodeAt(e - 1) <= 32) return classifyText(text.slice(s, e));
   return STRING;
 }
 

@@ -2,12 +2,17 @@
 // and variance, min and max, a KLL sketch for quantiles, exact value counts up to DISTINCT_EXACT
 // distinct values (then a HyperLogLog estimate and the counts of the values most frequent by then), the first lines of each
 // kind (so values that do not fit the column's type are reported with their lines), and a sample for
-// the personal-data check. Raw values stay in memory; finish() masks what it reports.
+// the personal-data check. Raw values stay in memory; finish() masks what it reports. A CSV batch comes
+// typed (addTyped: numbers parsed by the reader, text cells left in the chunk): numbers go straight into
+// the moments, sketches and counts, and a text is classified and counted through a cache keyed by its
+// characters (./exactCounts.ts), so no string is made per cell.
 import type { Cell } from '../read/batch';
+import { CELL_MISSING, type TypedBatch, type TypedColumn } from '../read/typedBatch';
 import { PiiSampler } from '../pii/detect';
 import { protectValue, type PiiPolicy, type PiiRule } from '../pii/protect';
-import { BOOLEAN, classifyCell, DATETIME, FLOAT, INTEGER, KIND_NAMES, parsed, STRING } from './classify';
-import { HyperLogLog } from './hll';
+import { BOOLEAN, classifyRange, DATETIME, FLOAT, INTEGER, KIND_NAMES, parsed, STRING } from './classify';
+import { ExactCounts, TextCache } from './exactCounts';
+import { hashText, HyperLogLog, textHash } from './hll';
 import { KllSketch, type KllState } from './kll';
 import type { ColumnProfile, ColumnType } from './schema';
 
@@ -51,49 +56,149 @@ export class ColumnProfiler {
   private readonly kll = new KllSketch();
   private dtMin = Infinity;
   private dtMax = -Infinity;
-  private counts: Map<string | number, number> | undefined = new Map();
+  private counts: ExactCounts | undefined = new ExactCounts();
+  /** Text → kind, value and count slot, while the counts are exact. */
+  private cache: TextCache | undefined;
   private hll: HyperLogLog | undefined;
   private top: Map<string | number, number> | undefined;
+  /** The hashes (hashText h1) of the text keys among `top`, to look a text up only when it may be there. */
+  private topHashes: Set<number> | undefined;
   readonly pii = new PiiSampler();
 
   constructor(readonly name: string) {}
 
+  /** Cells as the JSON Lines and Parquet readers (and validation) give them. */
   add(cells: Cell[], lines: number[]): void {
-    const first = this.first;
-    const kinds = this.kinds;
     for (let r = 0; r < cells.length; r++) {
       const cell = cells[r];
       if (cell === null || cell === undefined) continue;
-      this.count++;
-      const kind = classifyCell(cell);
-      kinds[kind]!++;
-      if (first[kind]!.length < EXAMPLES) first[kind]!.push({ line: lines[r]!, value: String(cell) });
-      if (!this.pii.full) this.pii.add(String(cell));
-      let key: string | number;
-      if (kind <= FLOAT) {
-        const x = parsed.number;
-        const d = x - this.mean;
-        this.mean += d / ++this.n;
-        this.m2 += d * (x - this.mean);
-        if (x < this.min) this.min = x;
-        if (x > this.max) this.max = x;
-        if (this.counts === undefined) this.kll.add(x);
-        key = x;
-      } else if (kind === DATETIME) {
-        if (parsed.ms < this.dtMin) this.dtMin = parsed.ms;
-        if (parsed.ms > this.dtMax) this.dtMax = parsed.ms;
-        key = cell as string;
-      } else if (kind === BOOLEAN) key = parsed.number === 1 ? 'true' : 'false';
-      else key = cell as string;
-      const counts = this.counts;
-      if (counts !== undefined) {
-        counts.set(key, (counts.get(key) ?? 0) + 1);
-        if (counts.size > DISTINCT_EXACT) this.overflow();
-      } else {
-        this.hll!.add(key);
-        const top = this.top!;
-        const c = top.get(key);
-        if (c !== undefined) top.set(key, c + 1);
+      if (typeof cell === 'string') this.addText(cell, 0, cell.length, lines[r]!);
+      else if (typeof cell === 'number') this.addNumber(Number.isInteger(cell) ? INTEGER : FLOAT, cell, lines[r]!, String(cell));
+      else this.addBoolean(cell ? 1 : 0, lines[r]!, String(cell));
+    }
+  }
+
+  /** A typed CSV batch's column (valid only during the call): numbers as parsed, text in place in `text`. */
+  addTyped(col: TypedColumn, rows: number, lines: Float64Array, text: string): void {
+    const { code, num, start, end, str } = col;
+    const first = this.first;
+    for (let r = 0; r < rows; r++) {
+      const k = code[r]!;
+      if (k === CELL_MISSING) continue;
+      if (k <= FLOAT) {
+        this.count++;
+        this.kinds[k]!++;
+        if (first[k]!.length < EXAMPLES) first[k]!.push({ line: lines[r]!, value: text.slice(start[r]!, end[r]!) });
+        if (!this.pii.full) this.pii.add(text.slice(start[r]!, end[r]!));
+        this.numeric(num[r]!);
+        continue;
+      }
+      const s = start[r]!;
+      if (s < 0) this.addText(str[r]!, 0, str[r]!.length, lines[r]!);
+      else this.addText(text, s, end[r]!, lines[r]!);
+    }
+  }
+
+  private addNumber(kind: number, x: number, line: number, shown: string): void {
+    this.count++;
+    this.kinds[kind]!++;
+    if (this.first[kind]!.length < EXAMPLES) this.first[kind]!.push({ line, value: shown });
+    if (!this.pii.full) this.pii.add(shown);
+    this.numeric(x);
+  }
+
+  private addBoolean(value: number, line: number, shown: string): void {
+    this.count++;
+    this.kinds[BOOLEAN]!++;
+    if (this.first[BOOLEAN]!.length < EXAMPLES) this.first[BOOLEAN]!.push({ line, value: shown });
+    if (!this.pii.full) this.pii.add(shown);
+    this.keyed(value === 1 ? 'true' : 'false');
+  }
+
+  /** Welford's moments, min and max, and the value's count (or, past the exact counts, the sketches). */
+  private numeric(x: number): void {
+    const d = x - this.mean;
+    this.mean += d / ++this.n;
+    this.m2 += d * (x - this.mean);
+    if (x < this.min) this.min = x;
+    if (x > this.max) this.max = x;
+    const counts = this.counts;
+    if (counts !== undefined) {
+      counts.counts[counts.numberSlot(x)]!++;
+      if (counts.size > DISTINCT_EXACT) this.overflow();
+    } else {
+      this.kll.add(x);
+      this.hll!.addNumber(x);
+      // Number keys among the top candidates are never shown (top values are of text columns): not counted.
+    }
+  }
+
+  /** A text key (a boolean's 'true'/'false') counted, or past the exact counts, in the sketches. */
+  private keyed(key: string): void {
+    const counts = this.counts;
+    if (counts !== undefined) {
+      counts.counts[counts.stringSlot(key)]!++;
+      if (counts.size > DISTINCT_EXACT) this.overflow();
+      return;
+    }
+    this.hll!.add(key);
+    const c = this.top!.get(key);
+    if (c !== undefined) this.top!.set(key, c + 1);
+  }
+
+  /** The text t[s, e): classified (once per distinct text while the counts are exact), counted, sketched. */
+  private addText(t: string, s: number, e: number, line: number): void {
+    let kind: number;
+    let value: number;
+    let entry = -1;
+    const counts = this.counts;
+    hashText(t, s, e);
+    const h1 = textHash.h1;
+    if (counts !== undefined) {
+      const cache = (this.cache ??= new TextCache());
+      entry = cache.find(t, s, e, h1);
+      if (entry < 0) {
+        const str = t.slice(s, e);
+        kind = classifyRange(str, 0, str.length);
+        value = kind === DATETIME ? parsed.ms : kind === STRING ? 0 : parsed.number;
+        const key = kind <= FLOAT ? value : kind === BOOLEAN ? (value === 1 ? 'true' : 'false') : str;
+        entry = cache.insert(str, h1, kind, value, typeof key === 'number' ? counts.numberSlot(key) : counts.stringSlot(key));
+      }
+      kind = cache.kind[entry]!;
+      value = cache.value[entry]!;
+    } else {
+      kind = classifyRange(t, s, e);
+      value = kind === DATETIME ? parsed.ms : kind === STRING ? 0 : parsed.number;
+    }
+    this.count++;
+    this.kinds[kind]!++;
+    if (this.first[kind]!.length < EXAMPLES) this.first[kind]!.push({ line, value: t.slice(s, e) });
+    if (!this.pii.full) this.pii.add(t.slice(s, e));
+    if (kind <= FLOAT) {
+      const d = value - this.mean;
+      this.mean += d / ++this.n;
+      this.m2 += d * (value - this.mean);
+      if (value < this.min) this.min = value;
+      if (value > this.max) this.max = value;
+    } else if (kind === DATETIME) {
+      if (value < this.dtMin) this.dtMin = value;
+      if (value > this.dtMax) this.dtMax = value;
+    }
+    if (counts !== undefined) {
+      counts.counts[this.cache!.slot[entry]!]!++;
+      if (counts.size > DISTINCT_EXACT) this.overflow();
+      return;
+    }
+    if (kind <= FLOAT) {
+      this.kll.add(value);
+      this.hll!.addNumber(value);
+    } else if (kind === BOOLEAN) this.keyed(value === 1 ? 'true' : 'false');
+    else {
+      this.hll!.addHashes(h1, textHash.h2);
+      if (this.topHashes!.has(h1 | 0)) {
+        const key = t.slice(s, e);
+        const c = this.top!.get(key);
+        if (c !== undefined) this.top!.set(key, c + 1);
       }
     }
   }
@@ -112,7 +217,7 @@ export class ColumnProfiler {
       kll: this.kll.state(),
       dtMin: this.dtMin,
       dtMax: this.dtMax,
-      counts: this.counts,
+      counts: this.counts?.toMap(),
       hll: this.hll?.state(),
       top: this.top,
       piiValues: this.pii.values,
@@ -146,7 +251,7 @@ export class ColumnProfiler {
     if (s.dtMin < this.dtMin) this.dtMin = s.dtMin;
     if (s.dtMax > this.dtMax) this.dtMax = s.dtMax;
     if (this.counts !== undefined && s.counts !== undefined) {
-      for (const [key, c] of s.counts) this.counts.set(key, (this.counts.get(key) ?? 0) + c);
+      for (const [key, c] of s.counts) this.counts.add(key, c);
       if (this.counts.size > DISTINCT_EXACT) this.overflow();
       return;
     }
@@ -164,6 +269,16 @@ export class ColumnProfiler {
     this.hll!.merge(s.hll!);
     this.kll.merge(s.kll);
     for (const [key, c] of s.top!) top.set(key, (top.get(key) ?? 0) + c);
+    this.hashTop();
+  }
+
+  private hashTop(): void {
+    this.topHashes = new Set();
+    for (const key of this.top!.keys()) {
+      if (typeof key !== 'string') continue;
+      hashText(key, 0, key.length);
+      this.topHashes.add(textHash.h1 | 0);
+    }
   }
 
   /**
@@ -173,7 +288,7 @@ export class ColumnProfiler {
    */
   private overflow(): void {
     this.hll = new HyperLogLog();
-    const counts = [...this.counts!];
+    const counts = this.counts!.entries();
     for (const [key, c] of counts) {
       this.hll.add(key);
       if (typeof key === 'number') for (let i = 0; i < c; i++) this.kll.add(key);
@@ -181,6 +296,8 @@ export class ColumnProfiler {
     counts.sort((a, b) => b[1] - a[1]);
     this.top = new Map(counts.slice(0, TOP_TRACKED));
     this.counts = undefined;
+    this.cache = undefined;
+    this.hashTop();
   }
 
   private decideType(): { type: ColumnType; conforming: (kind: number) => boolean } {
@@ -200,7 +317,7 @@ export class ColumnProfiler {
 
   /** Exact quantiles and histogram from the value counts (while they are exact). */
   private exactNumeric(edges: number[]): { quantiles: number[]; counts: number[] } {
-    const entries = [...this.counts!].filter((e): e is [number, number] => typeof e[0] === 'number').sort((a, b) => a[0] - b[0]);
+    const entries = this.counts!.entries().filter((e): e is [number, number] => typeof e[0] === 'number').sort((a, b) => a[0] - b[0]);
     const quantiles = QUANTILES.map((q) => {
       const target = q * this.n;
       let cumulative = 0;
@@ -254,7 +371,7 @@ export class ColumnProfiler {
     const showTop = type === 'string' || type === 'categorical' || type === 'boolean';
     let topValues: ColumnProfile['topValues'] = [];
     if (showTop && policy.rules.get(this.name) !== 'drop') {
-      topValues = [...(this.counts ?? this.top!)]
+      topValues = (this.counts ? this.counts.entries() : [...this.top!])
         .filter((e): e is [string, number] => typeof e[0] === 'string')
         .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
         .slice(0, TOP)
@@ -275,6 +392,11 @@ export class ColumnProfiler {
       pii: flagged ? { kind: verdict?.kind ?? null, share: verdict?.share ?? 0, rule: rule ?? null } : null,
     };
   }
+}
+
+/** A typed CSV batch (numbers parsed, text in place) into the columns' profilers. */
+export function profileTyped(batch: TypedBatch, profiler: (name: string) => ColumnProfiler): void {
+  for (let c = 0; c < batch.columns.length; c++) profiler(batch.columns[c]!).addTyped(batch.cols[c]!, batch.rows, batch.lines, batch.text);
 }
 
 function binEdges(min: number, max: number): number[] {

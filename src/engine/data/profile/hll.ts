@@ -17,28 +17,45 @@ function fmix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** The two 32-bit hashes of text[s, e) (set by hashText), as HyperLogLog.add hashes a string. */
+export const textHash = { h1: 0, h2: 0 };
+
+/** Hashes text[s, e) into textHash: the same hashes as add() gives text.slice(s, e), without the string. */
+export function hashText(text: string, s: number, e: number): void {
+  let h1 = 0xdeadbeef ^ (e - s);
+  let h2 = 0x41c6ce57 ^ (e - s);
+  for (let i = s; i < e; i++) {
+    const ch = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ ch, 2654435761);
+    h2 = Math.imul(h2 ^ ch, 1597334677);
+  }
+  h1 = fmix(h1 ^ Math.imul(h2 ^ (h2 >>> 15), 2246822507));
+  textHash.h2 = fmix(h2 ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909));
+  textHash.h1 = h1;
+}
+
 export class HyperLogLog {
   private readonly registers = new Uint8Array(M);
 
   add(value: string | number | boolean): void {
-    let h1: number;
-    let h2: number;
     if (typeof value === 'number') {
-      f64[0] = value === 0 ? 0 : value; // -0 and 0 are one value
-      h1 = fmix(u32[0]! ^ fmix(u32[1]! ^ 0x9e3779b9));
-      h2 = fmix(u32[1]! ^ fmix(u32[0]! + 0x7f4a7c15));
-    } else {
-      const s = typeof value === 'boolean' ? (value ? '\u0001true' : '\u0001false') : value;
-      h1 = 0xdeadbeef ^ s.length;
-      h2 = 0x41c6ce57 ^ s.length;
-      for (let i = 0; i < s.length; i++) {
-        const ch = s.charCodeAt(i);
-        h1 = Math.imul(h1 ^ ch, 2654435761);
-        h2 = Math.imul(h2 ^ ch, 1597334677);
-      }
-      h1 = fmix(h1 ^ Math.imul(h2 ^ (h2 >>> 15), 2246822507));
-      h2 = fmix(h2 ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909));
+      this.addNumber(value);
+      return;
     }
+    const s = typeof value === 'boolean' ? (value ? '\u0001true' : '\u0001false') : value;
+    hashText(s, 0, s.length);
+    this.addHashes(textHash.h1, textHash.h2);
+  }
+
+  addNumber(value: number): void {
+    f64[0] = value === 0 ? 0 : value; // -0 and 0 are one value
+    const h1 = fmix(u32[0]! ^ fmix(u32[1]! ^ 0x9e3779b9));
+    const h2 = fmix(u32[1]! ^ fmix(u32[0]! + 0x7f4a7c15));
+    this.addHashes(h1, h2);
+  }
+
+  /** A text value by its hashes (hashText). */
+  addHashes(h1: number, h2: number): void {
     const index = h1 >>> (32 - P);
     const rank = Math.clz32(h2) + 1;
     if (rank > this.registers[index]!) this.registers[index] = rank;

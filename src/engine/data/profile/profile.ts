@@ -6,7 +6,7 @@ import { fail, ok, type Result } from '../../result';
 import type { ReadSummary } from '../read/batch';
 import { formatOf, scanDataFile, type ScanOptions } from '../read/scan';
 import { emptyPolicy, type PiiRule } from '../pii/protect';
-import { ColumnProfiler } from './column';
+import { ColumnProfiler, profileTyped } from './column';
 import { readInParts } from './parallel';
 import type { DatasetProfile } from './schema';
 
@@ -33,17 +33,17 @@ export async function profileDataFile(path: string, options: ProfileOptions = {}
 
 async function profileSerially(path: string, options: ProfileOptions): Promise<Result<{ summary: ReadSummary; profilers: ColumnProfiler[] }>> {
   const profilers = new Map<string, ColumnProfiler>();
+  const profiler = (name: string): ColumnProfiler => {
+    let p = profilers.get(name);
+    if (!p) profilers.set(name, (p = new ColumnProfiler(name)));
+    return p;
+  };
   const scanned = await scanDataFile(
     path,
     (batch) => {
-      for (let c = 0; c < batch.columns.length; c++) {
-        const name = batch.columns[c]!;
-        let p = profilers.get(name);
-        if (!p) profilers.set(name, (p = new ColumnProfiler(name)));
-        p.add(batch.values[c]!, batch.lines);
-      }
+      for (let c = 0; c < batch.columns.length; c++) profiler(batch.columns[c]!).add(batch.values[c]!, batch.lines);
     },
-    options,
+    { ...options, typed: (batch) => profileTyped(batch, profiler) },
   );
   if (!scanned.ok) return fail(scanned.error);
   return ok({ summary: scanned.value, profilers: scanned.value.columns.map((name) => profilers.get(name) ?? new ColumnProfiler(name)) });
@@ -64,3 +64,4 @@ async function profileInParts(path: string, options: ProfileOptions): Promise<Re
   const parts = await readInParts(path, bytes, { format, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}), ...(options.encoding ? { encoding: options.encoding } : {}) });
   return parts ? ok(parts) : undefined;
 }
+

@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { Encoding, ReadIssue } from '../read/batch';
 import type { CsvParser } from '../read/csv';
 import { scanCsvPart } from '../read/csvParts';
-import { ColumnProfiler, type ProfilerState } from './column';
+import { ColumnProfiler, profileTyped, type ProfilerState } from './column';
 
 export interface PartJob {
   file: string;
@@ -27,14 +27,16 @@ export type PartResult =
 async function profilePart(job: PartJob): Promise<PartResult> {
   const profilers = new Map<string, ColumnProfiler>();
   try {
-    const { parser, pending, encoding } = await scanCsvPart(job, (batch) => {
-      for (let c = 0; c < batch.columns.length; c++) {
-        const name = batch.columns[c]!;
-        let p = profilers.get(name);
-        if (!p) profilers.set(name, (p = new ColumnProfiler(name)));
-        p.add(batch.values[c]!, batch.lines);
-      }
-    });
+    const profiler = (name: string): ColumnProfiler => {
+      let p = profilers.get(name);
+      if (!p) profilers.set(name, (p = new ColumnProfiler(name)));
+      return p;
+    };
+    const { parser, pending, encoding } = await scanCsvPart(
+      job,
+      () => undefined,
+      (batch) => profileTyped(batch, profiler),
+    );
     const columns = parser.columns ?? [];
     return {
       ok: true,

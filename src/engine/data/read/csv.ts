@@ -5,6 +5,7 @@
 // counted with its line, never shifted silently; a quote never closed is an error naming its line.
 import { isMissingText, IssueTally, positions, type Cell, type ColumnBatch, type ReadIssue, type TallyPart } from './batch';
 import { DataReadError } from './decode';
+import { CELL_FLOAT, CELL_INTEGER, CELL_MISSING, CELL_TEXT, decimal, decimalAt, typedColumn, type TypedBatch, type TypedColumn } from './typedBatch';
 
 const QUOTE = 34;
 const LF = 10;
@@ -43,6 +44,14 @@ export class CsvParser {
   /** Line where the next row starts. */
   private line = 1;
   private readonly fields: string[] = [];
+  /** Where each field of the current row is in the text (start -1: the field is fields[c], a quoted one). */
+  private starts = new Int32Array(64);
+  private ends = new Int32Array(64);
+  /** Typed mode (the profile): cells as codes, numbers and places in the text, no string per cell. */
+  private readonly typed: ((batch: TypedBatch) => void) | undefined;
+  private typedCols: TypedColumn[] = [];
+  private typedLines = new Float64Array(0);
+  private text = '';
   private values: Cell[][] = [];
   private lines: number[] = [];
   private batchRows = 0;
@@ -54,7 +63,9 @@ export class CsvParser {
     private readonly file: string,
     delimiter: string | undefined,
     private readonly emit: (batch: ColumnBatch) => void,
+    typed?: (batch: TypedBatch) => void,
   ) {
+    this.typed = typed;
     if (delimiter !== undefined) this.setDelimiter(delimiter);
     this.ragged = new IssueTally('ragged-row', (count, lines) => `${count} row${count === 1 ? ' does' : 's do'} not have ${this.columns?.length ?? 0} fields like the header (${positions(lines, count)}): short rows are padded with missing values, extra fields are dropped.`);
     this.afterQuote = new IssueTally('quote', (count, lines) => `${count} field${count === 1 ? ' has' : 's have'} text after the closing quote (${positions(lines, count)}): it is kept after the quoted text. Quotes inside a quoted field are written "".`);
@@ -77,6 +88,16 @@ export class CsvParser {
   /** For a part of a file that starts after the header (parallel profiles): the columns, as the header gave them. */
   startAfterHeader(columns: string[]): void {
     this.columns = columns;
+    this.allocate();
+  }
+
+  private allocate(): void {
+    const columns = this.columns!;
+    if (this.typed) {
+      this.typedCols = columns.map(() => typedColumn(BATCH_ROWS));
+      this.typedLines = new Float64Array(BATCH_ROWS);
+      return;
+    }
     this.values = columns.map(() => new Array<Cell>(BATCH_ROWS));
     this.lines = new Array<number>(BATCH_ROWS);
   }
@@ -116,6 +137,7 @@ export class CsvParser {
     }
     const n = text.length;
     let pos = 0;
+    this.text = text;
     this.nextQuote = -1;
     this.nextCr = -1;
     while (pos < n) {
@@ -129,7 +151,8 @@ export class CsvParser {
       }
       pos = next;
     }
-    if (final) this.flush();
+    // Typed cells point into this text: their batch goes before the next chunk replaces it.
+    if (final || this.typed) this.flush();
   }
 
   /** Reads one row from `pos`; returns where the next starts, or -1 when the row continues past the chunk. */
@@ -148,17 +171,25 @@ export class CsvParser {
     if (this.nextQuote >= nl && (this.nextCr >= end || this.nextCr === nl - 1)) {
       const line = this.line++;
       if (end === pos) return nl + 1; // a blank line
-      const fields = this.fields;
       const sep = this.delimiter!;
+      let starts = this.starts;
+      let ends = this.ends;
       let c = 0;
       let p = pos;
       for (;;) {
+        if (c >= starts.length) {
+          this.growFields();
+          starts = this.starts;
+          ends = this.ends;
+        }
         const s = text.indexOf(sep, p);
         if (s < 0 || s >= end) {
-          fields[c++] = text.slice(p, end);
+          starts[c] = p;
+          ends[c++] = end;
           break;
         }
-        fields[c++] = text.slice(p, s);
+        starts[c] = p;
+        ends[c++] = s;
         p = s + 1;
       }
       this.commit(c, line);
@@ -178,6 +209,8 @@ export class CsvParser {
     for (;;) {
       if (pos >= n) {
         if (!final) return -1;
+        if (c >= this.starts.length) this.growFields();
+        this.starts[c] = -1;
         fields[c++] = ''; // "a,b," at the very end: a last empty field
         break;
       }
@@ -227,6 +260,8 @@ export class CsvParser {
         field = text.slice(pos, j);
         pos = j;
       }
+      if (c >= this.starts.length) this.growFields();
+      this.starts[c] = -1;
       fields[c++] = field;
       if (ch === sep) {
         pos++;
@@ -246,23 +281,90 @@ export class CsvParser {
     return pos;
   }
 
+  private growFields(): void {
+    const starts = new Int32Array(this.starts.length * 2);
+    const ends = new Int32Array(this.ends.length * 2);
+    starts.set(this.starts);
+    ends.set(this.ends);
+    this.starts = starts;
+    this.ends = ends;
+  }
+
+  /** Field c of the current row as text. */
+  private field(c: number): string {
+    const start = this.starts[c]!;
+    return start < 0 ? this.fields[c]! : this.text.slice(start, this.ends[c]);
+  }
+
   private commit(count: number, line: number): void {
-    const fields = this.fields;
     if (!this.columns) {
-      this.header(fields.slice(0, count), line);
+      this.header(Array.from({ length: count }, (_, c) => this.field(c)), line);
       return;
     }
     const ncols = this.columns.length;
     if (count !== ncols) this.ragged.add(line);
-    const values = this.values;
     const r = this.batchRows++;
-    for (let c = 0; c < ncols; c++) {
-      const f = c < count ? fields[c]! : '';
-      values[c]![r] = f.length === 0 || (f.length <= 4 && isMissingText(f)) ? null : f;
+    if (this.typed) this.commitTyped(count, ncols, r);
+    else {
+      const values = this.values;
+      for (let c = 0; c < ncols; c++) {
+        const f = c < count ? this.field(c) : '';
+        values[c]![r] = f.length === 0 || (f.length <= 4 && isMissingText(f)) ? null : f;
+      }
+      this.lines[r] = line;
     }
-    this.lines[r] = line;
+    if (this.typed) this.typedLines[r] = line;
     this.rows++;
     if (r + 1 >= BATCH_ROWS) this.flush();
+  }
+
+  /** One row into the typed columns: missing, a number parsed from the text, or text left in place. */
+  private commitTyped(count: number, ncols: number, r: number): void {
+    const text = this.text;
+    const starts = this.starts;
+    const ends = this.ends;
+    const cols = this.typedCols;
+    for (let c = 0; c < ncols; c++) {
+      const col = cols[c]!;
+      if (c >= count) {
+        col.code[r] = CELL_MISSING;
+        continue;
+      }
+      const s = starts[c]!;
+      if (s < 0) {
+        const f = this.fields[c]!;
+        if (f.length === 0 || (f.length <= 4 && isMissingText(f))) col.code[r] = CELL_MISSING;
+        else {
+          col.code[r] = CELL_TEXT;
+          col.start[r] = -1;
+          col.str[r] = f;
+        }
+        continue;
+      }
+      const e = ends[c]!;
+      const len = e - s;
+      if (len === 0) {
+        col.code[r] = CELL_MISSING;
+        continue;
+      }
+      const c0 = text.charCodeAt(s);
+      if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 46 || c0 === 43) {
+        const x = decimalAt(text, s, e);
+        if (x === x) {
+          col.code[r] = decimal.float ? CELL_FLOAT : CELL_INTEGER;
+          col.num[r] = x;
+          col.start[r] = s;
+          col.end[r] = e;
+          continue;
+        }
+      } else if (len <= 4 && (c0 === 78 || c0 === 110 || c0 === 35 || c0 === 60) && isMissingText(text.slice(s, e))) {
+        col.code[r] = CELL_MISSING;
+        continue;
+      }
+      col.code[r] = CELL_TEXT;
+      col.start[r] = s;
+      col.end[r] = e;
+    }
   }
 
   private header(names: string[], line: number): void {
@@ -281,13 +383,17 @@ export class CsvParser {
       return name;
     });
     if (renamed.length > 0) this.headerIssues.push({ code: 'header-name', message: `The header at line ${line} has empty or repeated names, renamed: ${renamed.join(', ')}.`, count: renamed.length, lines: [line] });
-    this.values = this.columns.map(() => new Array<Cell>(BATCH_ROWS));
-    this.lines = new Array<number>(BATCH_ROWS);
+    this.allocate();
   }
 
   private flush(): void {
     const rows = this.batchRows;
     if (!this.columns || rows === 0) return;
+    if (this.typed) {
+      this.typed({ columns: this.columns, rows, lines: this.typedLines, text: this.text, cols: this.typedCols });
+      this.batchRows = 0;
+      return;
+    }
     if (rows < BATCH_ROWS) {
       for (const column of this.values) column.length = rows;
       this.lines.length = rows;

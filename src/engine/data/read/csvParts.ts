@@ -8,6 +8,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import type { ColumnBatch, Encoding } from './batch';
 import { CsvParser } from './csv';
 import { textChunks } from './decode';
+import type { TypedBatch } from './typedBatch';
 
 const LOOK_BYTES = 1 << 20;
 
@@ -46,8 +47,8 @@ interface PartOptions {
 }
 
 /** Reads one part; its rows' lines count from 1 at the part's start (the first part: the file's lines). */
-export async function scanCsvPart(options: PartOptions, emit: (batch: ColumnBatch) => void): Promise<{ parser: CsvParser; encoding: Encoding; pending: boolean }> {
-  const parser = new CsvParser(options.file, options.delimiter, emit);
+export async function scanCsvPart(options: PartOptions, emit: (batch: ColumnBatch) => void, typed?: (batch: TypedBatch) => void): Promise<{ parser: CsvParser; encoding: Encoding; pending: boolean }> {
+  const parser = new CsvParser(options.file, options.delimiter, emit, typed);
   if (options.columns) parser.startAfterHeader(options.columns);
   const text = textChunks(options.file, options.encoding, { start: options.start, end: options.end });
   for await (const chunk of text.chunks) parser.push(chunk, false);

@@ -1,7 +1,7 @@
 // Bytes to text for the text formats, streamed: the encoding comes from the byte-order mark (UTF-8,
 // UTF-16 LE or BE) and is UTF-8 without one, unless the caller names it. Invalid UTF-8 stops the read
 // with an error naming the byte and its line; nothing is replaced silently.
-import { isUtf8 } from 'node:buffer';
+import { isAscii, isUtf8 } from 'node:buffer';
 import { createReadStream } from 'node:fs';
 import type { EngineError } from '../../result';
 import type { Encoding } from './batch';
@@ -132,6 +132,12 @@ export function textChunks(path: string, forced?: 'utf-8' | 'utf-16le' | 'utf-16
       if (cut < buf.length) {
         carry = Buffer.from(buf.subarray(cut));
         buf = buf.subarray(0, cut);
+      }
+      // ASCII (most data files): valid UTF-8 whose text is its bytes, copied as Latin-1 (no decoding).
+      if (isAscii(buf)) {
+        offset += buf.length;
+        yield buf.toString('latin1');
+        continue;
       }
       if (!isUtf8(buf)) {
         const at = firstInvalid(buf);
