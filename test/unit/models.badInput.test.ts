@@ -49,7 +49,10 @@ describe('bad input: a precise error, the server stays up, nothing half-written 
   const blobs = (): string[] => {
     const out: string[] = [];
     const walk = (dir: string): void => {
-      for (const e of readdirSync(dir, { withFileTypes: true })) e.isDirectory() ? walk(join(dir, e.name)) : out.push(e.name);
+      for (const e of readdirSync(dir, { withFileTypes: true })) {
+        if (e.isDirectory()) walk(join(dir, e.name));
+        else out.push(e.name);
+      }
     };
     walk(layout.artifactsDir);
     return out.sort();
