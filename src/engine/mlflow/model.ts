@@ -89,7 +89,7 @@ export interface MlflowSource {
   runIds(experiment: MlflowExperiment): string[];
   /** undefined when the run is deleted (lifecycle_stage = deleted) or unreadable (a problem is recorded). */
   readRun(experiment: MlflowExperiment, runId: string): MlflowRun | undefined;
-  /** The model registry (file stores; MLflow's database registry is not read yet). */
+  /** The model registry (a file store's models/ folder, a database's registered_models and model_versions). */
   registeredModels?(): MlflowRegisteredModel[];
   problems: ImportProblem[];
   skippedDeleted: number;
