@@ -7,6 +7,7 @@
 // regression (closed form), a Sextant-trained classifier (brute-force Shapley through the same ONNX session),
 // kept with the version; and the errors a user can make.
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { main } from '../../src/cli/main';
@@ -260,6 +261,44 @@ describe('Kernel SHAP', function () {
       const o = ShapExplanationSchema.parse(other.docs[0]).rows[0]!;
       assert.ok(Math.abs(o.prediction - (1 - got.prediction)) < 1e-6, 'the other class of two: 1 − p');
       o.features.forEach((f, i) => assert.ok(Math.abs(f.attribution + got.features[i]!.attribution) < 1e-6, 'and the opposite attributions'));
+    });
+
+    it('cross-check with scikit-learn: a LinearRegression on diabetes (10 features, exact), attributions coef_i·(x_i − mean_i) by NumPy', async function () {
+      const probe = spawnSync('/usr/bin/python3', ['-c', 'import sklearn'], { encoding: 'utf8' });
+      if (probe.status !== 0) {
+        console.warn('    SKIPPED: scikit-learn cross-check of Kernel SHAP: /usr/bin/python3 cannot import sklearn (apt-get install python3-sklearn).');
+        this.skip();
+      }
+      const script = [
+        'import sys, json, numpy as np',
+        'from sklearn.datasets import load_diabetes',
+        'from sklearn.linear_model import LinearRegression',
+        'd = load_diabetes()',
+        'X, y = d.data.astype(np.float32).astype(np.float64), d.target',
+        'm = LinearRegression().fit(X, y)',
+        'np.savetxt(sys.argv[1], np.c_[X, y], delimiter=",", header=",".join(d.feature_names + ["progression"]), comments="", fmt="%.9g")',
+        'X = np.loadtxt(sys.argv[1], delimiter=",", skiprows=1)[:, :-1]',
+        'print(json.dumps(dict(names=d.feature_names, coef=m.coef_.tolist(), intercept=float(m.intercept_), shap=(m.coef_ * (X[6] - X.mean(axis=0))).tolist())))',
+      ].join('\n');
+      const csv = join(root, 'diabetes.csv');
+      const fitted = spawnSync('/usr/bin/python3', ['-c', script, csv], { encoding: 'utf8' });
+      assert.equal(fitted.status, 0, fitted.stderr);
+      const sk = JSON.parse(fitted.stdout) as { names: string[]; coef: number[]; intercept: number; shap: number[] };
+      writeFileSync(join(root, 'diabetes.onnx'), linearOnnx({ weights: sk.coef, bias: [sk.intercept], task: 'regression', inputs: { perFeature: sk.names }, metadata: { label: 'progression' } }));
+      const layout = workspaceLayout(root);
+      const t = Tracker.open(layout, {});
+      assert.ok(t.ok);
+      const run = t.value.startRun({ experiment: 'shap', name: 'sklearn' });
+      assert.ok(run.ok);
+      t.value.close(true);
+      assert.ok(registerModelVersion(layout.storePath, { name: 'diabetes', file: join(root, 'diabetes.onnx'), runId: run.value.id }).ok);
+      const io = cli(root);
+      assert.equal(await main(['models', 'explain', 'diabetes@1', 'diabetes.csv', '--row', '7', '--background', '442', '--json', '--no-save'], io), 0, io.stderr.join('\n') + JSON.stringify(io.docs));
+      const got = ShapExplanationSchema.parse(io.docs[0]).rows[0]!;
+      assert.equal(got.method, 'exact');
+      const scale = Math.max(...sk.shap.map(Math.abs));
+      // The ONNX model computes in float32: agreement to ~1e-5 of the largest attribution.
+      got.features.forEach((f, i) => assert.ok(Math.abs(f.attribution - sk.shap[i]!) < 1e-4 * scale, `${f.feature}: ${f.attribution} vs scikit-learn ${sk.shap[i]}`));
     });
 
     it('says what is wrong: a row not in the file, an unknown class, --class on a regressor, a bad --row, --metric with --row', async () => {
