@@ -114,3 +114,16 @@ describe('MLflow import: dataset inputs', () => {
     tracker.close();
   });
 });
+
+describe('MLflow import: run meta.yaml as MLflow reads it', () => {
+  it('a run meta.yaml without a status key is RUNNING, as MLflow reads it (not an unknown status)', () => {
+    const { dir, root } = store();
+    const file = join(root, '1', A, 'meta.yaml');
+    writeFileSync(file, `artifact_uri: file:///x\nend_time: null\nexperiment_id: '1'\nlifecycle_stage: active\nrun_id: ${A}\nrun_uuid: ${A}\nstart_time: 1700000001000\ntags: []\nuser_id: me\n`);
+    const tracker = must(Tracker.open(workspaceLayout(dir), { create: true }));
+    const report = must(importMlflow(tracker, dir));
+    assert.equal(must(tracker.getRun(A)).status, 'running');
+    assert.deepEqual(report.problems.filter((p) => p.message.includes('status')), []);
+    tracker.close();
+  });
+});

@@ -210,7 +210,8 @@ export function openFileStore(root: string): MlflowSource {
         runId: id,
         experimentId: experiment.experimentId,
         name: str(m.run_name) ?? tags['mlflow.runName'] ?? null,
-        status: m.status ?? '',
+        // No status key at all: MLflow reads the run as RUNNING (its default); a status written empty is unknown.
+        status: m.status ?? ('status' in m ? '' : 'RUNNING'),
         startTime: metaTime(m.start_time),
         endTime: metaTime(m.end_time),
         userId: str(m.user_id),
