@@ -168,6 +168,11 @@ describe('drift: bad input gives clear per-file, per-line messages (sextant drif
     );
     const back = await drift(dir, 'gaps.csv', 'ref.csv');
     assert.equal(back.report!.not_tested.find((n) => n.column === 'age')!.reason, 'every value is missing in the reference file');
+    // a text column all missing on the other side: not tested, and no warning about numbers there
+    writeFileSync(path('noplan.csv'), `${['age,plan', ...Array.from({ length: 30 }, (_, i) => `${25 + i},${i % 2 ? '' : 'NA'}`)].join('\n')}\n`);
+    const noplan = await drift(dir, 'ref.csv', 'noplan.csv');
+    assert.deepEqual(noplan.report!.not_tested, [{ column: 'plan', reason: 'every value is missing in the current file' }]);
+    assert.deepEqual(noplan.report!.warnings, []);
   });
 
   it('a reference of 1 row: every column not tested, exit 1; a 1-row current is still tested', async () => {

@@ -269,6 +269,9 @@ export function mixedTypeWarnings(reference: ColumnTable, current: ColumnTable, 
     if ((inRef === undefined) === (inCur === undefined)) continue;
     const [first, table, numberSide, numberFile] = inRef ? ([inRef, reference, 'current', current.file] as const) : ([inCur!, current, 'reference', reference.file] as const);
     if (first.numericShare >= 0.9) continue;
+    // "numbers" on the other side only because every value there is missing: not tested, said there
+    const numbers = (inRef ? current : reference).data[(inRef ? current : reference).columns.indexOf(name)];
+    if (!numbers || (numbers.kind === 'categorical' ? !numbers.codes.some((c) => c >= 0) : !numbers.values.some((v) => v === v))) continue;
     warnings.push({
       column: name,
       file: table.file,

@@ -71,6 +71,16 @@ function showMessage(text: string): void {
   app.replaceChildren(h('p', { class: 'note error', role: 'alert' }, text));
 }
 
+/** The host could not compare the files (the engine's message names the file and line, and the fix): said, with Compare Again to retry once the file is fixed. */
+function showCompareError(text: string): void {
+  document.title = 'Drift: could not compare';
+  app.replaceChildren(
+    h('h1', {}, 'Drift: the files could not be compared'),
+    h('p', { class: 'note error', role: 'alert' }, text),
+    h('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'View' }, button('Compare Again', () => post({ type: 'refresh' }), { title: 'Read both files again (after fixing the file named above)' })),
+  );
+}
+
 // ---- charts (SVG; colours from the theme through classes in drift.css) ----
 
 const SVG = 'http://www.w3.org/2000/svg';
@@ -147,7 +157,9 @@ function verdict(data: DriftPanelData): HTMLElement {
       ? 'The section below says why for each column.'
       : `${drifted} of ${tested} tested column${tested === 1 ? '' : 's'} drifted (${pct(data.driftShare)}); the dataset drifts when ${pct(data.shareThreshold)} or more do.`;
   const kind = tested === 0 ? 'untested' : data.datasetDrift ? 'drift' : 'none';
-  return h('div', { class: `verdict ${kind}`, role: 'status', 'data-verdict': kind }, h('strong', { class: 'verdict-title' }, title), h('span', { class: 'share', 'aria-label': `drift share ${pct(data.driftShare)}` }, pct(data.driftShare)), h('span', { class: 'verdict-detail' }, detail));
+  // no share when nothing was tested: 0% would read as "no drift"
+  const share = tested === 0 ? [] : [h('span', { class: 'share', 'aria-label': `drift share ${pct(data.driftShare)}` }, pct(data.driftShare))];
+  return h('div', { class: `verdict ${kind}`, role: 'status', 'data-verdict': kind }, h('strong', { class: 'verdict-title' }, title), ...share, h('span', { class: 'verdict-detail' }, detail));
 }
 
 function legend(data: DriftPanelData): HTMLElement {
@@ -193,7 +205,7 @@ function columnsTable(data: DriftPanelData): HTMLElement {
   return h('section', { class: 'section', 'aria-labelledby': 'h-columns' }, h('h2', { id: 'h-columns' }, 'Columns'), table, ...empty);
 }
 
-function chartsSection(data: DriftPanelData): HTMLElement {
+function chartsSection(data: DriftPanelData): HTMLElement[] {
   const names = { ref: data.reference.label, cur: data.current.label };
   const driftedOnly = state?.driftedOnly ?? false;
   const order = sorted(data.columns, state?.sort).filter((c) => !driftedOnly || c.drifted);
@@ -204,7 +216,9 @@ function chartsSection(data: DriftPanelData): HTMLElement {
     const note = hist.kind === 'bins' ? `${hist.reference.length} bins, the same for both` : hist.otherCount > 0 ? `top ${hist.labels.length - 1} categories, ${hist.otherCount} more as "other"` : `${hist.labels.length} ${c.type === 'numeric' ? 'values' : 'categories'}`;
     return [h('figure', { class: `card${c.drifted ? ' drifted' : ''}`, id: `chart-${encodeURIComponent(c.column)}`, 'data-column': c.column, 'data-kind': hist.kind }, h('figcaption', {}, h('strong', {}, c.column), ` ${c.drifted ? '· drift' : '· no drift'}`, h('span', { class: 'sub' }, ` ${note}`)), chart)];
   });
-  return h('section', { class: 'section', 'aria-labelledby': 'h-charts' }, h('h2', { id: 'h-charts' }, 'Distributions'), legend(data), h('div', { class: 'cards' }, ...cards));
+  // nothing tested: no distributions to draw, so no empty section either
+  if (data.columns.length === 0) return [];
+  return [h('section', { class: 'section', 'aria-labelledby': 'h-charts' }, h('h2', { id: 'h-charts' }, 'Distributions'), legend(data), h('div', { class: 'cards' }, ...cards))];
 }
 
 function notTestedSection(data: DriftPanelData): HTMLElement[] {
@@ -236,7 +250,7 @@ function render(data: DriftPanelData, focusKey?: string): void {
     toolbar,
     columnsTable(data),
     ...notTestedSection(data),
-    chartsSection(data),
+    ...chartsSection(data),
     h('p', { class: 'footer' }, `Compared in ${Math.round(data.elapsedMs)} ms. Tests and thresholds: Evidently's defaults (docs/drift.md).`),
   );
   if (focusKey) (app.querySelector(`th[data-key="${focusKey}"]`) as HTMLElement | null)?.focus();
@@ -251,7 +265,7 @@ window.addEventListener('message', (event: MessageEvent) => {
     return;
   }
   const m = parsed.data;
-  if (m.type === 'error') return showMessage(m.message);
+  if (m.type === 'error') return showCompareError(m.message);
   const { data } = m;
   state = { ...(state ?? {}), reference: { file: data.reference.file, label: data.reference.label }, current: { file: data.current.file, label: data.current.label }, data };
   vscode.setState(state);
