@@ -162,6 +162,9 @@ describe('Datasets view: the drift badge of a version (engine, CLI, stage, monit
       assert.equal(v!.drift?.passed, false);
       assert.equal(v!.drift?.driftShare, json.drift_share);
       assert.equal(driftBadge(v!.drift), `⚠ drift ${Number((json.drift_share * 100).toFixed(1))}% vs reference@1`);
+      // `sextant data show` says it in words: DRIFT, not "FAILED"
+      const shown = await cli(dir, 'data', 'show', 'live');
+      assert.match(shown.out, new RegExp(`^drift: DRIFT: ${json.recorded.summary.replace(/[()]/g, '\\$&').replace(/\./g, '\\.')} \\(vs reference@1\\) · `, 'm'));
 
       // the file moves on: NAME@1 is no longer on disk, and the CLI says so (exit 1), naming the file
       writeDriftCsv(join(dir, 'data', 'live.csv'), { rows: 300, shift: 0, seed: 9 });
@@ -195,6 +198,7 @@ describe('Datasets view: the drift badge of a version (engine, CLI, stage, monit
       assert.match(r.out, /^Kept with live v1 \(vs reference@1\): 0 of 4 columns drifted \(0\.0%\)\.$/m);
       const [v] = versionsOf(dir, 'live');
       assert.equal(driftBadge(v!.drift), 'no drift 0% vs reference@1');
+      assert.match((await cli(dir, 'data', 'show', 'live')).out, /^drift: no drift: 0 of 4 columns drifted \(0\.0%\) \(vs reference@1\) · /m);
     });
   });
 

@@ -129,7 +129,7 @@ export const dataListCommand: CliCommand = {
 function printVersion(v: DatasetVersionDetail, io: CliIo): void {
   io.out(versionLine(v));
   io.out(`sha256 ${v.hash}${v.path ? ` · ${v.path}` : ''}${v.parentVersion !== null ? ` · after v${v.parentVersion}` : ''}`);
-  for (const c of v.checks.slice(0, 5)) io.out(`${c.kind}: ${c.passed ? 'passed' : 'FAILED'}: ${c.summary}${c.reference ? ` (vs ${c.reference.dataset}@${c.reference.version})` : ''} · ${when(c.at)}`);
+  for (const c of v.checks.slice(0, 5)) io.out(`${c.kind}: ${c.kind === 'drift' ? (c.columnsTested === 0 ? 'not tested' : c.passed ? 'no drift' : 'DRIFT') : c.passed ? 'passed' : 'FAILED'}: ${c.summary}${c.reference ? ` (vs ${c.reference.dataset}@${c.reference.version})` : c.referenceFile ? ` (vs ${c.referenceFile})` : ''} · ${when(c.at)}`);
   if (v.profile) {
     io.out('');
     io.out(table([['COLUMN', 'TYPE', 'MISSING', 'PROFILE'], ...versionColumns(v.profile).map((c) => [c.name, c.type, `${(c.missingShare * 100).toFixed(1)}%`, c.line])]));
