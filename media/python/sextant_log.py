@@ -17,6 +17,8 @@ Where the values go:
   * only SEXTANT_STORE set: a new run is created (experiment SEXTANT_EXPERIMENT or "Default", name
     SEXTANT_RUN_NAME or the script's name) and finished when the script exits (failed on an exception,
     killed on Ctrl-C), or by end_run().
+  * an http(s):// tracking URI (set_tracking_uri, SEXTANT_TRACKING_URI, or MLFLOW_TRACKING_URI when it is
+    http(s)): that server (`sextant server`, or MLflow's) through MLflow's REST API, with urllib.
   * neither, or a store that cannot be written (missing, damaged, not a Sextant store, too old or too
     new): `::sextant ...` protocol lines on stdout, which the Sextant runner reads. Said once on stderr.
 
@@ -481,6 +483,23 @@ class _Store(object):
 
         return uid, self.tx(write, wait, on_wait)
 
+    def close(self):
+        self.conn.close()
+
+    def param_value(self, key):
+        """The run's value of param `key` in the store, or None."""
+        row = self.conn.execute("SELECT value FROM params WHERE run_id = ? AND key = ?", (self.run, key)).fetchone()
+        return None if row is None else row[0]
+
+    def run_info(self):
+        """(experiment id, run name, start time in ms, artifact location) of the run being logged to, or None."""
+        row = self.conn.execute("SELECT experiment_id, name, started_at FROM runs WHERE id = ?", (self.run,)).fetchone()
+        return None if row is None else (str(row[0]), row[1], row[2], self.artifacts)
+
+    def experiment_name(self, experiment_id):
+        row = self.conn.execute("SELECT name FROM experiments WHERE id = ?", (int(experiment_id),)).fetchone()
+        return row[0] if row else None
+
     def last_step(self, key):
         row = self.conn.execute(
             "SELECT l.step FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = ? AND k.name = ?",
@@ -541,6 +560,226 @@ class _Store(object):
             status, code, ended = batch.finish
             c.execute("UPDATE runs SET status = ?, ended_at = ?, exit_code = ? WHERE id = ? AND status IN ('queued', 'running')",
                       (status, ended, code, run))
+
+
+def _open_store(path, artifacts):
+    """(store, None) or (None, why): a Sextant store file, or a tracking server for an http(s):// URL."""
+    if _is_http(path):
+        return _HttpStore.open(path)
+    return _Store.open(path, artifacts)
+
+
+class _HttpDown(sqlite3.OperationalError):
+    """The tracking server cannot be reached (or answered 5xx): the batch stays in memory and is retried, as
+    for a locked store."""
+
+
+class _HttpStore(_Store):
+    """A tracking server speaking MLflow's REST API (`sextant server`, or MLflow's own), written with urllib:
+    runs/create, log-batch (MLflow's limits: 1000 metrics, 100 params, 100 tags a request), delete-tag,
+    runs/update, and artifacts through the mlflow-artifacts proxy. `run` is the MLflow run id itself.
+    A refusal (4xx) raises MlflowException when the script asked (set_experiment, start_run) and is
+    reported and dropped while writing a batch; an unreachable server keeps the batch for a retry."""
+
+    TIMEOUT = 30.0
+
+    def __init__(self, url):
+        _Store.__init__(self, url, tempfile.mkdtemp(prefix="sextant_log-upload-"), None)
+        atexit.register(shutil.rmtree, self.artifacts, True)
+        self.run_uri = {}  # run id -> its artifact_uri
+
+    @classmethod
+    def open(cls, url, artifacts=None):
+        store = cls(url.rstrip("/"))
+        try:
+            store.request("GET", "experiments/search?max_results=1")
+        except (_HttpDown, MlflowException) as err:
+            store.close()
+            return None, str(err)
+        return store, None
+
+    def close(self):
+        shutil.rmtree(self.artifacts, True)
+
+    def request(self, method, path, body=None, data=None, api="/api/2.0/mlflow/"):
+        from urllib.error import HTTPError, URLError
+        from urllib.request import Request, urlopen
+        headers = {}
+        if body is not None:
+            data = json.dumps(body, allow_nan=False).encode("utf-8")
+            headers["Content-Type"] = "application/json"
+        elif data is not None:
+            headers["Content-Type"] = "application/octet-stream"
+        token = os.environ.get("MLFLOW_TRACKING_TOKEN")
+        if token:
+            headers["Authorization"] = "Bearer " + token
+        url = self.path + api + path
+        try:
+            with urlopen(Request(url, data=data, headers=headers, method=method), timeout=self.TIMEOUT) as res:
+                raw = res.read()
+        except HTTPError as err:
+            text = err.read().decode("utf-8", "replace")
+            try:
+                answer = json.loads(text)
+            except ValueError:
+                answer = {}
+            message = "%s %s: %s %s" % (method, url.split("?")[0], err.code, answer.get("error_code") or "")
+            if err.code >= 500:
+                raise _HttpDown("%s: %s" % (message, answer.get("message") or text[:200]))
+            exc = MlflowException("%s: %s" % (message, answer.get("message") or text[:200]))
+            exc.error_code, exc.status = answer.get("error_code"), err.code
+            raise exc
+        except (URLError, OSError) as err:
+            raise _HttpDown("cannot reach the tracking server at %s: %s" % (self.path, getattr(err, "reason", err)))
+        try:
+            return json.loads(raw.decode("utf-8")) if raw else {}
+        except ValueError:
+            return {}
+
+    def find_run(self, uid):
+        try:
+            info = self.request("GET", "runs/get?run_id=" + _quote(uid))["run"]["info"]
+        except MlflowException as err:
+            if getattr(err, "status", None) == 404:
+                return None
+            raise
+        self.run_uri[uid] = info.get("artifact_uri")
+        return uid
+
+    def experiment_id(self, experiment, wait=None, on_wait=None):
+        try:
+            return self.request("GET", "experiments/get-by-name?experiment_name=" + _quote(experiment))["experiment"]["experiment_id"]
+        except MlflowException as err:
+            if getattr(err, "error_code", None) != "RESOURCE_DOES_NOT_EXIST":
+                raise
+        try:
+            return self.request("POST", "experiments/create", {"name": experiment})["experiment_id"]
+        except MlflowException as err:  # created meanwhile by another script
+            if getattr(err, "error_code", None) != "RESOURCE_ALREADY_EXISTS":
+                raise
+            return self.request("GET", "experiments/get-by-name?experiment_name=" + _quote(experiment))["experiment"]["experiment_id"]
+
+    def create_run(self, experiment, name, wait=None, on_wait=None, parent=None):
+        if parent is not None:
+            exp = self.request("GET", "runs/get?run_id=" + _quote(parent))["run"]["info"]["experiment_id"]
+        else:
+            exp = self.experiment_id(experiment)
+        tags = {"mlflow.source.name": os.path.basename(sys.argv[0] or "python"), "mlflow.source.type": "LOCAL"}
+        try:
+            import getpass
+            tags["mlflow.user"] = getpass.getuser()
+        except Exception:
+            pass
+        if name:
+            tags["mlflow.runName"] = name
+        if parent is not None:
+            tags["mlflow.parentRunId"] = parent
+        body = {"experiment_id": str(exp), "start_time": int(time.time() * 1000), "tags": [{"key": k, "value": v} for k, v in tags.items()]}
+        if name:
+            body["run_name"] = name
+        info = self.request("POST", "runs/create", body)["run"]["info"]
+        uid = info.get("run_id") or info["run_uuid"]
+        self.run_uri[uid] = info.get("artifact_uri")
+        return uid, uid
+
+    def _run(self):
+        return self.request("GET", "runs/get?run_id=" + _quote(self.run))["run"]
+
+    def param_value(self, key):
+        for p in self._run().get("data", {}).get("params", []):
+            if p.get("key") == key:
+                return p.get("value")
+        return None
+
+    def run_info(self):
+        info = self._run()["info"]
+        return (info.get("experiment_id"), info.get("run_name"), info.get("start_time"), info.get("artifact_uri"))
+
+    def experiment_name(self, experiment_id):
+        try:
+            return self.request("GET", "experiments/get?experiment_id=" + _quote(str(experiment_id)))["experiment"]["name"]
+        except MlflowException:
+            return None
+
+    def last_step(self, key):
+        steps = [m.get("step", 0) for m in self._run().get("data", {}).get("metrics", []) if m.get("key") == key]
+        return int(steps[0]) if steps else None
+
+    def _refused(self, what, err):
+        _warn("%s: the tracking server refused it, so it is not logged: %s" % (what, err), always=True)
+
+    def write(self, batch, wait=None, on_wait=None):
+        run = self.run
+        points = []
+        for col, steps, stamps, values, has_nan in batch.columns:
+            for s, t, v in zip(steps, stamps, values):
+                points.append({"key": col.key, "value": v if v == v and v not in (_INF, -_INF) else ("NaN" if v != v else ("Infinity" if v > 0 else "-Infinity")),
+                               "timestamp": t, "step": s})
+        params = [{"key": k, "value": v} for k, v in batch.params.items()]
+        tags = [{"key": k, "value": v} for k, v in batch.tags.items()]
+        # params and tags first (100 of each a request), then the points (1000 a request), as MLflow's client
+        while params or tags:
+            body = {"run_id": run, "params": params[:MAX_BATCH_PARAMS], "tags": tags[:MAX_BATCH_TAGS]}
+            params, tags = params[MAX_BATCH_PARAMS:], tags[MAX_BATCH_TAGS:]
+            try:
+                self.request("POST", "runs/log-batch", body)
+            except MlflowException as err:
+                self._refused("params/tags of run %s" % run, err)
+        for i in range(0, len(points), MAX_BATCH_METRICS):
+            try:
+                self.request("POST", "runs/log-batch", {"run_id": run, "metrics": points[i:i + MAX_BATCH_METRICS]})
+            except MlflowException as err:
+                self._refused("%d metric points of run %s" % (len(points[i:i + MAX_BATCH_METRICS]), run), err)
+        for key in batch.deleted_tags:
+            try:
+                self.request("POST", "runs/delete-tag", {"run_id": run, "key": key})
+            except MlflowException as err:
+                if getattr(err, "status", None) != 404:
+                    self._refused("delete_tag(%s)" % _describe(key), err)
+        for name, sha, size, media, created in batch.artifacts:
+            self._upload(run, name, os.path.join(self.artifacts, sha[:2], sha))
+        if batch.finish:
+            status, code, ended = batch.finish
+            try:
+                self.request("POST", "runs/update", {"run_id": run, "status": status.upper(), "end_time": ended})
+            except MlflowException as err:
+                self._refused("the end of run %s" % run, err)
+
+    def _upload(self, run, name, local):
+        uri = self.run_uri.get(run)
+        if uri is None:
+            try:
+                uri = self.run_uri[run] = self.request("GET", "runs/get?run_id=" + _quote(run))["run"]["info"].get("artifact_uri")
+            except MlflowException as err:
+                self._refused("artifact %s" % _describe(name), err)
+                return
+        if not uri or not uri.startswith("mlflow-artifacts:"):
+            _warn("log_artifact: %s not uploaded: the run's artifact location %s is not served by the tracking server "
+                  "(start MLflow's server with --serve-artifacts, or use `sextant server`)" % (_describe(name), _describe(uri)), always=True)
+            return
+        path = re.sub(r"^mlflow-artifacts:(//[^/]*)?/*", "", uri).rstrip("/") + "/" + name
+        try:
+            with open(local, "rb") as f:
+                data = f.read()
+            self.request("PUT", _quote(path, "/"), data=data, api="/api/2.0/mlflow-artifacts/artifacts/")
+        except OSError as err:
+            _warn("log_artifact: %s not uploaded: %s" % (_describe(name), err), always=True)
+            return
+        except MlflowException as err:
+            self._refused("artifact %s" % _describe(name), err)
+            return
+        try:
+            os.remove(local)
+        except OSError:
+            pass
+
+
+_INF = float("inf")
+
+
+def _quote(text, safe=""):
+    from urllib.parse import quote
+    return quote(text, safe=safe)
 
 
 ROWS_PER_INSERT = 100
@@ -695,7 +934,7 @@ class _Logger(object):
         store = None
         try:
             artifacts = os.environ.get("SEXTANT_ARTIFACTS") or os.path.join(os.path.dirname(os.path.abspath(path)), "artifacts")
-            store, why = _Store.open(path, artifacts)
+            store, why = _open_store(path, artifacts)
             if store is not None:
                 if uid:
                     store.run = store.find_run(uid)
@@ -708,12 +947,13 @@ class _Logger(object):
                                                       _lock_wait_seconds(), self.announce_wait(store))
                     self.owned = True
                     _warn("logging to run %s in %s" % (uid, path), always=True)
-        except (sqlite3.Error, OSError, _Locked) as err:
+        except (sqlite3.Error, OSError, _Locked, MlflowException) as err:
             why = "%s: %s" % (path, "it stayed locked by another process" if isinstance(err, _Locked) else err)
         if why:
             if store is not None:
-                store.conn.close()
-            _warn("cannot write to the store (%s); printing protocol lines on stdout instead" % why, always=True)
+                store.close()
+            _warn("cannot write to %s (%s); printing protocol lines on stdout instead"
+                  % ("the tracking server" if _is_http(path) else "the store", why), always=True)
             return self.use_printer(uid)
         self.uid = uid
         _install_exit_hooks()
@@ -955,12 +1195,12 @@ class _Logger(object):
         if isinstance(store, _Store) and store.run is not None:
             try:
                 with self.write_lock:
-                    row = store.conn.execute("SELECT value FROM params WHERE run_id = ? AND key = ?", (store.run, key)).fetchone()
-            except sqlite3.Error:
-                row = None
-            if row is not None:
-                self.params_seen[key] = row[0]
-                return row[0]
+                    value = store.param_value(key)
+            except (sqlite3.Error, MlflowException):
+                value = None
+            if value is not None:
+                self.params_seen[key] = value
+                return value
         return None
 
     def push_child(self, name):
@@ -1087,8 +1327,15 @@ _config = {}  # "store", "experiment", "run_name", "run_id", "mlflow" (an MLflow
 MAX_BATCH_METRICS, MAX_BATCH_PARAMS, MAX_BATCH_TAGS = 1000, 100, 100  # MLflow's log-batch limits
 
 
+def _is_http(path):
+    return isinstance(path, str) and re.match(r"^https?://", path, re.I) is not None
+
+
 def _store_path():
-    path = _config.get("store") or os.environ.get("SEXTANT_STORE")
+    """The store file, or an http(s):// tracking server's URL (sextant server, or MLflow's)."""
+    path = _config.get("store") or os.environ.get("SEXTANT_STORE") or os.environ.get("SEXTANT_TRACKING_URI")
+    if not path and _is_http(os.environ.get("MLFLOW_TRACKING_URI")):
+        path = os.environ["MLFLOW_TRACKING_URI"]
     if not path and _config.get("mlflow") and os.path.isfile(os.path.join(".sextant", "sextant.db")):
         path = os.path.join(".sextant", "sextant.db")  # MLflow's ./mlruns default, as the workspace's store
     return path
@@ -1309,7 +1556,7 @@ def end_run(status="finished"):
         with _logger.write_lock, _logger.lock:
             store = _logger.sink
             _logger.reset()
-        store.conn.close()
+        store.close()
     return saved
 
 
@@ -1358,27 +1605,33 @@ def _current_run():
     """An ActiveRun for the run being logged to."""
     store = _logger.sink
     run_id, exp, name, started = _logger.uid, None, None, int(time.time() * 1000)
+    artifacts = None
     if isinstance(store, _Store) and store.run is not None:
         with _logger.write_lock:
-            row = store.conn.execute("SELECT experiment_id, name, started_at FROM runs WHERE id = ?", (store.run,)).fetchone()
+            row = store.run_info()
         if row is not None:
-            exp, name, started = str(row[0]), row[1], row[2]
-    artifacts = store.artifacts if isinstance(store, _Store) else None
+            exp, name, started, artifacts = row
     return ActiveRun(_RunInfo(run_id, exp, name, started, artifacts))
 
 
 def set_tracking_uri(uri):
     """Where the runs go: the workspace's store, as a path or file: URI (the store file, or a workspace folder
-    holding .sextant/sextant.db). An http:// server is not written by this helper: run `sextant server` and
-    use the real mlflow client (MLFLOW_TRACKING_URI=http://127.0.0.1:PORT) instead."""
+    holding .sextant/sextant.db), or a tracking server's http(s):// URL (`sextant server`, or MLflow's), written
+    through MLflow's REST API (MLFLOW_TRACKING_TOKEN is sent as a bearer token)."""
     if uri is None or uri == "":
         _config.pop("store", None)
         return
     text = str(uri)
-    if re.match(r"^(https?|databricks|sqlite|postgresql|mysql)[:+]", text, re.I):
+    if _is_http(text):
+        _config["store"] = text.rstrip("/")
+        _config["mlflow"] = True
+        if _logger.sink is not None and active_run() is not None:
+            _warn("set_tracking_uri: a run is active; the new server is used from the next run", always=True)
+        return
+    if re.match(r"^(databricks|sqlite|postgresql|mysql)[:+]?", text, re.I):
         raise MlflowException(
-            "set_tracking_uri(%s): sextant_log writes the workspace's store directly (a path or file: URI). For a "
-            "tracking server, run `sextant server` and use the real mlflow client with MLFLOW_TRACKING_URI" % _describe(text))
+            "set_tracking_uri(%s): sextant_log writes the workspace's store (a path or file: URI) or a tracking server "
+            "(http://…, e.g. `sextant server`), not this kind of URI" % _describe(text))
     if text.startswith("file:"):
         from urllib.parse import unquote, urlparse
         text = unquote(urlparse(text).path)
@@ -1392,7 +1645,7 @@ def set_tracking_uri(uri):
 
 def get_tracking_uri():
     path = _store_path()
-    return os.path.abspath(path) if path else None
+    return (path if _is_http(path) else os.path.abspath(path)) if path else None
 
 
 def set_experiment(experiment_name=None, experiment_id=None):
@@ -1417,22 +1670,19 @@ def _with_store(fn):
     path = _store_path()
     if not path:
         return None
-    store, why = _Store.open(path, None)
+    store, why = _open_store(path, None)
     if store is None:
-        _warn("cannot read the store: %s" % why)
+        _warn("cannot read %s: %s" % ("the tracking server" if _is_http(path) else "the store", why))
         return None
     try:
         return fn(store)
     finally:
-        store.conn.close()
+        store.close()
 
 
 def _experiment_by_id(experiment_id):
-    def read(store):
-        row = store.conn.execute("SELECT name FROM experiments WHERE id = ?", (int(experiment_id),)).fetchone()
-        return row[0] if row else None
     try:
-        name = _with_store(read)
+        name = _with_store(lambda store: store.experiment_name(experiment_id))
     except (ValueError, TypeError, sqlite3.Error):
         name = None
     if name is None:

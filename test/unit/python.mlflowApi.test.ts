@@ -217,13 +217,13 @@ describe('python helper: MLflow-shaped API (import sextant_log as mlflow)', func
     assert.deepEqual(run.history.m!.slice(0, 2).map((p) => [p.step, p.value]), [[0, 0], [1, 1]]);
   });
 
-  it('start_run: a second top-level run while one is active raises; an exception in the with block fails the run; set_tracking_uri takes the workspace folder and refuses http://', async () => {
+  it('start_run: a second top-level run while one is active raises; an exception in the with block fails the run; set_tracking_uri takes the workspace folder and refuses databricks (http:// is a server: python.httpTracking.test.ts)', async () => {
     const ws = newWorkspace();
     const r = await py(ws, [
       'try:',
-      '    mlflow.set_tracking_uri("http://127.0.0.1:5000")',
+      '    mlflow.set_tracking_uri("databricks")',
       'except mlflow.MlflowException as err:',
-      '    print("http refused:", "sextant server" in str(err))',
+      '    print("databricks refused:", "sextant server" in str(err))',
       `mlflow.set_tracking_uri(${JSON.stringify('file://' + ws.dir)})`,
       'exp = mlflow.set_experiment("uri-exp")',
       'print("experiment", exp.name, exp.experiment_id)',
@@ -250,7 +250,7 @@ describe('python helper: MLflow-shaped API (import sextant_log as mlflow)', func
       '    print("unknown id:", err)',
     ].join('\n'), { SEXTANT_STORE: '' });
     assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /^http refused: True$/m);
+    assert.match(r.stdout, /^databricks refused: True$/m);
     assert.match(r.stdout, /^second refused: True$/m);
     const outer = onlyRun(ws, 'outer');
     assert.match(r.stdout, new RegExp(`^experiment uri-exp ${outer.experimentId}$`, 'm'));
