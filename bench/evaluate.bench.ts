@@ -13,13 +13,15 @@
 // followed another one (profiled with --trace-gc: the low passes were the odd ones, where evaluation runs
 // right after the previous evaluation). Also printed: the best pass of each (the least disturbed by other
 // processes). Target: evaluation ≥ 90% of bare rows/s. Also printed: the whole `evaluateModel` (reading the CSV,
-// metrics, curves, latency runs). SEXTANT_BENCH_QUICK=1 runs 50k rows.
+// metrics, curves, latency runs), and the evaluation's batch step alternated batch by batch with bare
+// session.run on one session (the ratio of median batch times: the figure load cannot blur).
+// SEXTANT_BENCH_QUICK=1 runs 50k rows.
 import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { readEvalData, selectRows } from '../src/engine/evaluate/feed';
-import { evaluateData, evaluateModel, loadEvalModel } from '../src/engine/evaluate/run';
+import { evaluateData, evaluateModel, evaluationBatch, loadEvalModel } from '../src/engine/evaluate/run';
 import { loadOnnxRuntime } from '../src/engine/native/load';
 import type { FittedModel } from '../src/engine/train/model';
 import { exportOnnx } from '../src/engine/train/onnx/export';
@@ -127,6 +129,31 @@ export const evaluateBench: Bench = {
       const paired = median(evalRates.map((r, i) => r / bareRates[i]!));
       print(`ratio evaluation / bare (probabilities): ${((e / b) * 100).toFixed(1)}% of the medians, ${(paired * 100).toFixed(1)}% paired (target ≥ 90%); / plain session.run: ${((e / median(plainRates)) * 100).toFixed(1)}%`);
       print(`best pass: evaluation ${Math.round(Math.max(...evalRates)).toLocaleString('en')} rows/s, bare (probabilities) ${Math.round(Math.max(...bareRates)).toLocaleString('en')} rows/s: ${((Math.max(...evalRates) / Math.max(...bareRates)) * 100).toFixed(1)}%${(globalThis as { gc?: unknown }).gc ? '' : ' (no --expose-gc: passes not preceded by a collection)'}`);
+
+      // Batch by batch on one session: the evaluation's own batch step (evaluationBatch: tensor views of the mapped
+      // inputs, the scored output) alternated with a bare session.run of the same rows, so both see the same load
+      // at the same moment; the ratio of the median batch times is the figure a busy machine cannot blur.
+      {
+        const session = await ort.value.InferenceSession.create(model.value.bytes, { executionProviders: ['cpu'] });
+        const rows = (start: number): number => Math.min(ROWS, start + BATCH) - start;
+        await session.run({ input: new ort.value.Tensor('float32', x.subarray(0, BATCH * F), [BATCH, F]) }, ['probabilities']);
+        const bareTimes: number[] = [];
+        const evalTimes: number[] = [];
+        for (let rep = 0; rep < 5; rep++) {
+          for (let start = 0, i = 0; start < ROWS; start += BATCH, i++) {
+            for (const which of (i + rep) % 2 ? ['bare', 'eval'] : ['eval', 'bare']) {
+              const t0 = performance.now();
+              if (which === 'bare') await session.run({ input: new ort.value.Tensor('float32', x.subarray(start * F, (start + rows(start)) * F), [rows(start), F]) }, ['probabilities']);
+              else await evaluationBatch(ort.value, session, model.value, data.value, start, start + rows(start));
+              (which === 'bare' ? bareTimes : evalTimes).push(performance.now() - t0);
+            }
+          }
+        }
+        await session.release();
+        const mb = median(bareTimes);
+        const me = median(evalTimes);
+        print(`interleaved batch by batch (${evalTimes.length} batches each): bare ${mb.toFixed(3)} ms, evaluation ${me.toFixed(3)} ms per batch of ${BATCH}: ${((mb / me) * 100).toFixed(1)}% (target ≥ 90%)`);
+      }
 
       const t = performance.now();
       const whole = await evaluateModel({ model: { file: modelFile }, data: dataFile, gpus: [] });

@@ -57,6 +57,16 @@ function feeds(ort: Ort, data: EvalData, start: number, end: number): Record<str
   return out;
 }
 
+/**
+ * One batch of the evaluation pass: rows [start, end) fed as tensor views of the mapped inputs, only the scored
+ * output fetched; returns its dims and data as onnxruntime gives them. (Exported for bench/evaluate.bench.ts,
+ * which alternates it batch by batch with a bare session.run on the same session.)
+ */
+export async function evaluationBatch(ort: Ort, session: InferenceSession, m: EvalModel, data: EvalData, start: number, end: number): Promise<{ dims: readonly number[]; data: Float32Array | Float64Array }> {
+  const out = (await session.run(feeds(ort, data, start, end), [m.output]))[m.output]!; // only the output read
+  return { dims: out.dims, data: out.data as Float32Array | Float64Array };
+}
+
 const thin = <T>(points: T[], max: number): T[] => {
   if (points.length <= max) return points;
   const step = (points.length - 1) / (max - 1);
@@ -162,9 +172,9 @@ export async function evaluateData(m: EvalModel, data: EvalData, label: string, 
     for (let start = 0; start < n; start += batch) {
       const end = Math.min(n, start + batch);
       const t = performance.now();
-      const out = (await session.run(feeds(ort.value, data, start, end), [m.output]))[m.output]!; // only the output read
+      const out = await evaluationBatch(ort.value, session, m, data, start, end);
       if (start === 0) width = m.task === 'classification' ? (out.dims[1] ?? 1) : 1;
-      outputs.push(out.data as Float32Array | Float64Array);
+      outputs.push(out.data);
       times.push(performance.now() - t);
     }
   } catch (err) {
