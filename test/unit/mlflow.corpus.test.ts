@@ -6,6 +6,8 @@
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { main } from '../../src/cli/main';
+import type { CliIo } from '../../src/cli/command';
 import { showDatasetVersion } from '../../src/engine/data/versions/read';
 import { importMlflow, type ImportReport } from '../../src/engine/mlflow/importer';
 import { Tracker } from '../../src/engine/tracking/tracking';
@@ -193,5 +195,20 @@ describe('MLflow import: fixes found on the corpus', () => {
       [[join(store, 'mlruns'), 'an MLflow store inside the store (its folders hold experiments): skipped; import it on its own']],
     );
     tracker.close();
+  });
+});
+
+describe('sextant import mlflow: what was not imported, store by store', () => {
+  it('prints a "Not imported from STORE (N):" header over that store\'s problems', async () => {
+    const store = join(FIXTURES, 'elasticnet-3x', 'mlruns');
+    const cwd = tempDir('sextant-mlflow-cli-');
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const io: CliIo = { out: (t) => stdout.push(t), err: (t) => stderr.push(t), json: (v) => stdout.push(JSON.stringify(v)), isTty: false, cwd, env: {} };
+    assert.equal(await main(['import', 'mlflow', store], io), 0, stderr.join('\n'));
+    assert.equal(stderr[0], `Not imported from ${store} (24):`);
+    assert.equal(stderr.length, 25);
+    assert.ok(stderr.slice(1).every((l) => l.startsWith(`  ! ${store}/`)));
+    assert.ok(stderr.some((l) => l.includes('models/m-864759a2b63c46d5a38f2943ee8586bc: MLflow 3 logged model "model"')));
   });
 });

@@ -53,7 +53,12 @@ export const importMlflowCommand: CliCommand = {
         `  into ${layout.storePath}`,
       ].join('\n'),
     );
-    for (const p of r.problems) io.err(`  ! ${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`);
+    // What was not imported, and why, store by store.
+    for (const store of [...new Set(r.problems.map((p) => p.source ?? ''))]) {
+      const those = r.problems.filter((p) => (p.source ?? '') === store);
+      io.err(`Not imported${store ? ` from ${store}` : ''} (${those.length}):`);
+      for (const p of those) io.err(`  ! ${p.file}${p.line !== undefined ? `:${p.line}` : ''}: ${p.message}`);
+    }
     return EXIT_OK;
   },
 };
