@@ -1316,7 +1316,7 @@ def _guarded(fn):
 
 class MlflowException(Exception):
     """Raised by the MLflow-shaped calls where MLflow raises (a changed param, a second active run, a batch over
-    MLflow's limits, an http:// tracking URI). The plain logging calls still never raise otherwise."""
+    MLflow's limits, a databricks: or sqlite: tracking URI). The plain logging calls still never raise otherwise."""
 
 
 class ParamChangedError(MlflowException):
