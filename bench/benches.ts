@@ -13,6 +13,7 @@ import { serveBench } from './serve.bench';
 import { trainBench } from './train.bench';
 import { mlflowImportBench } from './mlflowImport.bench';
 import { mlflowServerBench } from './mlflowServer.bench';
+import { shapBench } from './shap.bench';
 import type { Bench } from './util';
 
-export const BENCHES: Bench[] = [activationBench, storeBench, bigStoreBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench, evaluateBench, serveBench, trainBench, mlflowImportBench, mlflowServerBench];
+export const BENCHES: Bench[] = [activationBench, storeBench, bigStoreBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench, evaluateBench, serveBench, trainBench, mlflowImportBench, mlflowServerBench, shapBench];

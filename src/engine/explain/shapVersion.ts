@@ -129,19 +129,19 @@ function shownPath(file: string, root: string | undefined): string {
 
 type Ort = typeof import('onnxruntime-node');
 
-/** The model's inputs for rows of a float64 matrix in the mapping's column order. */
-function feeds(ort: Ort, mapping: FeatureMapping, x: Float64Array, rows: number, F: number): Record<string, Tensor> {
+/** The model's inputs for rows of a float64 matrix in the mapping's column order (exported for bench/shap.bench.ts). */
+export function feeds(ort: Ort, mapping: FeatureMapping, x: Float64Array, rows: number, F: number): Record<string, Tensor> {
   const out: Record<string, Tensor> = {};
   let offset = 0;
   for (const m of mapping.inputs) {
     const width = m.columns.length;
-    const n = rows * width;
-    const pick = (i: number): number => x[Math.floor(i / width) * F + offset + (i % width)]!;
-    const data =
-      m.input.type === 'float32' ? Float32Array.from({ length: n }, (_, i) => pick(i))
-      : m.input.type === 'float64' ? Float64Array.from({ length: n }, (_, i) => pick(i))
-      : m.input.type === 'int32' ? Int32Array.from({ length: n }, (_, i) => pick(i))
-      : BigInt64Array.from({ length: n }, (_, i) => BigInt(Math.round(pick(i))));
+    const type = m.input.type;
+    const data = type === 'float32' ? new Float32Array(rows * width) : type === 'float64' ? new Float64Array(rows * width) : type === 'int32' ? new Int32Array(rows * width) : new BigInt64Array(rows * width);
+    if (data instanceof BigInt64Array) {
+      for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) data[r * width + c] = BigInt(Math.round(x[r * F + offset + c]!));
+    } else {
+      for (let r = 0; r < rows; r++) for (let c = 0; c < width; c++) data[r * width + c] = x[r * F + offset + c]!;
+    }
     out[m.input.name] = new ort.Tensor(m.input.type, data, m.input.rank === 1 ? [rows] : [rows, width]);
     offset += width;
   }
@@ -240,7 +240,9 @@ export async function shapVersion(db: Database, input: ShapVersionInput): Promis
       }
       const f = async (z: Float64Array, rows: number): Promise<Float64Array> => {
         const out = await run(z, rows);
-        return Float64Array.from({ length: rows }, (_, i) => out.data[i * out.width + k]!);
+        const y = new Float64Array(rows);
+        for (let i = 0; i < rows; i++) y[i] = out.data[i * out.width + k]!;
+        return y;
       };
       const shap = await kernelShap({ f, x, background, features: F, seed, samples, ...(input.exactUpTo !== undefined ? { exactUpTo: input.exactUpTo } : {}) });
       explained.push({
