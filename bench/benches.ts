@@ -2,6 +2,7 @@
 import { activationBench } from './activation.bench';
 import { storeBench } from './store.bench';
 import { bigStoreBench } from './bigStore.bench';
+import { sidebarBench } from './sidebar.bench';
 import { runnerBench } from './runner.bench';
 import { lspBench } from './lsp.bench';
 import { pythonBench } from './python.bench';
@@ -16,4 +17,4 @@ import { mlflowServerBench } from './mlflowServer.bench';
 import { shapBench } from './shap.bench';
 import type { Bench } from './util';
 
-export const BENCHES: Bench[] = [activationBench, storeBench, bigStoreBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench, evaluateBench, serveBench, trainBench, mlflowImportBench, mlflowServerBench, shapBench];
+export const BENCHES: Bench[] = [activationBench, storeBench, bigStoreBench, sidebarBench, runnerBench, lspBench, pythonBench, driftBench, webviewBench, dataBench, evaluateBench, serveBench, trainBench, mlflowImportBench, mlflowServerBench, shapBench];

@@ -31,7 +31,8 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: { message: stri
   return r.value;
 }
 
-function generate(dir: string, print: (line: string) => void): Tracker {
+/** Generates the store in `dir` (the sidebar bench uses it too). */
+export function generate(dir: string, print: (line: string) => void): Tracker {
   const tracker = must(Tracker.open(workspaceLayout(dir), { create: true, flushMs: -1, batchSize: 1e9 }));
   let points = 0;
   const ms = timeMs(() => {

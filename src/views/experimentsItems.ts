@@ -12,6 +12,7 @@ import type { Pipeline } from '../engine/pipeline/schema';
 import type { PipelineStage } from '../engine/runner/pipelineStages';
 import type { MetricDirection } from '../engine/tracking/direction';
 import type { FilterTerm, RunSort } from '../engine/tracking/runFilter';
+import type { StoreChanges } from '../engine/tracking/changes';
 import type { Experiment, ListRunsFilter, Run } from '../engine/tracking/schemas';
 import { mergeStages } from '../webviews/mergedRun';
 import type { ExperimentNode } from './experimentsState';
@@ -361,6 +362,40 @@ export function viewHeader(filter: string, sort: RunSort, counts: { shown: numbe
   const runs = (n: number): string => `${n.toLocaleString('en')} run${n === 1 ? '' : 's'}`;
   const message = filter && counts?.total !== 0 ? `Filter: ${filter}${counts ? ` · ${counts.shown.toLocaleString('en')} of ${runs(counts.total)}` : ''} · Clear Run Filter (toolbar) shows all` : undefined;
   return { message, description: sorted || undefined };
+}
+
+/**
+ * What the change feed named that the view has not drawn yet. A new run, a status, a name or a deletion is
+ * drawn at once (with the points gathered so far); runs that only logged points at most every `pointsMs`,
+ * so a script logging steadily costs a model rebuild every `pointsMs`, not one per commit.
+ */
+export class PendingChanges {
+  private readonly ids = new Set<string>();
+  private added = false;
+  private drawn = -Infinity;
+
+  constructor(
+    private readonly pointsMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Adds what the feed reported; the runs to draw now (and whether any is new), or undefined: wait. */
+  take(changes: StoreChanges | undefined): { ids: string[]; added: boolean } | undefined {
+    for (const id of changes?.runs ?? []) this.ids.add(id);
+    if (changes?.added.length) this.added = true;
+    if (this.ids.size === 0) return undefined;
+    const structural = changes !== undefined && (changes.added.length > 0 || changes.status.length > 0 || changes.updated.length > 0 || changes.removed.length > 0);
+    if (!structural && this.now() - this.drawn < this.pointsMs) return undefined;
+    const due = { ids: [...this.ids], added: this.added };
+    this.clear();
+    this.drawn = this.now();
+    return due;
+  }
+
+  clear(): void {
+    this.ids.clear();
+    this.added = false;
+  }
 }
 
 /**

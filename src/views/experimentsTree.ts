@@ -7,7 +7,8 @@
 // It reads the whole store once; afterwards, when the store changes (the context's onStoreChanged, a file
 // watcher on the store and its -wal file; at most every 400 ms, one update at a time, none while the view
 // is hidden) it asks the store's change feed what changed, re-reads only those runs, and refreshes only
-// the rows that changed (the same node objects, so expanded experiments update in place).
+// the rows that changed (the same node objects, so expanded experiments update in place); runs that only
+// logged points are drawn at most every 2 s, new runs and status changes at once.
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { onSettingsChanged, readSettings } from '../config';
@@ -17,10 +18,10 @@ import type { MetricDirection } from '../engine/tracking/direction';
 import { hasNoEnd } from '../engine/mlflow/noEnd';
 import type { Run, RunStatus } from '../engine/tracking/schemas';
 import { loadEngine } from '../engineLoader';
-import type { ChangeFeed } from '../engine/tracking/changes';
+import type { ChangeFeed, StoreChanges } from '../engine/tracking/changes';
 import type { Experiment } from '../engine/tracking/schemas';
 import type { Tracker } from '../engine/tracking/tracking';
-import { gateMetrics, mergeChangedRuns, viewHeader, expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, failureOf, oneAtATime, runMetrics, runRow, RUNS_PER_PAGE, stageNodes, stageRow } from './experimentsItems';
+import { gateMetrics, mergeChangedRuns, PendingChanges, viewHeader, expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, failureOf, oneAtATime, runMetrics, runRow, RUNS_PER_PAGE, stageNodes, stageRow } from './experimentsItems';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
 import { codeSpan, md } from './markdown';
 import type { WorkspaceState } from './workspaceState';
@@ -30,6 +31,8 @@ export const EXPERIMENTS_VIEW_ID = 'sextant.experiments';
 /** The "show more" row's command (not in the palette: it takes the experiment's name). */
 const SHOW_MORE_COMMAND = 'sextant.experiments.showMoreRuns';
 const REFRESH_MS = 400;
+/** At most this often, the numbers of runs that only logged points are drawn again (a script logging steadily would otherwise rebuild the tree model 2–3 times a second). */
+const POINTS_MS = 2000;
 const REAP_EVERY_MS = 5000;
 /** Store errors that Move Store Aside is the answer to: the view shows its welcome content for them. */
 const DAMAGED = new Set(['store-corrupt', 'store-empty']);
@@ -69,6 +72,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   /** The root's rows as last built (what VS Code holds). */
   private roots: ExperimentNode[] | undefined;
   private readonly updates = oneAtATime(() => this.applyStoreChanges());
+  /** What the change feed named that is not drawn yet. */
+  private readonly pending = new PendingChanges(POINTS_MS);
 
   constructor(
     private readonly ctx: Ctx,
@@ -78,6 +83,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
 
   /** Reads everything again (the filter, sort or settings changed, or the store was replaced). */
   refresh(): void {
+    this.pending.clear();
     this.read = undefined;
     this.roots = undefined;
     this.changed.fire(undefined);
@@ -120,20 +126,22 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     const got = await this.state.tracker();
     if (got.kind !== 'ok' || got.tracker !== read.tracker) return this.refresh();
     this.reap(read.tracker);
-    const changes = this.ctx.log.time('experiments: change feed', () => {
-      try {
-        return { value: read.feed.next() };
-      } catch (err) {
-        return { error: err as Error };
-      }
-    });
+    // Not logged: the feed is asked every second while the view is visible (a look at an idle store is two pragmas).
+    let changes: { value: StoreChanges | undefined } | { error: Error };
+    try {
+      changes = { value: read.feed.next() };
+    } catch (err) {
+      changes = { error: err as Error };
+    }
     if ('error' in changes) return this.refresh();
-    if (!changes.value) return;
-    const ids = changes.value.runs;
+    // Runs that only logged points are drawn at most every POINTS_MS; a new run, a status, a name at once.
+    const due = this.pending.take(changes.value);
+    if (!due) return;
+    const ids = due.ids;
     const fresh = this.ctx.log.time(`experiments: read ${ids.length} changed run(s)`, () => read.tracker.listRuns({ ids }));
     if (!fresh.ok) return this.refresh();
     mergeChangedRuns(read.runs, ids, fresh.value);
-    if (changes.value.added.length) {
+    if (due.added) {
       const experiments = read.tracker.listExperiments();
       if (experiments.ok) read.experiments = experiments.value;
     }
@@ -316,10 +324,14 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   }
 }
 
-/** Calls fn at most once per `ms()`, trailing, and only while `active()`; otherwise once it becomes active. */
+/**
+ * Calls fn at most once per `ms()`, and only while `active()` (otherwise once it becomes active): at once when
+ * the last call is older than that (a new run shows without waiting), else at the end of the window.
+ */
 function throttle(fn: () => void, ms: () => number, active: () => boolean): { fire(): void; flushIfPending(): void; dispose(): void } {
   let timer: NodeJS.Timeout | undefined;
   let pending = false;
+  let last = -Infinity;
   return {
     fire() {
       pending = true;
@@ -328,8 +340,9 @@ function throttle(fn: () => void, ms: () => number, active: () => boolean): { fi
         timer = undefined;
         if (!active()) return;
         pending = false;
+        last = performance.now();
         fn();
-      }, ms());
+      }, Math.max(0, last + ms() - performance.now()));
     },
     flushIfPending() {
       if (pending) this.fire();

@@ -1,12 +1,15 @@
 // Starts the real VS Code workbench (code-server, from .tools/) with the packaged extension installed
 // from its VSIX into a fresh extensions folder, and stops it with every child it started.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
-export const ROOT = resolve(__dirname, '..', '..');
+/** The repository: the nearest folder up with a package.json (test/e2e/ here, dist/ when a bench bundles this file). */
+export const ROOT = ((): string => {
+  for (let dir = __dirname; ; dir = resolve(dir, '..')) if (existsSync(join(dir, 'package.json')) || dir === resolve(dir, '..')) return dir;
+})();
 export const OUTPUT = join(ROOT, 'test-output', 'e2e');
 const CODE_SERVER = join(ROOT, '.tools', 'code-server', 'node_modules', '.bin', 'code-server');
 
