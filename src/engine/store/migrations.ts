@@ -3,6 +3,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { fail, ok, type Result } from '../result';
 import { MODEL_ALIAS_HISTORY_SQL } from './aliasHistorySchema';
+import { ARTIFACT_EVALUATIONS_SQL } from './artifactEvaluationsSchema';
 import { DATASET_CHECKS_SQL } from './datasetChecksSchema';
 import { DRIFT_CHECKS_SQL } from './driftChecksSchema';
 import { MODEL_EXPLANATIONS_SQL } from './explanationsSchema';
@@ -68,6 +69,11 @@ export const MIGRATIONS: Migration[] = [
     version: 10,
     name: 'model explanations: permutation feature importance of a model version on a dataset',
     sql: MODEL_EXPLANATIONS_SQL,
+  },
+  {
+    version: 11,
+    name: 'artifact evaluations: evaluations of a model file not registered yet, by its sha256, for the version that registers it',
+    sql: ARTIFACT_EVALUATIONS_SQL,
   },
 ];
 
