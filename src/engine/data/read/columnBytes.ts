@@ -114,7 +114,8 @@ export class Growable<T extends Float64Array | Int32Array> {
     }
     this.data[this.length++] = v;
   }
+  /** The values: a view when at least 3/4 of the array is used (no copy at the peak), else a tight copy. */
   done(): T {
-    return this.data.slice(0, this.length) as T;
+    return (this.length * 4 >= this.data.length * 3 ? this.data.subarray(0, this.length) : this.data.slice(0, this.length)) as T;
   }
 }

@@ -197,16 +197,11 @@ function parse(source: Source, file: string, options: ColumnReadOptions): Result
       const s = spans[2 * c]!;
       const e = spans[2 * c + 1]!;
       const text = quotedText[c];
-      const missing = text !== undefined ? MISSING.has(text.trim()) : isMissing(buf, s, e);
-      if (!missing) st.nonMissing++;
       if (st.numeric) {
-        if (missing) {
-          st.numeric.push(NaN);
-          st.textCodes?.push(-1);
-          continue;
-        }
+        // A number first (no missing-value word parses as one), so a numeric field is looked at once.
         const x = text !== undefined ? parseNumberText(text) : parseNumber(buf, s, e);
         if (!Number.isNaN(x)) {
+          st.nonMissing++;
           st.numbers++;
           st.numeric.push(x);
           if (st.textDict) {
@@ -215,10 +210,18 @@ function parse(source: Source, file: string, options: ColumnReadOptions): Result
           }
           continue;
         }
+        if (text !== undefined ? MISSING.has(text.trim()) : isMissing(buf, s, e)) {
+          st.numeric.push(NaN);
+          st.textCodes?.push(-1);
+          continue;
+        }
+        st.nonMissing++;
         st.firstNonNumber ??= { line: rowLine, value: text ?? buf.toString('utf8', s, e) };
         st.numeric = undefined; // read again as categories (see below)
         continue;
       }
+      const missing = text !== undefined ? MISSING.has(text.trim()) : isMissing(buf, s, e);
+      if (!missing) st.nonMissing++;
       if (!st.codes) {
         // Turned categorical: still count the numbers, for the share in the report.
         if (!missing && !Number.isNaN(text !== undefined ? parseNumberText(text) : parseNumber(buf, s, e))) st.numbers++;
