@@ -83,4 +83,38 @@ describe('sextant server: calls the real MLflow client makes', function () {
     assert.ok(stored.ok);
     assert.equal(stored.value[0]!.tags['mlflow.log-model.history'], undefined, 'nothing was written by a refused call');
   });
+
+  it('runs/search takes datasets.name, datasets.digest and datasets.context (search_runs(filter_string="datasets.name = \'…\'")): a run matches when one of its inputs does', async () => {
+    const exp = (await post('/experiments/create', { name: 'data' })).json.experiment_id as string;
+    const ids: string[] = [];
+    for (const [name, inputs] of [
+      ['both', [['iris', 'd1', 'training'], ['wine', 'd2', 'eval']]],
+      ['iris-eval', [['iris', 'd3', 'eval']]],
+      ['none', []],
+    ] as const) {
+      const runId = (await post('/runs/create', { experiment_id: exp, run_name: name })).json.run.info.run_id as string;
+      ids.push(runId);
+      if (inputs.length > 0) {
+        const datasets = inputs.map(([n, digest, context]) => ({ tags: [{ key: 'mlflow.data.context', value: context }], dataset: { name: n, digest, source_type: 'local', source: '{}' } }));
+        assert.equal((await post('/runs/log-inputs', { run_id: runId, datasets })).status, 200);
+      }
+    }
+    const names = async (filter: string): Promise<string[]> => {
+      const r = await post('/runs/search', { experiment_ids: [exp], filter, order_by: ['attributes.run_name ASC'] });
+      assert.equal(r.status, 200, JSON.stringify(r.json));
+      return (r.json.runs as Json[]).map((x) => x.info.run_name as string);
+    };
+    assert.deepEqual(await names("datasets.name = 'iris'"), ['both', 'iris-eval']);
+    assert.deepEqual(await names("datasets.name = 'wine'"), ['both']);
+    assert.deepEqual(await names("datasets.digest IN ('d2', 'd3')"), ['both', 'iris-eval']);
+    assert.deepEqual(await names("datasets.context = 'training'"), ['both']);
+    assert.deepEqual(await names("datasets.name = 'iris' AND datasets.context = 'eval'"), ['both', 'iris-eval']);
+    assert.deepEqual(await names("dataset.name LIKE 'w%'"), ['both']);
+    const bad = await post('/runs/search', { experiment_ids: [exp], filter: "datasets.size = '1'" });
+    assert.equal(bad.status, 400);
+    assert.match(bad.json.message, /Invalid dataset key 'size'.*name, digest, context/);
+    const order = await post('/runs/search', { experiment_ids: [exp], order_by: ['datasets.name'] });
+    assert.equal(order.status, 400);
+    assert.equal(order.json.error_code, 'INVALID_PARAMETER_VALUE');
+  });
 });

@@ -1,7 +1,8 @@
 // The subset of MLflow's search filter grammar (runs/search `filter`, `order_by`) this server reads:
 //   metrics.acc > 0.9 AND params.optimizer = 'adam' AND tags.`my tag` != 'x' AND attributes.status = 'FINISHED'
 //   comparators = != > >= < <= LIKE ILIKE IN ('a', 'b') NOT IN (…); clauses joined by AND only (as MLflow)
-//   entities metrics. params. tags. attributes. (or attribute./run.; a bare name is an attribute); names
+//   entities metrics. params. tags. attributes. (or attribute./run.; a bare name is an attribute) and
+//   datasets.name / datasets.digest / datasets.context (a run matches when one of its dataset inputs does); names
 //   plain (letters, digits, _ . - /) or quoted with backticks or double quotes; values 'text', "text", numbers
 //   attributes status, run_name, run_id, start_time, end_time, user_id, lifecycle_stage (and their aliases);
 //   for experiments/search: name, experiment_id, creation_time, last_update_time
@@ -10,7 +11,7 @@
 // does not match (as MLflow). An error names the column of the filter where it went wrong.
 import { invalid } from './errors';
 
-type Entity = 'metrics' | 'params' | 'tags' | 'attributes';
+type Entity = 'metrics' | 'params' | 'tags' | 'attributes' | 'datasets';
 type Comparator = '=' | '!=' | '>' | '>=' | '<' | '<=' | 'LIKE' | 'ILIKE' | 'IN' | 'NOT IN';
 
 export interface Clause {
@@ -26,8 +27,9 @@ export interface OrderBy {
   ascending: boolean;
 }
 
-/** What a clause is compared with: a run's value for an entity and key (undefined when it has none). */
-export type Lookup = (entity: Entity, key: string) => string | number | undefined;
+/** What a clause is compared with: a run's value for an entity and key (undefined when it has none; for datasets, one value per dataset input). */
+export type Lookup = (entity: Entity, key: string) => string | number | string[] | undefined;
+const DATASET_KEYS = ['name', 'digest', 'context'];
 
 const ATTRIBUTE_ALIASES: Record<string, string> = { run_id: 'run_id', run_uuid: 'run_id', status: 'status', run_name: 'run_name', 'mlflow.runName': 'run_name', start_time: 'start_time', end_time: 'end_time', user_id: 'user_id', lifecycle_stage: 'lifecycle_stage', artifact_uri: 'artifact_uri', created: 'start_time', Created: 'start_time', name: 'name', experiment_id: 'experiment_id', creation_time: 'creation_time', last_update_time: 'last_update_time' };
 export const NUMERIC_ATTRIBUTES = new Set(['start_time', 'end_time', 'creation_time', 'last_update_time']);
@@ -72,7 +74,10 @@ function identifier(text: string, where: string): { entity: Entity; key: string 
   else if (head === 'param' || head === 'params' || head === 'parameter' || head === 'parameters') entity = 'params';
   else if (head === 'tag' || head === 'tags') entity = 'tags';
   else if (head === 'attribute' || head === 'attributes' || head === 'attr' || head === 'run') entity = 'attributes';
-  else {
+  else if (head === 'dataset' || head === 'datasets') {
+    entity = 'datasets';
+    if (!DATASET_KEYS.includes(key)) throw invalid(`Invalid dataset key '${key}' ${where}. Valid dataset keys: ${DATASET_KEYS.join(', ')}.`);
+  } else {
     entity = 'attributes';
     key = text;
   }
@@ -147,7 +152,9 @@ function likeRegex(pattern: string, ignoreCase: boolean): RegExp {
 
 export function matches(clauses: readonly Clause[], lookup: Lookup): boolean {
   return clauses.every((c) => {
-    const actual = lookup(c.entity, c.key);
+    const found = lookup(c.entity, c.key);
+    if (Array.isArray(found)) return found.some((one) => matches([c], () => one));
+    const actual = found;
     if (actual === undefined) return false;
     switch (c.comparator) {
       case '=':
@@ -180,6 +187,7 @@ export function parseOrderBy(orderBy: readonly string[] | undefined): OrderBy[] 
     if (!m) throw invalid(`Invalid order_by clause '${text}'.`);
     const raw = m[1]!;
     const { entity, key } = /^[`"].*[`"]$/.test(raw) ? identifier(`attributes.${raw.slice(1, -1)}`, `in order_by '${text}'`) : identifier(raw, `in order_by '${text}'`);
+    if (entity === 'datasets') throw invalid(`Invalid order_by clause '${text}': runs cannot be ordered by their datasets.`);
     return { entity, key, ascending: (m[2] ?? 'ASC').toUpperCase() === 'ASC' };
   });
 }
@@ -187,8 +195,8 @@ export function parseOrderBy(orderBy: readonly string[] | undefined): OrderBy[] 
 /** Compares two runs by order_by clauses; runs without a value sort last (as MLflow). */
 export function compareBy(order: readonly OrderBy[], a: Lookup, b: Lookup): number {
   for (const o of order) {
-    const x = a(o.entity, o.key);
-    const y = b(o.entity, o.key);
+    const x = a(o.entity, o.key) as string | number | undefined;
+    const y = b(o.entity, o.key) as string | number | undefined;
     if (x === y) continue;
     if (x === undefined) return 1;
     if (y === undefined) return -1;

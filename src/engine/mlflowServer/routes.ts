@@ -59,6 +59,12 @@ function runLookup(store: MlflowStore, run: Run): Lookup {
     if (entity === 'metrics') return run.metrics[key]?.last;
     if (entity === 'params') return run.params[key];
     if (entity === 'tags') return run.tags[key];
+    if (entity === 'datasets') {
+      return (out.inputs.dataset_inputs as { tags?: { key: string; value: string }[]; dataset?: Record<string, string | undefined> }[]).flatMap((d) => {
+        const value = key === 'context' ? d.tags?.find((t) => t.key === 'mlflow.data.context')?.value : d.dataset?.[key];
+        return value === undefined ? [] : [value];
+      });
+    }
     const info = out.info as Record<string, string | number | undefined>;
     return info[key];
   };
