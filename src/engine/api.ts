@@ -16,6 +16,7 @@ export { importMlflow } from './mlflow/importer';
 export { parseRunFilter, runMatches, sortRuns } from './tracking/runFilter';
 export { modelCard } from './registry/card';
 export { moveAlias, aliasMoveQuestion, aliasProblem, rollbackAlias, rollbackQuestion, rollbackTarget } from './registry/aliases';
+export { deleteModel, deleteModelVersion, removeAlias } from './registry/deletion';
 export { pipelineStages } from './runner/pipelineStages';
 export { isUnchangedPipelineRun } from './runner/unchangedRun';
 export { metricDirection } from './tracking/direction';

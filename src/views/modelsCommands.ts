@@ -1,6 +1,8 @@
 // The Models view's commands (and the model card's actions, which run them): open a version's card, point an
 // alias at a version (after a modal confirmation naming the model, the version, the alias and where it points
-// now; one transaction in the engine), reveal the version's file, open its source run, copy a model's name.
+// now; one transaction in the engine), reveal the version's file, open its source run, copy a model's name,
+// delete a version or a model and remove an alias (after a modal, through the engine's deletion functions that the
+// CLI uses, recorded with source "VS Code": src/views/modelsDeletion.ts).
 // A command takes the tree node it was invoked on, or { model, version } from the model card.
 import { relative } from 'node:path';
 import * as vscode from 'vscode';
@@ -8,6 +10,7 @@ import type { Ctx } from '../ctx';
 import { loadEngine } from '../engineLoader';
 import { openModelCard } from '../webviews/register';
 import { experimentsState } from './experimentsState';
+import { aliasRemovalQuestion, deletionAnswer, modelDeletionQuestion, performDeletion, versionDeletionQuestion, type DeletionQuestion } from './modelsDeletion';
 import type { ModelNode } from './modelsTree';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each handler declares the arguments VS Code passes it (a tree node); unknown[] would reject them
@@ -49,6 +52,33 @@ export function modelsCommands(ctx: Ctx): Record<string, Handler> {
       return undefined;
     }
     return { card: card.value, tracker: got.tracker };
+  };
+
+  /** The model `name` as the registry holds it now, with the store; or a message shown to the user. */
+  const registryModel = async (name: string) => {
+    const got = await state.tracker();
+    if (got.kind !== 'ok') return void vscode.window.showErrorMessage(got.kind === 'missing' ? 'Sextant: this workspace has no store yet.' : `Sextant: ${got.error.message}`);
+    const { listModels } = await loadEngine();
+    const model = listModels(got.tracker.db).find((m) => m.name === name);
+    if (!model) return void vscode.window.showInformationMessage(`No model named "${name}" is registered any more.`);
+    return { model, db: got.tracker.db };
+  };
+
+  /** Asks `question` in a modal; on its button, deletes through the engine, then the views refresh. */
+  const askAndDelete = async (db: Parameters<typeof performDeletion>[1], question: DeletionQuestion): Promise<void> => {
+    const action = deletionAnswer(question, await vscode.window.showWarningMessage(question.message, question.options, ...question.buttons));
+    if (!action) return;
+    const engine = await loadEngine();
+    const done = ctx.log.time(`models: delete ${JSON.stringify(action)}`, () => performDeletion(engine, db, ctx.layout()?.storePath ?? '', action));
+    if (!done.ok) {
+      ctx.log.error(done.error.message);
+      // The store changed since the question (an alias was set or moved meanwhile): show it as it is now.
+      ctx.notifyStoreChanged();
+      return void vscode.window.showErrorMessage(`Sextant: ${done.error.message}${done.error.fix ? ` ${done.error.fix}` : ''}`);
+    }
+    ctx.log.info(done.value);
+    ctx.notifyStoreChanged();
+    vscode.window.setStatusBarMessage(done.value, 5000);
   };
 
   return {
@@ -126,6 +156,44 @@ export function modelsCommands(ctx: Ctx): Record<string, Handler> {
       ctx.log.info(`alias "${alias}" of ${name} rolled back: v${moved.value.from ?? '-'} → v${moved.value.to}`);
       ctx.notifyStoreChanged();
       vscode.window.setStatusBarMessage(`${name}@${alias} → v${moved.value.to} (rolled back)`, 4000);
+    },
+
+    // Deletions: the registry as it is now decides the question (a version an alias points at offers only
+    // "Delete with Aliases"); the engine refuses, changing nothing, when the store changed meanwhile.
+    'sextant.models.deleteVersion': async (arg?: unknown) => {
+      const v = versionOf(arg);
+      if (!v) return pickFirst();
+      const found = await registryModel(v.model);
+      if (!found) return;
+      const at = found.model.versions.find((x) => x.version === v.version);
+      if (!at) return void vscode.window.showInformationMessage(`${v.model} v${v.version} is no longer in the registry.`);
+      await askAndDelete(found.db, versionDeletionQuestion(v.model, v.version, at.aliases));
+    },
+
+    'sextant.models.deleteModel': async (arg?: unknown) => {
+      const node = (arg ?? {}) as { kind?: string; model?: { name?: unknown } };
+      const name = node.kind === 'model' && typeof node.model?.name === 'string' ? node.model.name : typeof (arg as { model?: unknown } | undefined)?.model === 'string' ? (arg as { model: string }).model : undefined;
+      if (!name) return void vscode.window.showInformationMessage('Choose a model in the Models view first.');
+      const found = await registryModel(name);
+      if (found) await askAndDelete(found.db, modelDeletionQuestion(found.model));
+    },
+
+    // On a version: one of the aliases pointing at it; on a model: any of its aliases.
+    'sextant.models.removeAlias': async (arg?: unknown) => {
+      const node = (arg ?? {}) as { kind?: string; model?: unknown; alias?: unknown };
+      const name = node.kind === 'model' ? (node.model as { name: string }).name : versionOf(arg)?.model;
+      if (!name) return pickFirst();
+      const found = await registryModel(name);
+      if (!found) return;
+      const at = versionOf(arg)?.version;
+      const aliases = found.model.versions.filter((v) => node.kind === 'model' || v.version === at).flatMap((v) => v.aliases.map((alias) => ({ alias, version: v.version })));
+      const named = typeof node.alias === 'string' ? aliases.filter((a) => a.alias === node.alias) : aliases.sort((a, b) => a.alias.localeCompare(b.alias));
+      if (named.length === 0) return void vscode.window.showInformationMessage(typeof node.alias === 'string' ? `${name} has no alias "${node.alias}".` : `No alias of ${name} points ${node.kind === 'model' ? 'anywhere' : `at version ${at}`}: there is nothing to remove.`);
+      const picked =
+        named.length === 1
+          ? named[0]
+          : (await vscode.window.showQuickPick(named.map((a) => ({ label: a.alias, description: `v${a.version}`, a })), { title: `Remove an alias of ${name}`, placeHolder: 'The alias to remove' }))?.a;
+      if (picked) await askAndDelete(found.db, aliasRemovalQuestion(name, picked.alias, picked.version));
     },
 
     'sextant.models.revealFile': async (arg?: unknown) => {

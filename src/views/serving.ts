@@ -1,7 +1,7 @@
 // Serving a model version from the Models view: *Serve Model* starts `sextant serve NAME@N --port 0` as a child
 // process (src/runner/serveProcess.ts, the bundled CLI, as the runner does), the version's row shows its URL,
-// and a status bar item shows what is served while a server runs (a click offers to open /health, copy the
-// URL or stop it). *Stop Serving* (or closing the window) stops it. One server per model version.
+// a status bar item shows what is served while a server runs (a click offers to open /health, copy the
+// URL or stop it), and a progress notification names the URL for as long as the server runs. *Stop Serving* (or closing the window) stops it. One server per model version.
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import { startServeProcess, type ServeListening, type ServeProcess } from '../runner/serveProcess';
@@ -81,9 +81,16 @@ export class Serving implements vscode.Disposable {
       this.update();
     });
     this.update();
-    const pick = await vscode.window.showInformationMessage(`Serving ${model} v${version} at ${started.value.url}`, 'Copy Predict URL', 'Open Health');
-    if (pick === 'Copy Predict URL') await vscode.env.clipboard.writeText(started.value.predict);
-    if (pick === 'Open Health') await vscode.env.openExternal(vscode.Uri.parse(`${started.value.url}/health`));
+    // A progress notification that lasts as long as the server: it goes when the server stops (Stop Serving, the
+    // status bar menu, the process exiting); its Cancel stops it. A plain message would stay after the stop.
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Serving ${model} v${version} at ${started.value.url}`, cancellable: true },
+      (progress, cancel) => {
+        progress.report({ message: 'the status bar item opens /health or copies the predict URL; Cancel stops the server.' });
+        cancel.onCancellationRequested(() => void this.stop(model, version));
+        return proc.exited.then(() => undefined);
+      },
+    );
   }
 
   async stop(model: string, version: number): Promise<void> {
