@@ -67,14 +67,19 @@ const cpuSeconds = (since: NodeJS.CpuUsage): number => {
 };
 
 async function profileFigures(file: string, size: number, anchorS: number, print: (line: string) => void, label: string): Promise<void> {
+  // The process's peak RSS also holds what writing the file took: the RSS sampled during the profile says what it holds.
+  const rssAtStart = process.memoryUsage.rss() / MB;
+  let rssMax = rssAtStart;
+  const sampler = setInterval(() => (rssMax = Math.max(rssMax, process.memoryUsage.rss() / MB)), 50);
   const start = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const profile = await profileDataFile(file);
   const s = seconds(start);
   const cpuS = cpuSeconds(cpu);
+  clearInterval(sampler);
   if (!profile.ok) throw new Error(profile.error.message);
   const rss = process.resourceUsage().maxRSS / 1024;
-  print(`${label}: ${(size / MB / s).toFixed(1)} MB/s wall (${s.toFixed(2)} s), ${(size / MB / cpuS).toFixed(1)} MB per CPU-second (${cpuS.toFixed(2)} s CPU), ${(anchorS / s).toFixed(2)}× the read anchor's speed; peak RSS so far ${rss.toFixed(0)} MB`);
+  print(`${label}: ${(size / MB / s).toFixed(1)} MB/s wall (${s.toFixed(2)} s), ${(size / MB / cpuS).toFixed(1)} MB per CPU-second (${cpuS.toFixed(2)} s CPU), ${(anchorS / s).toFixed(2)}× the read anchor's speed; RSS during it (sampled every 50 ms) at most ${rssMax.toFixed(0)} MB (${rssAtStart.toFixed(0)} MB at its start); the process's peak RSS so far ${rss.toFixed(0)} MB`);
   const x = profile.value.columns[1]!;
   print(`  check: ${profile.value.rows.toLocaleString('en-US')} rows; x is ${x.type} with ${x.strays?.count ?? 0} stray value(s) at line ${x.strays?.examples[0]?.line ?? '-'}; species distinct ${profile.value.columns[4]!.distinct.value}`);
 }

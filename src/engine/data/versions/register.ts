@@ -1,8 +1,10 @@
 // Registering a dataset version: the content is hashed the way the runner hashes stage inputs
 // (../../runner/hash.ts), and a content already registered under the name is returned as it is (no
-// write at all). New content is profiled (one streamed pass; personal data masked by the profile engine)
+// write at all). New content (surely new when no version of the name has its size: then profiled while
+// it is hashed) is profiled (one streamed pass; personal data masked by the profile engine)
 // outside the write transaction, then written as the next version number with the previous latest as its
 // parent. Versions are never updated afterwards. Runs are linked to versions with linkRun().
+import { statSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import type { Database } from '../../store/open';
 import { storeError, writeTx } from '../../store/tx';
@@ -44,17 +46,30 @@ interface Registered {
 }
 
 export async function registerDatasetVersion(db: Database, input: RegisterInput): Promise<Result<Registered>> {
+  const profileFile = (): Promise<Result<DatasetProfile>> => profileDataFile(input.file, { ...(input.pii ? { pii: input.pii } : {}), ...(input.salt ? { salt: input.salt } : {}), ...(input.format ? { format: input.format } : {}) });
+  // A file whose size no version of this name has is new content for sure: its profile (worker threads)
+  // starts while the main thread hashes it, instead of after. Otherwise the hash comes first, so an
+  // unchanged file is not profiled again.
+  const size = fileSize(input.file);
+  const surelyNew = size !== undefined && !hasVersionOfSize(db, input.name, size);
+  const early = surelyNew ? profileFile() : undefined;
   const hashed = await (input.hasher ?? new Hasher()).path(input.file);
-  if (hashed.kind === 'missing' || hashed.sha256 === null) return fail({ code: 'data-missing', file: input.file, message: `Cannot register dataset "${input.name}": the file does not exist.` });
+  if (hashed.kind === 'missing' || hashed.sha256 === null) {
+    await early;
+    return fail({ code: 'data-missing', file: input.file, message: `Cannot register dataset "${input.name}": the file does not exist.` });
+  }
   const sha256 = hashed.sha256;
   const known = findVersion(db, input.name, sha256);
-  if (known) return ok({ ...known, created: false });
+  if (known) {
+    await early;
+    return ok({ ...known, created: false });
+  }
 
   let profile: DatasetProfile | null = null;
   let note: string | undefined;
   if (hashed.kind === 'dir') note = 'a folder: hashed, not profiled';
   else {
-    const profiled = await profileDataFile(input.file, { ...(input.pii ? { pii: input.pii } : {}), ...(input.salt ? { salt: input.salt } : {}), ...(input.format ? { format: input.format } : {}) });
+    const profiled = await (early ?? profileFile());
     if (profiled.ok) profile = profiled.value;
     else note = `not profiled: ${describeError(profiled.error)}`;
   }
@@ -80,6 +95,20 @@ export async function registerDatasetVersion(db: Database, input: RegisterInput)
   } catch (err) {
     return fail(storeError(err, db.name, `register a version of dataset "${input.name}"`));
   }
+}
+
+/** The size of a file (undefined: not a file, or not there). */
+function fileSize(path: string): number | undefined {
+  try {
+    const st = statSync(path);
+    return st.isFile() ? st.size : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function hasVersionOfSize(db: Database, name: string, size: number): boolean {
+  return db.prepare('SELECT 1 FROM dataset_versions dv JOIN datasets d ON d.id = dv.dataset_id WHERE d.name = ? AND dv.size = ? LIMIT 1').pluck().get(name, size) !== undefined;
 }
 
 function findVersion(db: Database, name: string, sha256: string): { id: number; version: DatasetVersion } | undefined {
