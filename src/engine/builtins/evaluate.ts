@@ -4,10 +4,12 @@
 // _macro and _weighted averages, log loss, ROC AUC (the positive column; one-vs-rest macro for more
 // classes), the confusion matrix as confusion/<true>/<pred>, ROC/PR curves as roc/<class> and
 // pr/<class> series; or MAE, MSE, RMSE and R² for a model that predicts a number; single-row latency
-// percentiles and batch throughput. The evaluation is stored against the registered model version.
+// percentiles and batch throughput. The evaluation is stored against the registered model version, or, for a
+// file not registered yet, by its content, for the version `sextant/register` makes of it.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { datasetVersionOf, modelVersionOf, recordEvaluation } from '../evaluate/record';
+import { datasetVersionOf, modelVersionOf, recordArtifactEvaluation, recordEvaluation } from '../evaluate/record';
 import { readEvalData, selectRows } from '../evaluate/feed';
 import { evaluateData, labelOf, loadEvalModel } from '../evaluate/run';
 import type { EvaluationResult } from '../evaluate/schema';
@@ -115,8 +117,18 @@ function storeEvaluation(ctx: BuiltinContext, result: EvaluationResult, register
   if (!db.ok) return ctx.log(`warning: the evaluation is not stored: ${db.error.message}`);
   try {
     const version = modelVersionOf(db.value, registered?.name ?? null, registered?.version ?? null, bytes);
-    if (!version) return;
     const dataset = datasetVersionOf(db.value, result.data.sha256);
+    if (!version) {
+      // Not registered yet (a `sextant/register` stage after this one registers it): kept by the file's
+      // content, it becomes part of the evaluation history of the version that registers this content.
+      if (registered) return;
+      const modelSha256 = createHash('sha256').update(bytes).digest('hex');
+      const stored = { ...result, data: { ...result.data, dataset: dataset?.name ?? null, version: dataset?.version ?? null } };
+      const kept = recordArtifactEvaluation(db.value, { modelSha256, datasetVersionId: dataset?.id ?? null, result: stored, runUid: ctx.runId }, ctx.storePath);
+      if (!kept.ok) return ctx.log(`warning: the evaluation is not stored: ${kept.error.message}`);
+      if (kept.value !== undefined) ctx.log(`kept as evaluation ${kept.value} of the model file (sha256 ${modelSha256.slice(0, 12)}…, not registered yet)${dataset ? ` on ${dataset.name} v${dataset.version}` : ''}: a version that registers it gets it in its history`);
+      return;
+    }
     const stored = { ...result, model: { ...result.model, version: version.version }, data: { ...result.data, dataset: dataset?.name ?? null, version: dataset?.version ?? null } };
     const id = recordEvaluation(db.value, { modelVersionId: version.id, datasetVersionId: dataset?.id ?? null, result: stored, runUid: ctx.runId }, ctx.storePath);
     ctx.log(id.ok ? `stored as evaluation ${id.value} of ${version.name} version ${version.version}${dataset ? ` on ${dataset.name} v${dataset.version}` : ''}` : `warning: the evaluation is not stored: ${id.error.message}`);

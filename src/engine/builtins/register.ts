@@ -1,9 +1,11 @@
 // `sextant/register`: adds the model file as a new version of a named model in the store's registry
 // (models, model_versions, model_aliases), linked to this stage's run, the file copied into the
-// artifact store by content, and the alias (if any) moved to the new version.
+// artifact store by content, and the alias (if any) moved to the new version. Evaluations of the same content
+// recorded before (the pipeline's `sextant/evaluate` stage runs first) become part of the version's history.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { appendAudit, hasAuditLog } from '../audit/log';
+import { adoptEvaluations } from '../evaluate/record';
 import { nextVersionNumber } from '../registry/deletion';
 import type { PromotionGate } from '../pipeline/builtins';
 import { currentUser, hasAliasHistory, pointAlias } from '../registry/aliases';
@@ -23,6 +25,8 @@ interface RegisteredVersion {
   alias?: string;
   /** How the version's gates went (absent when it has none); when they blocked, the alias was not moved. */
   gates?: GateVerdict;
+  /** How many evaluations recorded earlier of this content (e.g. by the pipeline's `sextant/evaluate` stage) became part of its history. */
+  evaluations: number;
 }
 
 export const registerBuiltin: BuiltinImpl = {
@@ -62,6 +66,7 @@ export const registerBuiltin: BuiltinImpl = {
     for (const g of v.gates?.results ?? []) ctx.log(`gate ${g.passed ? 'passed' : 'BLOCKED'}: ${g.gate}: ${g.reason}`);
     if (gates.length && !w.value.alias) ctx.log(`note: no alias to move; the ${gates.length === 1 ? 'gate is' : `${gates.length} gates are`} kept with the version and checked when it is promoted.`);
     ctx.metric('model_version', v.version);
+    if (v.evaluations) ctx.log(`${v.evaluations === 1 ? '1 evaluation' : `${v.evaluations} evaluations`} of this model file, recorded before it was registered, now in version ${v.version}'s evaluation history`);
     if (v.gates && !v.gates.passed) {
       ctx.log(`Registered ${v.name} version ${v.version} (sha256 ${v.sha256.slice(0, 12)}…); alias "${w.value.alias}" NOT moved.`);
       return fail({ code: 'gate-blocked', file: ctx.pipelineFile, message: `Stage "${ctx.stage}": ${v.name} version ${v.version} was registered, but the alias "${w.value.alias}" was not moved: a promotion gate blocked it: ${blockedReason(v.gates)}.`, fix: 'The block is recorded in the audit log (sextant audit list). Improve the model, or change the gates.' });
@@ -93,7 +98,7 @@ export function registerModelVersion(
     const audited = hasAuditLog(db.value);
     if (input.gates?.length && !audited) return fail({ code: 'registry-unavailable', file: storePath, message: 'This store cannot keep promotion gates yet (schema before version 7).', fix: 'Open it with this Sextant once (it migrates the store), then run again.' });
     const who = { actor: currentUser(), source: `pipeline run ${input.runId.slice(0, 8)}` };
-    const { version, gates } = writeTx(db.value, () => {
+    const { version, gates, evaluations } = writeTx(db.value, () => {
       const d = db.value;
       d.prepare('INSERT OR IGNORE INTO models (name, created_at) VALUES (?, ?)').run(input.name, now);
       const modelId = d.prepare('SELECT id FROM models WHERE name = ?').pluck().get(input.name) as number;
@@ -104,6 +109,8 @@ export function registerModelVersion(
         ? d.prepare('INSERT INTO model_versions (model_id, version, run_id, artifact_sha256, format, created_at, gates_json) VALUES (?, ?, ?, ?, ?, ?, ?)').run(modelId, next, runRow ?? null, blob.sha256, input.format ?? 'onnx', now, input.gates?.length ? JSON.stringify(input.gates) : null)
         : d.prepare('INSERT INTO model_versions (model_id, version, run_id, artifact_sha256, format, created_at) VALUES (?, ?, ?, ?, ?, ?)').run(modelId, next, runRow ?? null, blob.sha256, input.format ?? 'onnx', now);
       const versionId = Number(info.lastInsertRowid);
+      // Evaluations of this content recorded before it was registered (the demo evaluates, then registers).
+      const evaluations = adoptEvaluations(d, { id: versionId, version: next, sha256: blob.sha256, runId: runRow ?? null });
       if (audited) {
         appendAudit(d, { kind: 'model-registered', ...who, subject: `model:${input.name}@${next}`, detail: { sha256: blob.sha256, format: input.format ?? 'onnx', run: input.runId, ...(input.gates?.length ? { gates: input.gates } : {}) }, at: now });
       }
@@ -119,10 +126,10 @@ export function registerModelVersion(
         if (hasAliasHistory(d)) pointAlias(d, modelId, input.alias, versionId, who, now);
         else d.prepare('INSERT INTO model_aliases (model_id, alias, model_version_id, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (model_id, alias) DO UPDATE SET model_version_id = excluded.model_version_id, updated_at = excluded.updated_at').run(modelId, input.alias, versionId, now);
       }
-      return { version: next, gates: verdict };
+      return { version: next, gates: verdict, evaluations };
     });
     const moved = input.alias && (!gates || gates.passed);
-    return ok({ name: input.name, version, sha256: blob.sha256, ...(moved ? { alias: input.alias } : {}), ...(gates ? { gates } : {}) });
+    return ok({ name: input.name, version, sha256: blob.sha256, evaluations, ...(moved ? { alias: input.alias } : {}), ...(gates ? { gates } : {}) });
   } catch (err) {
     return fail({ code: 'register-failed', file: storePath, message: `Could not register the model: ${(err as Error).message}` });
   } finally {

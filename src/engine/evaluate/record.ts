@@ -1,7 +1,8 @@
 // Evaluations kept in the store (migration 9, model_evaluations): against the registered model version
 // (named, or found by the file's sha256 among registered artifacts) and the dataset version whose
 // content the data file has, when one is registered. The result is stored whole; `metrics_json` holds
-// the headline metrics for lists.
+// the headline metrics for lists. An evaluation of a file not registered yet is kept by its sha256
+// (migration 11, artifact_evaluations) and copied into the history of the version that registers it.
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { resolveModelRef } from '../registry/refs';
@@ -61,6 +62,87 @@ export function recordEvaluation(db: Database, input: RecordInput, file: string)
   } catch (err) {
     return fail(storeError(err, file, 'record the evaluation'));
   }
+}
+
+/** Whether the store keeps evaluations of files not registered yet (migration 11). */
+export function hasArtifactEvaluations(db: Database): boolean {
+  return db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'artifact_evaluations'").get() !== undefined;
+}
+
+/**
+ * Keeps an evaluation of a model file no registered version has the content of (yet), by the file's sha256;
+ * `sextant/register` makes it part of the evaluation history of the version that registers that content.
+ * Returns its id, or undefined when the store predates migration 11.
+ */
+export function recordArtifactEvaluation(db: Database, input: Omit<RecordInput, 'modelVersionId'> & { modelSha256: string }, file: string): Result<number | undefined> {
+  const { result } = input;
+  if (!hasArtifactEvaluations(db)) return ok(undefined);
+  try {
+    const id = writeTx(db, () => {
+      const run = input.runUid === undefined ? null : ((db.prepare('SELECT id FROM runs WHERE uid = ?').pluck().get(input.runUid) as number | undefined) ?? null);
+      const info = db
+        .prepare(
+          'INSERT INTO artifact_evaluations (model_sha256, dataset_version_id, data_path, data_sha256, run_id, task, rows, provider, metrics_json, result_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(input.modelSha256, input.datasetVersionId, result.data.file, result.data.sha256, run, result.task, result.rows, result.provider, JSON.stringify(result.metrics), JSON.stringify(result), (input.clock ?? Date.now)());
+      return Number(info.lastInsertRowid);
+    });
+    return ok(id);
+  } catch (err) {
+    return fail(storeError(err, file, 'record the evaluation'));
+  }
+}
+
+interface EvaluationRow {
+  dataset_version_id: number | null;
+  data_path: string;
+  data_sha256: string;
+  run_id: number | null;
+  task: string;
+  rows: number;
+  provider: string;
+  metrics_json: string;
+  result_json: string;
+  created_at: number;
+}
+
+/**
+ * Called by registration, inside its transaction, once the new version's row exists: copies into its history
+ * (model_evaluations) the evaluations recorded earlier of the same content: those kept by sha256 before it
+ * was registered (artifact_evaluations), and those the other stages of the registering run's pipeline run
+ * stored against another version with this content. Each copy keeps its data, dataset version, run and time;
+ * its stored result names the new version. Returns how many were copied.
+ */
+export function adoptEvaluations(db: Database, version: { id: number; version: number; sha256: string; runId: number | null }): number {
+  const hasModelEvaluations = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'model_evaluations'").get() !== undefined;
+  if (!hasModelEvaluations) return 0;
+  const columns = 'dataset_version_id, data_path, data_sha256, run_id, task, rows, provider, metrics_json, result_json, created_at';
+  const rows: EvaluationRow[] = [];
+  if (hasArtifactEvaluations(db)) rows.push(...(db.prepare(`SELECT ${columns} FROM artifact_evaluations WHERE model_sha256 = ? ORDER BY created_at, id`).all(version.sha256) as EvaluationRow[]));
+  if (version.runId !== null) {
+    const siblings = db
+      .prepare(
+        `SELECT ${columns.split(', ').map((c) => `e.${c}`).join(', ')} FROM model_evaluations e JOIN model_versions v ON v.id = e.model_version_id
+         WHERE v.artifact_sha256 = @sha AND e.model_version_id <> @id
+           AND e.run_id IN (SELECT id FROM runs WHERE parent_id IS NOT NULL AND parent_id = (SELECT parent_id FROM runs WHERE id = @run))
+         ORDER BY e.created_at, e.id`,
+      )
+      .all({ sha: version.sha256, id: version.id, run: version.runId }) as EvaluationRow[];
+    // The same evaluation may be kept with several versions of this content: once each.
+    const seen = new Set(rows.map((r) => `${r.run_id}:${r.created_at}:${r.data_sha256}`));
+    for (const r of siblings) {
+      const key = `${r.run_id}:${r.created_at}:${r.data_sha256}`;
+      if (!seen.has(key)) rows.push(r);
+      seen.add(key);
+    }
+  }
+  const insert = db.prepare(`INSERT INTO model_evaluations (model_version_id, ${columns}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`);
+  for (const r of rows) {
+    const result = JSON.parse(r.result_json) as { model?: Record<string, unknown> };
+    const stored = { ...result, model: { ...result.model, version: version.version } };
+    insert.run(version.id, r.dataset_version_id, r.data_path, r.data_sha256, r.run_id, r.task, r.rows, r.provider, r.metrics_json, JSON.stringify(stored), r.created_at);
+  }
+  return rows.length;
 }
 
 export const StoredEvaluationSchema = z.object({
