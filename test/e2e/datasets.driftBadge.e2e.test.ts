@@ -1,0 +1,84 @@
+// The Datasets view's drift badge inside real VS Code (code-server + Chromium, the packaged VSIX): a
+// workspace whose `live` dataset was compared with `reference` by `sextant drift reference live` (the
+// verdict kept with live's version) shows, under live, the version row with `⚠ drift 50% vs reference@1`.
+// Screenshot: test-output/e2e/datasets-drift-badge.png: look at it.
+import { strict as assert } from 'node:assert';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import type { CliIo } from '../../src/cli/command';
+import { main } from '../../src/cli/main';
+import { writeDriftCsv } from '../unit/driftData';
+import { installVsix, OUTPUT, ROOT, startCodeServer, type CodeServer } from './codeServer';
+import { launchBrowser, openWorkspace, pane, screenshot, showSextant } from './workbench';
+
+async function cli(cwd: string, ...args: string[]): Promise<{ code: number; out: string }> {
+  const out: string[] = [];
+  const io: CliIo = { out: (t) => out.push(t), err: (t) => out.push(t), json: (v) => out.push(JSON.stringify(v)), isTty: false, cwd, env: {} };
+  return { code: await main(args, io), out: out.join('\n') };
+}
+
+describe('Datasets view: a version\'s drift badge (code-server + Chromium)', function () {
+  this.timeout(240_000);
+  let server: CodeServer;
+  let browser: Browser;
+  let page: Page;
+  const scratch = mkdtempSync(join(tmpdir(), 'sextant-e2e-driftbadge-'));
+  const work = join(scratch, 'work');
+
+  before(async () => {
+    mkdirSync(OUTPUT, { recursive: true });
+    mkdirSync(join(work, 'data'), { recursive: true });
+    writeFileSync(
+      join(work, 'sextant.yaml'),
+      'version: 1\nname: drifting\ndatasets:\n  reference:\n    path: data/reference.csv\n  live:\n    path: data/live.csv\nstages:\n  check:\n    uses: sextant/drift\n    with:\n      reference: reference\n      current: live\n',
+    );
+    writeDriftCsv(join(work, 'data', 'reference.csv'), { rows: 400, shift: 0, seed: 1 });
+    writeDriftCsv(join(work, 'data', 'live.csv'), { rows: 300, shift: 1, seed: 3 });
+    assert.equal((await cli(work, 'data', 'add', 'data/reference.csv')).code, 0);
+    assert.equal((await cli(work, 'data', 'add', 'data/live.csv')).code, 0);
+    const drift = await cli(work, 'drift', 'reference', 'live');
+    assert.equal(drift.code, 1, drift.out);
+    assert.match(drift.out, /Kept with live v1 \(vs reference@1\): 2 of 4 columns drifted \(50\.0%\)\./);
+
+    const vsix = join(scratch, 'sextant.vsix');
+    execFileSync(process.execPath, ['scripts/package.mjs', vsix], { cwd: ROOT, stdio: 'pipe' });
+    const extensionsDir = join(scratch, 'extensions');
+    installVsix(vsix, extensionsDir);
+    assert.ok(readdirSync(extensionsDir).some((d) => d.startsWith('sextant.sextant-')), 'the VSIX installed');
+    server = await startCodeServer(extensionsDir);
+    browser = await launchBrowser();
+    page = await openWorkspace(browser, server.url, work);
+    await showSextant(page);
+  });
+
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed' && page) await screenshot(page, 'failed-datasets-drift-badge');
+  });
+
+  after(async () => {
+    await page?.close();
+    await browser?.close();
+    server?.stop();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+
+  it('shows live → v1 with "⚠ drift 50% vs reference@1" and the tooltip\'s summary', async () => {
+    const datasets = pane(page, 'Datasets');
+    const live = datasets.locator('.monaco-list-row', { hasText: /^live/ }).first();
+    await live.waitFor({ timeout: 60_000 });
+    await live.locator('.monaco-tl-twistie').click();
+    const version = datasets.locator('.monaco-list-row', { hasText: 'v1' }).filter({ hasText: 'drift' }).first();
+    await version.waitFor({ timeout: 60_000 });
+    const text = await version.innerText();
+    assert.match(text, /v1/);
+    assert.match(text, /300 rows · ⚠ drift 50% vs reference@1 · current/);
+    await version.hover();
+    const hover = page.locator('.monaco-hover-content, .custom-hover', { hasText: 'Drift vs' }).first();
+    await hover.waitFor({ timeout: 30_000 });
+    await screenshot(page, 'datasets-drift-badge');
+    assert.match(await hover.innerText(), /Drift vs reference@1 \(\s*\S*\/data\/reference\.csv\s*\): dataset drift: 2 of 4 columns drifted \(50\.0%\)/);
+  });
+});
