@@ -98,10 +98,13 @@ describe('sextant eval (CLI) on the demo workspace', function () {
     const versionId = tracker.db.prepare("SELECT v.id FROM model_versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'penguin-species' AND v.version = 1").pluck().get() as number;
     const datasetVersionId = tracker.db.prepare("SELECT dv.id FROM dataset_versions dv JOIN datasets d ON d.id = dv.dataset_id WHERE d.name = 'penguins'").pluck().get() as number;
     const history = evaluationsOf(tracker.db, versionId);
-    // eval-all (the pipeline), then the two CLI evaluations.
-    assert.equal(history.length, 3, JSON.stringify(history.map((h) => h.result.model)));
+    // The demo's evaluate stage (on the held-out rows, before register added the version: copied into its
+    // history), eval-all (the pipeline), then the two CLI evaluations.
+    assert.equal(history.length, 4, JSON.stringify(history.map((h) => h.result.model)));
     assert.ok(history.every((h) => h.datasetVersionId === datasetVersionId));
-    const [stage, , last] = history;
+    const [holdout, stage, , last] = history;
+    assert.ok(holdout!.runUid && holdout!.runUid !== stage!.runUid && holdout!.result.rows < stage!.result.rows, 'the demo evaluate stage, on its split');
+    assert.equal(holdout!.result.model.version, 1);
     assert.ok(stage!.runUid, 'the stage records its run');
     assert.equal(last!.runUid, null);
     assert.deepEqual(last!.result.metrics, cli.metrics);
