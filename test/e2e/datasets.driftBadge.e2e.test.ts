@@ -81,4 +81,20 @@ describe('Datasets view: a version\'s drift badge (code-server + Chromium)', fun
     await screenshot(page, 'datasets-drift-badge');
     assert.match(await hover.innerText(), /Drift vs reference@1 \(\s*\S*\/data\/reference\.csv\s*\): dataset drift: 2 of 4 columns drifted \(50\.0%\)/);
   });
+
+  it('Compare With Reference… on live keeps the panel\'s verdict with the new content\'s version: v2 "no drift 0% vs reference@1"', async () => {
+    writeDriftCsv(join(work, 'data', 'live.csv'), { rows: 300, shift: 0, seed: 2 });
+    await page.keyboard.press('Escape');
+    const datasets = pane(page, 'Datasets');
+    const live = datasets.locator('.monaco-list-row', { hasText: /^live/ }).first();
+    await live.click({ button: 'right' });
+    await page.locator('.context-view .action-label', { hasText: 'Compare With Reference…' }).first().click();
+    await page.locator('.quick-input-list .monaco-list-row', { hasText: 'reference' }).first().click();
+    // the panel opens (its tab), and the verdict lands on a new version of live
+    await page.locator('.tab', { hasText: 'Drift: live vs reference' }).first().waitFor({ timeout: 60_000 });
+    const v2 = datasets.locator('.monaco-list-row', { hasText: 'v2' }).first();
+    await v2.waitFor({ timeout: 60_000 });
+    assert.match(await v2.innerText(), /300 rows · no drift 0% vs reference@1 · current/);
+    await screenshot(page, 'datasets-drift-badge-compare');
+  });
 });
