@@ -2,7 +2,7 @@
 // (the pipeline run once by the CLI, a predict token made by the CLI), *Serve Model* on the version's context
 // menu starts `sextant serve` as the extension's child process; the status bar item shows the URL; a predict
 // request over HTTP to that URL answers with the token (and 401 without); *Stop Serving* from the same menu
-// stops it: the status bar item goes, the port closes. Screenshots in test-output/e2e/serve-*.png: look at them.
+// stops it: the status bar item goes, the port closes, the "Serving … at URL" notification goes. Screenshots in test-output/e2e/serve-*.png: look at them.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -108,6 +108,8 @@ describe('serving from the Models view (code-server + Chromium)', function () {
     assert.equal(await statusItem().count(), 0);
     await pane(page, 'Models').locator('.monaco-list-row', { hasText: url }).first().waitFor({ state: 'detached', timeout: 20_000 });
     await assert.rejects(fetch(`${url}/health`), 'nothing listens at the URL any more');
+    // The "Serving … at URL" notification goes with the server (a plain message stayed on screen).
+    await page.locator('.notifications-toasts .notification-list-item-message', { hasText: `Serving penguin-species v1 at ${url}` }).first().waitFor({ state: 'detached', timeout: 20_000 });
     await screenshot(page, 'serve-02-stopped');
   });
 });
