@@ -5,7 +5,8 @@
 // line) for the caller to report. Missing: '', NA, N/A, NaN, nan, null, NULL, None. Each row keeps its
 // 1-based source line. Errors name the file and line: ragged rows, an unclosed quote, text after a closing
 // quote, an empty file, a file that is not UTF-8. Numbers and missing values are read from the bytes
-// (columnBytes.ts), categories through a byte dictionary (byteDictionary.ts).
+// (columnBytes.ts), categories through a byte dictionary (byteDictionary.ts). A `keepText` column (the
+// trainer's label) also keeps its text as codes while it has few distinct values ("1.0" stays "1.0").
 import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { fail, ok, type Result } from '../../result';
