@@ -206,6 +206,10 @@ export const sidebarBench: Bench = {
         const logging = await sample();
         await new Promise((r) => py.once('exit', r));
         const shown = await rows(page!).filter({ hasText: 'run-' }).count();
+        const check = must(Tracker.open(workspaceLayout(dir), { flushMs: -1 }));
+        const logged = (check.db.prepare("SELECT r.name AS name, total(m.count) AS points FROM runs r JOIN experiments e ON e.id = r.experiment_id LEFT JOIN latest_metrics m ON m.run_id = r.id WHERE e.name = ? GROUP BY r.id ORDER BY r.id DESC LIMIT 1").get(top) as { name: string; points: number } | undefined);
+        must(check.close(true));
+        print(`(b) the script's run: "${logged?.name}" with ${logged?.points ?? 0} points`);
         print(`(b) extension host CPU over ${CPU_SECONDS} s, every experiment expanded: idle ${idle.map((p) => `${p.toFixed(2)}%`).join(', ')}; while a script logs 100 points/s into a new run ${logging.map((p) => `${p.toFixed(2)}%`).join(', ')} of a core (target < 3%; ${shown} run rows on screen)`);
       }
       await page?.close();
