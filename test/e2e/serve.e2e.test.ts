@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { installVsix, OUTPUT, ROOT, startCodeServer, type CodeServer } from './codeServer';
-import { launchBrowser, openWorkspace, pane, screenshot, showSextant } from './workbench';
+import { launchBrowser, openWorkspace, pane, runCommand, screenshot, showSextant } from './workbench';
 
 const sextant = (cwd: string, ...args: string[]): string => execFileSync(process.execPath, [join(ROOT, 'bin', 'sextant.js'), ...args], { cwd, stdio: 'pipe', encoding: 'utf8' });
 
@@ -108,8 +108,16 @@ describe('serving from the Models view (code-server + Chromium)', function () {
     assert.equal(await statusItem().count(), 0);
     await pane(page, 'Models').locator('.monaco-list-row', { hasText: url }).first().waitFor({ state: 'detached', timeout: 20_000 });
     await assert.rejects(fetch(`${url}/health`), 'nothing listens at the URL any more');
-    // The "Serving … at URL" notification goes with the server (a plain message stayed on screen).
-    await page.locator('.notifications-toasts .notification-list-item-message', { hasText: `Serving penguin-species v1 at ${url}` }).first().waitFor({ state: 'detached', timeout: 20_000 });
+    // The "Serving … at URL" notification goes with the server, from the notification center too (a plain
+    // message with buttons stayed there, and on screen while the window was not focused).
+    const serving = `Serving penguin-species v1 at ${url}`;
+    await page.locator('.notifications-toasts .notification-list-item-message', { hasText: serving }).first().waitFor({ state: 'detached', timeout: 20_000 });
+    await runCommand(page, 'Notifications: Show Notifications');
+    const center = page.locator('.notifications-center');
+    await center.waitFor({ state: 'visible', timeout: 10_000 });
+    await screenshot(page, 'serve-03-notifications-after-stop');
+    assert.equal(await center.locator('.notification-list-item-message', { hasText: serving }).count(), 0, 'the notification center still lists the Serving notification');
+    await page.keyboard.press('Escape');
     await screenshot(page, 'serve-02-stopped');
   });
 });
