@@ -119,6 +119,29 @@ describe('ChangeFeed (what changed in the store since the last look)', function 
     assert.equal(feed.next(), undefined);
   });
 
+  it('a look after one point logged reads only that run (its row and its keys), not every run: the change sequence, by its index', () => {
+    const { tracker, feed } = setup();
+    const ids: string[] = [];
+    for (let i = 0; i < 300; i++) {
+      const id = must(tracker.startRun({ experiment: 'e', name: `r${i}` })).id;
+      ids.push(id);
+      must(tracker.logMetrics(id, [{ key: 'loss', value: 1, step: 0 }, { key: 'accuracy', value: 0.5, step: 0 }]));
+      if (i % 3) must(tracker.finishRun(id, 'finished', 0));
+    }
+    must(tracker.flush());
+    feed.next();
+    const before = feed.rowsRead;
+    const finished = ids[1]!;
+    must(tracker.logMetric(finished, 'loss', 0.5, 1));
+    must(tracker.flush());
+    const changes = feed.next();
+    assert.deepEqual(changes?.metrics, [{ id: finished, keys: ['loss'] }]);
+    assert.deepEqual(changes?.runs, [finished]);
+    assert.equal(feed.rowsRead - before, 3, 'one run row and its two latest_metrics rows, of 300 runs and 600 rows');
+    const plan = (tracker.db.prepare('EXPLAIN QUERY PLAN SELECT run_id, seq FROM run_changes WHERE seq > ? ORDER BY seq').all(0) as { detail: string }[]).map((p) => p.detail).join('; ');
+    assert.match(plan, /USING (COVERING )?INDEX run_changes_by_seq/, plan);
+  });
+
   it('an idle look reads no table (only the two pragmas): 1,000 looks on an idle store stay cheap', () => {
     const { tracker, feed } = setup();
     for (let i = 0; i < 200; i++) must(tracker.startRun({ experiment: 'e', name: `r${i}` }));

@@ -9,6 +9,7 @@ import { DRIFT_CHECKS_SQL } from './driftChecksSchema';
 import { MODEL_EXPLANATIONS_SQL } from './explanationsSchema';
 import { MODEL_EVALUATIONS_SQL } from './evaluationsSchema';
 import { REGISTRY_AUDIT_SQL } from './registryAuditSchema';
+import { RUN_CHANGES_SQL } from './runChangesSchema';
 import { SERVING_SQL } from './servingSchema';
 import { METRIC_BUCKETS_SQL, TRACKING_SCHEMA_SQL } from './schema';
 import { writeTx, type RetryOptions } from './tx';
@@ -74,6 +75,11 @@ export const MIGRATIONS: Migration[] = [
     version: 11,
     name: 'artifact evaluations: evaluations of a model file not registered yet, by its sha256, for the version that registers it',
     sql: ARTIFACT_EVALUATIONS_SQL,
+  },
+  {
+    version: 12,
+    name: "change sequence: each run's last change (created, status, name, deleted, purged, metrics), kept by triggers, for the change feed",
+    sql: RUN_CHANGES_SQL,
   },
 ];
 

@@ -2,13 +2,15 @@
 // name or deletion, or logged new points (with the metric keys), and the runs that are gone — without
 // reading the run list with its params, tags and metrics, and never reading points.
 //
-// No schema change: a feed asks SQLite first whether anything was committed at all since its last
-// look (`PRAGMA data_version` counts other connections' commits, `total_changes()` this connection's
-// own), which costs nothing when the store is idle. Only then it reads each run's (uid, status, name,
-// deleted), and from latest_metrics (one summary row per run and key, updated once per written batch) the
-// total of all point counts (summed inside SQLite) and the rows of the runs that are running, queued or
-// new; when the total grew by more than those runs' rows account for (a finished run got points, points
-// were purged), it compares every row. It compares them with what it saw last. Params and tags are not watched: the writers set them with a status change or a new run.
+// A look costs what changed, not what the store holds. It asks SQLite first whether anything was
+// committed at all since its last look (`PRAGMA data_version` counts other connections' commits,
+// `total_changes()` this connection's own), which reads no table when the store is idle. Only then it
+// reads the store's change sequence (run_changes, kept by triggers: src/engine/store/runChangesSchema.ts)
+// for the runs changed since the last number it saw — an index range — and for those runs only their
+// (uid, status, name, deleted) and latest_metrics rows (one summary row per run and key, updated once per
+// written batch), compared with what it saw last. A store opened read-only before its migration to the
+// change sequence has no run_changes: then every look compares every run. Params and tags are not
+// watched: the writers set them with a status change or a new run.
 import type { Database } from '../store/open';
 import type { RunStatus } from './schemas';
 
@@ -35,19 +37,29 @@ interface RunSeen {
   deleted: boolean;
 }
 
+type RunRow = { id: number; uid: string; status: RunStatus; name: string; deleted: number };
+type PointRow = { run_id: number; key_id: number; count: number; step: number };
+
+/** Row reads per statement: SQLite's default limit on bound parameters is far above. */
+const CHUNK = 500;
+
 /** One reader's position in the store's history. Each consumer keeps its own feed. */
 export class ChangeFeed {
   private dataVersion = -1;
   private ownChanges = -1;
   private runs = new Map<number, RunSeen>();
-  /** `${runRowId}:${keyId}` → `${count}:${step}` */
-  private points = new Map<string, string>();
+  /** run row id → key id → `${count}:${step}` */
+  private points = new Map<number, Map<number, string>>();
   private keyNames = new Map<number, string>();
-  /** latest_metrics' row count and summed point counts at the last look. */
-  private totals = { rows: 0, points: 0 };
+  /** The last change sequence number read (run_changes.seq); undefined: the store has no change sequence. */
+  private seq: number | undefined;
   private started = false;
+  /** The row ids of the runs a look found added (they are listed oldest first). */
+  private readonly addedAt = new Map<string, number>();
   /** How many times the feed found changes: the N of "what changed since N". */
   sequence = 0;
+  /** Rows read from runs and latest_metrics by the looks so far (what a look costs; tests read it). */
+  rowsRead = 0;
 
   constructor(private readonly db: Database) {}
 
@@ -61,6 +73,13 @@ export class ChangeFeed {
     return moved;
   }
 
+  /** The store's change sequence position now; undefined when it has none (an older store opened read-only). */
+  private lastSeq(): number | undefined {
+    const table = this.db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'run_changes'").get();
+    if (!table) return undefined;
+    return (this.db.prepare('SELECT coalesce(max(seq), 0) AS n FROM run_changes').get() as { n: number }).n;
+  }
+
   /**
    * The changes since the previous call (the first call reads the current state and reports nothing);
    * undefined when nothing was committed since. Throws what better-sqlite3 throws (callers wrap it).
@@ -70,70 +89,77 @@ export class ChangeFeed {
     const first = !this.started;
     this.started = true;
     const changes: StoreChanges = { added: [], status: [], updated: [], metrics: [], removed: [], runs: [] };
-    const rows = this.db.prepare('SELECT id, uid, status, name, deleted_at IS NOT NULL AS deleted FROM runs ORDER BY id').all() as { id: number; uid: string; status: RunStatus; name: string; deleted: number }[];
-    const nextRuns = new Map<number, RunSeen>();
-    for (const r of rows) {
+    const grew = new Map<number, number[]>();
+    if (first || this.seq === undefined) {
+      // The change sequence's position first: whatever is committed after it is read again next time.
+      this.seq = this.lastSeq();
+      const runs = this.db.prepare('SELECT id, uid, status, name, deleted_at IS NOT NULL AS deleted FROM runs').all() as RunRow[];
+      const points = this.db.prepare('SELECT run_id, key_id, count, step FROM latest_metrics').all() as PointRow[];
+      this.compare(new Set([...this.runs.keys(), ...runs.map((r) => r.id)]), runs, points, first, changes, grew);
+    } else {
+      const changed = this.db.prepare('SELECT run_id, seq FROM run_changes WHERE seq > ? ORDER BY seq').all(this.seq) as { run_id: number; seq: number }[];
+      if (changed.length === 0) return undefined;
+      this.seq = changed.at(-1)!.seq;
+      const ids = [...new Set(changed.map((c) => c.run_id))];
+      for (let i = 0; i < ids.length; i += CHUNK) {
+        const chunk = ids.slice(i, i + CHUNK);
+        const marks = chunk.map(() => '?').join(',');
+        const runs = this.db.prepare(`SELECT id, uid, status, name, deleted_at IS NOT NULL AS deleted FROM runs WHERE id IN (${marks})`).all(...chunk) as RunRow[];
+        const points = this.db.prepare(`SELECT run_id, key_id, count, step FROM latest_metrics WHERE run_id IN (${marks})`).all(...chunk) as PointRow[];
+        this.compare(new Set(chunk), runs, points, false, changes, grew);
+      }
+    }
+    if (grew.size) {
+      const missing = [...new Set([...grew.values()].flat())].filter((k) => !this.keyNames.has(k));
+      if (missing.length) for (const k of this.db.prepare(`SELECT id, name FROM metric_keys WHERE id IN (${missing.map(() => '?').join(',')})`).all(...missing) as { id: number; name: string }[]) this.keyNames.set(k.id, k.name);
+      for (const [runId, keys] of grew) {
+        const run = this.runs.get(runId);
+        if (run) changes.metrics.push({ id: run.uid, keys: keys.map((k) => this.keyNames.get(k) ?? String(k)).sort() });
+      }
+    }
+    if (first) return undefined;
+    changes.added.sort((a, b) => (this.addedAt.get(a) ?? 0) - (this.addedAt.get(b) ?? 0));
+    this.addedAt.clear();
+    changes.runs = [...new Set([...changes.added, ...changes.status.map((s) => s.id), ...changes.updated, ...changes.metrics.map((m) => m.id), ...changes.removed])];
+    if (changes.runs.length === 0) return undefined;
+    this.sequence++;
+    return changes;
+  }
+
+  /** Compares the `scope` runs' rows now with what was seen, and keeps them as seen. */
+  private compare(scope: Set<number>, runRows: RunRow[], pointRows: PointRow[], first: boolean, changes: StoreChanges, grew: Map<number, number[]>): void {
+    this.rowsRead += runRows.length + pointRows.length;
+    const present = new Set<number>();
+    for (const r of [...runRows].sort((a, b) => a.id - b.id)) {
+      present.add(r.id);
       const now: RunSeen = { uid: r.uid, status: r.status, name: r.name, deleted: r.deleted === 1 };
-      nextRuns.set(r.id, now);
       const before = this.runs.get(r.id);
+      this.runs.set(r.id, now);
       if (first) continue;
-      if (!before) changes.added.push(r.uid);
+      if (!before) {
+        changes.added.push(r.uid);
+        this.addedAt.set(r.uid, r.id);
+      }
       else {
         if (before.status !== now.status) changes.status.push({ id: r.uid, status: now.status });
         if (before.name !== now.name || before.deleted !== now.deleted) changes.updated.push(r.uid);
       }
     }
-    for (const [id, seen] of this.runs) if (!nextRuns.has(id)) changes.removed.push(seen.uid);
-
-    const grew = new Map<number, number[]>();
-    const total = (this.db.prepare('SELECT count(*) AS rows, total(count) AS points FROM latest_metrics').get() as { rows: number; points: number });
-    const watched = [...nextRuns].filter(([id, r]) => r.status === 'running' || r.status === 'queued' || !this.runs.has(id) || this.runs.get(id)!.status !== r.status).map(([id]) => id);
-    const compare = (rows: Iterable<{ run_id: number; key_id: number; count: number; step: number }>, keys?: Set<string>): { rows: number; points: number } => {
-      let n = 0;
-      let points = 0;
-      for (const p of rows) {
-        const key = `${p.run_id}:${p.key_id}`;
-        keys?.add(key);
-        const before = this.points.get(key);
-        const count = before === undefined ? 0 : Number(before.slice(0, before.indexOf(':')));
-        const value = `${p.count}:${p.step}`;
-        if (before === undefined) n++;
-        points += p.count - count;
-        this.points.set(key, value);
-        if (!first && before !== value) (grew.get(p.run_id) ?? grew.set(p.run_id, []).get(p.run_id)!).push(p.key_id);
-      }
-      return { rows: n, points };
-    };
-    const all = (): void => {
-      const keys = new Set<string>();
-      compare(this.db.prepare('SELECT run_id, key_id, count, step FROM latest_metrics').iterate() as IterableIterator<{ run_id: number; key_id: number; count: number; step: number }>, keys);
-      for (const k of this.points.keys()) if (!keys.has(k)) this.points.delete(k);
-    };
-    if (first || this.runs.size === 0) all();
-    else {
-      let seen = { rows: 0, points: 0 };
-      for (let i = 0; i < watched.length; i += 500) {
-        const chunk = watched.slice(i, i + 500);
-        const part = compare(this.db.prepare(`SELECT run_id, key_id, count, step FROM latest_metrics WHERE run_id IN (${chunk.map(() => '?').join(',')})`).all(...chunk) as { run_id: number; key_id: number; count: number; step: number }[]);
-        seen = { rows: seen.rows + part.rows, points: seen.points + part.points };
-      }
-      // Anything else moved (a finished run logged, points or runs purged): compare every row.
-      if (this.totals.rows + seen.rows !== total.rows || this.totals.points + seen.points !== total.points) all();
+    for (const id of scope) {
+      if (present.has(id)) continue;
+      const seen = this.runs.get(id);
+      if (seen) changes.removed.push(seen.uid);
+      this.runs.delete(id);
     }
-    this.totals = total;
-    this.runs = nextRuns;
-    if (grew.size) {
-      const missing = [...new Set([...grew.values()].flat())].filter((k) => !this.keyNames.has(k));
-      if (missing.length) for (const k of this.db.prepare(`SELECT id, name FROM metric_keys WHERE id IN (${missing.map(() => '?').join(',')})`).all(...missing) as { id: number; name: string }[]) this.keyNames.set(k.id, k.name);
-      for (const [runId, keys] of grew) {
-        const run = nextRuns.get(runId);
-        if (run) changes.metrics.push({ id: run.uid, keys: keys.map((k) => this.keyNames.get(k) ?? String(k)).sort() });
-      }
+    const byRun = new Map<number, Map<number, string>>();
+    for (const p of pointRows) (byRun.get(p.run_id) ?? byRun.set(p.run_id, new Map()).get(p.run_id)!).set(p.key_id, `${p.count}:${p.step}`);
+    for (const id of scope) {
+      const now = byRun.get(id);
+      const before = this.points.get(id);
+      if (now && present.has(id)) this.points.set(id, now);
+      else this.points.delete(id);
+      if (first || !now || !present.has(id)) continue;
+      for (const [key, value] of now) if (before?.get(key) !== value) (grew.get(id) ?? grew.set(id, []).get(id)!).push(key);
     }
-    if (first) return undefined;
-    changes.runs = [...new Set([...changes.added, ...changes.status.map((s) => s.id), ...changes.updated, ...changes.metrics.map((m) => m.id), ...changes.removed])];
-    if (changes.runs.length === 0) return undefined;
-    this.sequence++;
-    return changes;
   }
 }
