@@ -52,13 +52,17 @@ export function experimentsModel(read: { experiments: Experiment[]; runs: Run[] 
   const experiments: ExperimentsModel['experiments'] = [];
   let shown = 0;
   let total = 0;
+  // Each experiment's top-level runs, in one pass over the runs (not one pass per experiment).
+  const topOf = new Map<Run['experimentId'], Run[]>();
+  for (const r of read.runs) if (!r.parentId) (topOf.get(r.experimentId) ?? topOf.set(r.experimentId, []).get(r.experimentId)!).push(r);
   for (const e of read.experiments) {
-    const top = read.runs.filter((r) => r.experimentId === e.id && !r.parentId && !engine.isUnchangedPipelineRun(r, byParent.get(r.id) ?? []));
+    const top = (topOf.get(e.id) ?? []).filter((r) => !engine.isUnchangedPipelineRun(r, byParent.get(r.id) ?? []));
     total += top.length;
     const kept = top.filter((r) => engine.runMatches(r, view.filter) || (byParent.get(r.id) ?? []).some((c) => engine.runMatches(c, view.filter)));
     if (kept.length === 0) continue;
     shown += kept.length;
-    const merged = (r: Run): Run => ({ ...r, metrics: runMetrics(r, stagesOf.get(r.id) ?? []) });
+    // A run without stages is its own merged run (no copy).
+    const merged = (r: Run): Run => (stagesOf.has(r.id) ? { ...r, metrics: runMetrics(r, stagesOf.get(r.id)!) } : r);
     const newest = Object.keys(merged(kept[0]!).metrics);
     const primaryMetric = view.primaryMetric ?? e.primaryMetric ?? view.gateMetrics?.find((k) => newest.includes(k)) ?? defaultMetric(newest, engine.metricDirection);
     // Sorted by a metric, a pipeline run sorts by its stages' value.
@@ -345,8 +349,23 @@ export class ExperimentNodes {
   }
 }
 
+/**
+ * Signatures of runs without stages, by the Run object: the view replaces only the changed runs' objects
+ * (mergeChangedRuns), so a rebuild after one run logged computes one signature, not one per row shown.
+ */
+const plainSignatures = new WeakMap<Run, { primaryMetric: string | undefined; sig: string }>();
+
 /** What a run's row and children are drawn from: when it changes, the row is refreshed. */
 function runSignature(run: Run, stages: readonly PipelineStage[], primaryMetric: string | undefined): string {
+  if (stages.length > 0) return signatureOf(run, stages, primaryMetric);
+  const kept = plainSignatures.get(run);
+  if (kept && kept.primaryMetric === primaryMetric) return kept.sig;
+  const sig = signatureOf(run, stages, primaryMetric);
+  plainSignatures.set(run, { primaryMetric, sig });
+  return sig;
+}
+
+function signatureOf(run: Run, stages: readonly PipelineStage[], primaryMetric: string | undefined): string {
   const metrics = Object.values(run.metrics).map((m) => `${m.key}=${m.last}@${m.step}`).join(',');
   return `${run.status}|${run.name}|${run.endedAt}|${primaryMetric}|${metrics}|${JSON.stringify(run.tags)}|${stages.map((s) => `${s.name}:${s.status}:${s.run?.id}:${s.run ? Object.values(s.run.metrics).map((m) => `${m.key}=${m.last}`).join(',') : ''}`).join(';')}`;
 }
