@@ -1,7 +1,8 @@
 // Bundles each process's entry point separately (see docs/architecture.md):
 //   dist/extension.js  - VS Code extension host (no native module loaded at activation)
 //   dist/server.js     - pipeline language server (its own Node process)
-//   dist/cli.js        - the `sextant` command-line interface
+//   dist/cli.js        - the `sextant` command-line interface: argument parsing and the command table
+//   dist/cli-*.js      - one bundle per command module (src/cli/commands/*.ts), required when its command runs
 //   dist/profileWorker.js - a parallel dataset profile's worker thread
 //   dist/trainWorker.js - the built-in trainer's worker thread
 //   dist/bench.js      - `npm run bench`
@@ -42,13 +43,25 @@ const lazyBundlesAsSeparateFiles = {
   },
 };
 
+// The CLI's command table (src/cli/commands/index.ts) requires each command module when that command runs;
+// each is its own bundle, dist/cli-<module>.js, so `sextant runs list` does not load the trainer or the server.
+const commandTable = 'src/cli/commands/index.ts';
+const CLI_COMMAND_MODULES = existsSync(commandTable) ? [...readFileSync(commandTable, 'utf8').matchAll(/require\('\.\/(\w+)'\)/g)].map((m) => m[1]) : [];
+const cliCommandsAsSeparateFiles = {
+  name: 'cli-commands-as-separate-files',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/\w+$/ }, (args) => (/[\\/]src[\\/]cli[\\/]commands[\\/]index\.ts$/.test(args.importer) ? { path: `./cli-${args.path.slice(2)}.js`, external: true } : undefined));
+  },
+};
+
 const nodeEntries = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazyBundlesAsSeparateFiles] },
   { entryPoints: ['src/engine/api.ts'], outfile: 'dist/engine.js' },
   { entryPoints: ['src/lsp/client.ts'], outfile: 'dist/lspClient.js' },
   { entryPoints: ['src/webviews/host.ts'], outfile: 'dist/webviewHost.js', plugins: [lazyBundlesAsSeparateFiles] },
   { entryPoints: ['src/lsp/server.ts'], outfile: 'dist/server.js' },
-  { entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js' },
+  { entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', plugins: [cliCommandsAsSeparateFiles] },
+  ...CLI_COMMAND_MODULES.map((m) => ({ entryPoints: [`src/cli/commands/${m}.ts`], outfile: `dist/cli-${m}.js` })),
   // A parallel profile's worker thread (src/engine/data/profile/parallel.ts finds it next to the bundle).
   { entryPoints: ['src/engine/data/profile/profileWorker.ts'], outfile: 'dist/profileWorker.js' },
   // The trainer's worker thread (src/engine/train/worker.ts starts it from beside whichever bundle runs).

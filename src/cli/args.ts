@@ -14,7 +14,17 @@ export interface ParsedArgs {
   values: Record<string, string[]>;
 }
 
-export class UsageError extends Error {}
+const USAGE_ERROR = Symbol.for('sextant.cli.UsageError');
+
+/** Bad usage (exit 2). Each command module is a bundle of its own in the built CLI, with its own copy of this
+ * class, so `instanceof` looks for a mark that every copy sets rather than at the class itself. */
+export class UsageError extends Error {
+  readonly [USAGE_ERROR] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === 'object' && value !== null && (value as { [USAGE_ERROR]?: unknown })[USAGE_ERROR] === true;
+  }
+}
 
 export function parseArgs(argv: string[], specs: OptionSpec[]): ParsedArgs {
   const parsed: ParsedArgs = { positionals: [], flags: {}, values: {} };

@@ -6,16 +6,17 @@ import { parseArgs, UsageError } from './args';
 import { EXIT_FAILURE, EXIT_USAGE, JSON_OPTION, type CliCommand, type CliIo } from './command';
 import { VERSION } from '../engine/version';
 
-/** The subcommands, loaded when first needed (not for --version). */
-function commands(): CliCommand[] {
+/** The table of subcommands' names, loaded when first needed (not for --version); each command's module is
+ * loaded only when it runs (in the built CLI, a bundle of its own: src/cli/commands/index.ts). */
+function commandTable(): typeof import('./commands') {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('./commands') as typeof import('./commands')).COMMANDS;
+  return require('./commands') as typeof import('./commands');
 }
 
 const HELP_OPTION = { name: 'help', alias: 'h', type: 'boolean' as const, description: 'Show help for this command.' };
 
 function topHelp(): string {
-  const COMMANDS = commands();
+  const COMMANDS = commandTable().allCommands();
   const width = Math.max(...COMMANDS.map((c) => c.name.length));
   return [
     `sextant ${VERSION}: MLOps in your editor, and on the command line`,
@@ -46,14 +47,14 @@ function commandHelp(command: CliCommand): string {
   return lines.join('\n');
 }
 
-/** Finds the longest command name that prefixes argv (`runs list` before `runs`). */
+/** Finds the longest command name that prefixes argv (`runs list` before `runs`) and loads that command. */
 function findCommand(argv: string[]): { command: CliCommand; rest: string[] } | undefined {
-  const candidates = commands().filter((c) => {
+  const candidates = commandTable().COMMAND_TABLE.filter((c) => {
     const words = c.name.split(' ');
     return words.every((w, i) => argv[i] === w);
   }).sort((a, b) => b.name.split(' ').length - a.name.split(' ').length);
-  const command = candidates[0];
-  return command ? { command, rest: argv.slice(command.name.split(' ').length) } : undefined;
+  const found = candidates[0];
+  return found ? { command: found.load(), rest: argv.slice(found.name.split(' ').length) } : undefined;
 }
 
 export async function main(argv: string[], io: CliIo): Promise<number> {
@@ -67,7 +68,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) {
-    const group = commands().filter((c) => c.name.startsWith(`${argv[0]} `));
+    const group = commandTable().COMMAND_TABLE.filter((c) => c.name.startsWith(`${argv[0]} `));
     if (group.length > 0) {
       io.err(`sextant ${argv[0]}: which one? ${group.map((c) => c.name).join(', ')}`);
     } else {

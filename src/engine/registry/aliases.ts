@@ -1,7 +1,7 @@
 // Model aliases (name@production) and their history: moving an alias is one write transaction that points
 // the alias at the version and records the move (who, from where, when) in model_alias_history, so the
 // alias and its history never disagree; a failure anywhere leaves the alias where it was.
-import { userInfo } from 'node:os';
+import { currentUser } from '../audit/currentUser';
 import { z } from 'zod';
 import { appendAudit, hasAuditLog } from '../audit/log';
 import type { Database } from '../store/open';
@@ -36,14 +36,7 @@ export const AliasHistoryEntrySchema = z.object({
 });
 export type AliasHistoryEntry = z.infer<typeof AliasHistoryEntrySchema>;
 
-/** The user this process runs as (an alias move's "who" when the caller does not say). */
-export function currentUser(): string {
-  try {
-    return userInfo().username || 'unknown';
-  } catch {
-    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
-  }
-}
+export { currentUser };
 
 /** Why an alias name cannot be used, or undefined when it can. A number would read as a version (name@3). */
 export function aliasProblem(alias: string): string | undefined {

@@ -79,23 +79,26 @@ function attachKeyValues(db: Database, rows: RunRow[]): Run[] {
   if (rows.length === 0) return [];
   const runs = new Map<number, Run>();
   for (const row of rows) runs.set(row.id, toRun(row));
-  // One query per table over the chosen runs (chunked to stay under SQLite's variable limit).
-  const ids = [...runs.keys()];
+  // Metric names by id (a handful), so the latest values are read without a join.
+  const keyNames = new Map(db.prepare('SELECT id, name FROM metric_keys').raw().all() as [number, string][]);
+  // One query per table over the chosen runs (chunked to stay under SQLite's variable limit), read as plain
+  // arrays in primary-key order (run, then key), which is the order params, tags and metrics are shown in,
+  // so SQLite sorts nothing.
+  const ids = [...runs.keys()].sort((a, b) => a - b);
   for (let i = 0; i < ids.length; i += 500) {
     const chunk = ids.slice(i, i + 500);
     const marks = chunk.map(() => '?').join(',');
-    for (const p of db.prepare(`SELECT run_id, key, value FROM params WHERE run_id IN (${marks}) ORDER BY key`).all(...chunk) as { run_id: number; key: string; value: string }[]) {
-      runs.get(p.run_id)!.params[p.key] = p.value;
+    for (const [runId, key, value] of db.prepare(`SELECT run_id, key, value FROM params WHERE run_id IN (${marks}) ORDER BY run_id, key`).raw().iterate(...chunk) as IterableIterator<[number, string, string]>) {
+      runs.get(runId)!.params[key] = value;
     }
-    for (const t of db.prepare(`SELECT run_id, key, value FROM tags WHERE run_id IN (${marks}) ORDER BY key`).all(...chunk) as { run_id: number; key: string; value: string }[]) {
-      runs.get(t.run_id)!.tags[t.key] = t.value;
+    for (const [runId, key, value] of db.prepare(`SELECT run_id, key, value FROM tags WHERE run_id IN (${marks}) ORDER BY run_id, key`).raw().iterate(...chunk) as IterableIterator<[number, string, string]>) {
+      runs.get(runId)!.tags[key] = value;
     }
-    const latest = db
-      .prepare(`SELECT l.run_id, k.name AS key, l.step, l.ts, l.value, l.min, l.max, l.count FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id IN (${marks}) ORDER BY l.run_id, k.id`)
-      .all(...chunk) as { run_id: number; key: string; step: number; ts: number; value: number | null; min: number | null; max: number | null; count: number }[];
-    for (const m of latest) {
-      const summary: MetricSummary = { key: m.key, last: fromSqlValue(m.value), step: m.step, timestamp: m.ts, min: m.min, max: m.max, count: m.count };
-      runs.get(m.run_id)!.metrics[m.key] = summary;
+    const latest = db.prepare(`SELECT run_id, key_id, step, ts, value, min, max, count FROM latest_metrics WHERE run_id IN (${marks}) ORDER BY run_id, key_id`).raw();
+    for (const [runId, keyId, step, ts, value, min, max, count] of latest.iterate(...chunk) as IterableIterator<[number, number, number, number, number | null, number | null, number | null, number]>) {
+      const key = keyNames.get(keyId)!;
+      const summary: MetricSummary = { key, last: fromSqlValue(value), step, timestamp: ts, min, max, count };
+      runs.get(runId)!.metrics[key] = summary;
     }
   }
   return [...runs.values()];

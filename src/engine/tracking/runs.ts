@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import type { Database } from '../store/open';
 import { writeTx } from '../store/tx';
 import { appendAudit, hasAuditLog } from '../audit/log';
-import { currentUser } from '../registry/aliases';
+import { currentUser } from '../audit/currentUser';
 import type { Rejection, RunStatus, UpdateRun } from './schemas';
 import { checkKey, checkValue } from './validate';
 import type { z } from 'zod';
