@@ -240,8 +240,16 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
         const experiments = pane(page, 'Experiments');
         const row = (name: string) => experiments.locator('.monaco-list-row', { hasText: name }).first();
         await row('churn').waitFor({ timeout: 30_000 });
-        if ((await row('churn').getAttribute('aria-expanded')) !== 'true') await row('churn').click();
-        await row('baseline').waitFor({ timeout: 30_000 });
+        // The view may expand the experiment itself while the row is drawn (the most recent one is
+        // expanded by default), so a click read against a stale aria-expanded can fold it again: look again.
+        for (let attempt = 1; ; attempt++) {
+          if ((await row('churn').getAttribute('aria-expanded')) !== 'true') await row('churn').click();
+          if (await row('baseline').waitFor({ timeout: 10_000 }).then(() => true, () => false)) break;
+          if (attempt === 3) {
+            await screenshot(page, 'failed-live-expand');
+            throw new Error('the churn experiment never showed its run baseline (3 tries)');
+          }
+        }
         // A script in another process (this test) starts a run and logs into it; the run stays running.
         const started = Date.now();
         const run = tracker.value.startRun({ experiment: 'churn', name: 'live-script', params: { lr: 0.3 } });
