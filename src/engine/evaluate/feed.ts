@@ -62,7 +62,8 @@ class Growing<T extends InputArray> {
   }
 }
 
-function toNumber(cell: Cell): number | undefined {
+/** A data cell as a model input number: NaN when missing, undefined when it is text that is no number. */
+export function toNumber(cell: Cell): number | undefined {
   if (cell === null) return NaN;
   if (typeof cell === 'number') return cell;
   if (typeof cell === 'boolean') return cell ? 1 : 0;

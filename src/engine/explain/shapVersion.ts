@@ -9,9 +9,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { isAbsolute, relative } from 'node:path';
 import { z } from 'zod';
 import type { Tensor } from 'onnxruntime-node';
-import { isMissingText, type Cell, type ColumnBatch } from '../data/read/batch';
+import type { ColumnBatch } from '../data/read/batch';
 import { DataReadError } from '../data/read/decode';
 import { formatOf, scanDataFile } from '../data/read/scan';
+import { toNumber } from '../evaluate/feed';
 import { mapFeatures, type FeatureMapping } from '../evaluate/mapping';
 import { readEvalModel, type EvalModel } from '../evaluate/model';
 import { loadOnnxRuntime } from '../native/load';
@@ -75,16 +76,6 @@ interface Table {
   x: Float64Array;
   lines: number[];
   rows: number;
-}
-
-function toNumber(cell: Cell): number | undefined {
-  if (cell === null) return NaN;
-  if (typeof cell === 'number') return cell;
-  if (typeof cell === 'boolean') return cell ? 1 : 0;
-  const text = cell.trim();
-  if (isMissingText(text)) return NaN;
-  const n = Number(text);
-  return Number.isNaN(n) ? undefined : n;
 }
 
 async function readTable(model: EvalModel, file: string, label: string): Promise<Result<Table>> {
