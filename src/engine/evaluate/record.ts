@@ -45,23 +45,29 @@ export interface RecordInput {
   clock?: () => number;
 }
 
-/** Adds the evaluation; returns its id. */
-export function recordEvaluation(db: Database, input: RecordInput, file: string): Result<number> {
+/** One row of `model_evaluations` (keyed by the version) or `artifact_evaluations` (by the file's sha256). */
+function insertEvaluation(db: Database, table: 'model_evaluations' | 'artifact_evaluations', key: number | string, input: Omit<RecordInput, 'modelVersionId'>, file: string): Result<number> {
   const { result } = input;
+  const keyColumn = table === 'model_evaluations' ? 'model_version_id' : 'model_sha256';
   try {
     const id = writeTx(db, () => {
       const run = input.runUid === undefined ? null : ((db.prepare('SELECT id FROM runs WHERE uid = ?').pluck().get(input.runUid) as number | undefined) ?? null);
       const info = db
         .prepare(
-          'INSERT INTO model_evaluations (model_version_id, dataset_version_id, data_path, data_sha256, run_id, task, rows, provider, metrics_json, result_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          `INSERT INTO ${table} (${keyColumn}, dataset_version_id, data_path, data_sha256, run_id, task, rows, provider, metrics_json, result_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         )
-        .run(input.modelVersionId, input.datasetVersionId, result.data.file, result.data.sha256, run, result.task, result.rows, result.provider, JSON.stringify(result.metrics), JSON.stringify(result), (input.clock ?? Date.now)());
+        .run(key, input.datasetVersionId, result.data.file, result.data.sha256, run, result.task, result.rows, result.provider, JSON.stringify(result.metrics), JSON.stringify(result), (input.clock ?? Date.now)());
       return Number(info.lastInsertRowid);
     });
     return ok(id);
   } catch (err) {
     return fail(storeError(err, file, 'record the evaluation'));
   }
+}
+
+/** Adds the evaluation; returns its id. */
+export function recordEvaluation(db: Database, input: RecordInput, file: string): Result<number> {
+  return insertEvaluation(db, 'model_evaluations', input.modelVersionId, input, file);
 }
 
 /** Whether the store keeps evaluations of files not registered yet (migration 11). */
@@ -75,22 +81,8 @@ export function hasArtifactEvaluations(db: Database): boolean {
  * Returns its id, or undefined when the store predates migration 11.
  */
 export function recordArtifactEvaluation(db: Database, input: Omit<RecordInput, 'modelVersionId'> & { modelSha256: string }, file: string): Result<number | undefined> {
-  const { result } = input;
   if (!hasArtifactEvaluations(db)) return ok(undefined);
-  try {
-    const id = writeTx(db, () => {
-      const run = input.runUid === undefined ? null : ((db.prepare('SELECT id FROM runs WHERE uid = ?').pluck().get(input.runUid) as number | undefined) ?? null);
-      const info = db
-        .prepare(
-          'INSERT INTO artifact_evaluations (model_sha256, dataset_version_id, data_path, data_sha256, run_id, task, rows, provider, metrics_json, result_json, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
-        )
-        .run(input.modelSha256, input.datasetVersionId, result.data.file, result.data.sha256, run, result.task, result.rows, result.provider, JSON.stringify(result.metrics), JSON.stringify(result), (input.clock ?? Date.now)());
-      return Number(info.lastInsertRowid);
-    });
-    return ok(id);
-  } catch (err) {
-    return fail(storeError(err, file, 'record the evaluation'));
-  }
+  return insertEvaluation(db, 'artifact_evaluations', input.modelSha256, input, file);
 }
 
 interface EvaluationRow {
