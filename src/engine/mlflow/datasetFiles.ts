@@ -3,22 +3,12 @@
 // `<experiment>/datasets/<id>/meta.yaml` holds name, digest, source_type, source, schema and profile (the
 // last three as MLflow's JSON text). Values are read as the strings MLflow wrote (metaYaml.ts). Inputs of
 // another kind (an MLflow 3 model input) and records that cannot be read are reported, not guessed at.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isMap, isScalar, parseDocument } from 'yaml';
+import { folderNames } from './folderNames';
 import { readMetaYaml } from './metaYaml';
 import type { ImportProblem, MlflowDatasetInput } from './model';
-
-function folderNames(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name)
-      .sort();
-  } catch {
-    return [];
-  }
-}
 
 /** The `tags:` mapping of an input's meta.yaml (`tags: {mlflow.data.context: training}`), values as strings. */
 function inputTags(file: string): Record<string, string> {

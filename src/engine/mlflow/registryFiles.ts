@@ -4,19 +4,9 @@
 // (MLflow 2.3+). Values are read as the strings MLflow wrote (metaYaml.ts).
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { folderNames } from './folderNames';
 import { metaTime, readMetaYaml } from './metaYaml';
 import type { ImportProblem, MlflowRegisteredModel } from './model';
-
-function folderNames(dir: string): string[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true })
-      .filter((e) => e.isDirectory())
-      .map((e) => e.name)
-      .sort();
-  } catch {
-    return [];
-  }
-}
 
 function fileValues(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
