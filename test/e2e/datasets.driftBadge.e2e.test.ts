@@ -12,7 +12,7 @@ import type { CliIo } from '../../src/cli/command';
 import { main } from '../../src/cli/main';
 import { writeDriftCsv } from '../unit/driftData';
 import { installVsix, OUTPUT, ROOT, startCodeServer, type CodeServer } from './codeServer';
-import { launchBrowser, openWorkspace, pane, screenshot, showSextant } from './workbench';
+import { fromContextMenu, launchBrowser, openWorkspace, pane, screenshot, showSextant } from './workbench';
 
 async function cli(cwd: string, ...args: string[]): Promise<{ code: number; out: string }> {
   const out: string[] = [];
@@ -87,26 +87,10 @@ describe('Datasets view: a version\'s drift badge (code-server + Chromium)', fun
     await page.keyboard.press('Escape');
     const datasets = pane(page, 'Datasets');
     const live = datasets.locator('.monaco-list-row', { hasText: /^live/ }).first();
-    // A context menu's action can be missed (the view redraws for the new file's content, or the click
-    // lands while the menu is still opening), so the quick pick is asked for again (3 tries).
-    for (let attempt = 1; ; attempt++) {
-      await live.click({ button: 'right' });
-      const action = page.locator('.context-view .action-label', { hasText: 'Compare With Reference…' }).first();
-      await action.waitFor({ timeout: 10_000 });
-      // VS Code ignores a click that lands just after a context menu opens (as serve.e2e and models.delete.e2e wait).
-      await page.waitForTimeout(400);
-      await action.click().catch(() => undefined);
-      const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'reference' }).first();
-      if (await pick.waitFor({ timeout: 10_000 }).then(() => true, () => false)) {
-        await pick.click();
-        break;
-      }
-      if (attempt === 3) {
-        await screenshot(page, 'failed-datasets-compare-pick');
-        throw new Error('Compare With Reference… showed no quick pick with the reference (3 tries)');
-      }
-      await page.keyboard.press('Escape');
-    }
+    const pick = page.locator('.quick-input-list .monaco-list-row', { hasText: 'reference' }).first();
+    const picking = (): Promise<boolean> => pick.waitFor({ timeout: 10_000 }).then(() => true, () => false);
+    await fromContextMenu(page, live, 'Compare With Reference…', picking, 'Compare With Reference… showed no quick pick with the reference');
+    await pick.click();
     // the panel opens (its tab), and the verdict lands on a new version of live
     await page.locator('.tab', { hasText: 'Drift: live vs reference' }).first().waitFor({ timeout: 60_000 });
     const v2 = datasets.locator('.monaco-list-row', { hasText: 'v2' }).first();

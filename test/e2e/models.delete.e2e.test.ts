@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { installVsix, OUTPUT, ROOT, startCodeServer, type CodeServer } from './codeServer';
-import { launchBrowser, openWorkspace, pane, screenshot, showSextant } from './workbench';
+import { fromContextMenu, launchBrowser, openWorkspace, pane, screenshot, showSextant } from './workbench';
 
 const sextant = (cwd: string, ...args: string[]): string => execFileSync(process.execPath, [join(ROOT, 'bin', 'sextant.js'), ...args], { cwd, stdio: 'pipe', encoding: 'utf8' });
 
@@ -69,21 +69,11 @@ describe('deleting from the Models view (code-server + Chromium)', function () {
   const dialog = (): Locator => page.locator('.monaco-dialog-box');
   const button = (text: string): Locator => dialog().locator('.monaco-button', { hasText: new RegExp(`^${text}$`) });
 
-  /**
-   * Right-click the row and pick `action` from its context menu, until the modal dialog shows. VS Code ignores a
-   * click on a menu that has only just opened (as in serve.e2e.test.ts): wait a little, click, and repeat.
-   */
+  /** Right-click the row and pick `action` from its context menu, until the modal dialog shows; its text. */
   async function ask(label: string, action: string): Promise<string> {
-    const item = page.locator('.monaco-menu .action-item', { hasText: new RegExp(`^${action}$`) }).first();
-    for (let attempt = 1; ; attempt++) {
-      await row(label).first().click({ button: 'right' });
-      await item.waitFor({ timeout: 10_000 });
-      await page.waitForTimeout(400);
-      await item.click().catch(() => undefined);
-      if (await dialog().first().waitFor({ timeout: 10_000 }).then(() => true, () => false)) return (await dialog().first().innerText()).trim();
-      if (attempt === 3) throw new Error(`${action} on the row ${label} showed no dialog in 3 tries`);
-      await page.keyboard.press('Escape');
-    }
+    const shown = (): Promise<boolean> => dialog().first().waitFor({ timeout: 10_000 }).then(() => true, () => false);
+    await fromContextMenu(page, row(label).first(), action, shown, `${action} on the row ${label} showed no dialog`);
+    return (await dialog().first().innerText()).trim();
   }
 
   it('Remove Alias on v1 asks in a modal; its button removes @production, the row redraws, recorded as VS Code', async () => {

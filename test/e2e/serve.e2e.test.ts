@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { installVsix, OUTPUT, ROOT, startCodeServer, type CodeServer } from './codeServer';
-import { launchBrowser, openWorkspace, pane, runCommand, screenshot, showSextant } from './workbench';
+import { fromContextMenu, launchBrowser, openWorkspace, pane, runCommand, screenshot, showSextant } from './workbench';
 
 const sextant = (cwd: string, ...args: string[]): string => execFileSync(process.execPath, [join(ROOT, 'bin', 'sextant.js'), ...args], { cwd, stdio: 'pipe', encoding: 'utf8' });
 
@@ -54,30 +54,14 @@ describe('serving from the Models view (code-server + Chromium)', function () {
   const versionRow = (): Locator => pane(page, 'Models').locator('.monaco-list-row', { hasText: '@staging' }).first();
   const statusItem = (): Locator => page.locator('.part.statusbar .statusbar-item', { hasText: 'penguin-species v1' });
 
-  /**
-   * Right-click the version row and pick `action` from its context menu, until `done` holds. A refresh of the
-   * view closes an open menu, and VS Code ignores a click on a menu that has only just opened (as in
-   * vscode.e2e.test.ts): so wait a little, click, and repeat the whole gesture when nothing came of it.
-   */
-  async function fromContextMenu(action: string, done: () => Promise<boolean>): Promise<void> {
-    const item = page.locator('.monaco-menu .action-item', { hasText: new RegExp(`^${action}$`) }).first();
-    for (let attempt = 1; ; attempt++) {
-      await versionRow().click({ button: 'right' });
-      await item.waitFor({ timeout: 10_000 });
-      await page.waitForTimeout(400);
-      await item.click().catch(() => undefined);
-      if (await done()) return;
-      if (attempt === 3) throw new Error(`${action} from the version's context menu had no effect in 3 tries`);
-      await page.keyboard.press('Escape');
-    }
-  }
+  const fromVersionMenu = (action: string, done: () => Promise<boolean>): Promise<void> => fromContextMenu(page, versionRow(), action, done, `${action} from the version's context menu had no effect`);
 
   let url: string;
 
   it('Serve Model on the version starts a server: the status bar item shows its URL, the row too', async () => {
     await versionRow().waitFor({ timeout: 60_000 });
     assert.equal(await statusItem().count(), 0, 'no serving item before a server runs');
-    await fromContextMenu('Serve Model', () => statusItem().first().waitFor({ timeout: 60_000 }).then(() => true, () => false));
+    await fromVersionMenu('Serve Model', () => statusItem().first().waitFor({ timeout: 60_000 }).then(() => true, () => false));
     const text = (await statusItem().first().innerText()).trim();
     const found = /penguin-species v1 (127\.0\.0\.1:\d+)/.exec(text);
     assert.ok(found, `status bar item text: ${JSON.stringify(text)}`);
@@ -104,7 +88,7 @@ describe('serving from the Models view (code-server + Chromium)', function () {
   });
 
   it('Stop Serving from the view stops it: the status bar item goes and the port closes', async () => {
-    await fromContextMenu('Stop Serving', () => statusItem().first().waitFor({ state: 'detached', timeout: 20_000 }).then(() => true, () => false));
+    await fromVersionMenu('Stop Serving', () => statusItem().first().waitFor({ state: 'detached', timeout: 20_000 }).then(() => true, () => false));
     assert.equal(await statusItem().count(), 0);
     await pane(page, 'Models').locator('.monaco-list-row', { hasText: url }).first().waitFor({ state: 'detached', timeout: 20_000 });
     await assert.rejects(fetch(`${url}/health`), 'nothing listens at the URL any more');

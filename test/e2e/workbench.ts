@@ -1,5 +1,5 @@
 // Drives the VS Code workbench in Debian's Chromium (playwright-core; never a downloaded browser).
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Locator, type Page } from 'playwright-core';
 import { join } from 'node:path';
 import { OUTPUT } from './codeServer';
 
@@ -47,6 +47,28 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(OUTPUT, `${name}.png`);
   await page.screenshot({ path });
   return path;
+}
+
+/**
+ * Right-clicks `row` and picks `action` from its context menu, until `done` holds (3 tries, else an error
+ * saying `what`). A refresh of the view closes an open menu, and VS Code ignores a click on a menu that has
+ * only just opened: so wait a little, click, and repeat the whole gesture when nothing came of it.
+ */
+export async function fromContextMenu(page: Page, row: Locator, action: string, done: () => Promise<boolean>, what: string): Promise<void> {
+  const escaped = action.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const item = page.locator('.monaco-menu .action-item', { hasText: new RegExp(`^${escaped}$`) }).first();
+  for (let attempt = 1; ; attempt++) {
+    await row.click({ button: 'right' });
+    await item.waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(400);
+    await item.click().catch(() => undefined);
+    if (await done()) return;
+    if (attempt === 3) {
+      await screenshot(page, 'failed-context-menu');
+      throw new Error(`${what} in 3 tries`);
+    }
+    await page.keyboard.press('Escape');
+  }
 }
 
 /** The lines of the visible Output channel that contain `text` (the panel's filter box narrows them). */
