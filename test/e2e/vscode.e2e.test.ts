@@ -10,7 +10,7 @@ import { installVsix, OUTPUT, ROOT, startCodeServer, type CodeServer } from './c
 import { compareFixture } from '../support/compareFixture';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { workspaceLayout } from '../../src/engine/workspace/layout';
-import { launchBrowser, openWorkspace, outputLines, pane, paneTitles, runCommand, screenshot, showSextant, waitForSquiggle } from './workbench';
+import { expandUntil, launchBrowser, openWorkspace, outputLines, pane, paneTitles, runCommand, screenshot, showSextant, waitForSquiggle } from './workbench';
 
 describe('Sextant in VS Code (code-server + Chromium)', function () {
   this.timeout(240_000);
@@ -188,8 +188,10 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
         await showSextant(page);
         const experiments = pane(page, 'Experiments');
         const row = (name: string) => experiments.locator('.monaco-list-row', { hasText: name }).first();
+        const t0 = Date.now();
         await row('churn').waitFor({ timeout: 30_000 });
-        if ((await row('churn').getAttribute('aria-expanded')) !== 'true') await row('churn').click();
+        await expandUntil(page, row('churn'), row('baseline'), 'the churn experiment never showed its run baseline');
+        console.log(`      runs shown ${Date.now() - t0} ms after the Sextant container`);
         // A webview is an iframe.webview whose content sits in a nested iframe#active-frame (TESTING.md).
         const panel = page.frameLocator('iframe.webview').frameLocator('#active-frame');
         const item = page.locator('.monaco-menu .action-item', { hasText: 'Compare Selected Runs' }).first();
@@ -205,7 +207,10 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
           await page.waitForTimeout(400);
           await item.click().catch(() => undefined);
           const opened = await panel.locator('table.compare').waitFor({ timeout: 20_000 }).then(() => true, () => false);
-          if (opened) break;
+          if (opened) {
+            if (attempt > 1) console.log(`      Compare Selected Runs opened the panel on try ${attempt}`);
+            break;
+          }
           if (attempt === 3) throw new Error('Compare Selected Runs opened no panel in 3 tries');
           await page.keyboard.press('Escape');
         }
@@ -240,16 +245,7 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
         const experiments = pane(page, 'Experiments');
         const row = (name: string) => experiments.locator('.monaco-list-row', { hasText: name }).first();
         await row('churn').waitFor({ timeout: 30_000 });
-        // The view may expand the experiment itself while the row is drawn (the most recent one is
-        // expanded by default), so a click read against a stale aria-expanded can fold it again: look again.
-        for (let attempt = 1; ; attempt++) {
-          if ((await row('churn').getAttribute('aria-expanded')) !== 'true') await row('churn').click();
-          if (await row('baseline').waitFor({ timeout: 10_000 }).then(() => true, () => false)) break;
-          if (attempt === 3) {
-            await screenshot(page, 'failed-live-expand');
-            throw new Error('the churn experiment never showed its run baseline (3 tries)');
-          }
-        }
+        await expandUntil(page, row('churn'), row('baseline'), 'the churn experiment never showed its run baseline');
         // A script in another process (this test) starts a run and logs into it; the run stays running.
         const started = Date.now();
         const run = tracker.value.startRun({ experiment: 'churn', name: 'live-script', params: { lr: 0.3 } });

@@ -71,6 +71,22 @@ export async function fromContextMenu(page: Page, row: Locator, action: string, 
   }
 }
 
+/**
+ * Expands the tree row `parent` until `child` shows (3 tries, else an error saying `what`). The view may
+ * expand the row itself while it is drawn (the most recent experiment is expanded by default), so a click
+ * read against a stale aria-expanded folds it again: look again after each click.
+ */
+export async function expandUntil(page: Page, parent: Locator, child: Locator, what: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    if ((await parent.getAttribute('aria-expanded')) !== 'true') await parent.click();
+    if (await child.waitFor({ timeout: 10_000 }).then(() => true, () => false)) return;
+    if (attempt === 3) {
+      await screenshot(page, 'failed-expand');
+      throw new Error(`${what} (3 tries)`);
+    }
+  }
+}
+
 /** The lines of the visible Output channel that contain `text` (the panel's filter box narrows them). */
 export async function outputLines(page: Page, text: string): Promise<string> {
   const filter = page.locator('.part.panel .viewpane-filter input').first();
