@@ -4,7 +4,9 @@
 // URL or stop it), and a progress notification names the URL for as long as the server runs. *Stop Serving* (or closing the window) stops it. One server per model version.
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
+import { loadEngine } from '../engineLoader';
 import { startServeProcess, type ServeListening, type ServeProcess } from '../runner/serveProcess';
+import { goneServed } from './servedGone';
 import type { ModelNode } from './modelsTree';
 
 interface Served {
@@ -35,6 +37,22 @@ export class Serving implements vscode.Disposable {
   constructor(private readonly ctx: Ctx) {
     this.item.name = 'Sextant Serving';
     this.item.command = 'sextant.models.servingMenu';
+    // A served version deleted from the registry (this window, the CLI, another process): stop its server.
+    ctx.push(ctx.onStoreChanged(() => void this.stopDeleted()));
+  }
+
+  /** Stops the servers of versions the registry no longer has, saying why. */
+  private async stopDeleted(): Promise<void> {
+    if (this.servers.size === 0) return;
+    const engine = await loadEngine();
+    const store = this.ctx.store();
+    if (!store.ok) return;
+    for (const gone of goneServed([...this.servers.values()], engine.listModels(store.value))) {
+      if (this.servers.get(keyOf(gone.model, gone.version)) !== gone) continue;
+      this.ctx.log.info(`serve ${keyOf(gone.model, gone.version)}: the version was deleted from the registry; stopping its server at ${gone.listening.url}`);
+      await this.stop(gone.model, gone.version);
+      void vscode.window.showWarningMessage(`Sextant: ${gone.model} v${gone.version} was deleted from the registry, so its server at ${gone.listening.url} was stopped.`);
+    }
   }
 
   /** The URL a version is served at, while it is. */
