@@ -1,7 +1,8 @@
 // The KLL quantile sketch (Karnin, Lang & Liberty 2016): a stack of compactors, level h holding items
 // that each stand for 2^h values, with capacities k·(2/3)^depth (at least MIN_CAPACITY, which only makes
 // it more accurate). A full level is sorted and every other item (the odd or the even ones, at random)
-// moves up. Memory is a few thousand numbers whatever the stream; with k = 400 the rank of a reported
+// moves up, merged into the level above, which so stays sorted: only level 0 is ever sorted whole (the
+// sort was most of a profile's time in the sketch). Memory is a few thousand numbers whatever the stream; with k = 400 the rank of a reported
 // quantile is within about 0.7% of the asked one (measured in test/unit/data.profile.test.ts: ≤ 1%).
 // The random choices come from a fixed seed, so a profile of the same file is the same every time.
 const KLL_K = 400;
@@ -49,29 +50,43 @@ export class KllSketch {
     if (len + 1 >= this.capacities[0]!) this.compact(0);
   }
 
+  /**
+   * Level h (full) sorted, and every other item of it (the odd or the even ones, at random) merged into
+   * level h + 1. Only level 0 needs a sort: a level above holds merged sorted runs, so it stays sorted.
+   */
   private compact(h: number): void {
     if (h + 1 >= this.levels.length) this.grow();
     const level = this.levels[h]!;
     let len = this.lengths[h]!;
-    level.subarray(0, len).sort();
+    if (h === 0) level.subarray(0, len).sort();
     let kept = NaN;
     if (len % 2 === 1) kept = level[--len]!;
-    const up = this.levels[h + 1]!;
-    let upLen = this.lengths[h + 1]!;
-    for (let i = this.coin(); i < len; i += 2) {
-      up[upLen++] = level[i]!;
-      if (upLen >= this.capacities[h + 1]!) {
-        this.lengths[h + 1] = upLen;
-        this.compact(h + 1);
-        upLen = this.lengths[h + 1]!;
+    const half = len >> 1;
+    const upLen = this.lengths[h + 1]!;
+    let up = this.levels[h + 1]!;
+    if (up.length < upLen + half + 1) {
+      const grown = new Float64Array(2 * (upLen + half + 1));
+      grown.set(up.subarray(0, upLen));
+      this.levels[h + 1] = up = grown;
+    }
+    // Merged from the back, in place: the promoted items are level[coin], level[coin + 2], …
+    const coin = this.coin();
+    let a = upLen - 1;
+    let b = coin + 2 * (half - 1);
+    for (let w = upLen + half - 1; b >= coin; w--) {
+      if (a >= 0 && up[a]! > level[b]!) up[w] = up[a--]!;
+      else {
+        up[w] = level[b]!;
+        b -= 2;
       }
     }
-    this.lengths[h + 1] = upLen;
+    this.lengths[h + 1] = upLen + half;
     this.lengths[h] = 0;
     if (kept === kept) {
       level[0] = kept;
       this.lengths[h] = 1;
     }
+    if (upLen + half >= this.capacities[h + 1]!) this.compact(h + 1);
   }
 
   /** What a worker sends back: each level's items, the count, the coin's state (structured-clonable). */
@@ -91,8 +106,10 @@ export class KllSketch {
       const merged = new Float64Array(Math.max(this.levels[h]!.length, len + items.length + 1));
       merged.set(this.levels[h]!.subarray(0, len));
       merged.set(items, len);
-      this.levels[h] = merged;
       this.lengths[h] = len + items.length;
+      // Levels above 0 are kept sorted (compact merges into them).
+      if (h > 0) merged.subarray(0, len + items.length).sort();
+      this.levels[h] = merged;
     });
     this.n += other.n;
     this.seed = (this.seed ^ other.seed) >>> 0 || 0x2545f491;
