@@ -3,6 +3,7 @@
 // with an offset or not) datetimes; anything else is a string. Text with spaces around it is trimmed
 // first; "Infinity" and "0x1F" are strings. JSON Lines and Parquet numbers and booleans keep their type.
 import type { Cell } from '../read/batch';
+import { decimal, decimalAt } from '../read/typedBatch';
 
 export const KIND_NAMES = ['integer', 'float', 'boolean', 'datetime', 'string'] as const;
 type CellKind = 0 | 1 | 2 | 3 | 4;
@@ -23,39 +24,40 @@ function daysFromCivil(y: number, m: number, d: number): number {
   return era * 146097 + yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy - 719468;
 }
 
-/** Two digits at i, or NaN. */
-function two(s: string, i: number): number {
-  const a = s.charCodeAt(i) - 48;
-  const b = s.charCodeAt(i + 1) - 48;
+/** Two digits at buf[i], or NaN. */
+function two(buf: Buffer, i: number): number {
+  const a = buf[i]! - 48;
+  const b = buf[i + 1]! - 48;
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
 }
 
-/** The common shapes (YYYY-MM-DD, then THH:MM[:SS[.fff]] and Z) of s[b, e), without a regular expression; NaN otherwise. */
-function fastIsoMs(s: string, b: number, e: number): number {
+/** The common shapes (YYYY-MM-DD, then THH:MM[:SS[.fff]] and Z) of buf[b, e), without a regular expression; NaN otherwise. */
+function fastIsoMs(buf: Buffer, b: number, e: number): number {
   const n = e - b;
-  if (n < 10 || s.charCodeAt(b + 4) !== 45 || s.charCodeAt(b + 7) !== 45) return NaN;
-  const y = two(s, b) * 100 + two(s, b + 2);
-  const mo = two(s, b + 5);
-  const d = two(s, b + 8);
+  if (n < 10 || buf[b + 4] !== 45 || buf[b + 7] !== 45) return NaN;
+  const y = two(buf, b) * 100 + two(buf, b + 2);
+  const mo = two(buf, b + 5);
+  const d = two(buf, b + 8);
   if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31)) return NaN;
   let ms = daysFromCivil(y, mo, d) * 86_400_000;
   if (n === 10) return ms;
-  const t = s.charCodeAt(b + 10);
-  if ((t !== 84 && t !== 32) || n < 16 || s.charCodeAt(b + 13) !== 58) return NaN;
-  const h = two(s, b + 11);
-  const mi = two(s, b + 14);
+  const t = buf[b + 10];
+  if ((t !== 84 && t !== 32) || n < 16 || buf[b + 13] !== 58) return NaN;
+  const h = two(buf, b + 11);
+  const mi = two(buf, b + 14);
   if (!(h <= 23 && mi <= 59)) return NaN;
   ms += (h * 60 + mi) * 60_000;
   let i = b + 16;
-  if (i < e && s.charCodeAt(i) === 58) {
-    const sec = two(s, b + 17);
+  if (i < e && buf[i] === 58) {
+    if (n < 19) return NaN;
+    const sec = two(buf, b + 17);
     if (!(sec <= 60)) return NaN;
     ms += sec * 1000;
     i = b + 19;
-    if (i < e && s.charCodeAt(i) === 46) {
+    if (i < e && buf[i] === 46) {
       let scale = 100;
       for (i++; i < e; i++) {
-        const dgt = s.charCodeAt(i) - 48;
+        const dgt = buf[i]! - 48;
         if (dgt < 0 || dgt > 9) break;
         ms += dgt * scale;
         scale /= 10;
@@ -63,13 +65,19 @@ function fastIsoMs(s: string, b: number, e: number): number {
     }
   }
   if (i === e) return ms;
-  return i === e - 1 && s.charCodeAt(i) === 90 ? ms : NaN;
+  return i === e - 1 && buf[i] === 90 ? ms : NaN;
 }
+
+/** Where isoMs puts a string's bytes for fastIsoMs (no allocation; longer strings take the regular expression). */
+const scratch = Buffer.alloc(128);
 
 /** Epoch milliseconds of an ISO 8601 date or date-time (UTC when it has no offset); NaN when not one. */
 function isoMs(text: string): number {
-  const fast = fastIsoMs(text, 0, text.length);
-  if (fast === fast) return fast;
+  if (text.length * 3 <= scratch.length) {
+    // UTF-8: a character outside ASCII is bytes >= 0x80, never a digit or a separator the fast path takes.
+    const fast = fastIsoMs(scratch, 0, scratch.write(text, 0, 'utf8'));
+    if (fast === fast) return fast;
+  }
   const m = DATE_RE.exec(text);
   if (!m) return NaN;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac, zone] = m;
@@ -91,6 +99,11 @@ export const parsed = { number: 0, ms: 0 };
 function classifyText(s: string): CellKind {
   const c0 = s.charCodeAt(0);
   if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 46 || c0 === 43) {
+    const fast = decimalAt(s, 0, s.length);
+    if (fast === fast) {
+      parsed.number = fast;
+      return decimal.float ? FLOAT : INTEGER;
+    }
     const last = s.charCodeAt(s.length - 1);
     if (last > 32) {
       const x = +s;
@@ -131,25 +144,25 @@ function classifyText(s: string): CellKind {
 }
 
 /**
- * classifyText(text.slice(s, e)) without making the string in the common cases (a date-time, a word, a
- * boolean); the uncommon ones (spaces around, numbers the reader did not parse) slice and classify.
+ * classifyText of the UTF-8 text buf[s, e) without making the string in the common cases (a date-time, a
+ * word, a boolean); the uncommon ones (spaces around, numbers the reader did not parse) decode and classify.
  */
-export function classifyRange(text: string, s: number, e: number): CellKind {
-  const c0 = text.charCodeAt(s);
+export function classifyBytes(buf: Buffer, s: number, e: number): CellKind {
+  const c0 = buf[s]!;
   const len = e - s;
   if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 46 || c0 === 43) {
-    // A date-time is never a number (a '-' after four digits is not in one): no need to try +s first.
-    if (len >= 10 && text.charCodeAt(s + 4) === 45 && text.charCodeAt(e - 1) > 32) {
-      const ms = fastIsoMs(text, s, e);
+    // A date-time is never a number (a '-' after four digits is not in one): no need to try a number first.
+    if (len >= 10 && buf[s + 4] === 45 && buf[e - 1]! > 32) {
+      const ms = fastIsoMs(buf, s, e);
       if (ms === ms) {
         parsed.ms = ms;
         return DATETIME;
       }
     }
-    return classifyText(text.slice(s, e));
+    return classifyText(buf.toString('utf8', s, e));
   }
   if (len === 4 || len === 5) {
-    const lower = (i: number): number => text.charCodeAt(s + i) | 32;
+    const lower = (i: number): number => buf[s + i]! | 32;
     if (len === 4 && lower(0) === 116 && lower(1) === 114 && lower(2) === 117 && lower(3) === 101) {
       parsed.number = 1;
       return BOOLEAN;
@@ -160,7 +173,7 @@ export function classifyRange(text: string, s: number, e: number): CellKind {
     }
     return STRING;
   }
-  if (c0 <= 32 || text.charCodeAt(e - 1) <= 32) return classifyText(text.slice(s, e));
+  if (c0 <= 32 || buf[e - 1]! <= 32) return classifyText(buf.toString('utf8', s, e));
   return STRING;
 }
 

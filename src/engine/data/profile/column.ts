@@ -3,16 +3,17 @@
 // distinct values (then a HyperLogLog estimate and the counts of the values most frequent by then), the first lines of each
 // kind (so values that do not fit the column's type are reported with their lines), and a sample for
 // the personal-data check. Raw values stay in memory; finish() masks what it reports. A CSV batch comes
-// typed (addTyped: numbers parsed by the reader, text cells left in the chunk): numbers go straight into
-// the moments, sketches and counts, and a text is classified and counted through a cache keyed by its
-// characters (./exactCounts.ts), so no string is made per cell.
+// typed (addTyped: numbers parsed by the reader, text cells left in the chunk's bytes): numbers go straight
+// into the moments, sketches and counts, and a text is classified and counted through a cache keyed by
+// its UTF-8 bytes (./exactCounts.ts), so no string is made per cell. Text cells of the other readers are
+// written into a scratch buffer and take the same way.
 import type { Cell } from '../read/batch';
 import { CELL_MISSING, type TypedBatch, type TypedColumn } from '../read/typedBatch';
 import { PiiSampler } from '../pii/detect';
 import { protectValue, type PiiPolicy, type PiiRule } from '../pii/protect';
-import { BOOLEAN, classifyRange, DATETIME, FLOAT, INTEGER, KIND_NAMES, parsed, STRING } from './classify';
+import { BOOLEAN, classifyBytes, DATETIME, FLOAT, INTEGER, KIND_NAMES, parsed, STRING } from './classify';
 import { ExactCounts, TextCache } from './exactCounts';
-import { hashText, HyperLogLog, textHash } from './hll';
+import { hashBytes, hashString, HyperLogLog, textHash } from './hll';
 import { KllSketch, type KllState } from './kll';
 import type { ColumnProfile, ColumnType } from './schema';
 
@@ -23,6 +24,8 @@ const TOP_TRACKED = 1000;
 const BINS = 20;
 const CATEGORICAL_MAX = 50;
 const QUANTILES = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99];
+/** A string cell's UTF-8 bytes, for the byte path (grown for a longer cell). */
+let scratch = Buffer.alloc(1 << 12);
 
 /** A profiler's whole state, as a worker of a parallel profile sends it back (structured-clonable; lines relative to its part). */
 export interface ProfilerState {
@@ -61,7 +64,7 @@ export class ColumnProfiler {
   private cache: TextCache | undefined;
   private hll: HyperLogLog | undefined;
   private top: Map<string | number, number> | undefined;
-  /** The hashes (hashText h1) of the text keys among `top`, to look a text up only when it may be there. */
+  /** The hashes (hashBytes h1) of the text keys among `top`, to look a text up only when it may be there. */
   private topHashes: Set<number> | undefined;
   readonly pii = new PiiSampler();
 
@@ -72,15 +75,18 @@ export class ColumnProfiler {
     for (let r = 0; r < cells.length; r++) {
       const cell = cells[r];
       if (cell === null || cell === undefined) continue;
-      if (typeof cell === 'string') this.addText(cell, 0, cell.length, lines[r]!);
+      if (typeof cell === 'string') {
+        if (cell.length * 3 > scratch.length) scratch = Buffer.alloc(cell.length * 3);
+        this.addText(scratch, 0, scratch.write(cell, 0, 'utf8'), lines[r]!);
+      }
       else if (typeof cell === 'number') this.addNumber(Number.isInteger(cell) ? INTEGER : FLOAT, cell, lines[r]!, String(cell));
       else this.addBoolean(cell ? 1 : 0, lines[r]!, String(cell));
     }
   }
 
-  /** A typed CSV batch's column (valid only during the call): numbers as parsed, text in place in `text`. */
-  addTyped(col: TypedColumn, rows: number, lines: Float64Array, text: string): void {
-    const { code, num, start, end, str } = col;
+  /** A typed CSV batch's column (valid only during the call): numbers as parsed, text in place in `buf`. */
+  addTyped(col: TypedColumn, rows: number, lines: Float64Array, buf: Buffer): void {
+    const { code, num, start, end } = col;
     const first = this.first;
     for (let r = 0; r < rows; r++) {
       const k = code[r]!;
@@ -88,14 +94,12 @@ export class ColumnProfiler {
       if (k <= FLOAT) {
         this.count++;
         this.kinds[k]!++;
-        if (first[k]!.length < EXAMPLES) first[k]!.push({ line: lines[r]!, value: text.slice(start[r]!, end[r]!) });
-        if (!this.pii.full) this.pii.add(text.slice(start[r]!, end[r]!));
+        if (first[k]!.length < EXAMPLES) first[k]!.push({ line: lines[r]!, value: buf.toString('latin1', start[r]!, end[r]!) });
+        if (!this.pii.full) this.pii.add(buf.toString('latin1', start[r]!, end[r]!));
         this.numeric(num[r]!);
         continue;
       }
-      const s = start[r]!;
-      if (s < 0) this.addText(str[r]!, 0, str[r]!.length, lines[r]!);
-      else this.addText(text, s, end[r]!, lines[r]!);
+      this.addText(buf, start[r]!, end[r]!, lines[r]!);
     }
   }
 
@@ -146,34 +150,31 @@ export class ColumnProfiler {
     if (c !== undefined) this.top!.set(key, c + 1);
   }
 
-  /** The text t[s, e): classified (once per distinct text while the counts are exact), counted, sketched. */
-  private addText(t: string, s: number, e: number, line: number): void {
+  /** The UTF-8 text t[s, e): classified (once per distinct text while the counts are exact), counted, sketched. */
+  private addText(t: Buffer, s: number, e: number, line: number): void {
     let kind: number;
     let value: number;
     let entry = -1;
     const counts = this.counts;
-    hashText(t, s, e);
-    const h1 = textHash.h1;
     if (counts !== undefined) {
       const cache = (this.cache ??= new TextCache());
-      entry = cache.find(t, s, e, h1);
+      entry = cache.find(t, s, e);
       if (entry < 0) {
-        const str = t.slice(s, e);
-        kind = classifyRange(str, 0, str.length);
+        kind = classifyBytes(t, s, e);
         value = kind === DATETIME ? parsed.ms : kind === STRING ? 0 : parsed.number;
-        const key = kind <= FLOAT ? value : kind === BOOLEAN ? (value === 1 ? 'true' : 'false') : str;
-        entry = cache.insert(str, h1, kind, value, typeof key === 'number' ? counts.numberSlot(key) : counts.stringSlot(key));
+        const key = kind <= FLOAT ? value : kind === BOOLEAN ? (value === 1 ? 'true' : 'false') : t.toString('utf8', s, e);
+        entry = cache.insert(t, s, e, kind, value, typeof key === 'number' ? counts.numberSlot(key) : counts.stringSlot(key));
       }
       kind = cache.kind[entry]!;
       value = cache.value[entry]!;
     } else {
-      kind = classifyRange(t, s, e);
+      kind = classifyBytes(t, s, e);
       value = kind === DATETIME ? parsed.ms : kind === STRING ? 0 : parsed.number;
     }
     this.count++;
     this.kinds[kind]!++;
-    if (this.first[kind]!.length < EXAMPLES) this.first[kind]!.push({ line, value: t.slice(s, e) });
-    if (!this.pii.full) this.pii.add(t.slice(s, e));
+    if (this.first[kind]!.length < EXAMPLES) this.first[kind]!.push({ line, value: t.toString('utf8', s, e) });
+    if (!this.pii.full) this.pii.add(t.toString('utf8', s, e));
     if (kind <= FLOAT) {
       const d = value - this.mean;
       this.mean += d / ++this.n;
@@ -194,9 +195,10 @@ export class ColumnProfiler {
       this.hll!.addNumber(value);
     } else if (kind === BOOLEAN) this.keyed(value === 1 ? 'true' : 'false');
     else {
-      this.hll!.addHashes(h1, textHash.h2);
-      if (this.topHashes!.has(h1 | 0)) {
-        const key = t.slice(s, e);
+      hashBytes(t, s, e);
+      this.hll!.addHashes(textHash.h1, textHash.h2);
+      if (this.topHashes!.has(textHash.h1 | 0)) {
+        const key = t.toString('utf8', s, e);
         const c = this.top!.get(key);
         if (c !== undefined) this.top!.set(key, c + 1);
       }
@@ -276,7 +278,7 @@ export class ColumnProfiler {
     this.topHashes = new Set();
     for (const key of this.top!.keys()) {
       if (typeof key !== 'string') continue;
-      hashText(key, 0, key.length);
+      hashString(key);
       this.topHashes.add(textHash.h1 | 0);
     }
   }
@@ -396,7 +398,7 @@ export class ColumnProfiler {
 
 /** A typed CSV batch (numbers parsed, text in place) into the columns' profilers. */
 export function profileTyped(batch: TypedBatch, profiler: (name: string) => ColumnProfiler): void {
-  for (let c = 0; c < batch.columns.length; c++) profiler(batch.columns[c]!).addTyped(batch.cols[c]!, batch.rows, batch.lines, batch.text);
+  for (let c = 0; c < batch.columns.length; c++) profiler(batch.columns[c]!).addTyped(batch.cols[c]!, batch.rows, batch.lines, batch.buf);
 }
 
 function binEdges(min: number, max: number): number[] {

@@ -1,6 +1,6 @@
 // A profile column's exact value counts (while there are at most 10,000 distinct values), kept without a
 // Map operation or a string per cell: numbers in an open-addressing table on their bits, and text cells
-// through a cache from the characters of the cell (hashed and compared in place in the chunk) to what the
+// through a cache from the bytes of the cell (hashed and compared in place in the chunk) to what the
 // text is (its kind, its number or time) and its slot in the counts. A string is made once per distinct
 // text, not once per cell. Keys keep their first-seen order, as a Map's would (the overflow to sketches
 // picks the most frequent values so far, ties in that order).
@@ -90,17 +90,25 @@ export class ExactCounts {
 /** Texts remembered at most; then the cache starts over (a column of mostly distinct texts overflows to sketches soon anyway). */
 const CACHE_ENTRIES = 1 << 14;
 
-/** What a text cell is, by its characters: found in place in the chunk, no string made for a hit. Grows from 256 entries. */
+/** What a text cell is, by its UTF-8 bytes: found in place in the chunk, no string made for a hit. Grows from 256 entries. */
 export class TextCache {
   private table = new Int32Array(512);
-  private readonly texts: string[] = [];
+  private entries = 0;
   private hashes = new Int32Array(256);
+  private starts = new Int32Array(256);
+  private ends = new Int32Array(256);
+  private arena = Buffer.alloc(1 << 14);
+  private used = 0;
   kind = new Uint8Array(256);
   value = new Float64Array(256);
   slot = new Int32Array(256);
 
-  /** The entry of text[s, e) with hash h, or -1 (then `at` is where insert() puts it). */
-  find(text: string, s: number, e: number, h: number): number {
+  /** The entry of buf[s, e), or -1 (then insert() puts it where the look ended). */
+  find(buf: Buffer, s: number, e: number): number {
+    let h = 0x811c9dc5 ^ (e - s);
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 16777619);
+    h ^= h >>> 15;
+    this.hash = h;
     const table = this.table;
     const mask = table.length - 1;
     let i = h & mask;
@@ -112,28 +120,40 @@ export class TextCache {
       }
       const entry = v - 1;
       if (this.hashes[entry] === (h | 0)) {
-        const known = this.texts[entry]!;
-        if (known.length === e - s && same(known, text, s)) return entry;
+        const ks = this.starts[entry]!;
+        if (this.ends[entry]! - ks === e - s && same(this.arena, ks, buf, s, e)) return entry;
       }
       i = (i + 1) & mask;
     }
   }
 
   private at = 0;
+  private hash = 0;
 
-  /** Remembers a text just not found (after find()). */
-  insert(str: string, h: number, kind: number, value: number, slot: number): number {
-    if (this.texts.length >= CACHE_ENTRIES) {
+  /** Remembers buf[s, e), just not found (after find()). */
+  insert(buf: Buffer, s: number, e: number, kind: number, value: number, slot: number): number {
+    if (this.entries >= CACHE_ENTRIES) {
       this.table.fill(0);
-      this.texts.length = 0;
-      this.find(str, 0, str.length, h);
-    } else if (this.texts.length >= this.hashes.length) {
+      this.entries = 0;
+      this.used = 0;
+      this.find(buf, s, e);
+    } else if (this.entries >= this.hashes.length) {
       this.grow();
-      this.find(str, 0, str.length, h);
+      this.find(buf, s, e);
     }
-    const entry = this.texts.length;
-    this.texts.push(str);
+    const h = this.hash;
+    const len = e - s;
+    if (this.used + len > this.arena.length) {
+      const arena = Buffer.alloc(Math.max(this.arena.length * 2, this.used + len));
+      this.arena.copy(arena, 0, 0, this.used);
+      this.arena = arena;
+    }
+    buf.copy(this.arena, this.used, s, e);
+    const entry = this.entries++;
     this.hashes[entry] = h | 0;
+    this.starts[entry] = this.used;
+    this.ends[entry] = this.used + len;
+    this.used += len;
     this.kind[entry] = kind;
     this.value[entry] = value;
     this.slot[entry] = slot;
@@ -149,25 +169,23 @@ export class TextCache {
       return b;
     };
     this.hashes = widen(this.hashes, Int32Array);
+    this.starts = widen(this.starts, Int32Array);
+    this.ends = widen(this.ends, Int32Array);
     this.kind = widen(this.kind, Uint8Array);
     this.value = widen(this.value, Float64Array);
     this.slot = widen(this.slot, Int32Array);
     const table = new Int32Array(n * 2);
     const mask = table.length - 1;
-    for (let entry = 0; entry < this.texts.length; entry++) {
+    for (let entry = 0; entry < this.entries; entry++) {
       let i = this.hashes[entry]! & mask;
       while (table[i] !== 0) i = (i + 1) & mask;
       table[i] = entry + 1;
     }
     this.table = table;
   }
-
-  text(entry: number): string {
-    return this.texts[entry]!;
-  }
 }
 
-function same(known: string, text: string, s: number): boolean {
-  for (let i = 0; i < known.length; i++) if (known.charCodeAt(i) !== text.charCodeAt(s + i)) return false;
+function same(arena: Buffer, at: number, buf: Buffer, s: number, e: number): boolean {
+  for (let i = s; i < e; i++) if (arena[at++] !== buf[i]) return false;
   return true;
 }

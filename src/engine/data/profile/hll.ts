@@ -1,6 +1,6 @@
 // HyperLogLog (Flajolet et al. 2007) with 2^14 registers: a distinct count in 16 KB whatever the data,
 // standard error 1.04/√16384 ≈ 0.81%. Numbers hash by their bits, text by its characters (two 32-bit
-// multiply-xorshift hashes: one picks the register, the other gives the rank), with the small-range
+// multiply-xorshift hashes of its UTF-8 bytes: one picks the register, the other gives the rank), with the small-range
 // (linear counting) correction. Profiles count exactly up to a bound and switch to this beyond it.
 const P = 14;
 const M = 1 << P;
@@ -17,21 +17,27 @@ function fmix(h: number): number {
   return (h ^ (h >>> 16)) >>> 0;
 }
 
-/** The two 32-bit hashes of text[s, e) (set by hashText), as HyperLogLog.add hashes a string. */
+/** The two 32-bit hashes of buf[s, e) (set by hashBytes), as HyperLogLog.add hashes a string's UTF-8 bytes. */
 export const textHash = { h1: 0, h2: 0 };
 
-/** Hashes text[s, e) into textHash: the same hashes as add() gives text.slice(s, e), without the string. */
-export function hashText(text: string, s: number, e: number): void {
+/** Hashes the UTF-8 text buf[s, e) into textHash: the same hashes as add() gives the string it holds. */
+export function hashBytes(buf: Buffer, s: number, e: number): void {
   let h1 = 0xdeadbeef ^ (e - s);
   let h2 = 0x41c6ce57 ^ (e - s);
   for (let i = s; i < e; i++) {
-    const ch = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ ch, 2654435761);
-    h2 = Math.imul(h2 ^ ch, 1597334677);
+    const b = buf[i]!;
+    h1 = Math.imul(h1 ^ b, 2654435761);
+    h2 = Math.imul(h2 ^ b, 1597334677);
   }
   h1 = fmix(h1 ^ Math.imul(h2 ^ (h2 >>> 15), 2246822507));
   textHash.h2 = fmix(h2 ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909));
   textHash.h1 = h1;
+}
+
+/** hashBytes of a string's UTF-8 bytes (the keys a profile moves into its sketches: not per cell). */
+export function hashString(text: string): void {
+  const b = Buffer.from(text, 'utf8');
+  hashBytes(b, 0, b.length);
 }
 
 export class HyperLogLog {
@@ -42,8 +48,7 @@ export class HyperLogLog {
       this.addNumber(value);
       return;
     }
-    const s = typeof value === 'boolean' ? (value ? '\u0001true' : '\u0001false') : value;
-    hashText(s, 0, s.length);
+    hashString(typeof value === 'boolean' ? (value ? '\u0001true' : '\u0001false') : value);
     this.addHashes(textHash.h1, textHash.h2);
   }
 
@@ -54,7 +59,7 @@ export class HyperLogLog {
     this.addHashes(h1, h2);
   }
 
-  /** A text value by its hashes (hashText). */
+  /** A text value by its hashes (hashBytes). */
   addHashes(h1: number, h2: number): void {
     const index = h1 >>> (32 - P);
     const rank = Math.clz32(h2) + 1;

@@ -11,7 +11,7 @@ import { Worker } from 'node:worker_threads';
 import type { DataFormat, ReadSummary } from '../read/batch';
 import { CsvParser } from '../read/csv';
 import { lineCuts } from '../read/csvParts';
-import { textChunks } from '../read/decode';
+import { byteChunks } from '../read/decode';
 import { ColumnProfiler } from './column';
 import type { PartJob, PartResult } from './profileWorker';
 
@@ -81,7 +81,7 @@ function startsUtf16(path: string): boolean {
 /** The header's columns and separator, from the first chunk of the file (undefined: no header there). */
 async function readHeader(path: string, end: number, options: ParallelOptions): Promise<{ columns: string[]; delimiter: string } | undefined> {
   const parser = new CsvParser(path, options.delimiter ?? (options.format === 'tsv' ? '\t' : undefined), () => undefined);
-  const text = textChunks(path, options.encoding === 'latin1' || options.encoding === 'utf-8' ? options.encoding : undefined, { start: 0, end });
+  const text = byteChunks(path, options.encoding === 'latin1' || options.encoding === 'utf-8' ? options.encoding : undefined, { start: 0, end });
   try {
     for await (const chunk of text.chunks) {
       parser.push(chunk, false);

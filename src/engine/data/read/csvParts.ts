@@ -7,7 +7,7 @@
 import { closeSync, openSync, readSync } from 'node:fs';
 import type { ColumnBatch, Encoding } from './batch';
 import { CsvParser } from './csv';
-import { textChunks } from './decode';
+import { byteChunks } from './decode';
 import type { TypedBatch } from './typedBatch';
 
 const LOOK_BYTES = 1 << 20;
@@ -50,9 +50,9 @@ interface PartOptions {
 export async function scanCsvPart(options: PartOptions, emit: (batch: ColumnBatch) => void, typed?: (batch: TypedBatch) => void): Promise<{ parser: CsvParser; encoding: Encoding; pending: boolean }> {
   const parser = new CsvParser(options.file, options.delimiter, emit, typed);
   if (options.columns) parser.startAfterHeader(options.columns);
-  const text = textChunks(options.file, options.encoding, { start: options.start, end: options.end });
+  const text = byteChunks(options.file, options.encoding, { start: options.start, end: options.end });
   for await (const chunk of text.chunks) parser.push(chunk, false);
   const pending = !options.last && parser.pending;
-  if (!pending) parser.push('', true);
+  if (!pending) parser.push(Buffer.alloc(0), true);
   return { parser, encoding: text.encoding, pending };
 }

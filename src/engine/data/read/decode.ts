@@ -79,19 +79,27 @@ async function invalidUtf8(path: string, offset: number, bytes: Uint8Array): Pro
   });
 }
 
-interface TextStream {
+interface ByteStream {
   /** Known once the first chunk is read. */
+  encoding: Encoding;
+  chunks: AsyncGenerator<Buffer>;
+}
+
+interface TextStream {
   encoding: Encoding;
   chunks: AsyncGenerator<string>;
 }
 
 /**
- * The file's text in chunks of about CHUNK_BYTES, decoded. `forced` overrides the detection. `range`: only
- * the bytes [start, end) (a part of a file cut at a line end, read by a parallel profile's worker), in 1 MB chunks.
+ * The file's text in chunks of about CHUNK_BYTES, as UTF-8 bytes: checked (invalid UTF-8 is an error
+ * naming its byte and line), the byte-order mark left out, each chunk ending on a whole character; UTF-16
+ * and Latin-1 files are decoded and written again as UTF-8 (the CSV reader works on bytes: csvTokenizer.ts).
+ * `forced` overrides the detection. `range`: only the bytes [start, end) (a part of a file cut at a line
+ * end, read by a parallel profile's worker), in 1 MB chunks.
  */
-export function textChunks(path: string, forced?: 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1', range?: { start: number; end: number }): TextStream {
-  const state: TextStream = { encoding: forced ?? 'utf-8', chunks: undefined as unknown as AsyncGenerator<string> };
-  async function* generate(): AsyncGenerator<string> {
+export function byteChunks(path: string, forced?: 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1', range?: { start: number; end: number }): ByteStream {
+  const state: ByteStream = { encoding: forced ?? 'utf-8', chunks: undefined as unknown as AsyncGenerator<Buffer> };
+  async function* generate(): AsyncGenerator<Buffer> {
     let first = !range || range.start === 0;
     let offset = range?.start ?? 0;
     let carry: Buffer | undefined;
@@ -113,7 +121,7 @@ export function textChunks(path: string, forced?: 'utf-8' | 'utf-16le' | 'utf-16
       }
       if (utf16) {
         try {
-          yield utf16.decode(buf, { stream: true });
+          yield Buffer.from(utf16.decode(buf, { stream: true }), 'utf8');
         } catch {
           throw new DataReadError({ code: 'data-encoding', file: path, message: `Invalid ${state.encoding.toUpperCase()} text after byte ${offset}: an unpaired surrogate or a cut-off character.`, fix: 'Convert it to UTF-8, or name its encoding (`--encoding`).' });
         }
@@ -121,7 +129,7 @@ export function textChunks(path: string, forced?: 'utf-8' | 'utf-16le' | 'utf-16
         continue;
       }
       if (state.encoding === 'latin1') {
-        yield buf.toString('latin1');
+        yield isAscii(buf) ? buf : Buffer.from(buf.toString('latin1'), 'utf8');
         continue;
       }
       if (carry) {
@@ -133,29 +141,38 @@ export function textChunks(path: string, forced?: 'utf-8' | 'utf-16le' | 'utf-16
         carry = Buffer.from(buf.subarray(cut));
         buf = buf.subarray(0, cut);
       }
-      // ASCII (most data files): valid UTF-8 whose text is its bytes, copied as Latin-1 (no decoding).
-      if (isAscii(buf)) {
-        offset += buf.length;
-        yield buf.toString('latin1');
-        continue;
-      }
       if (!isUtf8(buf)) {
         const at = firstInvalid(buf);
         throw await invalidUtf8(path, offset + at, buf.subarray(at));
       }
       offset += buf.length;
-      yield buf.toString('utf8');
+      yield buf;
     }
     if (carry) throw await invalidUtf8(path, offset, carry);
     if (utf16) {
+      let rest: string;
       try {
-        const rest = utf16.decode();
-        if (rest) yield rest;
+        rest = utf16.decode();
       } catch {
         throw new DataReadError({ code: 'data-encoding', file: path, message: `The file ends in the middle of a ${state.encoding.toUpperCase()} character.`, fix: 'The file is probably cut off; write it again.' });
       }
+      if (rest) yield Buffer.from(rest, 'utf8');
     }
   }
   state.chunks = generate();
   return state;
+}
+
+/** The file's text in chunks, decoded (JSON Lines): byteChunks' checked UTF-8 as strings (ASCII copied as Latin-1, no decoding). */
+export function textChunks(path: string, forced?: 'utf-8' | 'utf-16le' | 'utf-16be' | 'latin1'): TextStream {
+  const bytes = byteChunks(path, forced);
+  async function* generate(): AsyncGenerator<string> {
+    for await (const buf of bytes.chunks) yield isAscii(buf) ? buf.toString('latin1') : buf.toString('utf8');
+  }
+  return {
+    get encoding() {
+      return bytes.encoding;
+    },
+    chunks: generate(),
+  };
 }

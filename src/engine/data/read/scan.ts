@@ -6,7 +6,7 @@ import { extname } from 'node:path';
 import { fail, ok, type Result } from '../../result';
 import type { ColumnBatch, DataFormat, ReadIssue, ReadSummary } from './batch';
 import { CsvParser } from './csv';
-import { DataReadError, textChunks } from './decode';
+import { byteChunks, DataReadError, textChunks } from './decode';
 import { JsonLinesParser } from './jsonl';
 import { scanParquet } from './parquet';
 import type { TypedBatch } from './typedBatch';
@@ -28,6 +28,8 @@ export interface ScanOptions {
 }
 
 const EXTENSIONS: Record<string, DataFormat> = { '.csv': 'csv', '.tsv': 'tsv', '.tab': 'tsv', '.jsonl': 'jsonl', '.ndjson': 'jsonl', '.parquet': 'parquet', '.pq': 'parquet' };
+
+const EMPTY = Buffer.alloc(0);
 
 export function formatOf(path: string): DataFormat | undefined {
   return EXTENSIONS[extname(path).toLowerCase()];
@@ -57,16 +59,17 @@ export async function scanDataFile(path: string, onBatch: (batch: ColumnBatch) =
       const read = await scanParquet(path, emit);
       return ok(summary({ encoding: 'binary', delimiter: null, position: 'row', ...read }));
     }
-    const text = textChunks(path, options.encoding);
     if (format === 'jsonl') {
+      const text = textChunks(path, options.encoding);
       const parser = new JsonLinesParser(path, emit);
       for await (const chunk of text.chunks) parser.push(chunk, false);
       parser.push('', true);
       return ok(summary({ encoding: text.encoding, delimiter: null, position: 'line', rows: parser.rows, columns: parser.columns, issues: parser.issues() }));
     }
+    const text = byteChunks(path, options.encoding);
     const parser = new CsvParser(path, options.delimiter ?? (format === 'tsv' ? '\t' : undefined), emit, options.typed);
     for await (const chunk of text.chunks) parser.push(chunk, false);
-    parser.push('', true);
+    parser.push(EMPTY, true);
     return ok(summary({ encoding: text.encoding, delimiter: parser.delimiter ?? null, position: 'line', rows: parser.rows, columns: parser.columns ?? [], issues: parser.issues() }));
   } catch (err) {
     if (err instanceof DataReadError) return fail(err.error);

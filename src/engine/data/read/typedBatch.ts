@@ -1,14 +1,14 @@
 // The CSV reader's typed batches, for the profile's hot path: no string is made per cell. Each cell is a
 // code (missing, integer, float, or text) with, for numbers, the value parsed straight from the
-// characters of the chunk into a Float64Array, and for text its place in the chunk (start, end), or the
-// decoded text of a quoted field. The consumer (profile/column.ts) classifies text cells (booleans,
+// bytes of the chunk into a Float64Array, and its place in the chunk (start, end; a quoted field is
+// unescaped in place by the tokenizer). The consumer (profile/column.ts) classifies text cells (booleans,
 // dates, strings) and makes a string only where it keeps one (a distinct value, an example). A batch and
 // its arrays are reused: they hold only during the callback.
 
 /** Cell codes; INTEGER and FLOAT equal the profile's kinds (profile/classify.ts). */
 export const CELL_INTEGER = 0;
 export const CELL_FLOAT = 1;
-/** Text to classify: text.slice(start, end), or str[r] when start is -1 (a quoted field). */
+/** Text to classify: buf[start, end). */
 export const CELL_TEXT = 6;
 export const CELL_MISSING = 7;
 
@@ -17,7 +17,6 @@ export interface TypedColumn {
   num: Float64Array;
   start: Int32Array;
   end: Int32Array;
-  str: string[];
 }
 
 export interface TypedBatch {
@@ -25,20 +24,20 @@ export interface TypedBatch {
   rows: number;
   /** The 1-based line of each row. */
   lines: Float64Array;
-  /** The chunk's text the cells' positions point into. */
-  text: string;
+  /** The chunk (UTF-8) the cells' positions point into. */
+  buf: Buffer;
   cols: TypedColumn[];
 }
 
 export function typedColumn(size: number): TypedColumn {
-  return { code: new Uint8Array(size), num: new Float64Array(size), start: new Int32Array(size), end: new Int32Array(size), str: new Array<string>(size) };
+  return { code: new Uint8Array(size), num: new Float64Array(size), start: new Int32Array(size), end: new Int32Array(size) };
 }
 
 /** Exact powers of ten (10^22 is the largest a double holds exactly). */
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const TWO53 = 2 ** 53;
 
-/** Set by decimalAt: whether the number had a `.`, `e` or `E` (a float for the profile). */
+/** Set by decimalAt and decimalBytes: whether the number had a `.`, `e` or `E` (a float for the profile). */
 export const decimal = { float: false };
 
 /**
@@ -89,6 +88,64 @@ export function decimalAt(text: string, s: number, e: number): number {
       exp = exp * 10 + (c - 48);
       expDigits++;
       c = text.charCodeAt(++i);
+    }
+    if (expDigits === 0) return NaN;
+    if (expNeg) exp = -exp;
+  }
+  if (i !== e) return NaN;
+  const k = exp - frac;
+  let x: number;
+  if (k === 0) x = m;
+  else if (k > 0 && k <= 22) x = m * POW10[k]!;
+  else if (k < 0 && k >= -22) x = m / POW10[-k]!;
+  else return NaN;
+  decimal.float = float;
+  return neg ? -x : x;
+}
+
+/** decimalAt on the bytes buf[s, e) (the same rule and the same value; NaN when it declines). */
+export function decimalBytes(buf: Buffer, s: number, e: number): number {
+  let i = s;
+  let c = buf[i]!;
+  let neg = false;
+  if (c === 45 || c === 43) {
+    neg = c === 45;
+    c = ++i < e ? buf[i]! : -1;
+  }
+  let m = 0;
+  let digits = 0;
+  while (i < e && c >= 48 && c <= 57) {
+    m = m * 10 + (c - 48);
+    digits++;
+    c = ++i < e ? buf[i]! : -1;
+  }
+  let frac = 0;
+  let float = false;
+  if (i < e && c === 46) {
+    float = true;
+    c = ++i < e ? buf[i]! : -1;
+    while (i < e && c >= 48 && c <= 57) {
+      m = m * 10 + (c - 48);
+      digits++;
+      frac++;
+      c = ++i < e ? buf[i]! : -1;
+    }
+  }
+  if (digits === 0 || m > TWO53) return NaN;
+  let exp = 0;
+  if (i < e && (c === 101 || c === 69)) {
+    float = true;
+    c = ++i < e ? buf[i]! : -1;
+    let expNeg = false;
+    if (i < e && (c === 45 || c === 43)) {
+      expNeg = c === 45;
+      c = ++i < e ? buf[i]! : -1;
+    }
+    let expDigits = 0;
+    while (i < e && c >= 48 && c <= 57 && expDigits < 6) {
+      exp = exp * 10 + (c - 48);
+      expDigits++;
+      c = ++i < e ? buf[i]! : -1;
     }
     if (expDigits === 0) return NaN;
     if (expNeg) exp = -exp;
