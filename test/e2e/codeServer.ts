@@ -1,10 +1,12 @@
 // Starts the real VS Code workbench (code-server, from .tools/) with the packaged extension installed
 // from its VSIX into a fresh extensions folder, and stops it with every child it started.
+// The e2e suites share one such server (sharedCodeServer), each opening its own folder in its own page.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { distBuilt } from './distOfRun';
 
 /** The repository: the nearest folder up with a package.json (test/e2e/ here, dist/ when a bench bundles this file). */
 export const ROOT = ((): string => {
@@ -85,4 +87,37 @@ export async function startCodeServer(extensionsDir: string): Promise<CodeServer
       }
     },
   };
+}
+
+let shared: { server: Promise<CodeServer>; scratch: string } | undefined;
+
+/**
+ * The code-server of this test run: the first suite that asks packages the VSIX (scripts/package.mjs, a
+ * production build into dist/), installs it and starts the server; later suites get the same one. The root
+ * hook (test/e2e/rootHooks.ts) stops it when the run ends, so a suite run alone (--grep) starts it too.
+ */
+export function sharedCodeServer(): Promise<CodeServer> {
+  if (!shared) {
+    const scratch = mkdtempSync(join(tmpdir(), 'sextant-e2e-server-'));
+    const server = (async (): Promise<CodeServer> => {
+      const vsix = join(scratch, 'sextant.vsix');
+      execFileSync(process.execPath, ['scripts/package.mjs', vsix], { cwd: ROOT, stdio: 'pipe' });
+      distBuilt();
+      const extensionsDir = join(scratch, 'extensions');
+      installVsix(vsix, extensionsDir);
+      if (!readdirSync(extensionsDir).some((d) => d.startsWith('sextant.sextant-'))) throw new Error(`the VSIX did not install into ${extensionsDir}`);
+      return startCodeServer(extensionsDir);
+    })();
+    shared = { server, scratch };
+  }
+  return shared.server;
+}
+
+/** Stops the shared code-server, if a suite started one, and removes its VSIX and extensions folder. */
+export async function stopSharedCodeServer(): Promise<void> {
+  if (!shared) return;
+  const { server, scratch } = shared;
+  shared = undefined;
+  (await server.catch(() => undefined))?.stop();
+  rmSync(scratch, { recursive: true, force: true });
 }

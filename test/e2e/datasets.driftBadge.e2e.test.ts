@@ -3,16 +3,15 @@
 // verdict kept with live's version) shows, under live, the version row with `⚠ drift 50% vs reference@1`.
 // Screenshot: test-output/e2e/datasets-drift-badge.png: look at it.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import type { CliIo } from '../../src/cli/command';
 import { main } from '../../src/cli/main';
 import { writeDriftCsv } from '../unit/driftData';
-import { installVsix, OUTPUT, ROOT, startCodeServer, type CodeServer } from './codeServer';
-import { fromContextMenu, launchBrowser, openWorkspace, pane, screenshot, showSextant } from './workbench';
+import { sharedCodeServer, type CodeServer } from './codeServer';
+import { browserOfRun, fromContextMenu, openWorkspace, pane, screenshot, showSextant } from './workbench';
 
 async function cli(cwd: string, ...args: string[]): Promise<{ code: number; out: string }> {
   const out: string[] = [];
@@ -29,7 +28,6 @@ describe('Datasets view: a version\'s drift badge (code-server + Chromium)', fun
   const work = join(scratch, 'work');
 
   before(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
     mkdirSync(join(work, 'data'), { recursive: true });
     writeFileSync(
       join(work, 'sextant.yaml'),
@@ -43,13 +41,8 @@ describe('Datasets view: a version\'s drift badge (code-server + Chromium)', fun
     assert.equal(drift.code, 1, drift.out);
     assert.match(drift.out, /Kept with live v1 \(vs reference@1\): 2 of 4 columns drifted \(50\.0%\)\./);
 
-    const vsix = join(scratch, 'sextant.vsix');
-    execFileSync(process.execPath, ['scripts/package.mjs', vsix], { cwd: ROOT, stdio: 'pipe' });
-    const extensionsDir = join(scratch, 'extensions');
-    installVsix(vsix, extensionsDir);
-    assert.ok(readdirSync(extensionsDir).some((d) => d.startsWith('sextant.sextant-')), 'the VSIX installed');
-    server = await startCodeServer(extensionsDir);
-    browser = await launchBrowser();
+    server = await sharedCodeServer();
+    browser = await browserOfRun();
     page = await openWorkspace(browser, server.url, work);
     await showSextant(page);
   });
@@ -60,8 +53,6 @@ describe('Datasets view: a version\'s drift badge (code-server + Chromium)', fun
 
   after(async () => {
     await page?.close();
-    await browser?.close();
-    server?.stop();
     rmSync(scratch, { recursive: true, force: true });
   });
 

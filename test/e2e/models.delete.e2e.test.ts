@@ -6,12 +6,12 @@
 // test-output/e2e/models-delete-*.png: look at them.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { installVsix, OUTPUT, ROOT, startCodeServer, type CodeServer } from './codeServer';
-import { fromContextMenu, launchBrowser, openWorkspace, pane, screenshot, showSextant } from './workbench';
+import { ROOT, sharedCodeServer, type CodeServer } from './codeServer';
+import { browserOfRun, fromContextMenu, openWorkspace, pane, screenshot, showSextant } from './workbench';
 
 const sextant = (cwd: string, ...args: string[]): string => execFileSync(process.execPath, [join(ROOT, 'bin', 'sextant.js'), ...args], { cwd, stdio: 'pipe', encoding: 'utf8' });
 
@@ -33,12 +33,6 @@ describe('deleting from the Models view (code-server + Chromium)', function () {
   const models = (): { name: string; versions: { version: number; aliases: string[] }[] }[] => (JSON.parse(sextant(demo, 'models', 'list', '--json')) as { models: never[] }).models;
 
   before(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    const vsix = join(scratch, 'sextant.vsix');
-    execFileSync(process.execPath, ['scripts/package.mjs', vsix], { cwd: ROOT, stdio: 'pipe' });
-    const extensionsDir = join(scratch, 'extensions');
-    installVsix(vsix, extensionsDir);
-    assert.ok(readdirSync(extensionsDir).some((d) => d.startsWith('sextant.sextant-')), 'the VSIX installed');
     // The demo run twice (another learning rate registers v2, which takes @staging), v1 promoted to production.
     sextant(scratch, 'init', demo);
     sextant(demo, 'run');
@@ -48,16 +42,14 @@ describe('deleting from the Models view (code-server + Chromium)', function () {
     sextant(demo, 'models', 'promote', 'penguin-species@1', '--alias', 'production');
     const listed = models().find((m) => m.name === 'penguin-species');
     assert.deepEqual(listed?.versions.map((v) => [v.version, v.aliases]), [[2, ['staging']], [1, ['production']]], 'the registry before the test');
-    server = await startCodeServer(extensionsDir);
-    browser = await launchBrowser();
+    server = await sharedCodeServer();
+    browser = await browserOfRun();
     page = await openWorkspace(browser, server.url, demo);
     await showSextant(page);
   });
 
   after(async () => {
     await page?.close();
-    await browser?.close();
-    server?.stop();
     rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -5,12 +5,12 @@
 // stops it: the status bar item goes, the port closes, the "Serving … at URL" notification goes. Screenshots in test-output/e2e/serve-*.png: look at them.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
-import { installVsix, OUTPUT, ROOT, startCodeServer, type CodeServer } from './codeServer';
-import { fromContextMenu, launchBrowser, openWorkspace, pane, runCommand, screenshot, showSextant } from './workbench';
+import { ROOT, sharedCodeServer, type CodeServer } from './codeServer';
+import { browserOfRun, fromContextMenu, openWorkspace, pane, runCommand, screenshot, showSextant } from './workbench';
 
 const sextant = (cwd: string, ...args: string[]): string => execFileSync(process.execPath, [join(ROOT, 'bin', 'sextant.js'), ...args], { cwd, stdio: 'pipe', encoding: 'utf8' });
 
@@ -24,26 +24,18 @@ describe('serving from the Models view (code-server + Chromium)', function () {
   const demo = join(scratch, 'demo');
 
   before(async () => {
-    mkdirSync(OUTPUT, { recursive: true });
-    const vsix = join(scratch, 'sextant.vsix');
-    execFileSync(process.execPath, ['scripts/package.mjs', vsix], { cwd: ROOT, stdio: 'pipe' });
-    const extensionsDir = join(scratch, 'extensions');
-    installVsix(vsix, extensionsDir);
-    assert.ok(readdirSync(extensionsDir).some((d) => d.startsWith('sextant.sextant-')), 'the VSIX installed');
     // The demo pipeline run once (penguin-species v1 @staging) and a predict token, both by the CLI.
     sextant(scratch, 'init', demo);
     sextant(demo, 'run');
     token = (JSON.parse(sextant(demo, 'serve', 'token', 'add', 'e2e', '--role', 'predict', '--json')) as { token: string }).token;
-    server = await startCodeServer(extensionsDir);
-    browser = await launchBrowser();
+    server = await sharedCodeServer();
+    browser = await browserOfRun();
     page = await openWorkspace(browser, server.url, demo);
     await showSextant(page);
   });
 
   after(async () => {
     await page?.close();
-    await browser?.close();
-    server?.stop();
     rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -6,11 +6,11 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { installVsix, OUTPUT, ROOT, startCodeServer, type CodeServer } from './codeServer';
+import { OUTPUT, ROOT, sharedCodeServer, type CodeServer } from './codeServer';
 import { compareFixture } from '../support/compareFixture';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { workspaceLayout } from '../../src/engine/workspace/layout';
-import { expandUntil, launchBrowser, openWorkspace, outputLines, pane, paneTitles, runCommand, screenshot, showSextant, waitForSquiggle } from './workbench';
+import { browserOfRun, expandUntil, openWorkspace, outputLines, pane, paneTitles, runCommand, screenshot, showSextant, waitForSquiggle } from './workbench';
 
 describe('Sextant in VS Code (code-server + Chromium)', function () {
   this.timeout(240_000);
@@ -19,21 +19,11 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
   const scratch = mkdtempSync(join(tmpdir(), 'sextant-e2e-'));
 
   before(async () => {
-    rmSync(OUTPUT, { recursive: true, force: true });
-    mkdirSync(OUTPUT, { recursive: true });
-    const vsix = join(scratch, 'sextant.vsix');
-    execFileSync(process.execPath, ['scripts/package.mjs', vsix], { cwd: ROOT, stdio: 'pipe' });
-    const extensionsDir = join(scratch, 'extensions');
-    installVsix(vsix, extensionsDir);
-    assert.ok(readdirSync(extensionsDir).some((d) => d.startsWith('sextant.sextant-')), 'the VSIX installed');
-    server = await startCodeServer(extensionsDir);
-    browser = await launchBrowser();
+    server = await sharedCodeServer();
+    browser = await browserOfRun();
   });
 
-  after(async () => {
-    await browser?.close();
-    server?.stop();
-  });
+  after(() => rmSync(scratch, { recursive: true, force: true }));
 
   describe('the demo workspace', () => {
     let page: Page;

@@ -4,7 +4,6 @@
 // from a real store (src/webviews/compare/data.ts). Screenshots in light, dark and high-contrast themes land
 // in test-output/webviews/: look at them.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,8 @@ import { exportContent } from '../../src/webviews/compare/exportContent';
 import { PageMessageSchema, type CompareData, type ExportRequest, type HostMessage, type PageState } from '../../src/webviews/compare/protocol';
 import { awkwardFixture, compareFixture, type CompareFixture } from '../support/compareFixture';
 import { openPanelPage, postedByPage, sendToPage, waitForPosted, type Theme } from '../support/webviewPage';
-import { launchBrowser } from './workbench';
+import { distOfRun } from './distOfRun';
+import { browserOfRun } from './workbench';
 
 const ROOT = join(__dirname, '..', '..');
 const OUTPUT = join(ROOT, 'test-output', 'webviews');
@@ -36,7 +36,7 @@ describe('compare panel in Chromium (the page alone, real data from the engine)'
   const scratch = mkdtempSync(join(tmpdir(), 'sextant-webview-'));
 
   before(async () => {
-    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'pipe' });
+    distOfRun();
     mkdirSync(OUTPUT, { recursive: true });
     fx = compareFixture(scratch);
     const built = buildCompareData(fx.tracker, [fx.ids.baseline, fx.ids.wide, fx.ids.pipeline]);
@@ -61,13 +61,12 @@ describe('compare panel in Chromium (the page alone, real data from the engine)'
     if (!a.ok) throw new Error(a.message);
     awkward = a.value;
     names = data.runs.map((r) => r.name);
-    browser = await launchBrowser();
+    browser = await browserOfRun();
   });
 
   after(async () => {
     fx?.tracker.close();
     odd?.tracker.close();
-    await browser?.close();
     rmSync(scratch, { recursive: true, force: true });
   });
 

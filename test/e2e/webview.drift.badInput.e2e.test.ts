@@ -5,7 +5,6 @@
 // (a ragged row, Latin-1, a header-only reference, a 1-row reference). Screenshots in
 // test-output/webviews/drift-bad-*.png: look at them.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,8 @@ import { describeError } from '../../src/engine/result';
 import { driftPanelData } from '../../src/webviews/drift/data';
 import type { DriftPanelData } from '../../src/webviews/drift/protocol';
 import { openPanelPage, postedByPage, sendToPage, waitForPosted } from '../support/webviewPage';
-import { launchBrowser } from './workbench';
+import { distOfRun } from './distOfRun';
+import { browserOfRun } from './workbench';
 
 const ROOT = join(__dirname, '..', '..');
 const OUTPUT = join(ROOT, 'test-output', 'webviews');
@@ -34,7 +34,7 @@ describe('drift report in Chromium: bad input (messages from the drift engine)',
   }
 
   before(async () => {
-    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'pipe' });
+    distOfRun();
     mkdirSync(OUTPUT, { recursive: true });
     const n = 60;
     const plans = ['basic', 'pro', 'team'];
@@ -47,11 +47,10 @@ describe('drift report in Chromium: bad input (messages from the drift engine)',
     writeFileSync(file('latin1.csv'), Buffer.concat([Buffer.from('age,plan\n30,basic\n31,caf'), Buffer.from([0xe9]), Buffer.from('\n')]));
     writeFileSync(file('header-only.csv'), 'age,plan,score,notes,coupon\n');
     writeFileSync(file('one-row.csv'), 'age,plan,score,notes,coupon\n41,basic,3,n,C1\n');
-    browser = await launchBrowser();
+    browser = await browserOfRun();
   });
 
   after(async () => {
-    await browser?.close();
     rmSync(scratch, { recursive: true, force: true });
   });
 

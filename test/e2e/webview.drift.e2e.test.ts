@@ -5,7 +5,6 @@
 // what could not be tested, and the choices kept across a reload. Screenshots in
 // test-output/webviews/drift-*.png: look at them.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,8 @@ import { driftPanelData } from '../../src/webviews/drift/data';
 import type { DriftPanelData } from '../../src/webviews/drift/protocol';
 import { writeDriftCsv } from '../unit/driftData';
 import { openPanelPage, postedByPage, sendToPage, waitForPosted, type Theme } from '../support/webviewPage';
-import { launchBrowser } from './workbench';
+import { distOfRun } from './distOfRun';
+import { browserOfRun } from './workbench';
 
 const ROOT = join(__dirname, '..', '..');
 const OUTPUT = join(ROOT, 'test-output', 'webviews');
@@ -27,18 +27,17 @@ describe('drift report in Chromium (the page alone, data from the drift engine)'
   const scratch = mkdtempSync(join(tmpdir(), 'sextant-drift-page-'));
 
   before(async () => {
-    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'pipe' });
+    distOfRun();
     mkdirSync(OUTPUT, { recursive: true });
     writeDriftCsv(join(scratch, 'reference.csv'), { rows: 400, shift: 0, seed: 1, side: 'reference', untestable: true });
     writeDriftCsv(join(scratch, 'live.csv'), { rows: 300, shift: 1, seed: 3, side: 'current', untestable: true });
     const compared = compareWithHistograms(join(scratch, 'reference.csv'), join(scratch, 'live.csv'));
     assert.ok(compared.ok);
     data = driftPanelData({ reference: { file: join(scratch, 'reference.csv'), label: 'reference' }, current: { file: join(scratch, 'live.csv'), label: 'live' } }, compared.value, 7);
-    browser = await launchBrowser();
+    browser = await browserOfRun();
   });
 
   after(async () => {
-    await browser?.close();
     rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -3,7 +3,6 @@
 // host builds from a real store: the demo pipeline run twice by the CLI (lr 0.1, then 0.05), production set on
 // v1. Screenshots in test-output/webviews/model-*.png: look at them.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,8 @@ import { workspaceLayout } from '../../src/engine/workspace/layout';
 import { modelCardData } from '../../src/webviews/model/data';
 import type { ModelCardData } from '../../src/webviews/model/protocol';
 import { openPanelPage, postedByPage, sendToPage, waitForPosted, type Theme } from '../support/webviewPage';
-import { launchBrowser } from './workbench';
+import { distOfRun } from './distOfRun';
+import { browserOfRun } from './workbench';
 
 const ROOT = join(__dirname, '..', '..');
 const OUTPUT = join(ROOT, 'test-output', 'webviews');
@@ -29,7 +29,7 @@ describe('model card in Chromium (the page alone, real data from the engine)', f
   const scratch = mkdtempSync(join(tmpdir(), 'sextant-model-card-'));
 
   before(async () => {
-    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'pipe' });
+    distOfRun();
     mkdirSync(OUTPUT, { recursive: true });
     const io = { out: () => undefined, err: () => undefined, json: () => undefined, isTty: false, cwd: scratch, env: {} };
     assert.equal(await main(['init', scratch], io), 0);
@@ -49,11 +49,10 @@ describe('model card in Chromium (the page alone, real data from the engine)', f
     v2 = card(2);
     v1 = card(1);
     db.value.close();
-    browser = await launchBrowser();
+    browser = await browserOfRun();
   });
 
   after(async () => {
-    await browser?.close();
     rmSync(scratch, { recursive: true, force: true });
   });
 

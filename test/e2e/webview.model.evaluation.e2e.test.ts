@@ -4,7 +4,6 @@
 // twice, then `sextant models explain penguin-species@1 data/penguins.csv --row 3,200`. Screenshots in
 // test-output/webviews/model-evaluations-*.png and model-shap-*.png: look at them.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,7 +15,8 @@ import { workspaceLayout } from '../../src/engine/workspace/layout';
 import { modelCardData } from '../../src/webviews/model/data';
 import type { ModelCardData } from '../../src/webviews/model/protocol';
 import { openPanelPage, sendToPage, waitForPosted } from '../support/webviewPage';
-import { launchBrowser } from './workbench';
+import { distOfRun } from './distOfRun';
+import { browserOfRun } from './workbench';
 
 const ROOT = join(__dirname, '..', '..');
 const OUTPUT = join(ROOT, 'test-output', 'webviews');
@@ -28,7 +28,7 @@ describe('model card evaluations and SHAP in Chromium', function () {
   const scratch = mkdtempSync(join(tmpdir(), 'sextant-model-evaluations-'));
 
   before(async () => {
-    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'pipe' });
+    distOfRun();
     mkdirSync(OUTPUT, { recursive: true });
     const errors: string[] = [];
     const io = { out: () => undefined, err: (t: string) => errors.push(t), json: () => undefined, isTty: false, cwd: scratch, env: {} };
@@ -44,11 +44,10 @@ describe('model card evaluations and SHAP in Chromium', function () {
     db.value.close();
     assert.ok(c.ok);
     card = modelCardData(c.value);
-    browser = await launchBrowser();
+    browser = await browserOfRun();
   });
 
   after(async () => {
-    await browser?.close();
     rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -3,7 +3,6 @@
 // the CLI, then `sextant models explain penguin-species@1 data/penguins.csv`. Screenshots in
 // test-output/webviews/model-importance-*.png: look at them.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +14,8 @@ import { workspaceLayout } from '../../src/engine/workspace/layout';
 import { modelCardData } from '../../src/webviews/model/data';
 import type { ModelCardData } from '../../src/webviews/model/protocol';
 import { openPanelPage, sendToPage, waitForPosted } from '../support/webviewPage';
-import { launchBrowser } from './workbench';
+import { distOfRun } from './distOfRun';
+import { browserOfRun } from './workbench';
 
 const ROOT = join(__dirname, '..', '..');
 const OUTPUT = join(ROOT, 'test-output', 'webviews');
@@ -27,7 +27,7 @@ describe('model card importance bars in Chromium', function () {
   const scratch = mkdtempSync(join(tmpdir(), 'sextant-model-importance-'));
 
   before(async () => {
-    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'pipe' });
+    distOfRun();
     mkdirSync(OUTPUT, { recursive: true });
     const io = { out: () => undefined, err: () => undefined, json: () => undefined, isTty: false, cwd: scratch, env: {} };
     assert.equal(await main(['init', scratch], io), 0);
@@ -40,11 +40,10 @@ describe('model card importance bars in Chromium', function () {
     db.value.close();
     assert.ok(c.ok);
     card = modelCardData(c.value);
-    browser = await launchBrowser();
+    browser = await browserOfRun();
   });
 
   after(async () => {
-    await browser?.close();
     rmSync(scratch, { recursive: true, force: true });
   });
 

@@ -4,7 +4,6 @@
 // pipeline, then evaluate forced with validate and train cached). Screenshots in light and dark land in
 // test-output/webviews/run-*.png: look at them.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,8 @@ import { buildRunData } from '../../src/webviews/run/data';
 import type { RunData } from '../../src/webviews/run/protocol';
 import { runFixture, type RunFixture } from '../support/runFixture';
 import { openPanelPage, postedByPage, sendToPage, waitForPosted, type Theme } from '../support/webviewPage';
-import { launchBrowser } from './workbench';
+import { distOfRun } from './distOfRun';
+import { browserOfRun } from './workbench';
 
 const ROOT = join(__dirname, '..', '..');
 const OUTPUT = join(ROOT, 'test-output', 'webviews');
@@ -29,7 +29,7 @@ describe('run details panel in Chromium (the page alone, real data from the runn
   const scratch = mkdtempSync(join(tmpdir(), 'sextant-run-webview-'));
 
   before(async () => {
-    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'pipe' });
+    distOfRun();
     mkdirSync(OUTPUT, { recursive: true });
     fx = await runFixture(scratch);
     const build = (id: string): RunData => {
@@ -40,11 +40,10 @@ describe('run details panel in Chromium (the page alone, real data from the runn
     pipeline = build(fx.ids.second);
     script = build(fx.ids.script);
     empty = build(fx.ids.empty);
-    browser = await launchBrowser();
+    browser = await browserOfRun();
   });
 
   after(async () => {
-    await browser?.close();
     fx?.tracker.close(true);
     rmSync(scratch, { recursive: true, force: true });
   });

@@ -4,7 +4,6 @@
 // page's filter requests with the engine's filter language (filterRows over runFilter), as the panel does.
 // Screenshots in light and dark themes land in test-output/webviews/: look at them.
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +13,8 @@ import * as runFilter from '../../src/engine/tracking/runFilter';
 import { buildTableData, filterRows, type BuiltTable } from '../../src/webviews/table/data';
 import { bigExperiment, openTracker, tableFixture, T0, type TableFixture } from '../support/tableFixture';
 import { openPanelPage, postedByPage, sendToPage, waitForPosted, type Theme } from '../support/webviewPage';
-import { launchBrowser } from './workbench';
+import { distOfRun } from './distOfRun';
+import { browserOfRun } from './workbench';
 
 const ROOT = join(__dirname, '..', '..');
 const OUTPUT = join(ROOT, 'test-output', 'webviews');
@@ -35,7 +35,7 @@ describe('experiments table in Chromium (the page alone, real data from the engi
   };
 
   before(async () => {
-    execFileSync(process.execPath, ['esbuild.mjs'], { cwd: ROOT, stdio: 'pipe' });
+    distOfRun();
     mkdirSync(OUTPUT, { recursive: true });
     fx = tableFixture(join(scratch, 'small'));
     penguins = must(buildTableData(fx.tracker, { pipelineStages }, 'penguins', T0 + 3_600_000));
@@ -48,11 +48,10 @@ describe('experiments table in Chromium (the page alone, real data from the engi
     big = must(buildTableData(large.tracker, { pipelineStages }, 'big'));
     console.log(`      5,000 runs: written in ${Math.round(built - started)} ms, table data built in ${Math.round(performance.now() - built)} ms (${(JSON.stringify(big.data).length / 1e6).toFixed(1)} MB as JSON)`);
     large.tracker.close();
-    browser = await launchBrowser();
+    browser = await browserOfRun();
   });
 
   after(async () => {
-    await browser?.close();
     fx?.tracker.close();
     rmSync(scratch, { recursive: true, force: true });
   });

@@ -10,6 +10,21 @@ export async function launchBrowser(): Promise<Browser> {
   });
 }
 
+let sharedBrowser: Promise<Browser> | undefined;
+
+/** The Chromium of this test run, launched when a suite first asks; each suite opens its own pages in it. Closed by the root hook. */
+export function browserOfRun(): Promise<Browser> {
+  sharedBrowser ??= launchBrowser();
+  return sharedBrowser;
+}
+
+/** Closes the run's Chromium, if a suite launched it. */
+export async function closeBrowserOfRun(): Promise<void> {
+  const browser = sharedBrowser;
+  sharedBrowser = undefined;
+  await (await browser?.catch(() => undefined))?.close();
+}
+
 export async function openWorkspace(browser: Browser, url: string, folder: string): Promise<Page> {
   const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
   await page.goto(`${url}/?folder=${encodeURIComponent(folder)}`);
