@@ -53,6 +53,18 @@ function jsonNumber(v: number): JsonNumber {
 
 const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
+/** Each metric's last value (a loop, not Object.entries: `runs list --json` shapes thousands of runs once, unoptimized). */
+function lastValues(metrics: Run['metrics']): Record<string, JsonNumber> {
+  const out: Record<string, JsonNumber> = {};
+  for (const key of Object.keys(metrics)) {
+    const value = jsonNumber(metrics[key]!.last);
+    // A metric may be called "__proto__": assigning it would set the object's prototype instead.
+    if (key === '__proto__') Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
+  }
+  return out;
+}
+
 export function runListJson(run: Run): RunListJson {
   return {
     id: run.id,
@@ -60,7 +72,7 @@ export function runListJson(run: Run): RunListJson {
     name: run.name,
     status: run.status,
     params: run.params,
-    metrics: Object.fromEntries(Object.entries(run.metrics).map(([k, m]) => [k, jsonNumber(m.last)])),
+    metrics: lastValues(run.metrics),
     started_at: iso(run.startedAt),
     ended_at: iso(run.endedAt),
     parent_id: run.parentId,

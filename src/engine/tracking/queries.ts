@@ -1,38 +1,27 @@
 // Reading runs back: lists with params and last metric values (from latest_metrics, never scanning
 // points), one run with its full histories, and experiments with run counts.
 import type { Database } from '../store/open';
-import type { Artifact, Experiment, ListRunsFilter, MetricPoint, MetricSummary, Run, RunDetail, RunStatus } from './schemas';
+import type { Artifact, Experiment, ListRunsFilter, MetricPoint, Run, RunDetail } from './schemas';
 import { resolveRun } from './runs';
 
-interface RunRow {
-  id: number;
-  uid: string;
-  experiment: string;
-  experiment_id: number;
-  parent_uid: string | null;
-  name: string;
-  status: RunStatus;
-  created_at: number;
-  started_at: number | null;
-  ended_at: number | null;
-  git_commit: string | null;
-  git_dirty: number | null;
-  command: string | null;
-  cwd: string | null;
-  host: string | null;
-  pid: number | null;
-  python_version: string | null;
-  node_version: string | null;
-  gpu: string | null;
-  exit_code: number | null;
-  log_path: string | null;
-  deleted_at: number | null;
-}
-
-const RUN_SELECT = `
-  SELECT r.id, r.uid, e.name AS experiment, r.experiment_id, p.uid AS parent_uid, r.name, r.status, r.created_at, r.started_at, r.ended_at,
-         r.git_commit, r.git_dirty, r.command, r.cwd, r.host, r.pid, r.python_version, r.node_version, r.gpu, r.exit_code, r.log_path, r.deleted_at
-  FROM runs r JOIN experiments e ON e.id = r.experiment_id LEFT JOIN runs p ON p.id = r.parent_id`;
+// Each run is read as one JSON object built by SQLite: its columns, and its params, tags and latest metric
+// values aggregated by correlated subqueries (each a walk of its table's primary key for that run), which
+// JSON.parse turns into a Run. For 4,000 runs with 10 params, 4 tags and 15 metrics each this costs about
+// 30% less than reading the 116,000 rows as arrays and copying them into objects in JS (docs/cli.md). SQLite
+// writes a REAL with 17 significant digits, which parses back to the same double; +-Infinity comes back as
+// +-9.0e999, that is +-Infinity, and NULL (how SQLite stores NaN) as null, which toRuns turns back into NaN.
+// Params and tags come sorted by key, metrics in key-id (first logged) order.
+const RUN_JSON = `json_object(
+    'id', r.uid, 'experiment', e.name, 'experimentId', r.experiment_id, 'name', r.name, 'status', r.status, 'parentId', p.uid,
+    'createdAt', r.created_at, 'startedAt', r.started_at, 'endedAt', r.ended_at, 'gitCommit', r.git_commit,
+    'gitDirty', CASE WHEN r.git_dirty IS NULL THEN NULL WHEN r.git_dirty = 1 THEN json('true') ELSE json('false') END,
+    'command', r.command, 'cwd', r.cwd, 'host', r.host, 'pid', r.pid, 'pythonVersion', r.python_version, 'nodeVersion', r.node_version,
+    'gpu', r.gpu, 'exitCode', r.exit_code, 'logPath', r.log_path, 'deleted', json(iif(r.deleted_at IS NULL, 'false', 'true')),
+    'params', json((SELECT json_group_object(key, value ORDER BY key) FROM params WHERE run_id = r.id)),
+    'tags', json((SELECT json_group_object(key, value ORDER BY key) FROM tags WHERE run_id = r.id)),
+    'metrics', json((SELECT json_group_object(k.name, json_object('key', k.name, 'last', l.value, 'step', l.step, 'timestamp', l.ts, 'min', l.min, 'max', l.max, 'count', l.count) ORDER BY l.key_id)
+                     FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = r.id)))`;
+const RUN_JOINS = 'runs r JOIN experiments e ON e.id = r.experiment_id LEFT JOIN runs p ON p.id = r.parent_id';
 
 /** SQLite stores NaN as NULL: a NULL metric value reads back as NaN. */
 export const fromSqlValue = (v: number | null): number => (v === null ? NaN : v);
@@ -70,80 +59,44 @@ export function listRuns(db: Database, filter: ListRunsFilter = {}): Run[] {
     where.push(`r.uid IN (${filter.ids.map(() => '?').join(',')})`);
     args.push(...filter.ids);
   }
-  const sql = `${RUN_SELECT} ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY coalesce(r.started_at, r.created_at) DESC, r.id DESC ${filter.limit ? `LIMIT ${filter.limit}` : ''}`;
-  const rows = db.prepare(sql).all(...args) as RunRow[];
-  return attachKeyValues(db, rows);
+  // Newest first. The runs are chosen (and cut to the limit) in SQL, but sorted here, after each row's JSON
+  // is parsed as it is read: so the strings (about 2.5 KB a run, 10 MB for 4,000 runs) die young instead of
+  // being held through the garbage collector's copying, and SQLite's sorter never copies them either.
+  const chosen = `SELECT r.id, coalesce(r.started_at, r.created_at) AS t FROM ${RUN_JOINS} ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+                  ${filter.limit ? `ORDER BY t DESC, r.id DESC LIMIT ${filter.limit}` : ''}`;
+  const rows = db.prepare(`WITH chosen AS (${chosen}) SELECT c.t, c.id, ${RUN_JSON} FROM chosen c JOIN ${RUN_JOINS} WHERE r.id = c.id`).raw().iterate(...args) as IterableIterator<[number, number, string]>;
+  const keyed: [number, number, Run][] = [];
+  for (const row of rows) keyed.push([row[0], row[1], toRun(row[2])]);
+  keyed.sort((a, b) => b[0] - a[0] || b[1] - a[1]);
+  return keyed.map((k) => k[2]);
 }
 
-function attachKeyValues(db: Database, rows: RunRow[]): Run[] {
-  if (rows.length === 0) return [];
-  const runs = new Map<number, Run>();
-  for (const row of rows) runs.set(row.id, toRun(row));
-  // Metric names by id (a handful), so the latest values are read without a join.
-  const keyNames = new Map(db.prepare('SELECT id, name FROM metric_keys').raw().all() as [number, string][]);
-  // One query per table over the chosen runs (chunked to stay under SQLite's variable limit), read as plain
-  // arrays in primary-key order (run, then key), which is the order params, tags and metrics are shown in,
-  // so SQLite sorts nothing. Rows are read by index, not destructured: this runs once per process, before
-  // V8 optimizes it, where destructuring an array costs an iterator per row.
-  const ids = [...runs.keys()].sort((a, b) => a - b);
-  for (let i = 0; i < ids.length; i += 500) {
-    const chunk = ids.slice(i, i + 500);
-    const marks = chunk.map(() => '?').join(',');
-    for (const table of ['params', 'tags'] as const) {
-      const keyValues = db.prepare(`SELECT run_id, key, value FROM ${table} WHERE run_id IN (${marks}) ORDER BY run_id, key`).raw().iterate(...chunk) as IterableIterator<[number, string, string]>;
-      for (const r of keyValues) runs.get(r[0])![table][r[1]] = r[2];
-    }
-    const latest = db.prepare(`SELECT run_id, key_id, step, ts, value, min, max, count FROM latest_metrics WHERE run_id IN (${marks}) ORDER BY run_id, key_id`).raw();
-    for (const r of latest.iterate(...chunk) as IterableIterator<[number, number, number, number, number | null, number | null, number | null, number]>) {
-      const key = keyNames.get(r[1])!;
-      const summary: MetricSummary = { key, last: fromSqlValue(r[4]), step: r[2], timestamp: r[3], min: r[5], max: r[6], count: r[7] };
-      runs.get(r[0])!.metrics[key] = summary;
-    }
+/** A run from RUN_JSON: a metric whose last value is NaN (NULL in SQLite) gets NaN back. */
+function toRun(json: string): Run {
+  const run = JSON.parse(json) as Run;
+  for (const key in run.metrics) {
+    const summary = run.metrics[key]!;
+    if (summary.last === null) summary.last = NaN;
   }
-  return [...runs.values()];
-}
-
-function toRun(row: RunRow): Run {
-  return {
-    id: row.uid,
-    experiment: row.experiment,
-    experimentId: row.experiment_id,
-    name: row.name,
-    status: row.status,
-    parentId: row.parent_uid,
-    createdAt: row.created_at,
-    startedAt: row.started_at,
-    endedAt: row.ended_at,
-    gitCommit: row.git_commit,
-    gitDirty: row.git_dirty === null ? null : row.git_dirty === 1,
-    command: row.command,
-    cwd: row.cwd,
-    host: row.host,
-    pid: row.pid,
-    pythonVersion: row.python_version,
-    nodeVersion: row.node_version,
-    gpu: row.gpu,
-    exitCode: row.exit_code,
-    logPath: row.log_path,
-    deleted: row.deleted_at !== null,
-    params: {},
-    tags: {},
-    metrics: {},
-  };
+  return run;
 }
 
 /** One run with every metric point, its artifacts and its child runs (pipeline stages). */
 export function getRun(db: Database, idOrPrefix: string, artifactFile: (sha256: string) => string): RunDetail | 'ambiguous' | undefined {
   const ref = resolveRun(db, idOrPrefix);
   if (ref === undefined || ref === 'ambiguous') return ref;
-  const row = db.prepare(`${RUN_SELECT} WHERE r.id = ?`).get(ref.id) as RunRow;
-  const run = attachKeyValues(db, [row])[0]!;
+  const run = toRun(db.prepare(`SELECT ${RUN_JSON} FROM ${RUN_JOINS} WHERE r.id = ?`).pluck().get(ref.id) as string);
   const history: Record<string, MetricPoint[]> = {};
   const points = db
     .prepare('SELECT k.name AS key, m.step, m.ts, m.value FROM metrics m JOIN metric_keys k ON k.id = m.key_id WHERE m.run_id = ? ORDER BY m.key_id, m.step, m.ts')
     .raw()
     .all(ref.id) as [string, number, number, number | null][];
-  for (const [key, step, ts, value] of points) (history[key] ??= []).push({ step, timestamp: ts, value: fromSqlValue(value) });
+  for (const [key, step, ts, value] of points) {
+    let list = Object.hasOwn(history, key) ? history[key] : undefined;
+    // defined, not assigned: a metric may be called "__proto__"
+    if (!list) Object.defineProperty(history, key, { value: (list = []), enumerable: true, writable: true, configurable: true });
+    list.push({ step, timestamp: ts, value: fromSqlValue(value) });
+  }
   const artifacts = listArtifacts(db, ref.id, artifactFile);
   const children = db.prepare('SELECT uid FROM runs WHERE parent_id = ? AND deleted_at IS NULL ORDER BY created_at').pluck().all(ref.id) as string[];
   return { ...run, history, artifacts, children };
