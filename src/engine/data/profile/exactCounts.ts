@@ -148,7 +148,8 @@ export class TextCache {
       this.arena.copy(arena, 0, 0, this.used);
       this.arena = arena;
     }
-    buf.copy(this.arena, this.used, s, e);
+    const arena = this.arena;
+    for (let i = 0, at = this.used; i < len; i++) arena[at + i] = buf[s + i]!; // short: a loop beats a native copy
     const entry = this.entries++;
     this.hashes[entry] = h | 0;
     this.starts[entry] = this.used;

@@ -10,12 +10,8 @@ export class ByteDictionary {
   /** The distinct values, by code. */
   readonly strings: string[] = [];
 
-  /** The code of buf[s, e), or of `text` when given. */
-  code(buf: Buffer, s: number, e: number, text?: string): number {
-    if (text !== undefined) {
-      const b = Buffer.from(text, 'utf8');
-      return this.code(b, 0, b.length);
-    }
+  /** The code of buf[s, e). */
+  code(buf: Buffer, s: number, e: number): number {
     let h = 0x811c9dc5;
     for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 16777619);
     const mask = this.slots.length - 1;
@@ -43,7 +39,9 @@ export class ByteDictionary {
       this.arena.copy(grown, 0, 0, this.arenaUsed);
       this.arena = grown;
     }
-    buf.copy(this.arena, this.arenaUsed, s, e);
+    // A loop, not buf.copy: values are short, and a native call costs more than a few bytes copied.
+    const arena = this.arena;
+    for (let i = 0, at = this.arenaUsed; i < len; i++) arena[at + i] = buf[s + i]!;
     this.starts.push(this.arenaUsed);
     this.lengths.push(len);
     this.hashes.push(h);

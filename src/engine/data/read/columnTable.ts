@@ -1,4 +1,5 @@
-// A columnar CSV/TSV loader, shared by drift and the trainer: reads the file in 16 MB chunks, turns each
+// A columnar CSV/TSV loader, shared by drift and the trainer: reads the file in 16 MB chunks through the
+// one byte tokenizer (csvTokenizer.ts, as the profile's reader does), turns each
 // column into a Float64Array (NaN where missing) while every value parses as a number, or into dictionary
 // codes (Int32Array, -1 where missing) otherwise — no object or string per row. A column that starts
 // numeric and meets a non-number is read again as categories, and the first such value is kept (file and
@@ -11,7 +12,9 @@ import { closeSync, openSync, readSync, statSync } from 'node:fs';
 import { isUtf8 } from 'node:buffer';
 import { fail, ok, type Result } from '../../result';
 import { ByteDictionary } from './byteDictionary';
-import { Growable, isMissing, MISSING, parseNumber, parseNumberText } from './columnBytes';
+import { CsvTokenizer } from './csvTokenizer';
+import { completeUtf8 } from './decode';
+import { Growable, isMissing, parseNumber } from './columnBytes';
 
 interface NumericColumn {
   kind: 'numeric';
@@ -62,9 +65,7 @@ interface Source {
 
 const CHUNK = 16 << 20;
 const MAX_CELLS = 150_000_000;
-const QUOTE = 34;
 const LF = 10;
-const CR = 13;
 
 function firstNulLine(buf: Buffer, start: number, nul: number, firstLine: number): number {
   let line = firstLine;
@@ -134,28 +135,15 @@ function parse(source: Source, file: string, options: ColumnReadOptions): Result
   const keepTextLimit = options.keepTextLimit ?? 1000;
   const size = source.size;
   if (size === 0) return fail({ code: `${p}-empty`, file, line: 1, message: 'The file is empty: no header row.', fix: 'Give a CSV file with a header line and rows.' });
-  let buf = Buffer.alloc(Math.min(CHUNK, size) + 1024);
-  let filled = 0;
-  let position = 0;
-  let eof = false;
-  const fill = (): void => {
-    if (filled === buf.length) {
-      const grown = Buffer.alloc(buf.length * 2);
-      buf.copy(grown, 0, 0, filled);
-      buf = grown;
-    }
-    const n = source.read(buf, filled, buf.length - filled, position);
-    position += n;
-    filled += n;
-    if (n === 0 || position >= size) eof = true;
-  };
-  fill();
-  if (filled >= 2 && ((buf[0] === 0xff && buf[1] === 0xfe) || (buf[0] === 0xfe && buf[1] === 0xff))) {
+  let chunk = Buffer.alloc(Math.min(CHUNK, size));
+  let position = source.read(chunk, 0, chunk.length, 0);
+  chunk = chunk.subarray(0, position);
+  if (position >= 2 && ((chunk[0] === 0xff && chunk[1] === 0xfe) || (chunk[0] === 0xfe && chunk[1] === 0xff))) {
     return fail({ code: `${p}-encoding`, file, line: 1, message: 'The file is UTF-16 (it starts with a UTF-16 byte-order mark); Sextant reads UTF-8.', fix: 'Save the file as UTF-8 (e.g. `iconv -f UTF-16 -t UTF-8`).' });
   }
-  let at = filled >= 3 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf ? 3 : 0;
-  const headerEnd = buf.indexOf(LF, at);
-  const headerText = buf.toString('utf8', at, headerEnd < 0 || headerEnd > filled ? filled : headerEnd).replace(/\r$/, '');
+  if (position >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+  const headerEnd = chunk.indexOf(LF);
+  const headerText = chunk.toString('utf8', 0, headerEnd < 0 ? chunk.length : headerEnd).replace(/\r$/, '');
   const counts = { ',': 0, '\t': 0, ';': 0 } as Record<string, number>;
   for (const ch of headerText) if (ch in counts) counts[ch]!++;
   const guessed = file.endsWith('.tsv') || (counts['\t']! > counts[',']! && counts['\t']! >= counts[';']!) ? 9 : counts[';']! > counts[',']! ? 59 : 44;
@@ -164,18 +152,13 @@ function parse(source: Source, file: string, options: ColumnReadOptions): Result
   let columns: string[] | undefined;
   let states: ColumnState[] = [];
   let ncol = 0;
-  let line = 1;
   let rows = 0;
   const rowLines = new Growable(new Int32Array(1024));
-  let spans = new Int32Array(64);
-  let firstLineOfChunk = 1;
-  const quotedText: (string | undefined)[] = [];
 
-  const commitRow = (nf: number, rowLine: number): Result<void> | undefined => {
-    if (nf === 1 && spans[0] === spans[1] && quotedText[0] === undefined) return undefined; // blank line
+  const commitRow = (buf: Buffer, nf: number, starts: Int32Array, ends: Int32Array, rowLine: number): Result<never> | undefined => {
     if (!columns) {
       columns = [];
-      for (let f = 0; f < nf; f++) columns.push((quotedText[f] ?? buf.toString('utf8', spans[2 * f]!, spans[2 * f + 1]!)).trim());
+      for (let f = 0; f < nf; f++) columns.push(buf.toString('utf8', starts[f], ends[f]).trim());
       const seen = new Set<string>();
       for (let c = 0; c < columns.length; c++) {
         const name = columns[c]!;
@@ -195,159 +178,84 @@ function parse(source: Source, file: string, options: ColumnReadOptions): Result
     if ((rows + 1) * ncol > MAX_CELLS) return fail({ code: `${p}-too-large`, file, line: rowLine, message: `The file has over ${MAX_CELLS.toLocaleString('en')} values; every value is kept in memory (8 bytes each).`, fix: 'Use a sample of the rows (e.g. every 10th row), or fewer columns.' });
     for (let c = 0; c < ncol; c++) {
       const st = states[c]!;
-      const s = spans[2 * c]!;
-      const e = spans[2 * c + 1]!;
-      const text = quotedText[c];
+      const s = starts[c]!;
+      const e = ends[c]!;
       if (st.numeric) {
         // A number first (no missing-value word parses as one), so a numeric field is looked at once.
-        const x = text !== undefined ? parseNumberText(text) : parseNumber(buf, s, e);
+        const x = parseNumber(buf, s, e);
         if (!Number.isNaN(x)) {
           st.nonMissing++;
           st.numbers++;
           st.numeric.push(x);
           if (st.textDict) {
-            st.textCodes!.push(text !== undefined ? st.textDict.code(buf, 0, 0, text) : st.textDict.code(buf, s, e));
+            st.textCodes!.push(st.textDict.code(buf, s, e));
             if (st.textDict.strings.length > keepTextLimit) st.textDict = st.textCodes = undefined;
           }
           continue;
         }
-        if (text !== undefined ? MISSING.has(text.trim()) : isMissing(buf, s, e)) {
+        if (isMissing(buf, s, e)) {
           st.numeric.push(NaN);
           st.textCodes?.push(-1);
           continue;
         }
         st.nonMissing++;
-        st.firstNonNumber ??= { line: rowLine, value: text ?? buf.toString('utf8', s, e) };
+        st.firstNonNumber ??= { line: rowLine, value: buf.toString('utf8', s, e) };
         st.numeric = undefined; // read again as categories (see below)
         continue;
       }
-      const missing = text !== undefined ? MISSING.has(text.trim()) : isMissing(buf, s, e);
+      const missing = isMissing(buf, s, e);
       if (!missing) st.nonMissing++;
       if (!st.codes) {
         // Turned categorical: still count the numbers, for the share in the report.
-        if (!missing && !Number.isNaN(text !== undefined ? parseNumberText(text) : parseNumber(buf, s, e))) st.numbers++;
+        if (!missing && !Number.isNaN(parseNumber(buf, s, e))) st.numbers++;
         continue;
       }
-      {
-        if (missing) st.codes.push(-1);
-        else st.codes.push(text !== undefined ? st.dict!.code(buf, 0, 0, text) : st.dict!.code(buf, s, e));
-      }
+      if (missing) st.codes.push(-1);
+      else st.codes.push(st.dict!.code(buf, s, e));
     }
     rows++;
     rowLines.push(rowLine);
     return undefined;
   };
 
-  const growSpans = (nf: number): void => {
-    if (nf * 2 + 2 <= spans.length) return;
-    const grown = new Int32Array(spans.length * 2);
-    grown.set(spans);
-    spans = grown;
-  };
+  let failed: Result<never> | undefined;
+  const tokenizer = new CsvTokenizer(
+    {
+      row(buf, count, starts, ends, rowLine) {
+        failed = commitRow(buf, count, starts, ends, rowLine);
+        return failed !== undefined;
+      },
+      afterQuote(buf, at, line) {
+        failed = fail({ code: `${p}-quote`, file, line, message: `Unexpected text after a closing quote: "${buf.toString('utf8', at, Math.min(at + 20, buf.length))}".`, fix: 'Escape quotes inside a quoted field as "".' });
+        return true;
+      },
+    },
+    sep,
+  );
+  // Chunks of whole UTF-8 characters, checked (NUL bytes, invalid UTF-8: the line named) before they are read.
+  let line = 1;
+  let cut: Buffer | undefined;
   for (;;) {
-    // Parse as many complete rows as the buffer holds; keep a partial row for the next read.
-    let rowStart = at;
-    let rowLine = line;
-    let nf = 0;
-    let i = at;
-    let needMore = false;
-    quotedText.length = 0;
-    for (;;) {
-      if (i >= filled && nf === 0) {
-        needMore = !eof;
-        break;
-      }
-      growSpans(nf);
-      const fieldStart = i;
-      if (buf[i] === QUOTE) {
-        let j = i + 1;
-        let value = '';
-        let closed = false;
-        for (;;) {
-          const q = buf.indexOf(QUOTE, j);
-          if (q < 0 || q >= filled) break;
-          value += buf.toString('utf8', j, q);
-          if (q + 1 >= filled && !eof) break;
-          if (buf[q + 1] === QUOTE) {
-            value += '"';
-            j = q + 2;
-            continue;
-          }
-          j = q + 1;
-          closed = true;
-          break;
-        }
-        if (!closed) {
-          if (eof) return fail({ code: `${p}-quote`, file, line: rowLine, message: 'A quoted field is never closed (missing ").', fix: 'Close the quote, or escape quotes inside a field as "".' });
-          needMore = true;
-          break;
-        }
-        for (let k = i; k < j; k++) if (buf[k] === LF) line++;
-        quotedText[nf] = value;
-        spans[2 * nf] = fieldStart;
-        spans[2 * nf + 1] = j;
-        nf++;
-        i = j;
-        if (i < filled && buf[i] !== sep && buf[i] !== LF && buf[i] !== CR) return fail({ code: `${p}-quote`, file, line, message: `Unexpected text after a closing quote: "${buf.toString('utf8', i, Math.min(i + 20, filled))}".`, fix: 'Escape quotes inside a quoted field as "".' });
-      } else {
-        let j = i;
-        while (j < filled) {
-          const ch = buf[j]!;
-          if (ch === sep || ch === LF || ch === CR) break;
-          j++;
-        }
-        if (j >= filled && !eof) {
-          needMore = true;
-          break;
-        }
-        spans[2 * nf] = fieldStart;
-        spans[2 * nf + 1] = j;
-        quotedText[nf] = undefined;
-        nf++;
-        i = j;
-      }
-      if (i < filled && buf[i] === sep) {
-        i++;
-        if (i < filled) continue;
-        if (!eof) {
-          needMore = true;
-          break;
-        }
-        growSpans(nf);
-        spans[2 * nf] = i;
-        spans[2 * nf + 1] = i;
-        quotedText[nf] = undefined;
-        nf++;
-      }
-      // End of the row.
-      if (i < filled && buf[i] === CR) {
-        if (i + 1 >= filled && !eof) {
-          needMore = true;
-          break;
-        }
-        i++;
-      }
-      if (i < filled && buf[i] === LF) i++;
-      const r = commitRow(nf, rowLine);
-      if (r) return r as Result<never>;
-      line++;
-      rowStart = i;
-      rowLine = line;
-      nf = 0;
-      quotedText.length = 0;
+    const eof = position >= size;
+    let data = cut ? Buffer.concat([cut, chunk]) : chunk;
+    cut = undefined;
+    const whole = eof ? data.length : completeUtf8(data);
+    if (whole < data.length) {
+      cut = Buffer.from(data.subarray(whole));
+      data = data.subarray(0, whole);
     }
-    // The rows just read must be UTF-8 text (checked in bulk, then line by line to name the line).
-    const nul = buf.indexOf(0, at);
-    if (nul >= 0 && nul < rowStart) return fail({ code: `${p}-encoding`, file, line: firstNulLine(buf, at, nul, firstLineOfChunk), message: 'This line holds NUL bytes: the file is binary or UTF-16, not UTF-8 text.', fix: 'Save the file as UTF-8 CSV.' });
-    if (!isUtf8(buf.subarray(at, rowStart))) return fail({ code: `${p}-encoding`, file, line: firstBadUtf8Line(buf, at, rowStart, firstLineOfChunk), message: 'This line is not valid UTF-8 (the file may be Latin-1 or Windows-1252).', fix: 'Save the file as UTF-8 (e.g. `iconv -f LATIN1 -t UTF-8`).' });
-    if (!needMore) break;
-    // Move the partial row to the front and read more.
-    line = rowLine;
-    firstLineOfChunk = rowLine;
-    buf.copy(buf, 0, rowStart, filled);
-    filled -= rowStart;
-    at = 0;
-    fill();
+    const nul = data.indexOf(0);
+    if (nul >= 0) return fail({ code: `${p}-encoding`, file, line: firstNulLine(data, 0, nul, line), message: 'This line holds NUL bytes: the file is binary or UTF-16, not UTF-8 text.', fix: 'Save the file as UTF-8 CSV.' });
+    if (!isUtf8(data)) return fail({ code: `${p}-encoding`, file, line: firstBadUtf8Line(data, 0, data.length, line), message: 'This line is not valid UTF-8 (the file may be Latin-1 or Windows-1252).', fix: 'Save the file as UTF-8 (e.g. `iconv -f LATIN1 -t UTF-8`).' });
+    for (let k = data.indexOf(LF); k !== -1; k = data.indexOf(LF, k + 1)) line++;
+    const stop = tokenizer.push(data, eof);
+    if (failed) return failed;
+    if (stop && stop.kind !== 'stopped') return fail({ code: `${p}-quote`, file, line: stop.rowLine, message: 'A quoted field is never closed (missing ").', fix: 'Close the quote, or escape quotes inside a field as "".' });
+    if (eof) break;
+    chunk = Buffer.alloc(Math.min(CHUNK, size - position));
+    const n = source.read(chunk, 0, chunk.length, position);
+    position = n === 0 ? size : position + n;
+    chunk = chunk.subarray(0, n);
   }
   if (!columns) return fail({ code: `${p}-empty`, file, line: 1, message: 'The file is empty: no header row.', fix: 'Give a CSV file with a header line and rows.' });
   const cols = columns as string[];

@@ -18,7 +18,7 @@ export const CHUNK_BYTES = 1 << 22;
 const PART_CHUNK_BYTES = 1 << 20;
 
 /** Where the last UTF-8 sequence that is cut off by the end of `buf` starts (buf.length when none is). */
-function completeLength(buf: Uint8Array): number {
+export function completeUtf8(buf: Uint8Array): number {
   const n = buf.length;
   for (let back = 1; back <= Math.min(4, n); back++) {
     const b = buf[n - back]!;
@@ -136,7 +136,7 @@ export function byteChunks(path: string, forced?: 'utf-8' | 'utf-16le' | 'utf-16
         buf = Buffer.concat([carry, buf]);
         carry = undefined;
       }
-      const cut = completeLength(buf);
+      const cut = completeUtf8(buf);
       if (cut < buf.length) {
         carry = Buffer.from(buf.subarray(cut));
         buf = buf.subarray(0, cut);
