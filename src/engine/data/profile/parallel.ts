@@ -1,6 +1,6 @@
 // A profile of a large CSV/TSV file made in parallel: the file is cut into parts at line ends
-// (../read/csvParts.ts), worker threads read the parts (the first one with the header; the main thread
-// reads only the header, to hand the others its columns), and the parts' column profiles are merged in
+// (../read/csvParts.ts), this thread reads part 0 (with the header) and worker threads the others (the
+// main thread reads the header first, to hand them its columns), and the parts' column profiles are merged in
 // file order (ColumnProfiler.absorb), their lines shifted by the lines of the parts before. Anything that would make the result differ from
 // the serial read's (a cut inside a quoted field, a part that cannot be read, no worker script) gives
 // undefined, and the caller reads serially: the same file and the same errors.
@@ -13,7 +13,7 @@ import { CsvParser } from '../read/csv';
 import { lineCuts } from '../read/csvParts';
 import { byteChunks } from '../read/decode';
 import { ColumnProfiler } from './column';
-import type { PartJob, PartResult } from './profileWorker';
+import { profilePart, type PartJob, type PartResult } from './profilePart';
 
 /** Parts smaller than this are not worth a thread. */
 const MIN_PART_BYTES = 16 << 20;
@@ -110,7 +110,8 @@ export async function readInParts(path: string, bytes: number, options: Parallel
     if (k > 0) return { file: path, start, end: cuts[k + 1]!, last, delimiter: header.delimiter, columns: header.columns, encoding: forced ?? 'utf-8' };
     return { file: path, start, end: cuts[1]!, last, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : options.format === 'tsv' ? { delimiter: '\t' } : {}), ...(forced ? { encoding: forced } : {}) };
   });
-  const results = await Promise.all(jobs.map(runWorker));
+  // Part 0 in this thread (one thread fewer to start and warm up), the others in worker threads.
+  const results = await Promise.all(jobs.map((job, k) => (k === 0 ? profilePart(job) : runWorker(job))));
   const first = results[0]!;
   if (!first.ok || first.pending || first.columns.join('\u0000') !== header.columns.join('\u0000')) return undefined;
   // A parser that only gathers the parts' row problems, for their messages.

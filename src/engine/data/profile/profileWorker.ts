@@ -1,59 +1,7 @@
-// A parallel profile's worker (./parallel.ts): reads one part of a CSV/TSV file with the one CSV parser
-// (the first part with the header), profiles its columns with the one ColumnProfiler, and sends back their
-// states, with the lines it read and the row problems it found (lines relative to the part's start).
-// Bundled as dist/profileWorker.js.
+// A parallel profile's worker thread (./parallel.ts): profiles one part of the file (./profilePart.ts) and
+// posts the result back. Bundled as dist/profileWorker.js.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { Encoding, ReadIssue } from '../read/batch';
-import type { CsvParser } from '../read/csv';
-import { scanCsvPart } from '../read/csvParts';
-import { ColumnProfiler, profileTyped, type ProfilerState } from './column';
-
-export interface PartJob {
-  file: string;
-  start: number;
-  end: number;
-  last: boolean;
-  /** Given for every part but the first, which reads the header (and may guess the separator). */
-  delimiter?: string;
-  columns?: string[];
-  /** Given for every part but the first, which detects it (unless the caller named it). */
-  encoding?: 'utf-8' | 'latin1';
-}
-
-export type PartResult =
-  | { ok: true; pending: boolean; rows: number; linesRead: number; columns: string[]; delimiter: string; encoding: Encoding; headerIssues: ReadIssue[]; tallies: ReturnType<CsvParser['tallies']>; profiles: ProfilerState[] }
-  | { ok: false; message: string };
-
-async function profilePart(job: PartJob): Promise<PartResult> {
-  const profilers = new Map<string, ColumnProfiler>();
-  try {
-    const profiler = (name: string): ColumnProfiler => {
-      let p = profilers.get(name);
-      if (!p) profilers.set(name, (p = new ColumnProfiler(name)));
-      return p;
-    };
-    const { parser, pending, encoding } = await scanCsvPart(
-      job,
-      () => undefined,
-      (batch) => profileTyped(batch, profiler),
-    );
-    const columns = parser.columns ?? [];
-    return {
-      ok: true,
-      pending,
-      rows: parser.rows,
-      linesRead: parser.linesRead,
-      columns,
-      delimiter: parser.delimiter ?? ',',
-      encoding,
-      headerIssues: parser.headerNameIssues(),
-      tallies: parser.tallies(),
-      profiles: pending ? [] : columns.map((name) => (profilers.get(name) ?? new ColumnProfiler(name)).state()),
-    };
-  } catch (err) {
-    return { ok: false, message: (err as Error).message };
-  }
-}
+import { profilePart, type PartJob } from './profilePart';
 
 if (parentPort) {
   const port = parentPort;
