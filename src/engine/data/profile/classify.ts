@@ -31,27 +31,33 @@ function two(buf: Buffer, i: number): number {
   return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : NaN;
 }
 
-/** The common shapes (YYYY-MM-DD, then THH:MM[:SS[.fff]] and Z) of buf[b, e), without a regular expression; NaN otherwise. */
-function fastIsoMs(buf: Buffer, b: number, e: number): number {
+/**
+ * Whether buf[b, e) has one of the common shapes (YYYY-MM-DD, then THH:MM[:SS[.fff]] and Z), read without a
+ * regular expression: its epoch milliseconds go to parsed.ms (not returned: V8 would box the double per cell).
+ */
+function fastIsoMs(buf: Buffer, b: number, e: number): boolean {
   const n = e - b;
-  if (n < 10 || buf[b + 4] !== 45 || buf[b + 7] !== 45) return NaN;
+  if (n < 10 || buf[b + 4] !== 45 || buf[b + 7] !== 45) return false;
   const y = two(buf, b) * 100 + two(buf, b + 2);
   const mo = two(buf, b + 5);
   const d = two(buf, b + 8);
-  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31)) return NaN;
+  if (!(mo >= 1 && mo <= 12 && d >= 1 && d <= 31)) return false;
   let ms = daysFromCivil(y, mo, d) * 86_400_000;
-  if (n === 10) return ms;
+  if (n === 10) {
+    parsed.ms = ms;
+    return true;
+  }
   const t = buf[b + 10];
-  if ((t !== 84 && t !== 32) || n < 16 || buf[b + 13] !== 58) return NaN;
+  if ((t !== 84 && t !== 32) || n < 16 || buf[b + 13] !== 58) return false;
   const h = two(buf, b + 11);
   const mi = two(buf, b + 14);
-  if (!(h <= 23 && mi <= 59)) return NaN;
+  if (!(h <= 23 && mi <= 59)) return false;
   ms += (h * 60 + mi) * 60_000;
   let i = b + 16;
   if (i < e && buf[i] === 58) {
-    if (n < 19) return NaN;
+    if (n < 19) return false;
     const sec = two(buf, b + 17);
-    if (!(sec <= 60)) return NaN;
+    if (!(sec <= 60)) return false;
     ms += sec * 1000;
     i = b + 19;
     if (i < e && buf[i] === 46) {
@@ -64,8 +70,9 @@ function fastIsoMs(buf: Buffer, b: number, e: number): number {
       }
     }
   }
-  if (i === e) return ms;
-  return i === e - 1 && buf[i] === 90 ? ms : NaN;
+  if (i !== e && (i !== e - 1 || buf[i] !== 90)) return false;
+  parsed.ms = ms;
+  return true;
 }
 
 /** Where isoMs puts a string's bytes for fastIsoMs (no allocation; longer strings take the regular expression). */
@@ -75,8 +82,7 @@ const scratch = Buffer.alloc(128);
 function isoMs(text: string): number {
   if (text.length * 3 <= scratch.length) {
     // UTF-8: a character outside ASCII is bytes >= 0x80, never a digit or a separator the fast path takes.
-    const fast = fastIsoMs(scratch, 0, scratch.write(text, 0, 'utf8'));
-    if (fast === fast) return fast;
+    if (fastIsoMs(scratch, 0, scratch.write(text, 0, 'utf8'))) return parsed.ms;
   }
   const m = DATE_RE.exec(text);
   if (!m) return NaN;
@@ -153,21 +159,16 @@ export function classifyBytes(buf: Buffer, s: number, e: number): CellKind {
   if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 46 || c0 === 43) {
     // A date-time is never a number (a '-' after four digits is not in one): no need to try a number first.
     if (len >= 10 && buf[s + 4] === 45 && buf[e - 1]! > 32) {
-      const ms = fastIsoMs(buf, s, e);
-      if (ms === ms) {
-        parsed.ms = ms;
-        return DATETIME;
-      }
+      if (fastIsoMs(buf, s, e)) return DATETIME;
     }
     return classifyText(buf.toString('utf8', s, e));
   }
   if (len === 4 || len === 5) {
-    const lower = (i: number): number => buf[s + i]! | 32;
-    if (len === 4 && lower(0) === 116 && lower(1) === 114 && lower(2) === 117 && lower(3) === 101) {
+    if (len === 4 && (c0 | 32) === 116 && (buf[s + 1]! | 32) === 114 && (buf[s + 2]! | 32) === 117 && (buf[s + 3]! | 32) === 101) {
       parsed.number = 1;
       return BOOLEAN;
     }
-    if (len === 5 && lower(0) === 102 && lower(1) === 97 && lower(2) === 108 && lower(3) === 115 && lower(4) === 101) {
+    if (len === 5 && (c0 | 32) === 102 && (buf[s + 1]! | 32) === 97 && (buf[s + 2]! | 32) === 108 && (buf[s + 3]! | 32) === 115 && (buf[s + 4]! | 32) === 101) {
       parsed.number = 0;
       return BOOLEAN;
     }

@@ -7,7 +7,7 @@
 import { isMissingText, IssueTally, positions, type Cell, type ColumnBatch, type ReadIssue, type TallyPart } from './batch';
 import { CsvTokenizer, MAX_ROW_BYTES, type CsvRowSink } from './csvTokenizer';
 import { DataReadError } from './decode';
-import { CELL_FLOAT, CELL_INTEGER, CELL_MISSING, CELL_TEXT, decimal, decimalBytes, typedColumn, type TypedBatch, type TypedColumn } from './typedBatch';
+import { CELL_MISSING, CELL_TEXT, decimalBytes, typedColumn, type TypedBatch, type TypedColumn } from './typedBatch';
 
 const QUOTE = 34;
 export const BATCH_ROWS = 16_384;
@@ -172,10 +172,9 @@ export class CsvParser implements CsvRowSink {
       }
       const c0 = buf[s]!;
       if ((c0 >= 48 && c0 <= 57) || c0 === 45 || c0 === 46 || c0 === 43) {
-        const x = decimalBytes(buf, s, e);
-        if (x === x) {
-          col.code[r] = decimal.float ? CELL_FLOAT : CELL_INTEGER;
-          col.num[r] = x;
+        const kind = decimalBytes(buf, s, e, col.num, r);
+        if (kind >= 0) {
+          col.code[r] = kind;
           col.start[r] = s;
           col.end[r] = e;
           continue;

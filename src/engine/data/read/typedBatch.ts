@@ -37,7 +37,7 @@ export function typedColumn(size: number): TypedColumn {
 const POW10 = Array.from({ length: 23 }, (_, i) => 10 ** i);
 const TWO53 = 2 ** 53;
 
-/** Set by decimalAt and decimalBytes: whether the number had a `.`, `e` or `E` (a float for the profile). */
+/** Set by decimalAt: whether the number had a `.`, `e` or `E` (a float for the profile). */
 export const decimal = { float: false };
 
 /**
@@ -103,8 +103,12 @@ export function decimalAt(text: string, s: number, e: number): number {
   return neg ? -x : x;
 }
 
-/** decimalAt on the bytes buf[s, e) (the same rule and the same value; NaN when it declines). */
-export function decimalBytes(buf: Buffer, s: number, e: number): number {
+/**
+ * decimalAt on the bytes buf[s, e) (the same rule and the same value), written to out[at]: returns
+ * CELL_INTEGER or CELL_FLOAT, or -1 when it declines. The value goes into the array, not back as a
+ * double, which V8 would box in a fresh heap number per cell.
+ */
+export function decimalBytes(buf: Buffer, s: number, e: number, out: Float64Array, at: number): number {
   let i = s;
   let c = buf[i]!;
   let neg = false;
@@ -131,7 +135,7 @@ export function decimalBytes(buf: Buffer, s: number, e: number): number {
       c = ++i < e ? buf[i]! : -1;
     }
   }
-  if (digits === 0 || m > TWO53) return NaN;
+  if (digits === 0 || m > TWO53) return -1;
   let exp = 0;
   if (i < e && (c === 101 || c === 69)) {
     float = true;
@@ -147,16 +151,16 @@ export function decimalBytes(buf: Buffer, s: number, e: number): number {
       expDigits++;
       c = ++i < e ? buf[i]! : -1;
     }
-    if (expDigits === 0) return NaN;
+    if (expDigits === 0) return -1;
     if (expNeg) exp = -exp;
   }
-  if (i !== e) return NaN;
+  if (i !== e) return -1;
   const k = exp - frac;
   let x: number;
   if (k === 0) x = m;
   else if (k > 0 && k <= 22) x = m * POW10[k]!;
   else if (k < 0 && k >= -22) x = m / POW10[-k]!;
-  else return NaN;
-  decimal.float = float;
-  return neg ? -x : x;
+  else return -1;
+  out[at] = neg ? -x : x;
+  return float ? CELL_FLOAT : CELL_INTEGER;
 }
