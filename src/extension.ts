@@ -43,6 +43,7 @@ function startLanguageClientOnDemand(ctx: Ctx): void {
 export function activate(context: vscode.ExtensionContext): void {
   const started = performance.now();
   ctx = new Ctx(context);
+  ctx.log.info(`activating at ${new Date().toISOString()}`);
   const state = new WorkspaceState(ctx);
   ctx.push(state);
   const datasets = registerDatasetsView(ctx, state);

@@ -31,13 +31,49 @@ export interface ExperimentsModel {
   total: number;
 }
 
+type ExperimentEntry = Extract<ExperimentNode, { kind: 'experiment' }>;
+
+/**
+ * What experimentsModel built for each experiment and plain run, reused while they are the same objects: the
+ * view replaces only the changed runs' objects (mergeChangedRuns), so a script logging into one run costs the
+ * rebuild of its experiment, not of 2,000 runs'. An experiment's entry holds while its experiment row, its
+ * runs and their stage runs are the same objects and the view (filter, sort, primary metric, gate metrics) is
+ * the same; a run's "no stages" holds while it is the same object with the same (no) children.
+ */
+export class ModelMemo {
+  private readonly experiments = new Map<Experiment['id'], { experiment: Experiment; view: string; runs: readonly Run[]; entry: ExperimentEntry | undefined; total: number }>();
+  private readonly plain = new WeakSet<Run>();
+
+  /** The experiment's entry built before from the same objects (undefined inside: it had nothing to show), or undefined: build it. */
+  entry(experiment: Experiment, view: string, runs: readonly Run[]): { entry: ExperimentEntry | undefined; total: number } | undefined {
+    const kept = this.experiments.get(experiment.id);
+    if (!kept || kept.experiment !== experiment || kept.view !== view || kept.runs.length !== runs.length) return undefined;
+    for (let i = 0; i < runs.length; i++) if (kept.runs[i] !== runs[i]) return undefined;
+    return kept;
+  }
+
+  keep(experiment: Experiment, view: string, runs: readonly Run[], entry: ExperimentEntry | undefined, total: number): void {
+    this.experiments.set(experiment.id, { experiment, view, runs, entry, total });
+  }
+
+  /** Whether this run object was found to have no stages (and no child runs). */
+  isPlain(run: Run): boolean {
+    return this.plain.has(run);
+  }
+
+  markPlain(run: Run): void {
+    this.plain.add(run);
+  }
+}
+
 /**
  * The view's root from everything read from the store. A finished pipeline run in which no stage ran (what
  * earlier versions recorded for a fully cached run) is left out. The primary metric is the setting's, else
  * the experiment's, else a metric the workspace's pipelines gate on (`gateMetrics`) that its newest run
- * logged, else a score of its newest run (a pipeline run's from its stages).
+ * logged, else a score of its newest run (a pipeline run's from its stages). With a `memo`, what is built
+ * from the same objects as before is taken from it.
  */
-export function experimentsModel(read: { experiments: Experiment[]; runs: Run[] }, engine: TreeEngine, view: { filter: FilterTerm[]; sort: RunSort; primaryMetric: string | undefined; gateMetrics?: readonly string[] }): ExperimentsModel {
+export function experimentsModel(read: { experiments: Experiment[]; runs: Run[] }, engine: TreeEngine, view: { filter: FilterTerm[]; sort: RunSort; primaryMetric: string | undefined; gateMetrics?: readonly string[] }, memo?: ModelMemo): ExperimentsModel {
   const byParent = new Map<string, Run[]>();
   for (const r of read.runs) if (r.parentId) (byParent.get(r.parentId) ?? byParent.set(r.parentId, []).get(r.parentId)!).push(r);
   // Each pipeline run's stages through the engine's pipelineStages, from the runs in hand (no query per run).
@@ -45,9 +81,10 @@ export function experimentsModel(read: { experiments: Experiment[]; runs: Run[] 
   const inHand = { listRuns: (f: ListRunsFilter = {}) => ({ ok: true as const, value: f.parentId ? (byParent.get(f.parentId) ?? []) : (f.ids ?? []).flatMap((id) => byId.get(id) ?? []) }) };
   const stagesOf = new Map<string, PipelineStage[]>();
   for (const r of read.runs) {
-    if (r.parentId) continue;
+    if (r.parentId || (memo?.isPlain(r) && !byParent.has(r.id))) continue;
     const stages = engine.pipelineStages(inHand, r);
     if (stages.ok && stages.value.length) stagesOf.set(r.id, stages.value);
+    else if (stages.ok && !byParent.has(r.id)) memo?.markPlain(r);
   }
   const experiments: ExperimentsModel['experiments'] = [];
   let shown = 0;
@@ -55,11 +92,27 @@ export function experimentsModel(read: { experiments: Experiment[]; runs: Run[] 
   // Each experiment's top-level runs, in one pass over the runs (not one pass per experiment).
   const topOf = new Map<Run['experimentId'], Run[]>();
   for (const r of read.runs) if (!r.parentId) (topOf.get(r.experimentId) ?? topOf.set(r.experimentId, []).get(r.experimentId)!).push(r);
+  const viewKey = memo ? JSON.stringify([view.filter, view.sort, view.primaryMetric, view.gateMetrics]) : '';
   for (const e of read.experiments) {
-    const top = (topOf.get(e.id) ?? []).filter((r) => !engine.isUnchangedPipelineRun(r, byParent.get(r.id) ?? []));
+    const own = topOf.get(e.id) ?? [];
+    // What the experiment's entry is built from: its runs and their stage runs.
+    const from = memo ? own.flatMap((r) => (byParent.has(r.id) ? [r, ...byParent.get(r.id)!] : [r])) : [];
+    const hit = memo?.entry(e, viewKey, from);
+    if (hit) {
+      total += hit.total;
+      if (hit.entry) {
+        shown += hit.entry.runs.length;
+        experiments.push(hit.entry);
+      }
+      continue;
+    }
+    const top = own.filter((r) => !engine.isUnchangedPipelineRun(r, byParent.get(r.id) ?? []));
     total += top.length;
     const kept = top.filter((r) => engine.runMatches(r, view.filter) || (byParent.get(r.id) ?? []).some((c) => engine.runMatches(c, view.filter)));
-    if (kept.length === 0) continue;
+    if (kept.length === 0) {
+      memo?.keep(e, viewKey, from, undefined, top.length);
+      continue;
+    }
     shown += kept.length;
     // A run without stages is its own merged run (no copy).
     const merged = (r: Run): Run => (stagesOf.has(r.id) ? { ...r, metrics: runMetrics(r, stagesOf.get(r.id)!) } : r);
@@ -68,7 +121,9 @@ export function experimentsModel(read: { experiments: Experiment[]; runs: Run[] 
     // Sorted by a metric, a pipeline run sorts by its stages' value.
     const runs = engine.sortRuns(kept.map(merged), view.sort).map((r) => byId.get(r.id)!);
     const metricKeys = experimentMetricKeys(top.map((run) => ({ run, stages: stagesOf.get(run.id) ?? [] })));
-    experiments.push({ kind: 'experiment', name: e.name, primaryMetric, runs, total: top.length, metricKeys });
+    const entry: ExperimentEntry = { kind: 'experiment', name: e.name, primaryMetric, runs, total: top.length, metricKeys };
+    memo?.keep(e, viewKey, from, entry, top.length);
+    experiments.push(entry);
   }
   return { experiments, stagesOf, shown, total };
 }
@@ -262,20 +317,32 @@ export function experimentOverview(node: ExperimentItem, stagesOf: ReadonlyMap<s
 }
 
 /**
+ * At most this often an experiment's row is drawn again for its summary alone (its best metric moving while a
+ * run logs): VS Code answers the refresh of an expanded experiment by asking for all its shown runs again.
+ */
+const SUMMARY_MS = 10_000;
+
+/**
  * The nodes the view has handed to VS Code, kept by identity across refreshes: VS Code updates an element
  * only when the event names the same object it was given. apply() takes a freshly built model, moves its
  * values into the existing objects, and says what to refresh: the root when the experiments themselves
- * changed, else the experiments whose rows or children changed and the runs whose rows changed.
+ * changed, else the experiments whose children or run counts changed and the runs whose rows changed. An
+ * experiment whose row changed only in its best metric is refreshed at most every SUMMARY_MS (dueSummaries()
+ * names it when its time comes without another change).
  */
 export class ExperimentNodes {
-  private experiments = new Map<string, { node: ExperimentItem; sig: string }>();
+  /** `sig`: what the experiment's children and counts are drawn from; `summary`: its row as last drawn, and when; `waiting`: a new summary waits for its time. */
+  private experiments = new Map<string, { node: ExperimentItem; sig: string; summary: string; drawnAt: number; waiting: boolean }>();
   private runs = new Map<string, { node: RunItem; sig: string }>();
   private order = '';
   /** How many runs each experiment shows (grows with "show more"). */
   private limits = new Map<string, number>();
   stagesOf: ReadonlyMap<string, PipelineStage[]> = new Map();
 
-  constructor(private readonly direction: (key: string) => MetricDirection | undefined) {}
+  constructor(
+    private readonly direction: (key: string) => MetricDirection | undefined,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** The experiments, same objects as before where the name is the same, and what changed since the previous model. */
   apply(model: ExperimentsModel): { roots: ExperimentItem[]; changed: ExperimentNode[] | 'root' } {
@@ -285,17 +352,22 @@ export class ExperimentNodes {
     this.order = order;
     const changed: ExperimentNode[] = [];
     const seen = new Set<string>();
+    const now = this.now();
     const roots = model.experiments.map((fresh) => {
       seen.add(fresh.name);
-      const sig = `${fresh.primaryMetric}|${fresh.total}|${fresh.metricKeys.join(',')}|${experimentOverview(fresh, model.stagesOf, this.direction)}|${this.shownRuns(fresh).map((r) => r.id).join(',')}`;
+      const sig = this.experimentSignature(fresh);
+      const summary = experimentOverview(fresh, model.stagesOf, this.direction);
       const kept = this.experiments.get(fresh.name);
       if (!kept) {
-        this.experiments.set(fresh.name, { node: fresh, sig });
+        this.experiments.set(fresh.name, { node: fresh, sig, summary, drawnAt: now, waiting: false });
         return fresh;
       }
       Object.assign(kept.node, fresh);
-      if (kept.sig !== sig) changed.push(kept.node);
-      kept.sig = sig;
+      // The summary alone (a best metric that moved) waits for its time; kept.summary stays the one drawn.
+      if (kept.sig !== sig || (kept.summary !== summary && now - kept.drawnAt >= SUMMARY_MS)) {
+        changed.push(kept.node);
+        Object.assign(kept, { sig, summary, drawnAt: now, waiting: false });
+      } else if (kept.summary !== summary) kept.waiting = true;
       for (const r of this.shownRuns(kept.node)) {
         const before = this.runs.get(r.id);
         const beforeSig = before?.sig;
@@ -306,6 +378,27 @@ export class ExperimentNodes {
     });
     for (const name of [...this.experiments.keys()]) if (!seen.has(name)) this.experiments.delete(name);
     return { roots, changed: root ? 'root' : changed };
+  }
+
+  /** The experiments whose row waits to be drawn with a new summary and whose time has come (the view asks every few seconds). */
+  dueSummaries(): ExperimentItem[] {
+    const now = this.now();
+    const due: ExperimentItem[] = [];
+    for (const kept of this.experiments.values()) {
+      if (!kept.waiting || now - kept.drawnAt < SUMMARY_MS) continue;
+      kept.waiting = false;
+      const summary = experimentOverview(kept.node, this.stagesOf, this.direction);
+      if (summary === kept.summary) continue;
+      Object.assign(kept, { summary, drawnAt: now });
+      due.push(kept.node);
+    }
+    return due;
+  }
+
+  /** What an experiment's children and counts are drawn from: a change refreshes its row at once. */
+  private experimentSignature(node: ExperimentItem): string {
+    const running = node.runs.filter((r) => r.status === 'running').length;
+    return `${node.primaryMetric}|${node.total}|${node.runs.length}|${running}|${this.shownRuns(node).map((r) => r.id).join(',')}`;
   }
 
   private shownRuns(node: ExperimentItem): Run[] {

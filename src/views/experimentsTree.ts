@@ -8,7 +8,9 @@
 // watcher on the store and its -wal file; at most every 400 ms, one update at a time, none while the view
 // is hidden) it asks the store's change feed what changed, re-reads only those runs, and refreshes only
 // the rows that changed (the same node objects, so expanded experiments update in place); runs that only
-// logged points are drawn at most every 2 s, new runs and status changes at once.
+// logged points are drawn at most every 2 s, new runs and status changes at once, an experiment's row whose
+// best metric alone moved at most every 10 s (its refresh makes VS Code ask for all its shown runs again).
+// After activation (onStartupFinished) it reads the store ahead, so the first click finds the rows built.
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { onSettingsChanged, readSettings } from '../config';
@@ -16,12 +18,12 @@ import type { Ctx } from '../ctx';
 import type { PipelineStage } from '../engine/runner/pipelineStages';
 import type { MetricDirection } from '../engine/tracking/direction';
 import { hasNoEnd } from '../engine/mlflow/noEnd';
-import type { Run, RunStatus } from '../engine/tracking/schemas';
+import type { RunStatus } from '../engine/tracking/schemas';
 import { loadEngine } from '../engineLoader';
-import type { ChangeFeed, StoreChanges } from '../engine/tracking/changes';
-import type { Experiment } from '../engine/tracking/schemas';
+import type { StoreChanges } from '../engine/tracking/changes';
 import type { Tracker } from '../engine/tracking/tracking';
-import { gateMetrics, mergeChangedRuns, PendingChanges, viewHeader, expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, failureOf, oneAtATime, runMetrics, runRow, RUNS_PER_PAGE, stageNodes, stageRow } from './experimentsItems';
+import { keepsRead, readAll, type HeldRead } from './experimentsRead';
+import { gateMetrics, mergeChangedRuns, ModelMemo, PendingChanges, viewHeader, expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, failureOf, oneAtATime, runMetrics, runRow, RUNS_PER_PAGE, stageNodes, stageRow } from './experimentsItems';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
 import { codeSpan, md } from './markdown';
 import type { WorkspaceState } from './workspaceState';
@@ -66,8 +68,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   /** Runs shown and total, for the view's message. */
   counts = { shown: 0, total: 0 };
   /** What the last full read returned, kept current from the store's change feed; undefined: read it all again. */
-  private read: { tracker: Tracker; feed: ChangeFeed; experiments: Experiment[]; runs: Map<string, Run> } | undefined;
+  private read: HeldRead | undefined;
+  /** The root's rows being built (a read ahead, or VS Code's first ask): a second ask waits for the same. */
+  private rootsLoading: Promise<ExperimentNode[]> | undefined;
   private nodes = new ExperimentNodes(() => undefined);
+  /** What the model build reuses of the previous one (the experiments none of whose runs changed). */
+  private memo = new ModelMemo();
   private expanded = new Set<string>();
   /** The root's rows as last built (what VS Code holds). */
   private roots: ExperimentNode[] | undefined;
@@ -86,7 +92,25 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     this.pending.clear();
     this.read = undefined;
     this.roots = undefined;
+    this.rootsLoading = undefined;
     this.changed.fire(undefined);
+  }
+
+  /** The workspace's store state changed: the read in hand stays when it is of that store (the rows are drawn again), else all is read again. */
+  async storeStateChanged(kind: 'ok' | 'missing' | 'error'): Promise<void> {
+    const got = this.read ? await this.state.tracker() : undefined;
+    if (keepsRead(this.read, kind, got?.kind === 'ok' ? got.tracker : undefined)) return this.redraw();
+    this.refresh();
+  }
+
+  /**
+   * Reads the store and builds the root's rows before the view is shown (after startup), so that the first
+   * click finds them built; nothing when they are already, or the store is missing.
+   */
+  readAhead(): void {
+    if (this.read || this.rootsLoading) return;
+    this.ctx.log.info(`experiments: reading ahead at ${new Date().toISOString()}`);
+    void this.loadRoots().then((rows) => this.ctx.log.info(`experiments: read ahead (${rows.length} rows) at ${new Date().toISOString()}`)).catch((err: Error) => this.ctx.log.error(`experiments: ${err.message}`));
   }
 
   /** The runs in hand drawn again (the pipelines' gate metrics or the primary-metric setting changed): no store read. */
@@ -109,15 +133,15 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     this.changed.fire(node);
   }
 
-  /** Running runs' rows (their elapsed time) only; a run whose process is gone is marked killed (the change feed then shows it). */
+  /** Running runs' rows (their elapsed time), and experiments whose summary waited its turn; a run whose process is gone is marked killed (the change feed then shows it). */
   tick(): void {
+    const due = this.nodes.dueSummaries();
     const running = this.nodes.running();
-    if (!running.length) return;
-    if (this.read) {
+    if (running.length && this.read) {
       this.reap(this.read.tracker);
       void this.storeChanged();
     }
-    this.changed.fire(running);
+    if (running.length || due.length) this.changed.fire([...due, ...running]);
   }
 
   private async applyStoreChanges(): Promise<void> {
@@ -164,7 +188,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
       return { roots: [{ kind: 'note', message: `Filter: ${filter.error.message}`, command: { command: 'sextant.experiments.filter', title: 'Edit Filter' } }], changed: 'root' };
     }
     const runs = [...read.runs.values()];
-    const model = this.ctx.log.time('experiments: tree model', () => experimentsModel({ experiments: read.experiments, runs }, engine, { filter: filter.value, sort: this.state.sort, primaryMetric: readSettings().primaryMetric, gateMetrics: gateMetrics(this.workspace.entries.flatMap((e) => (e.pipeline ? [e.pipeline] : []))) }));
+    const model = this.ctx.log.time('experiments: tree model', () => experimentsModel({ experiments: read.experiments, runs }, engine, { filter: filter.value, sort: this.state.sort, primaryMetric: readSettings().primaryMetric, gateMetrics: gateMetrics(this.workspace.entries.flatMap((e) => (e.pipeline ? [e.pipeline] : []))) }, this.memo));
     this.direction = engine.metricDirection;
     const applied = this.nodes.apply(model);
     this.counts = { shown: model.shown, total: model.total };
@@ -184,6 +208,27 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     if (node?.kind === 'experiment') return this.nodes.children(node);
     if (node?.kind === 'run') return stageNodes(node);
     if (node) return [];
+    const first = !this.firstAsked;
+    this.firstAsked = true;
+    if (first) this.ctx.log.info(`experiments: first rows asked at ${new Date().toISOString()}`);
+    const rows = await this.loadRoots();
+    if (first) this.ctx.log.info(`experiments: first rows returned (${rows.length}) at ${new Date().toISOString()}`);
+    return rows;
+  }
+
+  /** The root's rows, one build at a time (the read ahead and VS Code's first ask share it). */
+  private loadRoots(): Promise<ExperimentNode[]> {
+    if (!this.rootsLoading) {
+      const loading = this.rootRows().finally(() => {
+        if (this.rootsLoading === loading) this.rootsLoading = undefined;
+      });
+      this.rootsLoading = loading;
+    }
+    return this.rootsLoading;
+  }
+
+  /** The root's rows: those built, else from the read in hand, else from a full read of the store. */
+  private async rootRows(): Promise<ExperimentNode[]> {
     const got = await this.state.tracker();
     if (got.kind !== 'ok') this.clearMessage();
     if (got.kind === 'missing') return [];
@@ -202,22 +247,13 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     const engine = await loadEngine();
     if (!this.read || this.read.tracker !== tracker) {
       const started = performance.now();
-      // The feed's first look comes before the read, so that nothing committed in between is missed.
-      const feed = new engine.ChangeFeed(tracker.db);
-      const read = this.ctx.log.time('experiments: list runs', () => {
-        try {
-          feed.next();
-        } catch {
-          // the read below reports what is wrong with the store
-        }
-        const experiments = tracker.listExperiments();
-        const runs = tracker.listRuns();
-        return experiments.ok && runs.ok ? { experiments: experiments.value, runs: runs.value } : { error: !experiments.ok ? experiments.error : !runs.ok ? runs.error : undefined };
-      });
+      const read = this.ctx.log.time('experiments: list runs', () => readAll(tracker, new engine.ChangeFeed(tracker.db)));
       this.lastReadMs = performance.now() - started;
+      if ('error' in read) this.ctx.log.warn(`experiments: cannot read runs: ${read.error?.message ?? 'unknown error'}`);
       if ('error' in read) return [{ kind: 'error', message: read.error?.message ?? 'Cannot read runs', ...(read.error?.file ? { file: read.error.file } : {}), ...(read.error?.fix ? { fix: read.error.fix } : {}) }];
-      this.read = { tracker, feed, experiments: read.experiments, runs: new Map(read.runs.map((r) => [r.id, r])) };
+      this.read = read;
       this.nodes = new ExperimentNodes(engine.metricDirection);
+      this.memo = new ModelMemo();
     }
     if (this.roots) return this.roots;
     const built = await this.build();
@@ -230,6 +266,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   private direction: (key: string) => MetricDirection | undefined = () => undefined;
   /** How long the last full read of the store took. */
   lastReadMs = 0;
+  /** Whether the root's rows were asked for once (the first ask and answer are logged: the first paint's split). */
+  private firstAsked = false;
 
   /** The filter above the rows (the view's message), the sort beside the title; none when no rows are shown (the welcome content shows only without a message). */
   private updateMessage(counts: { shown: number; total: number } | undefined): void {
@@ -375,7 +413,7 @@ export function registerExperimentsView(ctx: Ctx, workspace: WorkspaceState): vo
       // the same store: the pipelines changed (their gate metrics may name another primary metric)
       if (workspace.store.kind === storeKind) return tree.redraw();
       storeKind = workspace.store.kind;
-      tree.refresh();
+      void tree.storeStateChanged(storeKind);
     }),
   );
   void vscode.commands.executeCommand('setContext', 'sextant.experiments.filtered', Boolean(state.filterText));
@@ -415,4 +453,8 @@ export function registerExperimentsView(ctx: Ctx, workspace: WorkspaceState): vo
     else refresh.fire();
   }, 1000);
   ctx.push({ dispose: () => clearInterval(ticker) });
+  // Read ahead, off the activation path (the extension activates after startup, onStartupFinished): the
+  // first click on the view finds its rows built instead of waiting for the store to open and be read.
+  const ahead = setTimeout(() => tree.readAhead(), 0);
+  ctx.push({ dispose: () => clearTimeout(ahead) });
 }

@@ -12,7 +12,7 @@ import type { Run } from '../../src/engine/tracking/schemas';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { writeFileSync } from 'node:fs';
 import { readPipeline } from '../../src/engine/pipeline/read';
-import { expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, gateMetrics, mergeChangedRuns, oneAtATime, RUNS_PER_PAGE } from '../../src/views/experimentsItems';
+import { expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, gateMetrics, mergeChangedRuns, ModelMemo, oneAtATime, RUNS_PER_PAGE } from '../../src/views/experimentsItems';
 import type { ExperimentNode } from '../../src/views/experimentsState';
 import { tempDir } from './tempDir';
 
@@ -127,6 +127,82 @@ describe('Experiments view at scale (incremental refresh, defaults)', function (
     assert.equal(nodeA.kind === 'run' && nodeA.run.metrics.loss?.last, 0.5, 'the node holds the new value');
     must(tracker.startRun({ experiment: 'new one', name: 'x' }));
     assert.equal(h.update().changed, 'root');
+  });
+
+  it("points logged to a running run redraw its row at once, its experiment's best-metric summary at most every 10 s; a new run in it at once", () => {
+    const { tracker } = store();
+    const live = must(tracker.startRun({ experiment: 'e', name: 'live' })).id;
+    must(tracker.logMetric(live, 'loss', 1, 0));
+    must(tracker.flush());
+    let now = 1_000_000;
+    const nodes = new ExperimentNodes(engine.metricDirection, () => now);
+    const feed = new ChangeFeed(tracker.db);
+    feed.next();
+    const runs = new Map(must(tracker.listRuns()).map((r) => [r.id, r]));
+    const apply = (): ReturnType<ExperimentNodes['apply']> => {
+      const changes = feed.next();
+      if (changes) mergeChangedRuns(runs, changes.runs, must(tracker.listRuns({ ids: changes.runs })));
+      return nodes.apply(experimentsModel({ experiments: must(tracker.listExperiments()), runs: [...runs.values()] }, engine, VIEW));
+    };
+    const e = apply().roots[0]!;
+    const liveNode = nodes.children(e)[0]!;
+    const overview = (): string => experimentOverview(e, nodes.stagesOf, engine.metricDirection);
+    assert.match(overview(), /best loss 1$/);
+
+    now += 2000;
+    must(tracker.logMetric(live, 'loss', 0.5, 1));
+    must(tracker.flush());
+    const changed = apply().changed;
+    assert.ok(Array.isArray(changed));
+    assert.ok(changed.includes(liveNode), "the run's row is drawn with its new loss");
+    assert.ok(!changed.includes(e), 'the experiment row (its best loss moved) waits: its refresh would send all its runs again');
+    assert.deepEqual(nodes.dueSummaries(), [], 'not yet due');
+    assert.match(overview(), /best loss 0\.5$/, 'the node itself holds the new summary, for when it is drawn');
+
+    now += 8000;
+    const due = nodes.dueSummaries();
+    assert.deepEqual(due, [e], '10 s after it was drawn, the summary is due');
+    assert.deepEqual(nodes.dueSummaries(), [], 'once');
+
+    now += 1000;
+    must(tracker.logMetric(live, 'loss', 0.25, 2));
+    must(tracker.flush());
+    const again = apply().changed;
+    assert.ok(Array.isArray(again) && !again.includes(e), 'drawn 1 s ago: waits again');
+    must(tracker.startRun({ experiment: 'e', name: 'second' }));
+    const added = apply().changed;
+    assert.ok(Array.isArray(added) && added.includes(e), 'a new run in it refreshes the experiment at once');
+    assert.equal(nodes.children(e).length, 2);
+  });
+
+  it('a rebuild with the memo rebuilds only the experiment whose run changed, and equals a rebuild without it', () => {
+    const { tracker } = store();
+    for (let i = 0; i < 6; i++) {
+      const id = must(tracker.startRun({ experiment: `e${i % 3}`, name: `r${i}`, startedAt: 1000 + i })).id;
+      must(tracker.logMetric(id, 'loss', 1 - i / 10, 0));
+    }
+    must(tracker.flush());
+    const feed = new ChangeFeed(tracker.db);
+    feed.next();
+    const runs = new Map(must(tracker.listRuns()).map((r) => [r.id, r]));
+    const experiments = must(tracker.listExperiments());
+    const memo = new ModelMemo();
+    const first = experimentsModel({ experiments, runs: [...runs.values()] }, engine, VIEW, memo);
+    const live = first.experiments.find((e) => e.name === 'e1')!.runs[0]!.id;
+    must(tracker.logMetric(live, 'loss', 0.01, 1));
+    must(tracker.flush());
+    const changes = feed.next()!;
+    mergeChangedRuns(runs, changes.runs, must(tracker.listRuns({ ids: changes.runs })));
+    const second = experimentsModel({ experiments, runs: [...runs.values()] }, engine, VIEW, memo);
+    const byName = (m: typeof first, name: string) => m.experiments.find((e) => e.name === name)!;
+    assert.equal(byName(second, 'e0'), byName(first, 'e0'), 'unchanged experiment: its entry is reused');
+    assert.equal(byName(second, 'e2'), byName(first, 'e2'));
+    assert.notEqual(byName(second, 'e1'), byName(first, 'e1'), 'the experiment whose run logged is rebuilt');
+    assert.equal(byName(second, 'e1').runs[0]!.metrics.loss?.last, 0.01);
+    assert.deepEqual(second, experimentsModel({ experiments, runs: [...runs.values()] }, engine, VIEW), 'the same model as a full rebuild');
+    const sorted = experimentsModel({ experiments, runs: [...runs.values()] }, engine, { ...VIEW, sort: { by: 'name', direction: 'asc' } }, memo);
+    assert.notEqual(byName(sorted, 'e0'), byName(first, 'e0'), 'another sort: rebuilt');
+    assert.deepEqual(byName(sorted, 'e0').runs.map((r) => r.name), ['r0', 'r3']);
   });
 
   it('collapsed by default but for the experiment with a running run, else the newest', () => {
