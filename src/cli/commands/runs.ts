@@ -4,7 +4,9 @@ import { formatDuration } from '../../engine/format';
 import { hasNoEnd } from '../../engine/mlflow/noEnd';
 import { describeError, type EngineError } from '../../engine/result';
 import { isUnchangedPipelineRun } from '../../engine/runner/unchangedRun';
+import { storeError } from '../../engine/store/tx';
 import { runDetailJson, runListJson } from '../../engine/tracking/jsonShapes';
+import { writeRunListJson } from '../../engine/tracking/runListText';
 import { parseRunFilter, parseRunSort, runMatches, sortRuns } from '../../engine/tracking/runFilter';
 import { RUN_STATUSES, RunStatusSchema, type Run } from '../../engine/tracking/schemas';
 import { Tracker } from '../../engine/tracking/tracking';
@@ -86,6 +88,25 @@ export const runsListCommand: CliCommand = {
       if (args.flags.json) io.json([]);
       else io.err('No runs yet: this workspace has no store (.sextant/sextant.db). Run a pipeline or a script that logs to Sextant.');
       return EXIT_OK;
+    }
+    if (args.flags.json && filter.value.length === 0 && !sort) {
+      // Nothing to evaluate in JS: SQLite writes the list (engine/tracking/runListText.ts).
+      const tracker = store.tracker;
+      let error: EngineError | undefined;
+      try {
+        writeRunListJson(tracker.db, {
+          experiment: value(args, 'experiment'),
+          status: statuses,
+          limit,
+          drop: (run) => isUnchangedPipelineRun(run, []),
+          shape: runListJson,
+          write: (text) => io.out(text),
+        });
+      } catch (err) {
+        error = storeError(err, tracker.file, 'list runs');
+      }
+      tracker.close(true);
+      return error ? fail(io, args, 'runs list', error) : EXIT_OK;
     }
     const listed = store.tracker.listRuns({ experiment: value(args, 'experiment'), status: statuses.length ? statuses : undefined });
     store.tracker.close(true);

@@ -11,7 +11,7 @@ import { resolveRun } from './runs';
 // writes a REAL with 17 significant digits, which parses back to the same double; +-Infinity comes back as
 // +-9.0e999, that is +-Infinity, and NULL (how SQLite stores NaN) as null, which toRuns turns back into NaN.
 // Params and tags come sorted by key, metrics in key-id (first logged) order.
-const RUN_JSON = `json_object(
+export const RUN_JSON = `json_object(
     'id', r.uid, 'experiment', e.name, 'experimentId', r.experiment_id, 'name', r.name, 'status', r.status, 'parentId', p.uid,
     'createdAt', r.created_at, 'startedAt', r.started_at, 'endedAt', r.ended_at, 'gitCommit', r.git_commit,
     'gitDirty', CASE WHEN r.git_dirty IS NULL THEN NULL WHEN r.git_dirty = 1 THEN json('true') ELSE json('false') END,
@@ -21,7 +21,7 @@ const RUN_JSON = `json_object(
     'tags', json((SELECT json_group_object(key, value ORDER BY key) FROM tags WHERE run_id = r.id)),
     'metrics', json((SELECT json_group_object(k.name, json_object('key', k.name, 'last', l.value, 'step', l.step, 'timestamp', l.ts, 'min', l.min, 'max', l.max, 'count', l.count) ORDER BY l.key_id)
                      FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = r.id)))`;
-const RUN_JOINS = 'runs r JOIN experiments e ON e.id = r.experiment_id LEFT JOIN runs p ON p.id = r.parent_id';
+export const RUN_JOINS = 'runs r JOIN experiments e ON e.id = r.experiment_id LEFT JOIN runs p ON p.id = r.parent_id';
 
 /** SQLite stores NaN as NULL: a NULL metric value reads back as NaN. */
 export const fromSqlValue = (v: number | null): number => (v === null ? NaN : v);
@@ -72,7 +72,7 @@ export function listRuns(db: Database, filter: ListRunsFilter = {}): Run[] {
 }
 
 /** A run from RUN_JSON: a metric whose last value is NaN (NULL in SQLite) gets NaN back. */
-function toRun(json: string): Run {
+export function toRun(json: string): Run {
   const run = JSON.parse(json) as Run;
   for (const key in run.metrics) {
     const summary = run.metrics[key]!;
