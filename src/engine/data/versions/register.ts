@@ -47,7 +47,7 @@ interface Registered {
 
 export async function registerDatasetVersion(db: Database, input: RegisterInput): Promise<Result<Registered>> {
   const profileFile = (): Promise<Result<DatasetProfile>> => profileDataFile(input.file, { ...(input.pii ? { pii: input.pii } : {}), ...(input.salt ? { salt: input.salt } : {}), ...(input.format ? { format: input.format } : {}) });
-  // A file whose size no version of this name has is new content for sure: its profile (worker threads)
+  // A file whose size no version of this name has is new content for sure: its profile (worker threads for a large file)
   // starts while the main thread hashes it, instead of after. Otherwise the hash comes first, so an
   // unchanged file is not profiled again.
   const size = fileSize(input.file);
