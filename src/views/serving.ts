@@ -29,6 +29,7 @@ function versionOf(arg: unknown): { model: string; version: number } | undefined
 export class Serving implements vscode.Disposable {
   private readonly servers = new Map<string, Served>();
   private readonly starting = new Set<string>();
+  private looking = false;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a server starts or stops (the Models view redraws its rows). */
   readonly onDidChange = this.changed.event;
@@ -37,13 +38,25 @@ export class Serving implements vscode.Disposable {
   constructor(private readonly ctx: Ctx) {
     this.item.name = 'Sextant Serving';
     this.item.command = 'sextant.models.servingMenu';
-    // A served version deleted from the registry (this window, the CLI, another process): stop its server.
-    ctx.push(ctx.onStoreChanged(() => void this.stopDeleted()));
+    // A served version deleted from the registry (this window, the CLI, another process): stop its server. Deletions
+    // in this window fire onStoreChanged; another process's are seen by a look at the registry every 2 s while
+    // something is served (one small query; nothing runs while nothing is served).
+    const look = setInterval(() => void this.stopDeleted(), 2000);
+    ctx.push(ctx.onStoreChanged(() => void this.stopDeleted()), { dispose: () => clearInterval(look) });
   }
 
   /** Stops the servers of versions the registry no longer has, saying why. */
   private async stopDeleted(): Promise<void> {
-    if (this.servers.size === 0) return;
+    if (this.servers.size === 0 || this.looking) return;
+    this.looking = true;
+    try {
+      await this.stopDeletedNow();
+    } finally {
+      this.looking = false;
+    }
+  }
+
+  private async stopDeletedNow(): Promise<void> {
     const engine = await loadEngine();
     const store = this.ctx.store();
     if (!store.ok) return;

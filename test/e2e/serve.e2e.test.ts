@@ -2,7 +2,8 @@
 // (the pipeline run once by the CLI, a predict token made by the CLI), *Serve Model* on the version's context
 // menu starts `sextant serve` as the extension's child process; the status bar item shows the URL; a predict
 // request over HTTP to that URL answers with the token (and 401 without); *Stop Serving* from the same menu
-// stops it: the status bar item goes, the port closes, the "Serving … at URL" notification goes. Screenshots in test-output/e2e/serve-*.png: look at them.
+// stops it: the status bar item goes, the port closes, the "Serving … at URL" notification goes; served again,
+// the version deleted by the CLI stops its server with a warning. Screenshots in test-output/e2e/serve-*.png: look at them.
 import { strict as assert } from 'node:assert';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -95,5 +96,18 @@ describe('serving from the Models view (code-server + Chromium)', function () {
     assert.equal(await center.locator('.notification-list-item-message', { hasText: serving }).count(), 0, 'the notification center still lists the Serving notification');
     await page.keyboard.press('Escape');
     await screenshot(page, 'serve-02-stopped');
+  });
+
+  it('deleting the served version (here by the CLI, another process) stops its server, with a warning saying why', async () => {
+    await fromVersionMenu('Serve Model', () => statusItem().first().waitFor({ timeout: 60_000 }).then(() => true, () => false));
+    const found = /penguin-species v1 (127\.0\.0\.1:\d+)/.exec((await statusItem().first().innerText()).trim());
+    assert.ok(found);
+    const served = `http://${found[1]}`;
+    assert.equal((await fetch(`${served}/health`)).status, 200);
+    sextant(demo, 'models', 'delete', 'penguin-species@1', '--with-aliases');
+    await page.locator('.notification-list-item-message', { hasText: `penguin-species v1 was deleted from the registry, so its server at ${served} was stopped` }).first().waitFor({ timeout: 30_000 });
+    await statusItem().first().waitFor({ state: 'detached', timeout: 20_000 });
+    await assert.rejects(fetch(`${served}/health`), 'nothing listens at the URL any more');
+    await screenshot(page, 'serve-04-deleted-while-served');
   });
 });
