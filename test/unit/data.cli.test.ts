@@ -87,7 +87,7 @@ describe('sextant data', () => {
 
   it('exits 2 on bad usage, 1 on a file it cannot read with the file and line', async () => {
     const dir = workspace();
-    for (const argv of [['data', 'validate'], ['data', 'validate', 'nobody'], ['data', 'profile', 'people.csv', '--format', 'xlsx'], ['data', 'profile', 'a', 'b'], ['data', 'profile', 'people.csv', '--delimiter', ';;']]) {
+    for (const argv of [['data', 'validate'], ['data', 'validate', 'nobody'], ['data', 'profile', 'people.csv', '--format', 'xlsx'], ['data', 'profile', 'a', 'b'], ['data', 'profile', 'people.csv', '--delimiter', ';;'], ['data', 'profile', 'people.csv', '--delimiter', '§']]) {
       const io = capture(dir);
       assert.equal(await main(argv, io), 2, argv.join(' '));
     }

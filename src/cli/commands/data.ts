@@ -39,7 +39,8 @@ function readOptions(args: ParsedArgs): { format?: DataFormat; delimiter?: strin
   if (format !== undefined && !DataFormatSchema.safeParse(format).success) throw new UsageError(`--format must be one of ${DataFormatSchema.options.join(', ')}, not "${format}"`);
   let delimiter = value(args, 'delimiter');
   if (delimiter === '\\t' || delimiter === 'tab') delimiter = '\t';
-  if (delimiter !== undefined && delimiter.length !== 1) throw new UsageError('--delimiter must be one character (or "tab")');
+  // The byte tokenizer (read/csvTokenizer.ts) splits on one byte: an ASCII character.
+  if (delimiter !== undefined && !/^[\x01-\x7f]$/.test(delimiter)) throw new UsageError('--delimiter must be one ASCII character (or "tab")');
   const encoding = value(args, 'encoding');
   if (encoding !== undefined && !(ENCODINGS as readonly string[]).includes(encoding)) throw new UsageError(`--encoding must be one of ${ENCODINGS.join(', ')}, not "${encoding}"`);
   return {
