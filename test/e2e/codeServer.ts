@@ -51,6 +51,12 @@ export async function startCodeServer(extensionsDir: string): Promise<CodeServer
       'security.workspace.trust.enabled': false,
       'update.mode': 'none',
       'window.commandCenter': false,
+      // code-server's automatic port forwarding (its "process" source) scans /proc and runs `ps` in the extension host every few seconds
+      // (0.7–1.6% of a core here, idle or not); desktop VS Code does not do it for a local window. Off, so the
+      // sidebar bench's extension-host CPU is Sextant's and VS Code's own, and no "port available" toast
+      // covers the serve tests' notifications.
+      'remote.autoForwardPorts': false,
+      'remote.autoForwardPortsSource': 'output',
     }),
   );
   const child: ChildProcess = spawn(
