@@ -10,10 +10,10 @@ import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { DataFormat, ReadSummary } from '../read/batch';
 import { CsvParser } from '../read/csv';
-import { lineCuts } from '../read/csvParts';
+import { lineCuts, type PartOptions } from '../read/csvParts';
 import { byteChunks } from '../read/decode';
 import { ColumnProfiler } from './column';
-import { profilePart, type PartJob, type PartResult } from './profilePart';
+import { profilePart, type PartResult } from './profilePart';
 
 /**
  * Parts smaller than this are not worth a thread: each thread pays a fixed cost (start, JIT warm-up, its
@@ -44,14 +44,14 @@ export function partCount(bytes: number): number {
 }
 
 /** The worker's script beside this file: the bundle's dist/profileWorker.js, or under tsx the .ts source (as train/worker.ts does). */
-function startWorker(job: PartJob): Worker | undefined {
+function startWorker(job: PartOptions): Worker | undefined {
   const ts = __filename.endsWith('.ts');
   const file = join(__dirname, ts ? 'profileWorker.ts' : 'profileWorker.js');
   if (!existsSync(file)) return undefined;
   return new Worker(file, { workerData: job, execArgv: ts ? ['--require', 'tsx/cjs'] : [], resourceLimits: HEAP_LIMITS });
 }
 
-function runWorker(job: PartJob): Promise<PartResult> {
+function runWorker(job: PartOptions): Promise<PartResult> {
   return new Promise((resolve) => {
     let worker: Worker | undefined;
     try {
@@ -109,7 +109,7 @@ export async function readInParts(path: string, bytes: number, options: Parallel
   const header = await readHeader(path, cuts[1]!, options);
   if (!header) return undefined;
   const forced = options.encoding === 'latin1' || options.encoding === 'utf-8' ? options.encoding : undefined;
-  const jobs: PartJob[] = cuts.slice(0, -1).map((start, k) => {
+  const jobs: PartOptions[] = cuts.slice(0, -1).map((start, k) => {
     const last = k + 2 === cuts.length;
     if (k > 0) return { file: path, start, end: cuts[k + 1]!, last, delimiter: header.delimiter, columns: header.columns, encoding: forced ?? 'utf-8' };
     return { file: path, start, end: cuts[1]!, last, ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : options.format === 'tsv' ? { delimiter: '\t' } : {}), ...(forced ? { encoding: forced } : {}) };

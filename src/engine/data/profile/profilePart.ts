@@ -4,27 +4,15 @@
 // start). Part 0 runs in the calling thread, the others in worker threads (./profileWorker.ts).
 import type { Encoding, ReadIssue } from '../read/batch';
 import type { CsvParser } from '../read/csv';
-import { scanCsvPart } from '../read/csvParts';
+import { scanCsvPart, type PartOptions } from '../read/csvParts';
 import { ColumnProfiler, profileTyped, type ProfilerState } from './column';
-
-export interface PartJob {
-  file: string;
-  start: number;
-  end: number;
-  last: boolean;
-  /** Given for every part but the first, which reads the header (and may guess the separator). */
-  delimiter?: string;
-  columns?: string[];
-  /** Given for every part but the first, which detects it (unless the caller named it). */
-  encoding?: 'utf-8' | 'latin1';
-}
 
 export type PartResult =
   | { ok: true; pending: boolean; rows: number; linesRead: number; columns: string[]; delimiter: string; encoding: Encoding; headerIssues: ReadIssue[]; tallies: ReturnType<CsvParser['tallies']>; profiles: ProfilerState[] }
   | { ok: false; message: string };
 
 /** Profiles one part (in a worker thread, or part 0 in the calling thread). */
-export async function profilePart(job: PartJob): Promise<PartResult> {
+export async function profilePart(job: PartOptions): Promise<PartResult> {
   const profilers = new Map<string, ColumnProfiler>();
   try {
     const profiler = (name: string): ColumnProfiler => {

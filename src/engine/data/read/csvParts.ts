@@ -33,7 +33,8 @@ export function lineCuts(path: string, size: number, parts: number): number[] {
   return cuts;
 }
 
-interface PartOptions {
+/** One part of a CSV/TSV file to read (a parallel profile's job, ../profile/profilePart.ts). */
+export interface PartOptions {
   file: string;
   start: number;
   end: number;
