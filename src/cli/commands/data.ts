@@ -40,7 +40,7 @@ function readOptions(args: ParsedArgs): { format?: DataFormat; delimiter?: strin
   let delimiter = value(args, 'delimiter');
   if (delimiter === '\\t' || delimiter === 'tab') delimiter = '\t';
   // The byte tokenizer (read/csvTokenizer.ts) splits on one byte: an ASCII character.
-  if (delimiter !== undefined && !/^[\x01-\x7f]$/.test(delimiter)) throw new UsageError('--delimiter must be one ASCII character (or "tab")');
+  if (delimiter !== undefined && (delimiter.length !== 1 || delimiter.charCodeAt(0) > 0x7f)) throw new UsageError('--delimiter must be one ASCII character (or "tab")');
   const encoding = value(args, 'encoding');
   if (encoding !== undefined && !(ENCODINGS as readonly string[]).includes(encoding)) throw new UsageError(`--encoding must be one of ${ENCODINGS.join(', ')}, not "${encoding}"`);
   return {
