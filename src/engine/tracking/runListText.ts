@@ -8,9 +8,9 @@
 // by Date, any year), each by a function registered on the connection. A run with a key that JS orders
 // first (an array index such as "2"), or a pipeline run that may be an unchanged one, comes out as a Run
 // (RUN_JSON) and is shaped in JS like before.
-import type { Database } from "../store/open";
-import { RUN_JOINS, RUN_JSON, toRun } from "./queries";
-import type { Run, RunStatus } from "./schemas";
+import type { Database } from '../store/open';
+import { RUN_JOINS, RUN_JSON, toRun } from './queries';
+import type { Run, RunStatus } from './schemas';
 
 export interface RunListTextOptions {
   experiment?: string;
@@ -25,8 +25,8 @@ export interface RunListTextOptions {
   write: (text: string) => void;
 }
 
-const NUMBER_FN = "sextant_json_number";
-const TIME_FN = "sextant_iso_time";
+const NUMBER_FN = 'sextant_json_number';
+const TIME_FN = 'sextant_iso_time';
 
 /** A key a JS object puts before the others, in numeric order (an array index: "0", "7", "42"); up to 10 digits is a superset. */
 const indexKey = (col: string): string =>
@@ -45,9 +45,9 @@ const LIST_JSON = `json_pretty(json_object(
 const IN_JS = `CASE
     WHEN r.parent_id IS NULL AND r.status = 'finished' AND NOT EXISTS (SELECT 1 FROM latest_metrics WHERE run_id = r.id)
          AND EXISTS (SELECT 1 FROM tags WHERE run_id = r.id AND key = 'sextant.kind' AND value = 'pipeline') THEN 2
-    WHEN EXISTS (SELECT 1 FROM params WHERE run_id = r.id AND ${indexKey("key")})
-      OR EXISTS (SELECT 1 FROM tags WHERE run_id = r.id AND ${indexKey("key")})
-      OR EXISTS (SELECT 1 FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = r.id AND ${indexKey("k.name")}) THEN 1
+    WHEN EXISTS (SELECT 1 FROM params WHERE run_id = r.id AND ${indexKey('key')})
+      OR EXISTS (SELECT 1 FROM tags WHERE run_id = r.id AND ${indexKey('key')})
+      OR EXISTS (SELECT 1 FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = r.id AND ${indexKey('k.name')}) THEN 1
     ELSE 0 END`;
 
 const registered = new WeakSet<Database>();
@@ -78,21 +78,21 @@ export function writeRunListJson(
   options: RunListTextOptions,
 ): void {
   registerFunctions(db);
-  const where = ["r.deleted_at IS NULL"];
+  const where = ['r.deleted_at IS NULL'];
   const args: unknown[] = [];
   if (options.experiment !== undefined) {
-    where.push("e.name = ?");
+    where.push('e.name = ?');
     args.push(options.experiment);
   }
   if (options.status?.length) {
-    where.push(`r.status IN (${options.status.map(() => "?").join(",")})`);
+    where.push(`r.status IN (${options.status.map(() => '?').join(',')})`);
     args.push(...options.status);
   }
   // The flags are worked out once per run (a materialized CTE), SQLite sorts the runs (no index holds the
   // start time), and indents each run's text one level more for its place in the list (replace).
   const rows = db
     .prepare(
-      `WITH c AS MATERIALIZED (SELECT r.id, ${IN_JS} AS in_js, coalesce(r.started_at, r.created_at) AS t FROM ${RUN_JOINS} WHERE ${where.join(" AND ")})
+      `WITH c AS MATERIALIZED (SELECT r.id, ${IN_JS} AS in_js, coalesce(r.started_at, r.created_at) AS t FROM ${RUN_JOINS} WHERE ${where.join(' AND ')})
        SELECT p.uid, c.in_js, CASE WHEN c.in_js THEN ${RUN_JSON} ELSE replace(${LIST_JSON}, char(10), char(10, 32, 32)) END
        FROM c JOIN ${RUN_JOINS} WHERE r.id = c.id ORDER BY c.t DESC, c.id DESC`,
     )
@@ -101,7 +101,7 @@ export function writeRunListJson(
   // A pipeline run is unchanged only if none of its stages is listed.
   const parents = new Set<string>();
   for (const row of rows) if (row[0] !== null) parents.add(row[0]);
-  let text = "[";
+  let text = '[';
   let count = 0;
   for (const [, inJs, json] of rows) {
     if (options.limit !== undefined && count === options.limit) break;
@@ -109,16 +109,16 @@ export function writeRunListJson(
     if (inJs !== 0) {
       const run = toRun(json);
       if (inJs === 2 && !parents.has(run.id) && options.drop(run)) continue;
-      item = JSON.stringify(options.shape(run), null, 2).replace(/\n/g, "\n  ");
+      item = JSON.stringify(options.shape(run), null, 2).replace(/\n/g, '\n  ');
     }
-    if (count > 0) text += ",";
+    if (count > 0) text += ',';
     // A chunk ends where a line does: write adds the newline.
     if (text.length >= CHUNK) {
       options.write(text);
-      text = "";
-    } else text += "\n";
+      text = '';
+    } else text += '\n';
     text += `  ${item}`;
     count++;
   }
-  options.write(count === 0 ? "[]" : `${text}\n]`);
+  options.write(count === 0 ? '[]' : `${text}\n]`);
 }
