@@ -11,6 +11,7 @@
 // written batch), compared with what it saw last. A store opened read-only before its migration to the
 // change sequence has no run_changes: then every look compares every run. Params and tags are not
 // watched: the writers set them with a status change or a new run.
+import type { Statement } from 'better-sqlite3';
 import type { Database } from '../store/open';
 import type { RunStatus } from './schemas';
 
@@ -61,12 +62,17 @@ export class ChangeFeed {
   /** Rows read from runs and latest_metrics by the looks so far (what a look costs; tests read it). */
   rowsRead = 0;
 
-  constructor(private readonly db: Database) {}
+  /** The two statements every look runs (once a second per view or panel), prepared once. */
+  private readonly counters: { version: Statement; own: Statement };
+
+  constructor(private readonly db: Database) {
+    this.counters = { version: db.prepare('PRAGMA data_version').pluck(), own: db.prepare('SELECT total_changes()').pluck() };
+  }
 
   /** Whether anything was committed since the last look: two cheap pragmas, no table read. */
   private moved(): boolean {
-    const version = this.db.pragma('data_version', { simple: true }) as number;
-    const own = (this.db.prepare('SELECT total_changes() AS n').get() as { n: number }).n;
+    const version = this.counters.version.get() as number;
+    const own = this.counters.own.get() as number;
     const moved = version !== this.dataVersion || own !== this.ownChanges;
     this.dataVersion = version;
     this.ownChanges = own;
