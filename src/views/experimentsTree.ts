@@ -11,6 +11,7 @@
 // logged points are drawn at most every 2 s, new runs and status changes at once, an experiment's row whose
 // best metric alone moved at most every 10 s (its refresh makes VS Code ask for all its shown runs again).
 // After activation (onStartupFinished) it reads the store ahead, so the first click finds the rows built.
+import { existsSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import * as vscode from 'vscode';
 import { onSettingsChanged, readSettings } from '../config';
@@ -109,6 +110,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
    */
   readAhead(): void {
     if (this.read || this.rootsLoading) return;
+    // Every window activates after startup: one without a store loads no engine for it.
+    const layout = this.ctx.layout();
+    if (!layout || !existsSync(layout.storePath)) return;
     this.ctx.log.info(`experiments: reading ahead at ${new Date().toISOString()}`);
     void this.loadRoots().then((rows) => this.ctx.log.info(`experiments: read ahead (${rows.length} rows) at ${new Date().toISOString()}`)).catch((err: Error) => this.ctx.log.error(`experiments: ${err.message}`));
   }
