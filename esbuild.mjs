@@ -70,6 +70,19 @@ const cliCommandsAsSeparateFiles = {
   },
 };
 
+// A command module's part that only some of its uses need, as a bundle of its own (dist/cli-<part>.js) that the
+// module requires when needed: `sextant runs list --json` (what scripts and CI call) then loads no zod, and
+// starts in 4 ms instead of 27 (src/cli/commands/runsList.ts, docs/cli.md).
+const CLI_LAZY_PARTS = ['runsListed'];
+const cliLazyPartsAsSeparateFiles = {
+  name: 'cli-lazy-parts-as-separate-files',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/\w+$/ }, (args) =>
+      /[\\/]src[\\/]cli[\\/]commands[\\/]\w+\.ts$/.test(args.importer) && CLI_LAZY_PARTS.includes(args.path.slice(2)) ? { path: `./cli-${args.path.slice(2)}.js`, external: true } : undefined,
+    );
+  },
+};
+
 const nodeEntries = [
   { entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', plugins: [lazyBundlesAsSeparateFiles] },
   { entryPoints: ['src/engine/api.ts'], outfile: 'dist/engine.js' },
@@ -77,7 +90,7 @@ const nodeEntries = [
   { entryPoints: ['src/webviews/host.ts'], outfile: 'dist/webviewHost.js', plugins: [lazyBundlesAsSeparateFiles] },
   { entryPoints: ['src/lsp/server.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['src/cli/bin.ts'], outfile: 'dist/cli.js', plugins: [cliCommandsAsSeparateFiles] },
-  ...CLI_COMMAND_MODULES.map((m) => ({ entryPoints: [`src/cli/commands/${m}.ts`], outfile: `dist/cli-${m}.js` })),
+  ...[...CLI_COMMAND_MODULES, ...CLI_LAZY_PARTS].map((m) => ({ entryPoints: [`src/cli/commands/${m}.ts`], outfile: `dist/cli-${m}.js`, plugins: [cliLazyPartsAsSeparateFiles] })),
   // A parallel profile's worker thread (src/engine/data/profile/parallel.ts finds it next to the bundle).
   { entryPoints: ['src/engine/data/profile/profileWorker.ts'], outfile: 'dist/profileWorker.js' },
   // The trainer's worker thread (src/engine/train/worker.ts starts it from beside whichever bundle runs).

@@ -53,6 +53,32 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
 }
 
+/** CPU seconds of each thread of a process, by thread name and id ("node 1234", "V8 DefaultWorke 1240", "libuv-worker 1241"). */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(`${name} ${tid}`, (Number(fields[11]) + Number(fields[12])) / CLK_TCK);
+    } catch {
+      /* the thread ended */
+    }
+  }
+  return out;
+}
+
+/** The threads that used CPU between two readings, busiest first, as "name tid 1.23%". */
+function busyThreads(before: Map<string, number>, after: Map<string, number>, seconds: number): string {
+  return [...after]
+    .map(([thread, s]) => [thread, ((s - (before.get(thread) ?? 0)) / seconds) * 100] as const)
+    .filter(([, pct]) => pct > 0)
+    .sort((a, b) => b[1] - a[1])
+    .map(([thread, pct]) => `${thread} ${pct.toFixed(2)}%`)
+    .join(', ');
+}
+
 /** The processes (other than this one) that hold `file` open: the extension host of the window on it. */
 function holders(file: string): number[] {
   const out: number[] = [];
@@ -313,12 +339,15 @@ export const sidebarBench: Bench = {
       // (b) the extension host's CPU, everything expanded: idle, then while a script logs 100 points/s.
       const hosts = holders(storePath);
       if (hosts.length !== 1) print(`(b) expected one process holding the store open, found ${hosts.length} (${hosts.join(', ')}): measuring each`);
-      const sample = async (): Promise<number[]> => {
+      const sample = async (what: string): Promise<number[]> => {
         const before = hosts.map(cpuSeconds);
+        const threadsBefore = hosts.map(threadCpuSeconds);
         await sleep(CPU_SECONDS * 1000);
+        const threadsAfter = hosts.map(threadCpuSeconds);
+        hosts.forEach((pid, i) => print(`(b) ${what}, extension host ${pid} by thread: ${busyThreads(threadsBefore[i]!, threadsAfter[i]!, CPU_SECONDS)}`));
         return hosts.map((pid, i) => ((cpuSeconds(pid) - before[i]!) / CPU_SECONDS) * 100);
       };
-      const idle = await sample();
+      const idle = await sample('idle');
       if (!existsSync(PYTHON)) {
         print(`(b) extension host CPU idle: ${idle.map((p) => `${p.toFixed(2)}%`).join(', ')}; no ${PYTHON}, so no logging script: skipped`);
       } else {
@@ -335,7 +364,7 @@ export const sidebarBench: Bench = {
         const py = spawn(PYTHON, ['-c', script], { env: { PATH: process.env.PATH ?? '', PYTHONDONTWRITEBYTECODE: '1', SEXTANT_STORE: storePath, SEXTANT_EXPERIMENT: top }, stdio: 'ignore' });
         stop.unshift(() => py.kill());
         await sleep(3000);
-        const logging = await sample();
+        const logging = await sample('logging');
         if (PROFILE) for (const line of await profile(hosts[0]!, PROFILE_SECONDS, PROFILE)) print(`(b) profile: ${line}`);
         await new Promise((r) => py.once('exit', r));
         const shown = await rows(page!).filter({ hasText: 'run-' }).count();

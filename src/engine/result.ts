@@ -1,16 +1,7 @@
-import { z } from 'zod';
+// Results at the engine's edges: a value, or an EngineError (engineErrorSchema.ts) naming the cause.
+import type { EngineError } from './engineErrorSchema';
 
-/** What went wrong at the engine's edge: a stable code, a sentence, where, and what to do about it. */
-export const EngineErrorSchema = z.object({
-  code: z.string(),
-  message: z.string(),
-  file: z.string().optional(),
-  line: z.number().int().optional(),
-  /** 1-based column, in `line` or in a one-line text (a filter). */
-  column: z.number().int().optional(),
-  fix: z.string().optional(),
-});
-export type EngineError = z.infer<typeof EngineErrorSchema>;
+export type { EngineError };
 
 export type Result<T, E = EngineError> = { ok: true; value: T } | { ok: false; error: E };
 

@@ -26,6 +26,7 @@ const models = (): typeof import('./models') => require('./models');
 const monitor = (): typeof import('./monitor') => require('./monitor');
 const run = (): typeof import('./run') => require('./run');
 const runs = (): typeof import('./runs') => require('./runs');
+const runsList = (): typeof import('./runsList') => require('./runsList');
 const serve = (): typeof import('./serve') => require('./serve');
 const server = (): typeof import('./server') => require('./server');
 const train = (): typeof import('./train') => require('./train');
@@ -39,7 +40,7 @@ export const COMMAND_TABLE: CommandEntry[] = [
   entry('doctor', () => doctor().doctorCommand),
   entry('run', () => run().runCommand),
   entry('lint', () => lint().lintCommand),
-  entry('runs list', () => runs().runsListCommand),
+  entry('runs list', () => runsList().runsListCommand),
   entry('runs show', () => runs().runsShowCommand),
   entry('import mlflow', () => importMlflow().importMlflowCommand),
   entry('drift', () => drift().driftCommand),

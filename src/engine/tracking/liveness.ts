@@ -5,7 +5,7 @@
 // skipped until the next look.
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import type { Database } from '../store/open';
+import { openWriterNoWait, type Database } from '../store/open';
 import { isBusy, sqliteCode, writeTx } from '../store/tx';
 
 export function isProcessAlive(pid: number): boolean {
@@ -34,7 +34,7 @@ interface DeadRun {
 }
 
 /** Runs of this host still marked queued/running whose process is gone (a read: no lock). */
-export function findDeadRuns(db: Database, options: { host?: string; alive?: (pid: number) => boolean } = {}): DeadRun[] {
+function findDeadRuns(db: Database, options: { host?: string; alive?: (pid: number) => boolean } = {}): DeadRun[] {
   const host = options.host ?? hostname();
   const alive = options.alive ?? isProcessAlive;
   const candidates = db.prepare("SELECT id, uid, pid FROM runs WHERE status IN ('queued', 'running') AND pid IS NOT NULL AND host = ?").all(host) as DeadRun[];
@@ -46,7 +46,7 @@ export function findDeadRuns(db: Database, options: { host?: string; alive?: (pi
  * the write lock (a run logging, an import) or the store is read-only, nothing is marked and the next
  * look tries again. Returns the public ids marked.
  */
-export function markRunsKilled(db: Database, dead: readonly DeadRun[], now: number): string[] {
+function markRunsKilled(db: Database, dead: readonly DeadRun[], now: number): string[] {
   if (dead.length === 0) return [];
   const busyTimeout = db.pragma('busy_timeout', { simple: true }) as number;
   db.pragma('busy_timeout = 0');
@@ -67,4 +67,22 @@ export function markRunsKilled(db: Database, dead: readonly DeadRun[], now: numb
     db.pragma(`busy_timeout = ${busyTimeout}`);
   }
   return dead.map((r) => r.uid);
+}
+
+/**
+ * Marks the runs of this host whose process is gone as killed; returns their ids. Never waits: while
+ * another process holds the write lock, or the store is read-only, nothing is marked (the next look tries
+ * again). A read-only connection looks with itself and marks through a short-lived one on `file`.
+ */
+export function reapDeadRuns(db: Database, file: string, now: () => number, options: { alive?: (pid: number) => boolean } = {}): string[] {
+  const dead = findDeadRuns(db, options);
+  if (dead.length === 0) return [];
+  if (!db.readonly) return markRunsKilled(db, dead, now());
+  const writer = openWriterNoWait(file);
+  if (!writer.ok) return [];
+  try {
+    return markRunsKilled(writer.value, dead, now());
+  } finally {
+    writer.value.close();
+  }
 }

@@ -3,28 +3,7 @@
 import type { Database } from '../store/open';
 import type { Artifact, Experiment, ListRunsFilter, MetricPoint, Run, RunDetail } from './schemas';
 import { resolveRun } from './runs';
-
-// Each run is read as one JSON object built by SQLite: its columns, and its params, tags and latest metric
-// values aggregated by correlated subqueries (each a walk of its table's primary key for that run), which
-// JSON.parse turns into a Run. For 4,000 runs with 10 params, 4 tags and 15 metrics each this costs about
-// 30% less than reading the 116,000 rows as arrays and copying them into objects in JS (docs/cli.md). SQLite
-// writes a REAL with 17 significant digits, which parses back to the same double; +-Infinity comes back as
-// +-9.0e999, that is +-Infinity, and NULL (how SQLite stores NaN) as null, which toRuns turns back into NaN.
-// Params and tags come sorted by key, metrics in key-id (first logged) order.
-export const RUN_JSON = `json_object(
-    'id', r.uid, 'experiment', e.name, 'experimentId', r.experiment_id, 'name', r.name, 'status', r.status, 'parentId', p.uid,
-    'createdAt', r.created_at, 'startedAt', r.started_at, 'endedAt', r.ended_at, 'gitCommit', r.git_commit,
-    'gitDirty', CASE WHEN r.git_dirty IS NULL THEN NULL WHEN r.git_dirty = 1 THEN json('true') ELSE json('false') END,
-    'command', r.command, 'cwd', r.cwd, 'host', r.host, 'pid', r.pid, 'pythonVersion', r.python_version, 'nodeVersion', r.node_version,
-    'gpu', r.gpu, 'exitCode', r.exit_code, 'logPath', r.log_path, 'deleted', json(iif(r.deleted_at IS NULL, 'false', 'true')),
-    'params', json((SELECT json_group_object(key, value ORDER BY key) FROM params WHERE run_id = r.id)),
-    'tags', json((SELECT json_group_object(key, value ORDER BY key) FROM tags WHERE run_id = r.id)),
-    'metrics', json((SELECT json_group_object(k.name, json_object('key', k.name, 'last', l.value, 'step', l.step, 'timestamp', l.ts, 'min', l.min, 'max', l.max, 'count', l.count) ORDER BY l.key_id)
-                     FROM latest_metrics l JOIN metric_keys k ON k.id = l.key_id WHERE l.run_id = r.id)))`;
-export const RUN_JOINS = 'runs r JOIN experiments e ON e.id = r.experiment_id LEFT JOIN runs p ON p.id = r.parent_id';
-
-/** SQLite stores NaN as NULL: a NULL metric value reads back as NaN. */
-export const fromSqlValue = (v: number | null): number => (v === null ? NaN : v);
+import { fromSqlValue, RUN_JOINS, RUN_JSON, toRun } from './runJson';
 
 export function listExperiments(db: Database): Experiment[] {
   const rows = db
@@ -69,16 +48,6 @@ export function listRuns(db: Database, filter: ListRunsFilter = {}): Run[] {
   for (const row of rows) keyed.push([row[0], row[1], toRun(row[2])]);
   keyed.sort((a, b) => b[0] - a[0] || b[1] - a[1]);
   return keyed.map((k) => k[2]);
-}
-
-/** A run from RUN_JSON: a metric whose last value is NaN (NULL in SQLite) gets NaN back. */
-export function toRun(json: string): Run {
-  const run = JSON.parse(json) as Run;
-  for (const key in run.metrics) {
-    const summary = run.metrics[key]!;
-    if (summary.last === null) summary.last = NaN;
-  }
-  return run;
 }
 
 /** One run with every metric point, its artifacts and its child runs (pipeline stages). */

@@ -9,7 +9,7 @@
 // first (an array index such as "2"), or a pipeline run that may be an unchanged one, comes out as a Run
 // (RUN_JSON) and is shaped in JS like before.
 import type { Database } from '../store/open';
-import { RUN_JOINS, RUN_JSON, toRun } from './queries';
+import { RUN_JOINS, RUN_JSON, toRun } from './runJson';
 import type { Run, RunStatus } from './schemas';
 
 export interface RunListTextOptions {

@@ -1,8 +1,8 @@
 // The shapes that cross the tracking API's edges (the runner, the CLI, the views, importers, the
 // line protocol and metrics files). TypeScript types come from these schemas.
 import { z } from 'zod';
+import { RUN_STATUSES } from './runStatuses';
 
-export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'killed'] as const;
 export const RunStatusSchema = z.enum(RUN_STATUSES);
 export type RunStatus = z.infer<typeof RunStatusSchema>;
 

@@ -8,7 +8,7 @@
 // or after the bucket's mean step, one index seek per bucket inside SQLite.
 import type { Database } from '../store/open';
 import { METRIC_BUCKET_SHIFT } from '../store/schema';
-import { fromSqlValue } from './queries';
+import { fromSqlValue } from './runJson';
 import type { Series } from './schemas';
 
 export interface SeriesRequest {

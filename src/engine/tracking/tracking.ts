@@ -17,12 +17,12 @@
 // media/python/sextant_log.py, protocol lines on stdout (protocol.ts) or a metrics file (metricsFile.ts).
 import { hostname } from 'node:os';
 import type { Database } from '../store/open';
-import { openStore, openWriterNoWait } from '../store/open';
+import { openStore } from '../store/open';
 import { storeError, writeTx } from '../store/tx';
 import { fail, ok, type EngineError, type Result } from '../result';
 import type { WorkspaceLayout } from '../workspace/layout';
 import { blobPath, storeBlob } from './artifacts';
-import { findDeadRuns, markRunsKilled } from './liveness';
+import { reapDeadRuns } from './liveness';
 import { MetricWriter } from './metricWriter';
 import { getRun, listArtifacts, listExperiments, listRuns, metricKeys } from './queries';
 import * as runs from './runs';
@@ -349,18 +349,7 @@ export class Tracker {
    * tries again). A read-only Tracker looks with its own connection and marks through a short-lived one.
    */
   reapDeadRuns(options: { alive?: (pid: number) => boolean } = {}): Result<string[]> {
-    return this.guard('check running runs', () => {
-      const dead = findDeadRuns(this.db, options);
-      if (dead.length === 0) return [];
-      if (!this.db.readonly) return markRunsKilled(this.db, dead, this.clock());
-      const writer = openWriterNoWait(this.file);
-      if (!writer.ok) return [];
-      try {
-        return markRunsKilled(writer.value, dead, this.clock());
-      } finally {
-        writer.value.close();
-      }
-    });
+    return this.guard('check running runs', () => reapDeadRuns(this.db, this.file, this.clock, options));
   }
 
   /** Drops cached run ids (after another module rewrote runs, e.g. an import or a purge). */
