@@ -9,6 +9,9 @@ export const EXIT_USAGE = 2;
 export interface CliIo {
   out(text: string): void;
   err(text: string): void;
+  /** Writes bytes to stdout as they are (no newline added), for output too large to build as one string
+   * (`runs list --json`). The chunk is not changed afterwards. A CliIo without it gets the same text from out(). */
+  write?(chunk: Uint8Array): void;
   /** Prints a value as JSON on stdout (one document, 2-space indent). */
   json(value: unknown): void;
   isTty: boolean;

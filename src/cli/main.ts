@@ -108,6 +108,7 @@ export function processIo(): CliIo {
   return {
     out: (text) => process.stdout.write(`${text}\n`),
     err: (text) => process.stderr.write(`${text}\n`),
+    write: (chunk) => process.stdout.write(chunk),
     json: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     isTty: Boolean(process.stdout.isTTY),
     cwd: process.cwd(),

@@ -8,6 +8,7 @@ import type { EngineError } from '../../engine/result';
 import { openStore } from '../../engine/store/open';
 import { storeError } from '../../engine/store/tx';
 import { reapDeadRuns } from '../../engine/tracking/liveness';
+import { runListCacheFile } from '../../engine/tracking/runListCache';
 import { writeRunListJson } from '../../engine/tracking/runListText';
 import { RUN_STATUSES } from '../../engine/tracking/runStatuses';
 import type { RunStatus } from '../../engine/tracking/schemas';
@@ -67,12 +68,15 @@ export const runsListCommand: CliCommand = {
       if (query) {
         listed().printRuns(db, options, query, io, Boolean(args.flags.json));
       } else {
+        const pieces: Uint8Array[] = [];
         writeRunListJson(db, {
           ...options,
+          cacheFile: runListCacheFile(layout.storePath),
           drop: (run) => listed().isUnchangedAlone(run),
           shape: (run) => listed().runListJson(run),
-          write: (text) => io.out(text),
+          write: (chunk) => (io.write ? io.write(chunk) : pieces.push(chunk)),
         });
+        if (!io.write) io.out(Buffer.concat(pieces).toString('utf8').replace(/\n$/, ''));
       }
     } catch (err) {
       error = storeError(err, layout.storePath, 'list runs');

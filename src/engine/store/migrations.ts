@@ -9,7 +9,7 @@ import { DRIFT_CHECKS_SQL } from './driftChecksSchema';
 import { MODEL_EXPLANATIONS_SQL } from './explanationsSchema';
 import { MODEL_EVALUATIONS_SQL } from './evaluationsSchema';
 import { REGISTRY_AUDIT_SQL } from './registryAuditSchema';
-import { RUN_CHANGES_SQL } from './runChangesSchema';
+import { RUN_CHANGES_SQL, RUN_CHANGES_STAMP_SQL } from './runChangesSchema';
 import { SERVING_SQL } from './servingSchema';
 import { METRIC_BUCKETS_SQL, TRACKING_SCHEMA_SQL } from './schema';
 import { writeTx, type RetryOptions } from './tx';
@@ -80,6 +80,11 @@ export const MIGRATIONS: Migration[] = [
     version: 12,
     name: "change sequence: each run's last change (created, status, name, deleted, purged, metrics), kept by triggers, for the change feed",
     sql: RUN_CHANGES_SQL,
+  },
+  {
+    version: 13,
+    name: 'run list: a random stamp per change (params, tags and every listed run column move it too), and an index in list order',
+    sql: RUN_CHANGES_STAMP_SQL,
   },
 ];
 

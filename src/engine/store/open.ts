@@ -5,6 +5,7 @@ import { accessSync, closeSync, constants, existsSync, fstatSync, mkdirSync, ope
 import { basename, dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { loadBetterSqlite3 } from '../native/load';
+import { checkedInState, recordCheck, storeFileState } from './checkRecord';
 import { fail, ok, type EngineError, type Result } from '../result';
 import { latestSchemaVersion, migrate, schemaVersion } from './migrations';
 import { isBusy, sleepSync, sqliteCode } from './tx';
@@ -168,18 +169,30 @@ export const FULL_CHECK_MAX_BYTES = 16 * 1024 * 1024;
 const POINT_TABLES = new Set(['metrics', 'metric_buckets']);
 
 /**
- * SQLite's quick_check on open: the whole file when it is small; on a big store the tables except the
- * point tables (a 1M-point store, 36 MB, takes 130-250 ms to check whole here). Damage in the points still surfaces
+ * SQLite's quick_check on open, unless it passed on the store as it is now: the whole file when it is
+ * small; on a big store the tables except the point tables (a 1M-point store, 36 MB, takes 130-250 ms to check whole here). Damage in the points still surfaces
  * as SQLITE_CORRUPT when they are read, which store/tx.ts reports as `store-corrupt` with the file.
  */
 function quickCheck(db: Database, path: string, fullCheckMaxBytes: number): string {
+  // A store unchanged since a check passed is not checked again (checkRecord.ts); a store that changes
+  // while it is checked is checked again on the next open.
   let size = 0;
   try {
     size = statSync(path).size;
   } catch {
     /* checked below */
   }
-  if (size <= fullCheckMaxBytes) return String(db.pragma('quick_check', { simple: true }));
+  const whole = size <= fullCheckMaxBytes;
+  // A first read opens the write-ahead log (a reader may create it), so the state read next is the one checked.
+  db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
+  const state = `${whole ? 'whole' : 'tables'} ${storeFileState(path)}`;
+  if (checkedInState(path, state)) return 'ok';
+  const result = whole ? String(db.pragma('quick_check', { simple: true })) : checkTables(db);
+  if (result === 'ok' && `${whole ? 'whole' : 'tables'} ${storeFileState(path)}` === state) recordCheck(path, state);
+  return result;
+}
+
+function checkTables(db: Database): string {
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
   for (const table of tables) {
     if (POINT_TABLES.has(table)) continue;

@@ -9,8 +9,9 @@
 // for the runs changed since the last number it saw — an index range — and for those runs only their
 // (uid, status, name, deleted) and latest_metrics rows (one summary row per run and key, updated once per
 // written batch), compared with what it saw last. A store opened read-only before its migration to the
-// change sequence has no run_changes: then every look compares every run. Params and tags are not
-// watched: the writers set them with a status change or a new run.
+// change sequence has no run_changes: then every look compares every run. Params and tags move
+// the sequence too (for the run list cache, since migration 13), but the feed does not report them: the
+// writers set them with a status change or a new run.
 import type { Statement } from 'better-sqlite3';
 import type { Database } from '../store/open';
 import type { RunStatus } from './schemas';

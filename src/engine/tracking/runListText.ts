@@ -7,8 +7,10 @@
 // "1.0", JSON.stringify the shortest text that reads back, and NaN/±Infinity as strings) and a time (ISO 8601
 // by Date, any year), each by a function registered on the connection. A run with a key that JS orders
 // first (an array index such as "2"), or a pipeline run that may be an unchanged one, comes out as a Run
-// (RUN_JSON) and is shaped in JS like before.
+// (RUN_JSON) and is shaped in JS like before. Rendering 2,000 runs costs SQLite about 100 ms, so each run's
+// text is kept in the run list cache (runListCache.ts) and rendered again only when the run changed.
 import type { Database } from '../store/open';
+import { readRunListCache, writeRunListCache, type CachedRun } from './runListCache';
 import { RUN_JOINS, RUN_JSON, toRun } from './runJson';
 import type { Run, RunStatus } from './schemas';
 
@@ -21,8 +23,10 @@ export interface RunListTextOptions {
   drop: (run: Run) => boolean;
   /** The documented shape of a run that SQLite cannot write as JS would (runListJson). */
   shape: (run: Run) => unknown;
-  /** Receives the text in chunks of about 64 KB that end where a line ends, each to be followed by a newline (CliIo.out). */
-  write: (text: string) => void;
+  /** Receives the list's UTF-8 text, newline included, in pieces, each written before the next comes. */
+  write: (chunk: Uint8Array) => void;
+  /** The run list cache (runListCache.ts): render only the runs changed since the last list, and update it. */
+  cacheFile?: string;
 }
 
 const NUMBER_FN = 'sextant_json_number';
@@ -70,13 +74,44 @@ function registerFunctions(db: Database): void {
   registered.add(db);
 }
 
-const CHUNK = 64 * 1024;
+type ListedRow = [id: number, uid: string, seq: number | null, stamp: number | null, experiment: string, parentUid: string | null];
 
-/** Writes the runs (not deleted, of the experiment and statuses asked) as `sextant runs list --json` prints them. */
-export function writeRunListJson(
-  db: Database,
-  options: RunListTextOptions,
-): void {
+/** The items (`\n  {…},`) of the runs with these row ids, as the list shows them, by row id. */
+function renderRuns(db: Database, ids: number[], parents: ReadonlySet<string>, options: RunListTextOptions): Map<number, { item: Uint8Array; dropAlone: boolean }> {
+  // The flags are worked out once per run (a materialized CTE), and each run's text is indented one level
+  // more for its place in the list (replace).
+  const rows = db
+    .prepare(
+      `WITH c AS MATERIALIZED (SELECT r.id, ${IN_JS} AS in_js FROM ${RUN_JOINS} WHERE r.id IN (SELECT value FROM json_each(?)))
+       SELECT c.id, c.in_js, CASE WHEN c.in_js THEN ${RUN_JSON} ELSE replace(${LIST_JSON}, char(10), char(10, 32, 32)) END
+       FROM c JOIN ${RUN_JOINS} WHERE r.id = c.id`,
+    )
+    .raw()
+    .all(JSON.stringify(ids)) as [number, 0 | 1 | 2, string][];
+  const items = new Map<number, { item: Uint8Array; dropAlone: boolean }>();
+  for (const [id, inJs, json] of rows) {
+    if (inJs === 0) {
+      items.set(id, { item: Buffer.from(`\n  ${json},`), dropAlone: false });
+      continue;
+    }
+    const run = toRun(json);
+    const dropAlone = inJs === 2 && options.drop(run);
+    // A run left out now is not shaped: its item stays empty until a list shows it (current(), below).
+    const text = dropAlone && !parents.has(run.id) ? undefined : JSON.stringify(options.shape(run), null, 2).replace(/\n/g, '\n  ');
+    items.set(id, { item: text === undefined ? new Uint8Array(0) : Buffer.from(`\n  ${text},`), dropAlone });
+  }
+  return items;
+}
+
+/** Whether `b` starts where `a` ends, in the same memory (two items next to each other in the cache). */
+const adjacent = (a: Uint8Array, b: Uint8Array): boolean => a.buffer === b.buffer && a.byteOffset + a.length === b.byteOffset;
+
+/**
+ * Writes the runs (not deleted, of the experiment and statuses asked) as `sextant runs list --json` prints
+ * them, with the final newline. With `cacheFile` (runListCache.ts), only the runs changed since the last list
+ * are rendered, and the cache is brought up to date. Returns how many runs were rendered.
+ */
+export function writeRunListJson(db: Database, options: RunListTextOptions): number {
   registerFunctions(db);
   const where = ['r.deleted_at IS NULL'];
   const args: unknown[] = [];
@@ -88,37 +123,86 @@ export function writeRunListJson(
     where.push(`r.status IN (${options.status.map(() => '?').join(',')})`);
     args.push(...options.status);
   }
-  // The flags are worked out once per run (a materialized CTE), SQLite sorts the runs (no index holds the
-  // start time), and indents each run's text one level more for its place in the list (replace).
-  const rows = db
-    .prepare(
-      `WITH c AS MATERIALIZED (SELECT r.id, ${IN_JS} AS in_js, coalesce(r.started_at, r.created_at) AS t FROM ${RUN_JOINS} WHERE ${where.join(' AND ')})
-       SELECT p.uid, c.in_js, CASE WHEN c.in_js THEN ${RUN_JSON} ELSE replace(${LIST_JSON}, char(10), char(10, 32, 32)) END
-       FROM c JOIN ${RUN_JOINS} WHERE r.id = c.id ORDER BY c.t DESC, c.id DESC`,
-    )
-    .raw()
-    .all(...args) as [string | null, 0 | 1 | 2, string][];
+  const cache = options.cacheFile === undefined ? new Map<number, CachedRun>() : readRunListCache(options.cacheFile);
   // A pipeline run is unchanged only if none of its stages is listed.
   const parents = new Set<string>();
-  for (const row of rows) if (row[0] !== null) parents.add(row[0]);
-  let text = '[';
-  let count = 0;
-  for (const [, inJs, json] of rows) {
-    if (options.limit !== undefined && count === options.limit) break;
-    let item = json;
-    if (inJs !== 0) {
-      const run = toRun(json);
-      if (inJs === 2 && !parents.has(run.id) && options.drop(run)) continue;
-      item = JSON.stringify(options.shape(run), null, 2).replace(/\n/g, '\n  ');
-    }
-    if (count > 0) text += ',';
-    // A chunk ends where a line does: write adds the newline.
-    if (text.length >= CHUNK) {
-      options.write(text);
-      text = '';
-    } else text += '\n';
-    text += `  ${item}`;
-    count++;
+  // A cached item is current when the run has not changed since, and it has one (a run left out has none).
+  const current = (row: ListedRow, cached: CachedRun | undefined): cached is CachedRun =>
+    cached !== undefined &&
+    row[2] !== null &&
+    cached.seq === row[2] &&
+    cached.stamp === row[3] &&
+    cached.experiment === row[4] &&
+    (cached.item.length > 0 || (cached.dropAlone && !parents.has(row[1])));
+  // One read transaction, so the runs rendered are the runs listed. Newest first; SQLite sorts the runs (no
+  // index holds the start time).
+  const { listed, stale, rendered } = db.transaction(() => {
+    const listed = db
+      .prepare(
+        `SELECT r.id, r.uid, x.seq, x.stamp, e.name, p.uid FROM ${RUN_JOINS} LEFT JOIN run_changes x ON x.run_id = r.id
+         WHERE ${where.join(' AND ')} ORDER BY coalesce(r.started_at, r.created_at) DESC, r.id DESC`,
+      )
+      .raw()
+      .all(...args) as ListedRow[];
+    for (const row of listed) if (row[5] !== null) parents.add(row[5]);
+    const stale = listed.filter((row) => !current(row, cache.get(row[0]))).map((row) => row[0]);
+    return { listed, stale, rendered: stale.length > 0 ? renderRuns(db, stale, parents, options) : new Map<number, { item: Uint8Array; dropAlone: boolean }>() };
+  })();
+  // The runs in list order, each as cached or as rendered now; the new cache keeps them in that order.
+  const next = new Map<number, CachedRun>();
+  const shown: Uint8Array[] = [];
+  for (const row of listed) {
+    const [id, uid, seq, stamp, experiment] = row;
+    const cached = cache.get(id);
+    const entry = current(row, cached) ? cached : { seq: seq ?? -1, stamp: stamp ?? 0, experiment, uid, ...rendered.get(id)! };
+    if (seq !== null) next.set(id, entry);
+    if (options.limit !== undefined && shown.length === options.limit) continue;
+    if (!(entry.dropAlone && !parents.has(uid))) shown.push(entry.item);
   }
-  options.write(count === 0 ? '[]' : `${text}\n]`);
+  writeItems(shown, options.write);
+  if (options.cacheFile !== undefined) {
+    // A list of some runs keeps the others' items as they were; a whole list also forgets the runs no longer listed.
+    const whole = options.experiment === undefined && !options.status?.length;
+    if (!whole) for (const [id, entry] of cache) if (!next.has(id)) next.set(id, entry);
+    if (stale.length > 0 || next.size !== cache.size) writeRunListCache(options.cacheFile, next);
+  }
+  return stale.length;
 }
+
+/**
+ * `[`, the items (the last without its comma), `\n]\n`. Items next to each other in the cache go out as one
+ * piece, as they are; short pieces (items rendered now) are joined into fewer writes.
+ */
+function writeItems(items: Uint8Array[], write: (chunk: Uint8Array) => void): void {
+  if (items.length === 0) {
+    write(Buffer.from('[]\n'));
+    return;
+  }
+  const last = items.length - 1;
+  items[last] = items[last]!.subarray(0, items[last]!.length - 1);
+  const pieces: Uint8Array[] = [];
+  for (const item of items) {
+    const previous = pieces.at(-1);
+    if (previous && adjacent(previous, item)) pieces[pieces.length - 1] = new Uint8Array(previous.buffer, previous.byteOffset, previous.length + item.length);
+    else pieces.push(item);
+  }
+  let short: Uint8Array[] = [Buffer.from('[')];
+  const flush = (): void => {
+    if (short.length > 0) write(short.length === 1 ? short[0]! : Buffer.concat(short));
+    short = [];
+  };
+  for (const piece of pieces) {
+    if (piece.length >= JOIN_BELOW) {
+      flush();
+      write(piece);
+      continue;
+    }
+    short.push(piece);
+    if (short.length >= 256) flush();
+  }
+  short.push(Buffer.from('\n]\n'));
+  flush();
+}
+
+/** Pieces shorter than this are joined before they are written. */
+const JOIN_BELOW = 64 * 1024;

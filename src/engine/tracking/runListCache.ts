@@ -1,0 +1,88 @@
+// The run list cache: each run's item in `sextant runs list --json` as the last list wrote it, so that a list
+// renders in SQLite only the runs that changed since (runListText.ts). An entry is used when the run's place
+// in the store's change sequence is the same: run_changes' seq and random stamp, which triggers move on every
+// write to what a listed run's text comes from (the run's listed columns, params, tags, latest metrics:
+// src/engine/store/runChangesSchema.ts), and its experiment's name, which is compared because an experiment
+// is one row for many runs. The file sits beside the store (sextant.db → sextant.db.run-list) and belongs to
+// one Sextant version. It is only a cache: a missing, damaged or foreign file is read as empty, and one that
+// cannot be written (a read-only folder, a full disk) is left as it was; neither changes what a list prints.
+//
+// The file: a first line `sextant run list cache 2 VERSION HEADER_BYTES`, a header (a JSON array of
+// [row id, seq, stamp, experiment, public id, left out alone (0/1), offset, length] in bytes of the body), a
+// newline, and the body: each run's item as the list prints it (`\n  {…},`, UTF-8), in the order of the last
+// whole list. Items are handed on as views of the body, so an unchanged list is written as one piece of it.
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { VERSION } from '../version';
+
+/** A run's item in the list, and what it was written for. */
+export interface CachedRun {
+  seq: number;
+  stamp: number;
+  experiment: string;
+  /** The run's public id (a pipeline run is left out only while none of its stages is listed). */
+  uid: string;
+  /** Whether the run is left out of lists when none of its stage runs is listed (an unchanged pipeline run). */
+  dropAlone: boolean;
+  /** `\n  {…},`: the run's text, indented for its place in the list, in UTF-8; empty for a run left out when it was rendered. */
+  item: Uint8Array;
+}
+
+const MAGIC = `sextant run list cache 2 ${VERSION} `;
+
+type HeaderEntry = [id: number, seq: number, stamp: number, experiment: string, uid: string, dropAlone: 0 | 1, offset: number, length: number];
+
+/** Where the cache of the store at `storePath` lives. */
+export const runListCacheFile = (storePath: string): string => `${storePath}.run-list`;
+
+/** The cached runs by row id; empty when there is no cache, or it is damaged or another version's. */
+export function readRunListCache(file: string): Map<number, CachedRun> {
+  const runs = new Map<number, CachedRun>();
+  let content: Buffer;
+  try {
+    content = readFileSync(file);
+  } catch {
+    return runs;
+  }
+  const firstLine = content.indexOf(10);
+  if (firstLine < 0 || content.toString('latin1', 0, MAGIC.length) !== MAGIC) return runs;
+  const headerBytes = Number(content.toString('latin1', MAGIC.length, firstLine));
+  const bodyStart = firstLine + 1 + headerBytes + 1;
+  if (!Number.isSafeInteger(headerBytes) || bodyStart > content.length || content[bodyStart - 1] !== 10) return runs;
+  let header: HeaderEntry[];
+  try {
+    header = JSON.parse(content.toString('utf8', firstLine + 1, bodyStart - 1)) as HeaderEntry[];
+  } catch {
+    return runs;
+  }
+  if (!Array.isArray(header)) return runs;
+  const body = content.subarray(bodyStart);
+  for (const [id, seq, stamp, experiment, uid, dropAlone, offset, length] of header) {
+    if (!(offset >= 0 && length >= 0 && offset + length <= body.length)) return new Map();
+    runs.set(id, { seq, stamp, experiment, uid, dropAlone: dropAlone === 1, item: body.subarray(offset, offset + length) });
+  }
+  return runs;
+}
+
+/** Writes the cache whole, in the map's order (a new file renamed over the old). A cache that cannot be written is left as it was. */
+export function writeRunListCache(file: string, runs: ReadonlyMap<number, CachedRun>): void {
+  const header: HeaderEntry[] = [];
+  const items: Uint8Array[] = [];
+  let offset = 0;
+  for (const [id, r] of runs) {
+    header.push([id, r.seq, r.stamp, r.experiment, r.uid, r.dropAlone ? 1 : 0, offset, r.item.length]);
+    items.push(r.item);
+    offset += r.item.length;
+  }
+  const headerText = Buffer.from(`${JSON.stringify(header)}\n`);
+  const temp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(temp, Buffer.concat([Buffer.from(`${MAGIC}${headerText.length - 1}\n`), headerText, ...items]));
+    renameSync(temp, file);
+  } catch {
+    try {
+      rmSync(temp, { force: true });
+    } catch {
+      /* the folder is not writable: there is no temporary file either */
+    }
+  }
+}
