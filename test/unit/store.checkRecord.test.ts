@@ -5,7 +5,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { storeFileState } from '../../src/engine/store/checkRecord';
+import { storeFileState } from '../../src/engine/store/fileState';
 import { openStore } from '../../src/engine/store/open';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { tempDir } from './tempDir';
@@ -19,8 +19,15 @@ function store(): { path: string; run: string } {
   assert.ok(run.ok);
   assert.ok(t.value.logMetrics(run.value.id, Array.from({ length: 20_000 }, (_, i) => ({ key: 'loss', value: i, step: i }))).ok);
   assert.ok(t.value.close(true).ok);
+  // The first reader after the last writer closed makes the write-ahead log again, which is a change.
+  const reader = openStore(path, { readonly: true });
+  assert.ok(reader.ok);
+  reader.value.close();
   return { path, run: run.value.id };
 }
+
+/** Waits until the store's last change is old enough to be recorded (fileState.ts: SETTLED_MS, 100 ms). */
+const settle = (): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
 
 const record = (path: string): string | undefined => (existsSync(`${path}.checked`) ? readFileSync(`${path}.checked`, 'utf8') : undefined);
 
@@ -41,11 +48,12 @@ function scribble(path: string): void {
 describe('store integrity check on open: skipped only for a store unchanged since it passed', () => {
   it('a passing check is recorded with the store file\'s state; opening again leaves it as it is', () => {
     const { path } = store();
+    settle();
     const opened = openStore(path, { readonly: true });
     assert.ok(opened.ok);
     opened.value.close();
     const first = record(path);
-    assert.ok(first?.includes(storeFileState(path)), `${first} names ${storeFileState(path)}`);
+    assert.ok(first?.includes(storeFileState(path).key), `${first} names ${storeFileState(path).key}`);
     const again = openStore(path, { readonly: true });
     assert.ok(again.ok);
     again.value.close();
@@ -54,6 +62,7 @@ describe('store integrity check on open: skipped only for a store unchanged sinc
 
   it('damage done after the check is found, though the size and modification time are the same', () => {
     const { path } = store();
+    settle();
     const opened = openStore(path, { readonly: true });
     assert.ok(opened.ok);
     opened.value.close();
@@ -69,16 +78,33 @@ describe('store integrity check on open: skipped only for a store unchanged sinc
 
   it('a write moves the state, and the next open checks and records the new one', () => {
     const { path, run } = store();
+    settle();
     const t = Tracker.open({ storePath: path, artifactsDir: join(path, '..', 'artifacts') }, { flushMs: -1 });
     assert.ok(t.ok);
-    assert.ok(record(path)?.includes(storeFileState(path)));
+    assert.ok(record(path)?.includes(storeFileState(path).key));
     assert.ok(t.value.setTags(run, { note: 'more' }).ok);
     assert.ok(t.value.close(true).ok);
-    assert.ok(!record(path)?.includes(storeFileState(path)), 'the write moved the state');
+    assert.ok(!record(path)?.includes(storeFileState(path).key), 'the write moved the state');
+    for (const wait of [false, true]) {
+      // The first open checks (the reader then makes the write-ahead log again); once settled, one records.
+      if (wait) settle();
+      const opened = openStore(path, { readonly: true });
+      assert.ok(opened.ok);
+      opened.value.close();
+    }
+    assert.ok(record(path)?.includes(storeFileState(path).key));
+  });
+
+  it('a store changed a moment ago is checked but not recorded: a write in the same clock tick could share its times', () => {
+    const { path, run } = store();
+    const t = Tracker.open({ storePath: path, artifactsDir: join(path, '..', 'artifacts') }, { flushMs: -1 });
+    assert.ok(t.ok);
+    assert.ok(t.value.setTags(run, { note: 'now' }).ok);
     const opened = openStore(path, { readonly: true });
     assert.ok(opened.ok);
     opened.value.close();
-    assert.ok(record(path)?.includes(storeFileState(path)));
+    assert.ok(!record(path)?.includes(storeFileState(path).key), 'recorded a moment after a write');
+    assert.ok(t.value.close(true).ok);
   });
 
   it('a record that cannot be written changes nothing: the store opens, checked each time', () => {

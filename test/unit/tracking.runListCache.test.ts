@@ -5,10 +5,11 @@
 // unwritable cache file changes nothing printed.
 import { strict as assert } from 'node:assert';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isUnchangedPipelineRun } from '../../src/engine/runner/unchangedRun';
 import { runListJson } from '../../src/engine/tracking/jsonShapes';
-import { runListCacheFile } from '../../src/engine/tracking/runListCache';
+import { runListCacheFile, writeUnchangedRunList } from '../../src/engine/tracking/runListCache';
 import { writeRunListJson, type RunListTextOptions } from '../../src/engine/tracking/runListText';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { tempDir } from './tempDir';
@@ -20,11 +21,12 @@ function must<T>(r: { ok: true; value: T } | { ok: false; error: { message: stri
 
 type Filter = Pick<RunListTextOptions, 'experiment' | 'status' | 'limit'>;
 
-function list(tracker: Tracker, filter: Filter, cacheFile?: string): { text: string; rendered: number } {
+function list(tracker: Tracker, filter: Filter, cacheFile?: string, storePath?: string): { text: string; rendered: number } {
   const chunks: Uint8Array[] = [];
   const rendered = writeRunListJson(tracker.db, {
     ...filter,
     cacheFile,
+    storePath,
     drop: (run) => isUnchangedPipelineRun(run, []),
     shape: runListJson,
     write: (chunk) => chunks.push(chunk),
@@ -51,6 +53,15 @@ function fixture(): { dir: string; tracker: Tracker; ids: string[]; cache: strin
   }
   return { dir, tracker, ids, cache: runListCacheFile(join(dir, '.sextant', 'sextant.db')), clock };
 }
+
+/** The whole list from the cache alone, or undefined when the cache says the store must be read. */
+function unchanged(cache: string, storePath: string, alive: (pid: number) => boolean = () => true): string | undefined {
+  const chunks: Uint8Array[] = [];
+  return writeUnchangedRunList(cache, storePath, (chunk) => chunks.push(chunk), alive) ? Buffer.concat(chunks).toString('utf8') : undefined;
+}
+
+/** Waits until the store's last change is old enough to be recorded (store/fileState.ts: 100 ms). */
+const settle = (): void => void Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 150);
 
 const FILTERS: Filter[] = [{}, { experiment: 'churn' }, { status: ['finished'] }, { limit: 5 }];
 
@@ -136,7 +147,7 @@ describe('run list cache: only changed runs are rendered, and the list is what i
     const damaged: [string, Buffer | string][] = [
       ['empty', ''],
       ['garbage', 'not a cache at all\n'],
-      ['another version', content.toString('latin1').replace(/^sextant run list cache 2 \S+/, 'sextant run list cache 2 9.9.9')],
+      ['another version', content.toString('latin1').replace(/^(sextant run list cache \d+) \S+/, '$1 9.9.9')],
       ['cut short', content.subarray(0, content.length - 100)],
       ['a header that lies', content.toString('latin1').replace(/,(\d+),(\d+)\]\]/, (_, o: string, l: string) => `,${o},${Number(l) + 10_000}]]`)],
     ];
@@ -175,5 +186,37 @@ describe('run list cache: only changed runs are rendered, and the list is what i
     list(tracker, {}, cache);
     assert.ok(readFileSync(cache).length < before, 'the deleted run left the cache');
     tracker.close(true);
+  });
+
+  it('an unchanged store\'s whole list is printed from the cache without SQLite; any write, or a dead running run, means a read', () => {
+    const { dir, tracker, ids, cache } = fixture();
+    const store = join(dir, '.sextant', 'sextant.db');
+    // A run this process runs, as the runner records it (host and pid).
+    must(tracker.startRun({ experiment: 'live', name: 'running here', host: hostname(), pid: process.pid }));
+    must(tracker.close(true));
+    const reader = must(Tracker.open({ storePath: store, artifactsDir: join(dir, 'a') }, { readonly: true, flushMs: -1 }));
+    settle();
+    const read = list(reader, {}, cache, store).text;
+    assert.equal(unchanged(cache, store), read, 'the same bytes, from the cache alone');
+    assert.equal(unchanged(cache, store), read, 'and again');
+    // A list with an option records nothing for the whole list, and leaves the record as it was.
+    list(reader, { limit: 2 }, cache, store);
+    list(reader, { experiment: 'churn' }, cache, store);
+    assert.equal(unchanged(cache, store), read);
+    // The running run's process gone means a read (which marks it killed).
+    assert.equal(unchanged(cache, store, () => false), undefined);
+    // Any write by anyone moves the store's state.
+    const writer = open(dir, () => Date.now());
+    must(writer.setTags(ids[2]!, { late: 'yes' }));
+    assert.equal(unchanged(cache, store), undefined, 'a write');
+    const again = list(reader, {}, cache, store).text;
+    assert.match(again, /"late": "yes"/);
+    assert.equal(unchanged(cache, store), undefined, 'the list right after a write records nothing: a write in the same clock tick could share its times');
+    must(writer.close(true));
+    settle();
+    const settled = list(reader, {}, cache, store).text;
+    assert.equal(unchanged(cache, store), settled);
+    assert.equal(settled, list(reader, {}).text);
+    reader.close(true);
   });
 });

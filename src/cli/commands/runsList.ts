@@ -7,8 +7,8 @@ import { resolve } from 'node:path';
 import type { EngineError } from '../../engine/result';
 import { openStore } from '../../engine/store/open';
 import { storeError } from '../../engine/store/tx';
-import { reapDeadRuns } from '../../engine/tracking/liveness';
-import { runListCacheFile } from '../../engine/tracking/runListCache';
+import { isProcessAlive, reapDeadRuns } from '../../engine/tracking/liveness';
+import { runListCacheFile, writeUnchangedRunList } from '../../engine/tracking/runListCache';
 import { writeRunListJson } from '../../engine/tracking/runListText';
 import { RUN_STATUSES } from '../../engine/tracking/runStatuses';
 import type { RunStatus } from '../../engine/tracking/schemas';
@@ -50,6 +50,18 @@ export const runsListCommand: CliCommand = {
     const query = filterText.trim() !== '' || sortText !== undefined || !args.flags.json ? listed().parseQuery(filterText, sortText) : undefined;
 
     const layout = workspaceLayout(resolve(io.cwd, value(args, 'workspace') ?? '.'));
+    const pieces: Uint8Array[] = [];
+    const write = (chunk: Uint8Array): unknown => (io.write ? io.write(chunk) : pieces.push(chunk));
+    const flush = (): void => {
+      if (!io.write) io.out(Buffer.concat(pieces).toString('utf8').replace(/\n$/, ''));
+    };
+    const cacheFile = runListCacheFile(layout.storePath);
+    const whole = !query && value(args, 'experiment') === undefined && statuses.length === 0 && limit === undefined;
+    // The whole list of a store unchanged since the last whole list, from the cache, without opening SQLite.
+    if (whole && writeUnchangedRunList(cacheFile, layout.storePath, write, isProcessAlive)) {
+      flush();
+      return EXIT_OK;
+    }
     // Read-only: listing never writes the store and never waits for a writer.
     const opened = openStore(layout.storePath, { readonly: true });
     if (!opened.ok) {
@@ -68,15 +80,15 @@ export const runsListCommand: CliCommand = {
       if (query) {
         listed().printRuns(db, options, query, io, Boolean(args.flags.json));
       } else {
-        const pieces: Uint8Array[] = [];
         writeRunListJson(db, {
           ...options,
-          cacheFile: runListCacheFile(layout.storePath),
+          cacheFile,
+          storePath: layout.storePath,
           drop: (run) => listed().isUnchangedAlone(run),
           shape: (run) => listed().runListJson(run),
-          write: (chunk) => (io.write ? io.write(chunk) : pieces.push(chunk)),
+          write,
         });
-        if (!io.write) io.out(Buffer.concat(pieces).toString('utf8').replace(/\n$/, ''));
+        flush();
       }
     } catch (err) {
       error = storeError(err, layout.storePath, 'list runs');

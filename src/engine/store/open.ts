@@ -5,7 +5,8 @@ import { accessSync, closeSync, constants, existsSync, fstatSync, mkdirSync, ope
 import { basename, dirname } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import { loadBetterSqlite3 } from '../native/load';
-import { checkedInState, recordCheck, storeFileState } from './checkRecord';
+import { checkedInState, recordCheck } from './checkRecord';
+import { storeFileState } from './fileState';
 import { fail, ok, type EngineError, type Result } from '../result';
 import { latestSchemaVersion, migrate, schemaVersion } from './migrations';
 import { isBusy, sleepSync, sqliteCode } from './tx';
@@ -182,13 +183,13 @@ function quickCheck(db: Database, path: string, fullCheckMaxBytes: number): stri
   } catch {
     /* checked below */
   }
-  const whole = size <= fullCheckMaxBytes;
+  const scope = size <= fullCheckMaxBytes ? 'whole' : 'tables';
   // A first read opens the write-ahead log (a reader may create it), so the state read next is the one checked.
   db.prepare('SELECT 1 FROM sqlite_master LIMIT 1').get();
-  const state = `${whole ? 'whole' : 'tables'} ${storeFileState(path)}`;
-  if (checkedInState(path, state)) return 'ok';
-  const result = whole ? String(db.pragma('quick_check', { simple: true })) : checkTables(db);
-  if (result === 'ok' && `${whole ? 'whole' : 'tables'} ${storeFileState(path)}` === state) recordCheck(path, state);
+  const state = storeFileState(path);
+  if (checkedInState(path, scope, state)) return 'ok';
+  const result = scope === 'whole' ? String(db.pragma('quick_check', { simple: true })) : checkTables(db);
+  if (result === 'ok') recordCheck(path, scope, state, storeFileState(path));
   return result;
 }
 

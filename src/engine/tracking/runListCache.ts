@@ -7,11 +7,18 @@
 // one Sextant version. It is only a cache: a missing, damaged or foreign file is read as empty, and one that
 // cannot be written (a read-only folder, a full disk) is left as it was; neither changes what a list prints.
 //
-// The file: a first line `sextant run list cache 2 VERSION HEADER_BYTES`, a header (a JSON array of
-// [row id, seq, stamp, experiment, public id, left out alone (0/1), offset, length] in bytes of the body), a
-// newline, and the body: each run's item as the list prints it (`\n  {…},`, UTF-8), in the order of the last
-// whole list. Items are handed on as views of the body, so an unchanged list is written as one piece of it.
+// The file: a first line `sextant run list cache 3 VERSION HEADER_BYTES`, a header (JSON: `runs`, each
+// [row id, seq, stamp, experiment, public id, left out alone (0/1), offset, length] in bytes of the body, and
+// `whole`), a newline, and the body: each run's item as the list prints it (`\n  {…},`, UTF-8), in the order
+// of the last list. Items are handed on as views of the body, so an unchanged list is written as one piece.
+//
+// `whole`: when the body is, item for item, the whole list (`runs list --json` with no option), the store's
+// state on disk then (store/fileState.ts) and the host and pid of each run still marked running. A store still
+// in that state, whose running runs' processes all live, has that list: writeUnchangedRunList prints the body
+// without opening SQLite (the store's driver, its schema and the queries are 35 ms of the command's 180).
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { storeFileState } from '../store/fileState';
 import { VERSION } from '../version';
 
 /** A run's item in the list, and what it was written for. */
@@ -27,44 +34,83 @@ export interface CachedRun {
   item: Uint8Array;
 }
 
-const MAGIC = `sextant run list cache 2 ${VERSION} `;
+const MAGIC = `sextant run list cache 3 ${VERSION} `;
 
 type HeaderEntry = [id: number, seq: number, stamp: number, experiment: string, uid: string, dropAlone: 0 | 1, offset: number, length: number];
+
+/** The store's state when the body was the whole list, and the runs then marked running (host, pid). */
+export interface WholeList {
+  state: string;
+  running: [host: string, pid: number][];
+}
+
+interface Header {
+  runs: HeaderEntry[];
+  whole: WholeList | null;
+}
+
+interface CacheFile {
+  runs: Map<number, CachedRun>;
+  whole: WholeList | null;
+  body: Uint8Array;
+}
 
 /** Where the cache of the store at `storePath` lives. */
 export const runListCacheFile = (storePath: string): string => `${storePath}.run-list`;
 
-/** The cached runs by row id; empty when there is no cache, or it is damaged or another version's. */
-export function readRunListCache(file: string): Map<number, CachedRun> {
-  const runs = new Map<number, CachedRun>();
+/** The cached runs by row id, and the whole list's record; empty when there is no cache, or it is damaged or another version's. */
+export function readRunListCache(file: string): CacheFile {
+  const none: CacheFile = { runs: new Map(), whole: null, body: new Uint8Array(0) };
   let content: Buffer;
   try {
     content = readFileSync(file);
   } catch {
-    return runs;
+    return none;
   }
   const firstLine = content.indexOf(10);
-  if (firstLine < 0 || content.toString('latin1', 0, MAGIC.length) !== MAGIC) return runs;
+  if (firstLine < 0 || content.toString('latin1', 0, MAGIC.length) !== MAGIC) return none;
   const headerBytes = Number(content.toString('latin1', MAGIC.length, firstLine));
   const bodyStart = firstLine + 1 + headerBytes + 1;
-  if (!Number.isSafeInteger(headerBytes) || bodyStart > content.length || content[bodyStart - 1] !== 10) return runs;
-  let header: HeaderEntry[];
+  if (!Number.isSafeInteger(headerBytes) || bodyStart > content.length || content[bodyStart - 1] !== 10) return none;
+  let header: Header;
   try {
-    header = JSON.parse(content.toString('utf8', firstLine + 1, bodyStart - 1)) as HeaderEntry[];
+    header = JSON.parse(content.toString('utf8', firstLine + 1, bodyStart - 1)) as Header;
   } catch {
-    return runs;
+    return none;
   }
-  if (!Array.isArray(header)) return runs;
+  if (typeof header !== 'object' || header === null || !Array.isArray(header.runs)) return none;
   const body = content.subarray(bodyStart);
-  for (const [id, seq, stamp, experiment, uid, dropAlone, offset, length] of header) {
-    if (!(offset >= 0 && length >= 0 && offset + length <= body.length)) return new Map();
+  const runs = new Map<number, CachedRun>();
+  let end = 0;
+  for (const [id, seq, stamp, experiment, uid, dropAlone, offset, length] of header.runs) {
+    if (!(offset >= 0 && length >= 0 && offset + length <= body.length)) return none;
     runs.set(id, { seq, stamp, experiment, uid, dropAlone: dropAlone === 1, item: body.subarray(offset, offset + length) });
+    end = Math.max(end, offset + length);
   }
-  return runs;
+  const whole = header.whole && typeof header.whole.state === 'string' && Array.isArray(header.whole.running) && end === body.length ? header.whole : null;
+  return { runs, whole, body };
+}
+
+/**
+ * Prints the whole list from the cache when the store is as it was when the cache was written and every run
+ * it marked running (on this host) still runs; returns whether it did. Otherwise the list must be read.
+ */
+export function writeUnchangedRunList(file: string, storePath: string, write: (chunk: Uint8Array) => void, alive: (pid: number) => boolean): boolean {
+  const cache = readRunListCache(file);
+  if (!cache.whole || storeFileState(storePath).key !== cache.whole.state) return false;
+  const host = hostname();
+  if (cache.whole.running.some(([h, pid]) => h === host && !alive(pid))) return false;
+  if (cache.body.length === 0) write(Buffer.from('[]\n'));
+  else {
+    write(Buffer.from('['));
+    write(cache.body.subarray(0, cache.body.length - 1));
+    write(Buffer.from('\n]\n'));
+  }
+  return true;
 }
 
 /** Writes the cache whole, in the map's order (a new file renamed over the old). A cache that cannot be written is left as it was. */
-export function writeRunListCache(file: string, runs: ReadonlyMap<number, CachedRun>): void {
+export function writeRunListCache(file: string, runs: ReadonlyMap<number, CachedRun>, whole: WholeList | null): void {
   const header: HeaderEntry[] = [];
   const items: Uint8Array[] = [];
   let offset = 0;
@@ -73,7 +119,7 @@ export function writeRunListCache(file: string, runs: ReadonlyMap<number, Cached
     items.push(r.item);
     offset += r.item.length;
   }
-  const headerText = Buffer.from(`${JSON.stringify(header)}\n`);
+  const headerText = Buffer.from(`${JSON.stringify({ runs: header, whole } satisfies Header)}\n`);
   const temp = `${file}.${process.pid}.tmp`;
   try {
     writeFileSync(temp, Buffer.concat([Buffer.from(`${MAGIC}${headerText.length - 1}\n`), headerText, ...items]));

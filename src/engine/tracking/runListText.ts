@@ -10,6 +10,7 @@
 // (RUN_JSON) and is shaped in JS like before. Rendering 2,000 runs costs SQLite about 100 ms, so each run's
 // text is kept in the run list cache (runListCache.ts) and rendered again only when the run changed.
 import type { Database } from '../store/open';
+import { settledSince, storeFileState } from '../store/fileState';
 import { readRunListCache, writeRunListCache, type CachedRun } from './runListCache';
 import { RUN_JOINS, RUN_JSON, toRun } from './runJson';
 import type { Run, RunStatus } from './schemas';
@@ -27,6 +28,8 @@ export interface RunListTextOptions {
   write: (chunk: Uint8Array) => void;
   /** The run list cache (runListCache.ts): render only the runs changed since the last list, and update it. */
   cacheFile?: string;
+  /** The store the list is read from: with cacheFile, a whole list records its state for writeUnchangedRunList. */
+  storePath?: string;
 }
 
 const NUMBER_FN = 'sextant_json_number';
@@ -123,7 +126,9 @@ export function writeRunListJson(db: Database, options: RunListTextOptions): num
     where.push(`r.status IN (${options.status.map(() => '?').join(',')})`);
     args.push(...options.status);
   }
-  const cache = options.cacheFile === undefined ? new Map<number, CachedRun>() : readRunListCache(options.cacheFile);
+  const before = options.storePath === undefined ? undefined : storeFileState(options.storePath);
+  const cached = options.cacheFile === undefined ? undefined : readRunListCache(options.cacheFile);
+  const cache = cached?.runs ?? new Map<number, CachedRun>();
   // A pipeline run is unchanged only if none of its stages is listed.
   const parents = new Set<string>();
   // A cached item is current when the run has not changed since, and it has one (a run left out has none).
@@ -134,9 +139,9 @@ export function writeRunListJson(db: Database, options: RunListTextOptions): num
     cached.stamp === row[3] &&
     cached.experiment === row[4] &&
     (cached.item.length > 0 || (cached.dropAlone && !parents.has(row[1])));
-  // One read transaction, so the runs rendered are the runs listed. Newest first; SQLite sorts the runs (no
-  // index holds the start time).
-  const { listed, stale, rendered } = db.transaction(() => {
+  // One read transaction, so the runs rendered are the runs listed, and the running runs are theirs. Newest
+  // first, by the index runs_listed (migration 13).
+  const { listed, stale, rendered, running } = db.transaction(() => {
     const listed = db
       .prepare(
         `SELECT r.id, r.uid, x.seq, x.stamp, e.name, p.uid FROM ${RUN_JOINS} LEFT JOIN run_changes x ON x.run_id = r.id
@@ -146,25 +151,41 @@ export function writeRunListJson(db: Database, options: RunListTextOptions): num
       .all(...args) as ListedRow[];
     for (const row of listed) if (row[5] !== null) parents.add(row[5]);
     const stale = listed.filter((row) => !current(row, cache.get(row[0]))).map((row) => row[0]);
-    return { listed, stale, rendered: stale.length > 0 ? renderRuns(db, stale, parents, options) : new Map<number, { item: Uint8Array; dropAlone: boolean }>() };
+    const running = db.prepare("SELECT host, pid FROM runs WHERE status IN ('queued', 'running') AND pid IS NOT NULL AND host IS NOT NULL").raw().all() as [string, number][];
+    return { listed, stale, running, rendered: stale.length > 0 ? renderRuns(db, stale, parents, options) : new Map<number, { item: Uint8Array; dropAlone: boolean }>() };
   })();
   // The runs in list order, each as cached or as rendered now; the new cache keeps them in that order.
   const next = new Map<number, CachedRun>();
   const shown: Uint8Array[] = [];
+  // Whether the cache's items, in order, are this list: every run kept, and none left out that has an item.
+  let itemsAreList = true;
   for (const row of listed) {
     const [id, uid, seq, stamp, experiment] = row;
-    const cached = cache.get(id);
-    const entry = current(row, cached) ? cached : { seq: seq ?? -1, stamp: stamp ?? 0, experiment, uid, ...rendered.get(id)! };
+    const kept = cache.get(id);
+    const entry = current(row, kept) ? kept : { seq: seq ?? -1, stamp: stamp ?? 0, experiment, uid, ...rendered.get(id)! };
     if (seq !== null) next.set(id, entry);
+    else itemsAreList = false;
     if (options.limit !== undefined && shown.length === options.limit) continue;
     if (!(entry.dropAlone && !parents.has(uid))) shown.push(entry.item);
+    else if (entry.item.length > 0) itemsAreList = false;
   }
   writeItems(shown, options.write);
   if (options.cacheFile !== undefined) {
-    // A list of some runs keeps the others' items as they were; a whole list also forgets the runs no longer listed.
+    // A list of some runs keeps the others' items as they were; a whole list also forgets the runs no longer
+    // listed, and records the store's state for the next whole list if it is still the state that was read.
     const whole = options.experiment === undefined && !options.status?.length;
     if (!whole) for (const [id, entry] of cache) if (!next.has(id)) next.set(id, entry);
-    if (stale.length > 0 || next.size !== cache.size) writeRunListCache(options.cacheFile, next);
+    // A list with an option leaves that record as it was, unless it rewrites the cache (in another order).
+    const changed = stale.length > 0 || next.size !== cache.size;
+    const wholeList =
+      whole && options.limit === undefined
+        ? itemsAreList && before !== undefined && options.storePath !== undefined && settledSince(before, storeFileState(options.storePath))
+          ? { state: before.key, running }
+          : null
+        : changed
+          ? null
+          : (cached?.whole ?? null);
+    if (changed || JSON.stringify(cached?.whole ?? null) !== JSON.stringify(wholeList)) writeRunListCache(options.cacheFile, next, wholeList);
   }
   return stale.length;
 }
