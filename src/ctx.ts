@@ -21,13 +21,14 @@ export class Log {
   error(message: string): void {
     this.channel.error(message);
   }
-  /** Runs a backend action and logs it with its duration. */
-  time<T>(label: string, fn: () => T): T {
+  /** Runs a backend action and logs it with its duration (only when it took `quietUnderMs` or more: a line is a message to the window). */
+  time<T>(label: string, fn: () => T, quietUnderMs = 0): T {
     const start = performance.now();
     try {
       return fn();
     } finally {
-      this.channel.info(`${label} (${(performance.now() - start).toFixed(1)} ms)`);
+      const ms = performance.now() - start;
+      if (ms >= quietUnderMs) this.channel.info(`${label} (${ms.toFixed(1)} ms)`);
     }
   }
   async timeAsync<T>(label: string, fn: () => Promise<T>): Promise<T> {

@@ -34,8 +34,15 @@ export const EXPERIMENTS_VIEW_ID = 'sextant.experiments';
 /** The "show more" row's command (not in the palette: it takes the experiment's name). */
 const SHOW_MORE_COMMAND = 'sextant.experiments.showMoreRuns';
 const REFRESH_MS = 400;
-/** At most this often, the numbers of runs that only logged points are drawn again (a script logging steadily would otherwise rebuild the tree model 2–3 times a second). */
-const POINTS_MS = 2000;
+/**
+ * At most this often, the numbers of runs that only logged points are drawn again (a script logging steadily
+ * would otherwise rebuild the tree model 2–3 times a second): as often as a running run's elapsed time ticks
+ * (tick()), so a running run's row is drawn about twice per 5 s, not three or four times (it was 2 s). Each draw
+ * is a model rebuild and VS Code fetching the row again.
+ */
+const POINTS_MS = 5000;
+/** The lines for what the change feed brings in are logged only when they took this long (each line is a message to the window). */
+const QUIET_UNDER_MS = 50;
 const REAP_EVERY_MS = 5000;
 /** Store errors that Move Store Aside is the answer to: the view shows its welcome content for them. */
 const DAMAGED = new Set(['store-corrupt', 'store-empty']);
@@ -166,7 +173,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
     const due = this.pending.take(changes.value);
     if (!due) return;
     const ids = due.ids;
-    const fresh = this.ctx.log.time(`experiments: read ${ids.length} changed run(s)`, () => read.tracker.listRuns({ ids }));
+    const fresh = this.ctx.log.time(`experiments: read ${ids.length} changed run(s)`, () => read.tracker.listRuns({ ids }), QUIET_UNDER_MS);
     if (!fresh.ok) return this.refresh();
     mergeChangedRuns(read.runs, ids, fresh.value);
     if (due.added) {
@@ -174,7 +181,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
       if (experiments.ok) read.experiments = experiments.value;
     }
     const before = new Set((this.roots ?? []).flatMap((n) => (n.kind === 'experiment' ? [n.name] : [])));
-    const built = await this.build();
+    const built = await this.build(QUIET_UNDER_MS);
     this.roots = built.roots;
     // A new experiment whose run is running opens, as the active one does at first.
     for (const n of built.roots) if (n.kind === 'experiment' && !before.has(n.name) && n.runs.some((r) => r.status === 'running' || r.status === 'queued')) this.expanded.add(n.name);
@@ -183,7 +190,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
   }
 
   /** The root's rows from what was read (a filter that does not parse, or no run matching it, is a note). */
-  private async build(): Promise<{ roots: ExperimentNode[]; changed: ExperimentNode[] | 'root' }> {
+  private async build(quietUnderMs = 0): Promise<{ roots: ExperimentNode[]; changed: ExperimentNode[] | 'root' }> {
     const read = this.read!;
     const engine = await loadEngine();
     const filter = engine.parseRunFilter(this.state.filterText);
@@ -192,7 +199,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExperimentNode> 
       return { roots: [{ kind: 'note', message: `Filter: ${filter.error.message}`, command: { command: 'sextant.experiments.filter', title: 'Edit Filter' } }], changed: 'root' };
     }
     const runs = [...read.runs.values()];
-    const model = this.ctx.log.time('experiments: tree model', () => experimentsModel({ experiments: read.experiments, runs }, engine, { filter: filter.value, sort: this.state.sort, primaryMetric: readSettings().primaryMetric, gateMetrics: gateMetrics(this.workspace.entries.flatMap((e) => (e.pipeline ? [e.pipeline] : []))) }, this.memo));
+    const model = this.ctx.log.time('experiments: tree model', () => experimentsModel({ experiments: read.experiments, runs }, engine, { filter: filter.value, sort: this.state.sort, primaryMetric: readSettings().primaryMetric, gateMetrics: gateMetrics(this.workspace.entries.flatMap((e) => (e.pipeline ? [e.pipeline] : []))) }, this.memo), quietUnderMs);
     this.direction = engine.metricDirection;
     const applied = this.nodes.apply(model);
     this.counts = { shown: model.shown, total: model.total };
