@@ -3,8 +3,9 @@
 // is not checked again: any write, checkpoint, copy or restore over it gives another state, and the next open
 // checks. On a 2,000-run store the check is 30 ms of `sextant runs list`'s 200 (issue 17). The record is only a
 // shortcut: one that cannot be read or written means a check.
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { settledSince, type StoreFileState } from './fileState';
+import { writeSideFile } from './sideFile';
 
 const recordFile = (storePath: string): string => `${storePath}.checked`;
 
@@ -23,16 +24,5 @@ export function checkedInState(storePath: string, scope: string, state: StoreFil
  */
 export function recordCheck(storePath: string, scope: string, before: StoreFileState, after: StoreFileState): void {
   if (!settledSince(before, after)) return;
-  const file = recordFile(storePath);
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temp, `quick_check ok ${scope} ${before.key}\n`);
-    renameSync(temp, file);
-  } catch {
-    try {
-      rmSync(temp, { force: true });
-    } catch {
-      /* the folder is not writable: there is no temporary file either */
-    }
-  }
+  writeSideFile(recordFile(storePath), `quick_check ok ${scope} ${before.key}\n`);
 }

@@ -16,9 +16,10 @@
 // state on disk then (store/fileState.ts) and the host and pid of each run still marked running. A store still
 // in that state, whose running runs' processes all live, has that list: writeUnchangedRunList prints the body
 // without opening SQLite (the store's driver, its schema and the queries are 35 ms of the command's 180).
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { storeFileState } from '../store/fileState';
+import { writeSideFile } from '../store/sideFile';
 import { VERSION } from '../version';
 
 /** A run's item in the list, and what it was written for. */
@@ -120,15 +121,5 @@ export function writeRunListCache(file: string, runs: ReadonlyMap<number, Cached
     offset += r.item.length;
   }
   const headerText = Buffer.from(`${JSON.stringify({ runs: header, whole } satisfies Header)}\n`);
-  const temp = `${file}.${process.pid}.tmp`;
-  try {
-    writeFileSync(temp, Buffer.concat([Buffer.from(`${MAGIC}${headerText.length - 1}\n`), headerText, ...items]));
-    renameSync(temp, file);
-  } catch {
-    try {
-      rmSync(temp, { force: true });
-    } catch {
-      /* the folder is not writable: there is no temporary file either */
-    }
-  }
+  writeSideFile(file, Buffer.concat([Buffer.from(`${MAGIC}${headerText.length - 1}\n`), headerText, ...items]));
 }
