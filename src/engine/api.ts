@@ -10,6 +10,7 @@ export { moveStoreAside } from './store/health';
 export { describeError, fail } from './result';
 export { exists } from './workspace/layout';
 export { listModels } from './registry/list';
+export { registryChangeNumber } from './registry/changes';
 export { Tracker } from './tracking/tracking';
 export { ChangeFeed } from './tracking/changes';
 export { importMlflow } from './mlflow/importer';

@@ -12,7 +12,7 @@
 // best metric alone moved at most every 10 s (its refresh makes VS Code ask for all its shown runs again).
 // After activation (onStartupFinished) it reads the store ahead, so the first click finds the rows built.
 import { existsSync } from 'node:fs';
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { onSettingsChanged, readSettings } from '../config';
 import type { Ctx } from '../ctx';
@@ -27,6 +27,7 @@ import { keepsRead, readAll, type HeldRead } from './experimentsRead';
 import { gateMetrics, mergeChangedRuns, ModelMemo, PendingChanges, viewHeader, expandedByDefault, experimentOverview, experimentsModel, ExperimentNodes, failureOf, oneAtATime, runMetrics, runRow, RUNS_PER_PAGE, stageNodes, stageRow } from './experimentsItems';
 import { experimentsState, type ExperimentNode, type ExperimentsState } from './experimentsState';
 import { codeSpan, md } from './markdown';
+import { watchStoreFiles } from './storeWatch';
 import type { WorkspaceState } from './workspaceState';
 import { runTooltip } from './runMarkdown';
 
@@ -429,30 +430,10 @@ export function registerExperimentsView(ctx: Ctx, workspace: WorkspaceState): vo
   );
   void vscode.commands.executeCommand('setContext', 'sextant.experiments.filtered', Boolean(state.filterText));
 
-  // Watch the store and its write-ahead log: every commit by any process touches the -wal file.
-  let watcher: vscode.FileSystemWatcher | undefined;
-  const watch = (): void => {
-    watcher?.dispose();
-    const layout = ctx.layout();
-    if (!layout) return;
-    watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(dirname(layout.storePath)), `${basename(layout.storePath)}*`));
-    watcher.onDidChange(() => refresh.fire());
-    watcher.onDidCreate(() => refresh.fire());
-    watcher.onDidDelete((uri) => {
-      if (uri.fsPath === layout.storePath) ctx.resetStore();
-      else refresh.fire();
-    });
-  };
-  watch();
   ctx.push(
-    { dispose: () => watcher?.dispose() },
-    // a store elsewhere: watch it (Ctx re-opens it and fires onStoreChanged, which refreshes)
-    onSettingsChanged(['storePath'], watch),
+    watchStoreFiles(ctx, { changed: () => refresh.fire(), storeDeleted: () => ctx.resetStore() }),
     onSettingsChanged(['primaryMetric'], () => tree.redraw()),
-    vscode.workspace.onDidChangeWorkspaceFolders(() => {
-      watch();
-      tree.refresh();
-    }),
+    vscode.workspace.onDidChangeWorkspaceFolders(() => tree.refresh()),
   );
   // While the view is visible, the change feed is asked every second too (a look at an idle store costs
   // microseconds), in case file events are late or missing (remote file systems, code-server); running

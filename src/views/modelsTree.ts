@@ -1,11 +1,16 @@
 // The Models view: registered models → versions (newest first) with their aliases and the metrics of
-// the pipeline run that produced them. Reads the store through the engine; refreshes when it changes.
+// the pipeline run that produced them. Reads the store through the engine; refreshes when the registry
+// changes, by this window or by another process.
 import * as vscode from 'vscode';
 import type { Ctx } from '../ctx';
 import type { ModelSummary, ModelVersionSummary } from '../engine/registry/list';
 import { loadEngine } from '../engineLoader';
 import { codeSpan, md, table } from './markdown';
 import { servedDescription, type Serving } from './serving';
+import { watchStoreFiles } from './storeWatch';
+
+/** Store events closer together than this are one look at the registry. */
+const LOOK_MS = 300;
 
 export type ModelNode = { kind: 'model'; model: ModelSummary } | { kind: 'version'; model: string; version: ModelVersionSummary } | { kind: 'problem'; message: string };
 
@@ -23,13 +28,38 @@ class ModelsTree implements vscode.TreeDataProvider<ModelNode> {
   private readonly changed = new vscode.EventEmitter<ModelNode | undefined>();
   readonly onDidChangeTreeData = this.changed.event;
 
+  /** The registry's change number when the models were last read (engine/registry/changes.ts); undefined: not read yet. */
+  private drawn: number | undefined;
+  private lookTimer: NodeJS.Timeout | undefined;
+
   constructor(private readonly ctx: Ctx, private readonly serving?: Serving) {
-    ctx.push(this.changed, ctx.onStoreChanged(() => this.refresh()));
+    // This window's writes, and other processes' (`sextant models promote` in a terminal): on a store event the
+    // view reads the registry's change number, one row, and reads the models again only when it moved.
+    ctx.push(this.changed, ctx.onStoreChanged(() => this.refresh()), watchStoreFiles(ctx, { changed: () => this.lookSoon(), storeDeleted: () => this.refresh() }), {
+      dispose: () => clearTimeout(this.lookTimer),
+    });
     if (serving) ctx.push(serving.onDidChange(() => this.refresh()));
   }
 
   refresh(): void {
     this.changed.fire(undefined);
+  }
+
+  /** Looks at the registry's change number soon (a burst of commits is one look). */
+  private lookSoon(): void {
+    if (this.drawn === undefined || this.lookTimer) return;
+    this.lookTimer = setTimeout(() => {
+      this.lookTimer = undefined;
+      void this.look();
+    }, LOOK_MS);
+  }
+
+  private async look(): Promise<void> {
+    const store = this.ctx.store();
+    if (!store.ok) return;
+    const engine = await loadEngine();
+    const now = engine.registryChangeNumber(store.value);
+    if (now !== undefined && now !== this.drawn) this.refresh();
   }
 
   async getChildren(node?: ModelNode): Promise<ModelNode[]> {
@@ -41,6 +71,7 @@ class ModelsTree implements vscode.TreeDataProvider<ModelNode> {
     const store = this.ctx.store();
     if (!store.ok) return [];
     try {
+      this.drawn = engine.registryChangeNumber(store.value) ?? -1;
       const models = this.ctx.log.time('models: list', () => engine.listModels(store.value));
       return models.map((model) => ({ kind: 'model', model }));
     } catch (err) {

@@ -326,6 +326,31 @@ describe('Sextant in VS Code (code-server + Chromium)', function () {
     });
   });
 
+  describe('the Models view, live', () => {
+    it('shows an alias another process sets (sextant models promote in a terminal), without a refresh', async () => {
+      const folder = join(scratch, 'models-live');
+      const sextant = (...args: string[]): Buffer => execFileSync(process.execPath, [join(ROOT, 'bin', 'sextant.js'), ...args], { cwd: folder, stdio: 'pipe' });
+      execFileSync(process.execPath, [join(ROOT, 'bin', 'sextant.js'), 'init', folder], { stdio: 'pipe' });
+      sextant('run');
+      const page = await openWorkspace(browser, server.url, folder);
+      try {
+        await showSextant(page);
+        const models = pane(page, 'Models');
+        await models.locator('.monaco-list-row', { hasText: '@staging' }).first().waitFor({ timeout: 30_000 });
+        const started = Date.now();
+        sextant('models', 'promote', 'penguin-species@1', '--alias', 'production');
+        await models.locator('.monaco-list-row', { hasText: '@production' }).first().waitFor({ timeout: 15_000 });
+        console.log(`      alias shown ${Date.now() - started} ms after the command`);
+        await screenshot(page, '13-models-live-alias');
+      } catch (err) {
+        await screenshot(page, 'failed-models-live');
+        throw err;
+      } finally {
+        await page.close();
+      }
+    });
+  });
+
   describe('the model card (a webview)', () => {
     it('opens a model card from the Models view', async () => {
       // The demo pipeline run once by the CLI: penguin-species v1, @staging.

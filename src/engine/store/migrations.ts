@@ -9,6 +9,7 @@ import { DRIFT_CHECKS_SQL } from './driftChecksSchema';
 import { MODEL_EXPLANATIONS_SQL } from './explanationsSchema';
 import { MODEL_EVALUATIONS_SQL } from './evaluationsSchema';
 import { REGISTRY_AUDIT_SQL } from './registryAuditSchema';
+import { REGISTRY_CHANGES_SQL } from './registryChangesSchema';
 import { RUN_CHANGES_SQL, RUN_CHANGES_STAMP_SQL } from './runChangesSchema';
 import { SERVING_SQL } from './servingSchema';
 import { METRIC_BUCKETS_SQL, TRACKING_SCHEMA_SQL } from './schema';
@@ -83,8 +84,8 @@ export const MIGRATIONS: Migration[] = [
   },
   {
     version: 13,
-    name: 'run list: a random stamp per change (params, tags and every listed run column move it too), and an index in list order',
-    sql: RUN_CHANGES_STAMP_SQL,
+    name: 'run list: a random stamp per change (params, tags and every listed run column move it too), and an index in list order; the registry change counter',
+    sql: RUN_CHANGES_STAMP_SQL + REGISTRY_CHANGES_SQL,
   },
 ];
 
