@@ -4,13 +4,16 @@
 // use, the data re-sent when the store changes (a hidden page asks again when shown), and one dispose. A panel
 // that says which runs it shows (`shown`) follows the store's change feed (./liveRefresh.ts): on every store
 // notification and every second while visible it asks what changed, and reads the store again and posts to
-// its page only when a run it shows changed; other panels re-send on every store notification (coalesced). A panel supplies what differs: its bundle, how to build the message it sends, and what to do with
+// its page only when a run it shows changed; a panel that shows the registry (`registry`, the model card) does
+// the same with the registry's change number (./registryRefresh.ts); other panels re-send on every store
+// notification (coalesced). A panel supplies what differs: its bundle, how to build the message it sends, and what to do with
 // the page's own requests.
 import * as vscode from 'vscode';
 import type { z } from 'zod';
 import { loadEngine } from '../engineLoader';
 import { pageHtml } from './html';
 import { LiveRefresh, type Shown } from './liveRefresh';
+import { RegistryRefresh } from './registryRefresh';
 import type { PanelDeps } from './panelDeps';
 
 const REFRESH_MS = 500;
@@ -40,6 +43,8 @@ export interface PanelSpec<Host, Page extends { type: string }> {
    * store notification.
    */
   shown?(): Shown | undefined;
+  /** The page shows the registry (the model card): it re-sends when the registry's change number moves, whichever process moved it (./registryRefresh.ts). */
+  registry?: boolean;
 }
 
 /** Scripts on, and local resources from the extension's media/ and dist/ only. No retainContextWhenHidden: the page keeps its state with setState. */
@@ -56,6 +61,8 @@ export class PanelHost<Host, Page extends { type: string }> {
   private timer: NodeJS.Timeout | undefined;
   /** The panel's position in the store's change feed, when it says what it shows. */
   readonly live: LiveRefresh | undefined;
+  /** The registry's change number the page's data was read at, when it shows the registry. */
+  private readonly registry: RegistryRefresh | undefined;
   private sending: Promise<void> | undefined;
   private sendAgain = false;
 
@@ -71,6 +78,10 @@ export class PanelHost<Host, Page extends { type: string }> {
     this.disposables.push(webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)), panel.onDidDispose(() => this.dispose()));
     if (spec.live !== false && spec.shown) {
       this.live = new LiveRefresh({ tracker: deps.tracker, feed: async () => (await loadEngine()).ChangeFeed, shown: () => spec.shown!() });
+    } else if (spec.live !== false && spec.registry) {
+      this.registry = new RegistryRefresh({ tracker: deps.tracker, changeNumber: async () => (await loadEngine()).registryChangeNumber });
+    }
+    if (this.live || this.registry) {
       const poll = setInterval(() => this.checkStore(), POLL_MS);
       this.disposables.push(deps.onStoreChanged(() => this.checkStore()), { dispose: () => clearInterval(poll) });
     } else if (spec.live !== false) this.disposables.push(deps.onStoreChanged(() => this.scheduleRefresh()));
@@ -88,6 +99,7 @@ export class PanelHost<Host, Page extends { type: string }> {
           this.sendAgain = false;
           // The feed moves to now before the read: whatever changed until then is in what is sent.
           await this.live?.sync();
+          await this.registry?.sync();
           const message = await this.spec.build();
           const title = this.spec.titleOf?.(message);
           if (title) this.panel.title = title;
@@ -126,10 +138,11 @@ export class PanelHost<Host, Page extends { type: string }> {
     }, REFRESH_MS);
   }
 
-  /** Asks the change feed whether a run the page shows changed, and re-sends if so (a hidden page asks again when shown). */
+  /** Asks the change feed whether a run the page shows changed (or the registry's number whether the registry did), and re-sends if so (a hidden page asks again when shown). */
   private checkStore(): void {
-    if (!this.live || !this.panel.visible || this.sending) return;
-    void this.live
+    const source = this.live ?? this.registry;
+    if (!source || !this.panel.visible || this.sending) return;
+    void source
       .check()
       .then((changed) => (changed && this.panel.visible ? this.send() : undefined))
       .catch((err: unknown) => this.deps.log.error(`${this.spec.name}: ${(err as Error).stack ?? String(err)}`));

@@ -47,6 +47,7 @@ function attach(deps: PanelDeps, panel: vscode.WebviewPanel, ref: ModelVersionRe
   new PanelHost<HostMessage, PageMessage>(deps, panel, {
     bundle: 'model',
     name: 'model card',
+    registry: true,
     pageMessages: PageMessageSchema,
     build: () => build(deps, ref),
     titleOf: (message) => (message.type === 'data' ? modelCardTitle(message.data.name, message.data.version) : undefined),
