@@ -30,6 +30,8 @@ export class Serving implements vscode.Disposable {
   private readonly servers = new Map<string, Served>();
   private readonly starting = new Set<string>();
   private looking = false;
+  /** The registry's change number at the last look for deleted versions; undefined: look (a server started or stopped since). */
+  private registrySeen: number | undefined;
   private readonly changed = new vscode.EventEmitter<void>();
   /** Fires when a server starts or stops (the Models view redraws its rows). */
   readonly onDidChange = this.changed.event;
@@ -39,8 +41,8 @@ export class Serving implements vscode.Disposable {
     this.item.name = 'Sextant Serving';
     this.item.command = 'sextant.models.servingMenu';
     // A served version deleted from the registry (this window, the CLI, another process): stop its server. Deletions
-    // in this window fire onStoreChanged; another process's are seen by a look at the registry every 2 s while
-    // something is served (one small query; nothing runs while nothing is served).
+    // in this window fire onStoreChanged; another process's are seen by a look at the registry's change number every
+    // 2 s while something is served (one row; the registry is read when it moved; nothing runs while nothing is served).
     const look = setInterval(() => void this.stopDeleted(), 2000);
     ctx.push(ctx.onStoreChanged(() => void this.stopDeleted()), { dispose: () => clearInterval(look) });
   }
@@ -60,6 +62,10 @@ export class Serving implements vscode.Disposable {
     const engine = await loadEngine();
     const store = this.ctx.store();
     if (!store.ok) return;
+    // The registry is read only when its change number moved since the last look (one row; engine/registry/changes.ts).
+    const number = engine.registryChangeNumber(store.value);
+    if (number !== undefined && number === this.registrySeen) return;
+    this.registrySeen = number;
     for (const gone of goneServed([...this.servers.values()], engine.listModels(store.value))) {
       if (this.servers.get(keyOf(gone.model, gone.version)) !== gone) continue;
       this.ctx.log.info(`serve ${keyOf(gone.model, gone.version)}: the version was deleted from the registry; stopping its server at ${gone.listening.url}`);
@@ -74,6 +80,7 @@ export class Serving implements vscode.Disposable {
   }
 
   private update(): void {
+    this.registrySeen = undefined;
     const all = [...this.servers.values()];
     void vscode.commands.executeCommand('setContext', 'sextant.serving', all.length > 0);
     if (all.length === 0) this.item.hide();
