@@ -4,6 +4,7 @@
 // SQLite by another program, a store restored from a backup and written further. A damaged, foreign or
 // unwritable cache file changes nothing printed.
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -218,5 +219,49 @@ describe('run list cache: only changed runs are rendered, and the list is what i
     assert.equal(unchanged(cache, store), settled);
     assert.equal(settled, list(reader, {}).text);
     reader.close(true);
+  });
+
+  it('lists taken while another process writes are whole JSON documents, and the cache is right once it stops', async () => {
+    const { dir, tracker, cache } = fixture();
+    const store = join(dir, '.sextant', 'sextant.db');
+    const script = join(tempDir('sextant-runlistcache-writer-'), 'writer.js');
+    writeFileSync(
+      script,
+      `const { Tracker } = require(${JSON.stringify(join(__dirname, '../../src/engine/tracking/tracking'))});
+       const t = Tracker.open({ storePath: process.argv[2], artifactsDir: process.argv[2] + '-artifacts' }, { flushMs: -1 });
+       if (!t.ok) throw new Error(t.error.message);
+       const until = Date.now() + 1500;
+       for (let i = 0; Date.now() < until; i++) {
+         const run = t.value.startRun({ experiment: 'busy', name: 'w' + i, params: { i: String(i) } });
+         t.value.logMetrics(run.value.id, [{ key: 'loss', value: 1 / (i + 1), step: 0 }]);
+         t.value.flush();
+         t.value.setTags(run.value.id, { done: 'yes' });
+         t.value.finishRun(run.value.id, 'finished', 0);
+       }
+       t.value.close(true);`,
+    );
+    const child = spawn(process.execPath, ['--require', require.resolve('tsx/cjs'), script, store], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const exited = new Promise<number | null>((res) => child.on('exit', res));
+    let lists = 0;
+    let done = false;
+    void exited.then(() => (done = true));
+    while (!done) {
+      const shortcut = unchanged(cache, store);
+      const text = shortcut ?? list(tracker, {}, cache, store).text;
+      const ids = (JSON.parse(text) as { id: string }[]).map((r) => r.id);
+      assert.equal(new Set(ids).size, ids.length, 'each run once');
+      lists++;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.equal(await exited, 0, stderr);
+    assert.ok(lists >= 5, `${lists} lists while it wrote`);
+    settle();
+    const after = list(tracker, {}, cache, store).text;
+    assert.equal(after, list(tracker, {}).text);
+    assert.equal(unchanged(cache, store), after);
+    assert.ok((JSON.parse(after) as { experiment: string }[]).filter((r) => r.experiment === 'busy').length > 0);
+    tracker.close(true);
   });
 });
