@@ -56,9 +56,9 @@ export const runsListCommand: CliCommand = {
       if (!io.write) io.out(Buffer.concat(pieces).toString('utf8').replace(/\n$/, ''));
     };
     const cacheFile = runListCacheFile(layout.storePath);
-    const whole = !query && value(args, 'experiment') === undefined && statuses.length === 0 && limit === undefined;
-    // The whole list of a store unchanged since the last whole list, from the cache, without opening SQLite.
-    if (whole && writeUnchangedRunList(cacheFile, layout.storePath, write, isProcessAlive)) {
+    const whole = !query && value(args, 'experiment') === undefined && statuses.length === 0;
+    // The whole list (or its first N runs) of a store unchanged since the last whole list, from the cache, without opening SQLite.
+    if (whole && writeUnchangedRunList(cacheFile, layout.storePath, write, isProcessAlive, limit)) {
       flush();
       return EXIT_OK;
     }

@@ -93,18 +93,31 @@ export function readRunListCache(file: string): CacheFile {
 }
 
 /**
- * Prints the whole list from the cache when the store is as it was when the cache was written and every run
- * it marked running (on this host) still runs; returns whether it did. Otherwise the list must be read.
+ * Prints the whole list, or its first `limit` runs (`runs list --limit 1 --json`, as CI asks for the latest
+ * run), from the cache, when the store is as it was when the cache was written and every run it marked
+ * running (on this host) still runs; returns whether it did. Otherwise the list must be read.
  */
-export function writeUnchangedRunList(file: string, storePath: string, write: (chunk: Uint8Array) => void, alive: (pid: number) => boolean): boolean {
+export function writeUnchangedRunList(file: string, storePath: string, write: (chunk: Uint8Array) => void, alive: (pid: number) => boolean, limit?: number): boolean {
   const cache = readRunListCache(file);
   if (!cache.whole || storeFileState(storePath).key !== cache.whole.state) return false;
   const host = hostname();
   if (cache.whole.running.some(([h, pid]) => h === host && !alive(pid))) return false;
-  if (cache.body.length === 0) write(Buffer.from('[]\n'));
+  // The items are the list in order (a run left out has an empty one): the first `limit` shown end here.
+  let end = cache.body.length;
+  if (limit !== undefined) {
+    let shown = 0;
+    for (const { item } of cache.runs.values()) {
+      if (item.length === 0) continue;
+      if (++shown === limit) {
+        end = item.byteOffset + item.length - cache.body.byteOffset;
+        break;
+      }
+    }
+  }
+  if (end === 0) write(Buffer.from('[]\n'));
   else {
     write(Buffer.from('['));
-    write(cache.body.subarray(0, cache.body.length - 1));
+    write(cache.body.subarray(0, end - 1));
     write(Buffer.from('\n]\n'));
   }
   return true;
