@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { isUnchangedPipelineRun } from '../../src/engine/runner/unchangedRun';
 import { runListJson } from '../../src/engine/tracking/jsonShapes';
-import { runListCacheFile, writeUnchangedRunList } from '../../src/engine/tracking/runListCache';
+import { readRunListCache, runListCacheFile, writeUnchangedRunList } from '../../src/engine/tracking/runListCache';
 import { writeRunListJson, type RunListTextOptions } from '../../src/engine/tracking/runListText';
 import { Tracker } from '../../src/engine/tracking/tracking';
 import { tempDir } from './tempDir';
@@ -58,7 +58,7 @@ function fixture(): { dir: string; tracker: Tracker; ids: string[]; cache: strin
 /** The whole list from the cache alone, or undefined when the cache says the store must be read. */
 function unchanged(cache: string, storePath: string, alive: (pid: number) => boolean = () => true, limit?: number): string | undefined {
   const chunks: Uint8Array[] = [];
-  return writeUnchangedRunList(cache, storePath, (chunk) => chunks.push(chunk), alive, limit) ? Buffer.concat(chunks).toString('utf8') : undefined;
+  return writeUnchangedRunList(readRunListCache(cache), storePath, (chunk) => chunks.push(chunk), alive, limit) ? Buffer.concat(chunks).toString('utf8') : undefined;
 }
 
 /** Waits until the store's last change is old enough to be recorded (store/fileState.ts: 100 ms). */

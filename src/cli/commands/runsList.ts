@@ -8,7 +8,7 @@ import type { EngineError } from '../../engine/result';
 import { openStore } from '../../engine/store/open';
 import { storeError } from '../../engine/store/tx';
 import { isProcessAlive, reapDeadRuns } from '../../engine/tracking/liveness';
-import { runListCacheFile, writeUnchangedRunList } from '../../engine/tracking/runListCache';
+import { readRunListCache, runListCacheFile, writeUnchangedRunList } from '../../engine/tracking/runListCache';
 import { writeRunListJson } from '../../engine/tracking/runListText';
 import { RUN_STATUSES } from '../../engine/tracking/runStatuses';
 import type { RunStatus } from '../../engine/tracking/schemas';
@@ -56,9 +56,11 @@ export const runsListCommand: CliCommand = {
       if (!io.write) io.out(Buffer.concat(pieces).toString('utf8').replace(/\n$/, ''));
     };
     const cacheFile = runListCacheFile(layout.storePath);
+    // Read once: for the shortcut below, and for what the list renders again when the store changed.
+    const cache = query ? undefined : readRunListCache(cacheFile);
     const whole = !query && value(args, 'experiment') === undefined && statuses.length === 0;
     // The whole list (or its first N runs) of a store unchanged since the last whole list, from the cache, without opening SQLite.
-    if (whole && writeUnchangedRunList(cacheFile, layout.storePath, write, isProcessAlive, limit)) {
+    if (cache && whole && writeUnchangedRunList(cache, layout.storePath, write, isProcessAlive, limit)) {
       flush();
       return EXIT_OK;
     }
@@ -83,6 +85,7 @@ export const runsListCommand: CliCommand = {
         writeRunListJson(db, {
           ...options,
           cacheFile,
+          cache,
           storePath: layout.storePath,
           drop: (run) => listed().isUnchangedAlone(run),
           shape: (run) => listed().runListJson(run),

@@ -50,7 +50,7 @@ interface Header {
   whole: WholeList | null;
 }
 
-interface CacheFile {
+export interface RunListCache {
   runs: Map<number, CachedRun>;
   whole: WholeList | null;
   body: Uint8Array;
@@ -60,8 +60,8 @@ interface CacheFile {
 export const runListCacheFile = (storePath: string): string => `${storePath}.run-list`;
 
 /** The cached runs by row id, and the whole list's record; empty when there is no cache, or it is damaged or another version's. */
-export function readRunListCache(file: string): CacheFile {
-  const none: CacheFile = { runs: new Map(), whole: null, body: new Uint8Array(0) };
+export function readRunListCache(file: string): RunListCache {
+  const none: RunListCache = { runs: new Map(), whole: null, body: new Uint8Array(0) };
   let content: Buffer;
   try {
     content = readFileSync(file);
@@ -97,8 +97,7 @@ export function readRunListCache(file: string): CacheFile {
  * run), from the cache, when the store is as it was when the cache was written and every run it marked
  * running (on this host) still runs; returns whether it did. Otherwise the list must be read.
  */
-export function writeUnchangedRunList(file: string, storePath: string, write: (chunk: Uint8Array) => void, alive: (pid: number) => boolean, limit?: number): boolean {
-  const cache = readRunListCache(file);
+export function writeUnchangedRunList(cache: RunListCache, storePath: string, write: (chunk: Uint8Array) => void, alive: (pid: number) => boolean, limit?: number): boolean {
   if (!cache.whole || storeFileState(storePath).key !== cache.whole.state) return false;
   const host = hostname();
   if (cache.whole.running.some(([h, pid]) => h === host && !alive(pid))) return false;

@@ -11,7 +11,7 @@
 // text is kept in the run list cache (runListCache.ts) and rendered again only when the run changed.
 import type { Database } from '../store/open';
 import { settledSince, storeFileState } from '../store/fileState';
-import { readRunListCache, writeRunListCache, type CachedRun } from './runListCache';
+import { readRunListCache, writeRunListCache, type CachedRun, type RunListCache } from './runListCache';
 import { RUN_JOINS, RUN_JSON, toRun } from './runJson';
 import type { Run, RunStatus } from './schemas';
 
@@ -28,6 +28,8 @@ export interface RunListTextOptions {
   write: (chunk: Uint8Array) => void;
   /** The run list cache (runListCache.ts): render only the runs changed since the last list, and update it. */
   cacheFile?: string;
+  /** That cache as the caller already read it (readRunListCache); read from cacheFile when absent. */
+  cache?: RunListCache;
   /** The store the list is read from: with cacheFile, a whole list records its state for writeUnchangedRunList. */
   storePath?: string;
 }
@@ -127,18 +129,18 @@ export function writeRunListJson(db: Database, options: RunListTextOptions): num
     args.push(...options.status);
   }
   const before = options.storePath === undefined ? undefined : storeFileState(options.storePath);
-  const cached = options.cacheFile === undefined ? undefined : readRunListCache(options.cacheFile);
+  const cached = options.cacheFile === undefined ? undefined : (options.cache ?? readRunListCache(options.cacheFile));
   const cache = cached?.runs ?? new Map<number, CachedRun>();
   // A pipeline run is unchanged only if none of its stages is listed.
   const parents = new Set<string>();
   // A cached item is current when the run has not changed since, and it has one (a run left out has none).
-  const current = (row: ListedRow, cached: CachedRun | undefined): cached is CachedRun =>
-    cached !== undefined &&
+  const current = (row: ListedRow, entry: CachedRun | undefined): entry is CachedRun =>
+    entry !== undefined &&
     row[2] !== null &&
-    cached.seq === row[2] &&
-    cached.stamp === row[3] &&
-    cached.experiment === row[4] &&
-    (cached.item.length > 0 || (cached.dropAlone && !parents.has(row[1])));
+    entry.seq === row[2] &&
+    entry.stamp === row[3] &&
+    entry.experiment === row[4] &&
+    (entry.item.length > 0 || (entry.dropAlone && !parents.has(row[1])));
   // One read transaction, so the runs rendered are the runs listed, and the running runs are theirs. Newest
   // first, by the index runs_listed (migration 13).
   const { listed, stale, rendered, running } = db.transaction(() => {
